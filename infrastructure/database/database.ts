@@ -1,0 +1,161 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+
+/**
+ * One PostgreSQL database for the event store, read models and key table: a server reached through `pg`, or the
+ * embedded PGlite under DATA_DIR. Both speak the same SQL, so everything above this module is written once.
+ */
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  /** Schema that holds the ledger's tables (search_path is set to it on every connection). */
+  readonly schema: string;
+  // The ledger's modules each describe their own tables; the shared handle is untyped and they narrow it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly db: Kysely<any>;
+  /** Calls `onNotify` for each NOTIFY on the channel until the returned function is called. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export type DatabaseOptions =
+  | { kind: 'postgres'; url: string; schema?: string; poolSize?: number; applicationName?: string }
+  | { kind: 'pglite'; dataDir?: string; schema?: string };
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertIdentifier(name: string, what = 'identifier'): string {
+  if (!IDENTIFIER.test(name)) throw new RangeError(`Invalid ${what} ${JSON.stringify(name)}: use lower-case letters, digits and _`);
+  return name;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const schema = assertIdentifier(options.schema ?? 'public', 'schema name');
+  return options.kind === 'postgres' ? openPostgres({ ...options, schema }) : openPglite({ ...options, schema });
+}
+
+// int8 and numeric come back as strings by default; the ledger's bigints fit in a JS number up to 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+async function openPostgres(options: Extract<DatabaseOptions, { kind: 'postgres' }> & { schema: string }): Promise<Database> {
+  const { url, schema } = options;
+  const connection = {
+    connectionString: url,
+    application_name: options.applicationName ?? 'compliance-ledger',
+    options: `-c search_path=${schema}`,
+  };
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
+  // A dropped idle connection must not crash the process; the pool replaces it on the next checkout.
+  pool.on('error', () => {});
+  const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  const listener = new PgListener(connection);
+  return {
+    kind: 'postgres',
+    schema,
+    db,
+    listen: (channel, onNotify) => listener.listen(channel, onNotify),
+    async close() {
+      await listener.close();
+      await db.destroy();
+    },
+  };
+}
+
+async function openPglite(options: Extract<DatabaseOptions, { kind: 'pglite' }> & { schema: string }): Promise<Database> {
+  let dataDir: string | undefined;
+  if (options.dataDir) {
+    dataDir = join(options.dataDir, 'pglite');
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const pglite = new PGlite(dataDir);
+  await pglite.waitReady;
+  await pglite.exec(`create schema if not exists "${options.schema}"; set search_path to "${options.schema}"`);
+  const db = new Kysely({ dialect: new PGliteDialect(pglite) });
+  return {
+    kind: 'pglite',
+    schema: options.schema,
+    db,
+    async listen(channel, onNotify) {
+      const unlisten = await pglite.listen(assertIdentifier(channel, 'channel'), () => onNotify());
+      return async () => unlisten();
+    },
+    close: () => db.destroy(), // the dialect closes PGlite, which flushes to disk
+  };
+}
+
+/**
+ * One dedicated connection for LISTEN, shared by every subscriber of this process. When the connection drops it
+ * reconnects with backoff and listens again; subscribers also poll slowly, so a notification lost in between only
+ * delays delivery.
+ */
+class PgListener {
+  private client: pg.Client | undefined;
+  private connecting: Promise<pg.Client> | undefined;
+  private readonly handlers = new Map<string, Set<() => void>>();
+  private closed = false;
+  private retryDelay = 100;
+
+  constructor(private readonly connection: pg.ClientConfig) {}
+
+  async listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    assertIdentifier(channel, 'channel');
+    let set = this.handlers.get(channel);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(channel, set);
+      const client = await this.connect();
+      await client.query(`LISTEN "${channel}"`);
+    }
+    set.add(onNotify);
+    return async () => {
+      set.delete(onNotify);
+    };
+  }
+
+  private connect(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= (async () => {
+      const client = new pg.Client({ ...this.connection, application_name: `${this.connection.application_name}:listen` });
+      client.on('notification', (message) => {
+        for (const handler of this.handlers.get(message.channel) ?? []) handler();
+      });
+      client.on('error', () => this.dropped(client));
+      client.on('end', () => this.dropped(client));
+      await client.connect();
+      for (const channel of this.handlers.keys()) await client.query(`LISTEN "${channel}"`);
+      this.client = client;
+      this.retryDelay = 100;
+      return client;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private dropped(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    if (this.closed) return;
+    const reconnect = (): void => {
+      if (this.closed || this.client) return;
+      this.connect().catch(() => {
+        this.retryDelay = Math.min(this.retryDelay * 2, 5_000);
+        setTimeout(reconnect, this.retryDelay).unref();
+      });
+    };
+    // Wake everyone: they re-read from their last position, which covers anything said while we were away.
+    for (const set of this.handlers.values()) for (const handler of set) handler();
+    setTimeout(reconnect, this.retryDelay).unref();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client ?? (await this.connecting?.catch(() => undefined));
+    this.client = undefined;
+    await client?.end().catch(() => {});
+  }
+}

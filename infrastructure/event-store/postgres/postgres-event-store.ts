@@ -1,0 +1,216 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../../database/database.js';
+import { GENESIS_HASH, sealEvents, type SealedEvent } from '../hash-chain.js';
+import { START, makePosition, positionParts, type Position } from '../position.js';
+import { pollingSubscription } from '../subscription.js';
+import {
+  InvalidAppendError,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedRevision,
+  type LogFilter,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type Subscription,
+  type SubscribeOptions,
+} from '../types.js';
+
+interface EventRow {
+  transaction_id: string;
+  global_position: number;
+  event_id: string;
+  stream_id: string;
+  stream_revision: number;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+}
+
+export interface PostgresEventStoreOptions {
+  /** Clock for recordedAt; injectable so tests can write history "in the past". */
+  now?: () => Date;
+  /** How often a subscriber re-reads when no notification came (covers transactions ending without inserting). */
+  pollIntervalMs?: number;
+}
+
+const COLUMNS = sql`transaction_id::text as transaction_id, global_position, event_id, stream_id, stream_revision, type, schema_version, data, metadata`;
+// Only rows of transactions that have all finished: nothing can commit behind a reader that follows this rule.
+const VISIBLE = sql`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
+
+/** The event store on PostgreSQL: a server through `pg`, or embedded PGlite. See migrations/0001_event_store.ts. */
+export class PostgresEventStore implements EventStore {
+  private readonly now: () => Date;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly database: Database,
+    options: PostgresEventStoreOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    // A transaction of its own; on a concurrent creation of the same stream with 'any', try once more.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.database.db.transaction().execute((trx) => this.appendWithin(trx, streamId, events, options));
+      } catch (error) {
+        if (error instanceof StreamCreatedConcurrently && attempt < 3) continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Appends inside a transaction the caller owns, so that other writes (an idempotency record, say) commit or roll
+   * back with the events.
+   */
+  async appendWithin(
+    trx: Transaction<unknown> | Kysely<unknown>,
+    streamId: string,
+    events: readonly NewEvent[],
+    { expectedRevision = 'any' }: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    if (events.length === 0) throw new InvalidAppendError('An append needs at least one event');
+    const head = (
+      await sql<{ revision: number; last_hash: string }>`
+        select revision, last_hash from streams where stream_id = ${streamId} for update`.execute(trx)
+    ).rows[0];
+    const actual = head ? Number(head.revision) : 'no_stream';
+    const conflict = (): WrongExpectedRevisionError => new WrongExpectedRevisionError(streamId, expectedRevision, actual);
+    if (expectedRevision === 'no_stream' && head) throw conflict();
+    if (expectedRevision === 'stream_exists' && !head) throw conflict();
+    if (typeof expectedRevision === 'number' && expectedRevision !== actual) throw conflict();
+
+    const firstRevision = typeof actual === 'number' ? actual + 1 : 0;
+    const sealed = sealEvents(streamId, events, firstRevision, head?.last_hash ?? GENESIS_HASH, this.now());
+    const last = sealed[sealed.length - 1]!;
+    const tenantId = last.metadata.tenantId;
+
+    if (head) {
+      await sql`update streams set revision = ${last.revision}, last_hash = ${last.metadata.hash} where stream_id = ${streamId}`.execute(trx);
+    } else {
+      const created = await sql`
+        insert into streams (stream_id, tenant_id, revision, last_hash)
+        values (${streamId}, ${tenantId}, ${last.revision}, ${last.metadata.hash})
+        on conflict (stream_id) do nothing returning stream_id`.execute(trx);
+      if (created.rows.length === 0) {
+        if (expectedRevision === 'any') throw new StreamCreatedConcurrently();
+        throw new WrongExpectedRevisionError(streamId, expectedRevision, 'unknown');
+      }
+    }
+
+    const written = await insertEvents(trx, sealed).catch((error: unknown) => {
+      if (isUniqueViolation(error, 'events_event_id_unique')) {
+        throw new InvalidAppendError('An event with one of these ids has already been appended', { cause: error });
+      }
+      throw error;
+    });
+    return { nextExpectedRevision: last.revision, position: written };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const conditions = [sql`stream_id = ${streamId}`];
+    if (options.fromRevision !== undefined) conditions.push(backwards ? sql`stream_revision <= ${options.fromRevision}` : sql`stream_revision >= ${options.fromRevision}`);
+    if (options.toRevision !== undefined) conditions.push(sql`stream_revision <= ${options.toRevision}`);
+    if (options.toTime !== undefined) conditions.push(sql`recorded_at <= ${options.toTime.toISOString()}::timestamptz`);
+    const { rows } = await sql<EventRow>`
+      select ${COLUMNS} from events
+      where ${sql.join(conditions, sql` and `)}
+      order by stream_revision ${backwards ? sql`desc` : sql`asc`}
+      ${options.maxCount !== undefined ? sql`limit ${options.maxCount}` : sql``}`.execute(this.database.db);
+    return rows.map(toRecorded);
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
+    const batchSize = options.batchSize ?? 500;
+    let remaining = options.maxCount ?? Infinity;
+    let from = options.from ?? START;
+    while (remaining > 0) {
+      const batch = await this.readBatch(from, Math.min(batchSize, remaining), options);
+      for (const event of batch) yield event;
+      if (batch.length < Math.min(batchSize, remaining)) return;
+      remaining -= batch.length;
+      from = batch[batch.length - 1]!.position;
+    }
+  }
+
+  /** Visible events after `from`, in global order. */
+  async readBatch(from: Position, limit: number, filter: LogFilter = {}): Promise<RecordedEvent[]> {
+    const [transactionId, globalPosition] = positionParts(from);
+    const conditions = [
+      VISIBLE,
+      sql`(transaction_id, global_position) > (${transactionId.toString()}::xid8, ${globalPosition.toString()}::bigint)`,
+    ];
+    if (filter.tenantId !== undefined) conditions.push(sql`tenant_id = ${filter.tenantId}`);
+    if (filter.types !== undefined) conditions.push(sql`type = any(${[...filter.types]}::text[])`);
+    const { rows } = await sql<EventRow>`
+      select ${COLUMNS} from events
+      where ${sql.join(conditions, sql` and `)}
+      order by transaction_id, global_position
+      limit ${limit}`.execute(this.database.db);
+    return rows.map(toRecorded);
+  }
+
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    const channel = `ledger_events_${this.database.schema}`;
+    return pollingSubscription({
+      from: options.from ?? START,
+      batchSize: options.batchSize ?? 500,
+      pollIntervalMs: this.pollIntervalMs,
+      readBatch: (from, limit) => this.readBatch(from, limit, options),
+      listen: (wake) => this.database.listen(channel, wake),
+    });
+  }
+
+  async headPosition(): Promise<Position> {
+    const { rows } = await sql<{ transaction_id: string; global_position: number }>`
+      select transaction_id::text as transaction_id, global_position from events where ${VISIBLE}
+      order by transaction_id desc, global_position desc limit 1`.execute(this.database.db);
+    const row = rows[0];
+    return row ? makePosition(BigInt(row.transaction_id), BigInt(row.global_position)) : START;
+  }
+
+  /** The store does not own the database: whoever opened it closes it. */
+  async close(): Promise<void> {}
+}
+
+class StreamCreatedConcurrently extends Error {}
+
+async function insertEvents(trx: Transaction<unknown> | Kysely<unknown>, sealed: SealedEvent[]): Promise<Position> {
+  const values = sealed.map(
+    (event) => sql`(${event.id}::uuid, ${event.streamId}, ${event.revision}, ${event.metadata.tenantId}, ${event.type},
+      ${event.schemaVersion}, ${JSON.stringify(event.data)}::jsonb, ${JSON.stringify(event.metadata)}::jsonb, ${event.metadata.recordedAt}::timestamptz)`,
+  );
+  const { rows } = await sql<{ transaction_id: string; global_position: number }>`
+    insert into events (event_id, stream_id, stream_revision, tenant_id, type, schema_version, data, metadata, recorded_at)
+    values ${sql.join(values)}
+    returning transaction_id::text as transaction_id, global_position`.execute(trx);
+  const last = rows.reduce((a, b) => (b.global_position > a.global_position ? b : a));
+  return makePosition(BigInt(last.transaction_id), BigInt(last.global_position));
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    streamId: row.stream_id,
+    revision: Number(row.stream_revision),
+    position: makePosition(BigInt(row.transaction_id), BigInt(row.global_position)),
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+  };
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string } | undefined;
+  return e?.code === '23505' && (e.constraint === constraint || (e.message ?? '').includes(constraint));
+}

@@ -1,0 +1,139 @@
+import type { Position } from './position.js';
+
+/** What a caller expects of a stream's current state when appending to it. */
+export type ExpectedRevision =
+  | 'no_stream' // the stream must not exist yet
+  | 'stream_exists' // the stream must have at least one event
+  | 'any' // no expectation
+  | number; // the revision of the stream's last event (0-based)
+
+/** Who did it and why: required on every event. The store adds the timestamp and the hash chain. */
+export interface EventContext {
+  tenantId: string;
+  actorId: string;
+  correlationId: string;
+  causationId?: string | null;
+}
+
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  /** A UUID; generated when omitted. Re-using an id is rejected, which makes blind retries safe. */
+  id?: string;
+  type: Type;
+  schemaVersion?: number;
+  data: Data;
+  metadata: EventContext & Record<string, unknown>;
+}
+
+/** Metadata as it is hashed: everything but the hash itself. */
+export interface UnsealedMetadata extends Record<string, unknown> {
+  tenantId: string;
+  actorId: string;
+  correlationId: string;
+  causationId: string | null;
+  /** ISO 8601, UTC, set by the store when the event was appended. */
+  recordedAt: string;
+  /** SHA-256 (hex) of the previous event in the same stream; 64 zeros for the first one. */
+  previousHash: string;
+}
+
+export interface EventMetadata extends UnsealedMetadata {
+  /** SHA-256 (hex) of this event's canonical content, previousHash included. */
+  hash: string;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  id: string;
+  streamId: string;
+  /** 0-based index of the event in its stream. */
+  revision: number;
+  position: Position;
+  type: Type;
+  schemaVersion: number;
+  data: Data;
+  metadata: EventMetadata;
+}
+
+export interface AppendResult {
+  /** The revision of the last event written: pass it as the expected revision of the next append. */
+  nextExpectedRevision: number;
+  /** The global position of the last event written. */
+  position: Position;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive. Forwards: the first revision returned; backwards: the highest. */
+  fromRevision?: number;
+  /** Inclusive upper bound on revision (point-in-time reads). */
+  toRevision?: number;
+  /** Inclusive upper bound on the recorded time (point-in-time reads). */
+  toTime?: Date;
+  maxCount?: number;
+}
+
+export interface LogFilter {
+  /** Only events of streams that belong to this tenant. */
+  tenantId?: string;
+  /** Only events of these types. */
+  types?: readonly string[];
+}
+
+export interface ReadAllOptions extends LogFilter {
+  /** Exclusive: events after this position. Defaults to the start of the log. */
+  from?: Position;
+  /** Events fetched per round trip. */
+  batchSize?: number;
+  /** Stop after this many events. */
+  maxCount?: number;
+}
+
+export interface SubscribeOptions extends LogFilter {
+  /** Exclusive: deliver events after this position. Defaults to the start of the log. */
+  from?: Position;
+  batchSize?: number;
+}
+
+export type SubscriptionMessage =
+  | { kind: 'event'; event: RecordedEvent }
+  /** Emitted each time the subscription has delivered everything visible so far. */
+  | { kind: 'caught-up'; position: Position };
+
+export interface Subscription extends AsyncIterable<SubscriptionMessage> {
+  /** Ends the iteration and releases its resources. */
+  close(): Promise<void>;
+}
+
+/**
+ * The event store port. Everything else in the ledger talks to this interface; adapters for PostgreSQL (server or
+ * embedded PGlite) and EventStoreDB pass the same contract suite (test/contract/event-store.contract.ts).
+ */
+export interface EventStore {
+  /** Appends atomically. Throws WrongExpectedRevisionError when the expectation fails. */
+  append(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Reads the global log in order, fetching in batches. Ends at the last event visible when it gets there. */
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  /** Follows the global log: delivers each event once, in order, and keeps going after it has caught up. */
+  subscribe(options?: SubscribeOptions): Subscription;
+  /** The position of the last visible event, or START for an empty log. */
+  headPosition(): Promise<Position>;
+  close(): Promise<void>;
+}
+
+/** The append's expectation did not hold: somebody else wrote first. The APIs answer 409. */
+export class WrongExpectedRevisionError extends Error {
+  override readonly name = 'WrongExpectedRevisionError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's revision when the append was tried; 'no_stream' if it did not exist. */
+    readonly actual: number | 'no_stream' | 'unknown',
+  ) {
+    super(`Stream ${streamId}: expected revision ${String(expected)}, found ${String(actual)}`);
+  }
+}
+
+/** An append was refused because an event breaks a rule of the store itself (not a concurrency conflict). */
+export class InvalidAppendError extends Error {
+  override readonly name = 'InvalidAppendError';
+}
