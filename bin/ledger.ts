@@ -1,0 +1,114 @@
+/**
+ * The ledger process. LEDGER_ROLE=all (the default) runs both APIs and the projections in one process on the
+ * embedded default; production runs one role per service (docker-compose.yml).
+ */
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import express from 'express';
+import { commandApi, commandApiPaths } from '../command-api/router.js';
+import { ConfigError, isEmbedded, loadConfig, type Config } from '../infrastructure/config/config.js';
+import { requestLogging } from '../infrastructure/http/correlation.js';
+import { openApiDocument } from '../infrastructure/http/openapi.js';
+import { operationsRouter } from '../infrastructure/http/operations.js';
+import { errorHandler, notFound } from '../infrastructure/http/problem.js';
+import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
+import { openResources } from '../infrastructure/runtime/resources.js';
+import { queryApi, queryApiPaths } from '../query-api/router.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export interface RunningLedger {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startLedger(config: Config, logger: Logger): Promise<RunningLedger> {
+  const resources = await openResources(config, logger);
+  const role = config.LEDGER_ROLE;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLogging(logger));
+  const paths = {
+    ...(role === 'all' || role === 'command-api' ? commandApiPaths : {}),
+    ...(role === 'all' || role === 'query-api' ? queryApiPaths : {}),
+  };
+  const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths });
+  app.use(operationsRouter({ version, document, readiness: resources.readiness }));
+  if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources));
+  if (role === 'all' || role === 'query-api') app.use('/api/v1', queryApi(resources));
+  app.use(notFound);
+  app.use(errorHandler(logger));
+
+  const server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  }).catch(async (error: unknown) => {
+    await resources.close();
+    throw error;
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  const url = config.PUBLIC_URL ?? `http://${host}:${port}`;
+  logger.info(
+    { role, eventStore: config.EVENT_STORE, database: isEmbedded(config) ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server' },
+    `Compliance Ledger ${version} is listening: API ${url}/api/v1 · docs ${url}/docs · OpenAPI ${url}/openapi.json · health ${url}/health · ready ${url}/ready`,
+  );
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await resources.close();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  let ledger: RunningLedger;
+  try {
+    ledger = await startLedger(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'the ledger could not start');
+    process.exitCode = 1;
+    return;
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      logger.warn('stopping now, without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down (press Ctrl-C again to force)');
+    ledger
+      .close()
+      .then(() => {
+        logger.info('stopped cleanly');
+        logger.flush?.();
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  await main();
+}

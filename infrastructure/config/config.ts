@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * The ledger's configuration: environment variables only, validated once at start. Every bad or missing value is
+ * reported by name with what was expected, and the process exits before it serves anything.
+ */
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
+
+const urlWithScheme = (schemes: string[], example: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a ${schemes.join(' or ')} URL, such as ${example}` },
+  );
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'expected development, production or test' }).default('development'),
+    LEDGER_ROLE: z
+      .enum(['all', 'command-api', 'query-api', 'projections'], { message: 'expected all, command-api, query-api or projections' })
+      .default('all'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0, 'expected a port from 0 to 65535').max(65535, 'expected a port from 0 to 65535').default(3000),
+    PUBLIC_URL: optional(urlWithScheme(['http', 'https'], 'https://ledger.example.com')),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: optional(urlWithScheme(['postgres', 'postgresql'], 'postgres://user:password@host:5432/ledger')),
+    DATABASE_SCHEMA: z.string().regex(IDENTIFIER, 'expected a lower-case SQL identifier').default('public'),
+    DATABASE_POOL_SIZE: z.coerce.number({ message: 'expected a number' }).int().min(1).max(200).default(10),
+    EVENT_STORE: z.enum(['postgres', 'eventstoredb'], { message: 'expected postgres or eventstoredb' }).default('postgres'),
+    ESDB_URL: optional(urlWithScheme(['esdb', 'esdb+discover'], 'esdb://localhost:2113?tls=false')),
+    REDIS_URL: optional(urlWithScheme(['redis', 'rediss'], 'redis://localhost:6379')),
+    KAFKA_BROKERS: optional(
+      z
+        .string()
+        .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+        .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected a comma-separated list of host:port')),
+    ),
+    MASTER_KEY: optional(
+      z
+        .string()
+        .transform((value) => Buffer.from(value, 'base64'))
+        .refine((key) => key.length === 32, 'expected 32 bytes in base64 (openssl rand -base64 32)'),
+    ),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
+    LOG_FORMAT: optional(z.enum(['json', 'pretty'], { message: 'expected json or pretty' })),
+  })
+  .superRefine((env, ctx) => {
+    if (env.EVENT_STORE === 'eventstoredb' && !env.ESDB_URL) {
+      ctx.addIssue({ code: 'custom', path: ['ESDB_URL'], message: 'required when EVENT_STORE=eventstoredb (esdb://host:2113?tls=false)' });
+    }
+    if (env.EVENT_STORE === 'eventstoredb' && !env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when EVENT_STORE=eventstoredb: read models and keys live in PostgreSQL' });
+    }
+    if (env.NODE_ENV === 'production' && !env.MASTER_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['MASTER_KEY'], message: 'required in production: 32 bytes in base64 (openssl rand -base64 32)' });
+    }
+  });
+
+export type Config = z.output<typeof schema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: Array<{ variable: string; message: string }>) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.message}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment. Throws a ConfigError that lists every problem, not just the first. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(environment)'),
+      message: issue.message,
+    })),
+  );
+}
+
+/** Whether the ledger runs on the embedded default (PGlite under DATA_DIR) rather than a PostgreSQL server. */
+export function isEmbedded(config: Config): boolean {
+  return !config.DATABASE_URL;
+}

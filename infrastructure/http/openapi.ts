@@ -1,0 +1,94 @@
+/**
+ * The OpenAPI 3.1 document: the one description of every route, served at /openapi.json and rendered at /docs.
+ * Each API adds its paths; the operational routes and the shared components live here.
+ */
+export type OpenApiDocument = {
+  openapi: '3.1.0';
+  info: { title: string; version: string; description: string; license: { name: string; identifier: string } };
+  servers: Array<{ url: string }>;
+  paths: Record<string, unknown>;
+  components: { schemas: Record<string, unknown>; responses: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+};
+
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+export function openApiDocument(options: { version: string; serverUrl: string; paths?: Record<string, unknown> }): OpenApiDocument {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Compliance Ledger API',
+      version: options.version,
+      description:
+        'Event-sourced ledger for AI compliance. Commands append immutable events; queries read projections of the event log. ' +
+        'Successful answers use the envelope `{ data, meta }`; errors are RFC 9457 problem details.',
+      license: { name: 'Apache 2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [{ url: options.serverUrl }],
+    paths: {
+      '/health': {
+        get: {
+          operationId: 'health',
+          summary: 'Liveness: the process is up',
+          tags: ['operations'],
+          responses: { '200': { description: 'Alive', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } } },
+        },
+      },
+      '/ready': {
+        get: {
+          operationId: 'ready',
+          summary: 'Readiness: every dependency answers',
+          tags: ['operations'],
+          responses: {
+            '200': { description: 'Ready', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+            '503': { description: 'A dependency is down', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+          },
+        },
+      },
+      ...options.paths,
+    },
+    components: {
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail'],
+          properties: {
+            type: { type: 'string', format: 'uri' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+            },
+          },
+        },
+        Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' }, version: { type: 'string' } } },
+        Readiness: {
+          type: 'object',
+          required: ['status', 'checks'],
+          properties: {
+            status: { enum: ['ready', 'not-ready'] },
+            checks: {
+              type: 'object',
+              additionalProperties: {
+                type: 'object',
+                required: ['status'],
+                properties: { status: { enum: ['up', 'down'] }, detail: { type: 'string' } },
+                additionalProperties: true,
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        BadRequest: problemResponse('The request is malformed or fails validation'),
+        NotFound: problemResponse('No such resource (or not visible to the caller)'),
+      },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from '../logging/logger.js';
+import { WrongExpectedRevisionError } from '../event-store/types.js';
+
+/**
+ * Errors as RFC 9457 problem details (application/problem+json). `type` is a stable URI per kind of problem that
+ * clients can switch on; validation problems list the fields that failed.
+ */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: Array<{ field: string; message: string }>;
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = 'https://compliance-ledger.dev/problems/';
+
+export function problemType(slug: string): string {
+  return `${TYPE_BASE}${slug}`;
+}
+
+/** Throw from a handler to answer with a problem; anything else thrown is a 500 without details. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    detail: string,
+    readonly extensions: Partial<ProblemDetails> = {},
+  ) {
+    super(detail);
+  }
+
+  toJSON(): ProblemDetails {
+    return { type: problemType(this.slug), title: this.title, status: this.status, detail: this.message, ...this.extensions };
+  }
+}
+
+export function sendProblem(res: Response, problem: ProblemDetails): void {
+  res.status(problem.status).type('application/problem+json').json(problem);
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  sendProblem(res, {
+    type: problemType('not-found'),
+    title: 'Not found',
+    status: 404,
+    detail: `No route for ${req.method} ${req.path}`,
+  });
+};
+
+/** The last middleware: turns every error into a problem, never a stack trace. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, next) => {
+    if (res.headersSent) return next(error);
+    if (error instanceof HttpProblem) return sendProblem(res, error.toJSON());
+    if (error instanceof WrongExpectedRevisionError) {
+      return sendProblem(res, {
+        type: problemType('conflict'),
+        title: 'Conflict',
+        status: 409,
+        detail: 'The resource was changed by another request; read it again and retry.',
+      });
+    }
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Errors from body parsing and the like: the client's fault, so say what went wrong.
+      const type = (error as { type?: string }).type;
+      return sendProblem(res, {
+        type: problemType(type === 'entity.too.large' ? 'payload-too-large' : type === 'entity.parse.failed' ? 'malformed-body' : 'bad-request'),
+        title: type === 'entity.too.large' ? 'Payload too large' : 'Bad request',
+        status,
+        detail: (error as Error).message,
+      });
+    }
+    (req as { log?: Logger }).log?.error({ err: error }, 'unhandled error') ?? logger.error({ err: error }, 'unhandled error');
+    sendProblem(res, {
+      type: problemType('internal'),
+      title: 'Internal server error',
+      status: 500,
+      detail: 'The request could not be completed. It has been logged with its correlation id.',
+    });
+  };
+}
