@@ -52,18 +52,26 @@ const schema = z
     ),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
     LOG_FORMAT: optional(z.enum(['json', 'pretty'], { message: 'expected json or pretty' })),
-  })
-  .superRefine((env, ctx) => {
-    if (env.EVENT_STORE === 'eventstoredb' && !env.ESDB_URL) {
-      ctx.addIssue({ code: 'custom', path: ['ESDB_URL'], message: 'required when EVENT_STORE=eventstoredb (esdb://host:2113?tls=false)' });
-    }
-    if (env.EVENT_STORE === 'eventstoredb' && !env.DATABASE_URL) {
-      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when EVENT_STORE=eventstoredb: read models and keys live in PostgreSQL' });
-    }
-    if (env.NODE_ENV === 'production' && !env.MASTER_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['MASTER_KEY'], message: 'required in production: 32 bytes in base64 (openssl rand -base64 32)' });
-    }
   });
+
+/**
+ * Rules that tie variables together. Checked on the raw environment, apart from the schema, so that they are
+ * reported alongside any malformed value instead of only once everything else is fixed.
+ */
+function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; message: string }> {
+  const set = (name: string) => Boolean(env[name]?.trim());
+  const problems: Array<{ variable: string; message: string }> = [];
+  if (env.EVENT_STORE === 'eventstoredb') {
+    if (!set('ESDB_URL')) problems.push({ variable: 'ESDB_URL', message: 'required when EVENT_STORE=eventstoredb (esdb://host:2113?tls=false)' });
+    if (!set('DATABASE_URL')) {
+      problems.push({ variable: 'DATABASE_URL', message: 'required when EVENT_STORE=eventstoredb: read models and keys live in PostgreSQL' });
+    }
+  }
+  if (env.NODE_ENV === 'production' && !set('MASTER_KEY')) {
+    problems.push({ variable: 'MASTER_KEY', message: 'required in production: 32 bytes in base64 (openssl rand -base64 32)' });
+  }
+  return problems;
+}
 
 export type Config = z.output<typeof schema>;
 
@@ -77,13 +85,12 @@ export class ConfigError extends Error {
 /** Parses the environment. Throws a ConfigError that lists every problem, not just the first. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => ({
-      variable: String(issue.path[0] ?? '(environment)'),
-      message: issue.message,
-    })),
-  );
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '(environment)'), message: issue.message }))),
+    ...crossChecks(env),
+  ];
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
 }
 
 /** Whether the ledger runs on the embedded default (PGlite under DATA_DIR) rather than a PostgreSQL server. */
