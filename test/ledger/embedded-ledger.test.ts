@@ -114,7 +114,8 @@ describe('npm start: the embedded ledger', () => {
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(missing.headers.get('x-correlation-id')).toBe('trace-42');
     expect(await missing.json()).toMatchObject({ status: 404, title: 'Not found' });
-    expect(ledger.output()).toContain('"correlationId":"trace-42"');
+    // The request is logged with its correlation id once the response has gone out.
+    await expect.poll(() => ledger.output(), { timeout: 5_000 }).toContain('"correlationId":"trace-42"');
 
     await ctrlC(ledger);
   });
