@@ -23,7 +23,7 @@ export interface RunningLedger {
 }
 
 export async function startLedger(config: Config, logger: Logger): Promise<RunningLedger> {
-  const resources = await openResources(config, logger);
+  const resources = await openResources(config, logger, { migrate: config.MIGRATE_ON_START });
   const role = config.LEDGER_ROLE;
   const app = express();
   app.disable('x-powered-by');

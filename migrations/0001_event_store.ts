@@ -36,7 +36,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`create index events_tenant_order on events (tenant_id, transaction_id, global_position)`.execute(db);
   await sql`create index events_type_order on events (type, transaction_id, global_position)`.execute(db);
-  await sql`create index events_stream_time on events (stream_id, recorded_at)`.execute(db);
 
   // Append-only, for everyone: the table owner included. Verifying the hash chain is the second line of defence.
   await sql`
@@ -51,16 +50,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     create trigger events_no_truncate before truncate on events
     for each statement execute function events_reject_change()`.execute(db);
 
-  // Subscribers LISTEN on a channel named after the schema, so several ledgers can share one server.
-  await sql`
-    create function events_notify() returns trigger language plpgsql as $$
-    begin
-      perform pg_notify('ledger_events_' || tg_table_schema, '');
-      return null;
-    end $$`.execute(db);
-  await sql`
-    create trigger events_notify after insert on events
-    for each statement execute function events_notify()`.execute(db);
+  // Subscribers LISTEN on 'ledger_events_<schema>'. The store sends that NOTIFY itself after its appends commit,
+  // not from a trigger: a NOTIFY inside the writing transaction holds a cluster-wide lock through the commit, which
+  // serialises concurrent writers (measured: bench/append.ts).
 
   // The role the applications run as may read and append, never change or remove an event.
   await sql`
@@ -83,5 +75,4 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop table events`.execute(db);
   await sql`drop table streams`.execute(db);
   await sql`drop function events_reject_change()`.execute(db);
-  await sql`drop function events_notify()`.execute(db);
 }

@@ -35,6 +35,7 @@ const schema = z
     DATABASE_URL: optional(urlWithScheme(['postgres', 'postgresql'], 'postgres://user:password@host:5432/ledger')),
     DATABASE_SCHEMA: z.string().regex(IDENTIFIER, 'expected a lower-case SQL identifier').default('public'),
     DATABASE_POOL_SIZE: z.coerce.number({ message: 'expected a number' }).int().min(1).max(200).default(10),
+    MIGRATE_ON_START: z.enum(['true', 'false'], { message: 'expected true or false' }).default('true').transform((value) => value === 'true'),
     EVENT_STORE: z.enum(['postgres', 'eventstoredb'], { message: 'expected postgres or eventstoredb' }).default('postgres'),
     ESDB_URL: optional(urlWithScheme(['esdb', 'esdb+discover'], 'esdb://localhost:2113?tls=false')),
     REDIS_URL: optional(urlWithScheme(['redis', 'rediss'], 'redis://localhost:6379')),

@@ -76,7 +76,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         detail: (error as Error).message,
       });
     }
-    (req as { log?: Logger }).log?.error({ err: error }, 'unhandled error') ?? logger.error({ err: error }, 'unhandled error');
+    ((req as { log?: Logger }).log ?? logger).error({ err: error }, 'unhandled error');
     sendProblem(res, {
       type: problemType('internal'),
       title: 'Internal server error',

@@ -35,7 +35,11 @@ eventStoreContract(
           });
         await ready;
         return {
-          commit: async () => (release('commit'), finished),
+          commit: async () => {
+            release('commit');
+            await finished;
+            store.notifyAppended(); // as a caller of appendWithin does after its commit
+          },
           rollback: async () => (release('rollback'), finished),
         };
       },

@@ -124,9 +124,11 @@ describe('npm start: the embedded ledger', () => {
     // Between two runs, write an event straight into the embedded database the ledger uses.
     const database = await openDatabase({ kind: 'pglite', dataDir });
     const tenantId = randomUUID();
-    const written = await new PostgresEventStore(database).append(`${tenantId}/thing/1`, [
+    const store = new PostgresEventStore(database);
+    const written = await store.append(`${tenantId}/thing/1`, [
       { type: 'Happened', data: {}, metadata: { tenantId, actorId: 'test', correlationId: randomUUID() } },
     ]);
+    await store.close();
     await database.close();
     const key = readFileSync(join(dataDir, 'master.key'), 'utf8');
 

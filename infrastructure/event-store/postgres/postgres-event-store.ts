@@ -46,6 +46,11 @@ const VISIBLE = sql`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 export class PostgresEventStore implements EventStore {
   private readonly now: () => Date;
   private readonly pollIntervalMs: number;
+  /** Last known revision and hash of recently used streams: lets most appends be one statement (see fastAppend). */
+  private readonly heads = new StreamHeads(10_000);
+  private readonly channel: string;
+  private notifying: Promise<void> | undefined;
+  private notifyAgain = false;
 
   constructor(
     private readonly database: Database,
@@ -53,13 +58,46 @@ export class PostgresEventStore implements EventStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.channel = `ledger_events_${database.schema}`;
+  }
+
+  /**
+   * Wakes subscribers (in every process) after events were committed. Coalesced: at most one NOTIFY in flight, plus
+   * one more for whatever committed meanwhile. Callers of appendWithin call it after their own commit; if they do not,
+   * subscribers still find the events on their next poll.
+   */
+  notifyAppended(): void {
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = sql`select pg_notify(${this.channel}, '')`
+      .execute(this.database.db)
+      .then(
+        () => undefined,
+        () => undefined, // best effort: polling covers a lost wake-up
+      )
+      .finally(() => {
+        this.notifying = undefined;
+        if (this.notifyAgain) {
+          this.notifyAgain = false;
+          this.notifyAppended();
+        }
+      });
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+    const fast = await this.fastAppend(this.database.db, streamId, events, options.expectedRevision ?? 'any');
+    if (fast) {
+      this.notifyAppended();
+      return fast;
+    }
     // A transaction of its own; on a concurrent creation of the same stream with 'any', try once more.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.database.db.transaction().execute((trx) => this.appendWithin(trx, streamId, events, options));
+        const result = await this.database.db.transaction().execute((trx) => this.appendWithin(trx, streamId, events, options));
+        this.notifyAppended();
+        return result;
       } catch (error) {
         if (error instanceof StreamCreatedConcurrently && attempt < 3) continue;
         throw error;
@@ -106,13 +144,52 @@ export class PostgresEventStore implements EventStore {
       }
     }
 
-    const written = await insertEvents(trx, sealed).catch((error: unknown) => {
-      if (isUniqueViolation(error, 'events_event_id_unique')) {
-        throw new InvalidAppendError('An event with one of these ids has already been appended', { cause: error });
-      }
-      throw error;
-    });
-    return { nextExpectedRevision: last.revision, position: written };
+    const { rows } = await sql<InsertedRow>`
+      insert into events (${EVENT_COLUMNS}) select * from (${eventValues(sealed)}) as v
+      returning transaction_id::text as transaction_id, global_position`
+      .execute(trx)
+      .catch(duplicateIdError);
+    this.heads.set(streamId, { revision: last.revision, hash: last.metadata.hash });
+    return { nextExpectedRevision: last.revision, position: lastPosition(rows) };
+  }
+
+  /**
+   * The common case in one statement, one round trip: the caller expects a new stream, or the revision we last saw
+   * the stream at. The statement moves the stream head only if it still is where we think, and inserts the events
+   * only if it did. When it writes nothing, the transactional path finds out why (a conflict, or a stale cache).
+   */
+  private async fastAppend(
+    executor: Kysely<unknown>,
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult | undefined> {
+    let head: StreamHead | undefined;
+    if (expected !== 'no_stream') {
+      head = this.heads.get(streamId);
+      if (!head || (typeof expected === 'number' && expected !== head.revision)) return undefined;
+    }
+    if (events.length === 0) return undefined;
+    const sealed = sealEvents(streamId, events, head ? head.revision + 1 : 0, head?.hash ?? GENESIS_HASH, this.now());
+    const last = sealed[sealed.length - 1]!;
+    const moveHead = head
+      ? sql`update streams set revision = ${last.revision}, last_hash = ${last.metadata.hash}
+            where stream_id = ${streamId} and revision = ${head.revision} and last_hash = ${head.hash} returning 1`
+      : sql`insert into streams (stream_id, tenant_id, revision, last_hash)
+            values (${streamId}, ${last.metadata.tenantId}, ${last.revision}, ${last.metadata.hash})
+            on conflict (stream_id) do nothing returning 1`;
+    const { rows } = await sql<InsertedRow>`
+      with head as (${moveHead})
+      insert into events (${EVENT_COLUMNS}) select * from (${eventValues(sealed)}) as v where exists (select 1 from head)
+      returning transaction_id::text as transaction_id, global_position`
+      .execute(executor)
+      .catch(duplicateIdError);
+    if (rows.length === 0) {
+      this.heads.delete(streamId);
+      return undefined;
+    }
+    this.heads.set(streamId, { revision: last.revision, hash: last.metadata.hash });
+    return { nextExpectedRevision: last.revision, position: lastPosition(rows) };
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -126,7 +203,12 @@ export class PostgresEventStore implements EventStore {
       where ${sql.join(conditions, sql` and `)}
       order by stream_revision ${backwards ? sql`desc` : sql`asc`}
       ${options.maxCount !== undefined ? sql`limit ${options.maxCount}` : sql``}`.execute(this.database.db);
-    return rows.map(toRecorded);
+    const events = rows.map(toRecorded);
+    // A read that reached the end of the stream tells us its head: the append that usually follows can be fast.
+    const reachedEnd = options.toRevision === undefined && options.toTime === undefined && (backwards ? options.fromRevision === undefined : options.maxCount === undefined);
+    const newest = backwards ? events[0] : events[events.length - 1];
+    if (reachedEnd && newest) this.heads.set(streamId, { revision: newest.revision, hash: newest.metadata.hash });
+    return events;
   }
 
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
@@ -160,7 +242,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
-    const channel = `ledger_events_${this.database.schema}`;
+    const channel = this.channel;
     return pollingSubscription({
       from: options.from ?? START,
       batchSize: options.batchSize ?? 500,
@@ -178,23 +260,64 @@ export class PostgresEventStore implements EventStore {
     return row ? makePosition(BigInt(row.transaction_id), BigInt(row.global_position)) : START;
   }
 
-  /** The store does not own the database: whoever opened it closes it. */
-  async close(): Promise<void> {}
+  /** The store does not own the database: whoever opened it closes it. This waits for a pending NOTIFY. */
+  async close(): Promise<void> {
+    await this.notifying;
+  }
 }
 
 class StreamCreatedConcurrently extends Error {}
 
-async function insertEvents(trx: Transaction<unknown> | Kysely<unknown>, sealed: SealedEvent[]): Promise<Position> {
-  const values = sealed.map(
-    (event) => sql`(${event.id}::uuid, ${event.streamId}, ${event.revision}, ${event.metadata.tenantId}, ${event.type},
-      ${event.schemaVersion}, ${JSON.stringify(event.data)}::jsonb, ${JSON.stringify(event.metadata)}::jsonb, ${event.metadata.recordedAt}::timestamptz)`,
+interface InsertedRow {
+  transaction_id: string;
+  global_position: number;
+}
+
+const EVENT_COLUMNS = sql.raw('event_id, stream_id, stream_revision, tenant_id, type, schema_version, data, metadata, recorded_at');
+
+function eventValues(sealed: SealedEvent[]) {
+  const rows = sealed.map(
+    (event) => sql`(${event.id}::uuid, ${event.streamId}::text, ${event.revision}::bigint, ${event.metadata.tenantId}::text, ${event.type}::text,
+      ${event.schemaVersion}::integer, ${JSON.stringify(event.data)}::jsonb, ${JSON.stringify(event.metadata)}::jsonb, ${event.metadata.recordedAt}::timestamptz)`,
   );
-  const { rows } = await sql<{ transaction_id: string; global_position: number }>`
-    insert into events (event_id, stream_id, stream_revision, tenant_id, type, schema_version, data, metadata, recorded_at)
-    values ${sql.join(values)}
-    returning transaction_id::text as transaction_id, global_position`.execute(trx);
-  const last = rows.reduce((a, b) => (b.global_position > a.global_position ? b : a));
+  return sql`values ${sql.join(rows)}`;
+}
+
+function lastPosition(rows: InsertedRow[]): Position {
+  const last = rows.reduce((a, b) => (Number(b.global_position) > Number(a.global_position) ? b : a));
   return makePosition(BigInt(last.transaction_id), BigInt(last.global_position));
+}
+
+function duplicateIdError(error: unknown): never {
+  if (isUniqueViolation(error, 'events_event_id_unique')) {
+    throw new InvalidAppendError('An event with one of these ids has already been appended', { cause: error });
+  }
+  throw error;
+}
+
+interface StreamHead {
+  revision: number;
+  hash: string;
+}
+
+/** A small LRU map of stream heads. Only a hint: every write still checks the head in the database. */
+class StreamHeads {
+  private readonly entries = new Map<string, StreamHead>();
+  constructor(private readonly capacity: number) {}
+
+  get(streamId: string): StreamHead | undefined {
+    return this.entries.get(streamId);
+  }
+
+  set(streamId: string, head: StreamHead): void {
+    this.entries.delete(streamId);
+    this.entries.set(streamId, head);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(streamId: string): void {
+    this.entries.delete(streamId);
+  }
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
