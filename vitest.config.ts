@@ -9,6 +9,6 @@ export default defineConfig({
     // Two cores: more workers only make the database tests fight over them.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default'],
+    reporters: ['default', './test/setup/summary-reporter.ts'],
   },
 });
