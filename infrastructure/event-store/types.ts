@@ -137,3 +137,13 @@ export class WrongExpectedRevisionError extends Error {
 export class InvalidAppendError extends Error {
   override readonly name = 'InvalidAppendError';
 }
+
+/** Throws WrongExpectedRevisionError unless a stream at `actual` meets the expectation. Shared by every adapter. */
+export function assertExpectedRevision(streamId: string, expected: ExpectedRevision, actual: number | 'no_stream'): void {
+  const met =
+    expected === 'any' ||
+    (expected === 'no_stream' && actual === 'no_stream') ||
+    (expected === 'stream_exists' && actual !== 'no_stream') ||
+    expected === actual;
+  if (!met) throw new WrongExpectedRevisionError(streamId, expected, actual);
+}

@@ -18,6 +18,7 @@ import { pollingSubscription } from '../subscription.js';
 import {
   InvalidAppendError,
   WrongExpectedRevisionError,
+  assertExpectedRevision,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -64,11 +65,7 @@ export class EsdbEventStore implements EventStore {
     if (events.length === 0) throw new InvalidAppendError('An append needs at least one event');
     for (let attempt = 0; ; attempt++) {
       const [head] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
-      const actual = head ? head.revision : 'no_stream';
-      const conflict = (): WrongExpectedRevisionError => new WrongExpectedRevisionError(streamId, expectedRevision, actual);
-      if (expectedRevision === 'no_stream' && head) throw conflict();
-      if (expectedRevision === 'stream_exists' && !head) throw conflict();
-      if (typeof expectedRevision === 'number' && expectedRevision !== actual) throw conflict();
+      assertExpectedRevision(streamId, expectedRevision, head ? head.revision : 'no_stream');
 
       const sealed = sealEvents(streamId, events, head ? head.revision + 1 : 0, head?.metadata.hash ?? GENESIS_HASH, this.now());
       try {

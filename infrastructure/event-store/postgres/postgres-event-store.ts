@@ -6,6 +6,7 @@ import { pollingSubscription } from '../subscription.js';
 import {
   InvalidAppendError,
   WrongExpectedRevisionError,
+  assertExpectedRevision,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -121,10 +122,7 @@ export class PostgresEventStore implements EventStore {
         select revision, last_hash from streams where stream_id = ${streamId} for update`.execute(trx)
     ).rows[0];
     const actual = head ? Number(head.revision) : 'no_stream';
-    const conflict = (): WrongExpectedRevisionError => new WrongExpectedRevisionError(streamId, expectedRevision, actual);
-    if (expectedRevision === 'no_stream' && head) throw conflict();
-    if (expectedRevision === 'stream_exists' && !head) throw conflict();
-    if (typeof expectedRevision === 'number' && expectedRevision !== actual) throw conflict();
+    assertExpectedRevision(streamId, expectedRevision, actual);
 
     const firstRevision = typeof actual === 'number' ? actual + 1 : 0;
     const sealed = sealEvents(streamId, events, firstRevision, head?.last_hash ?? GENESIS_HASH, this.now());
