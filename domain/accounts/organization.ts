@@ -1,0 +1,45 @@
+import { DomainError, type Decider, type DomainEvent } from '../decider.js';
+
+/** An MSP organisation: the tenant. Everything it owns lives in streams that begin with its id. */
+export type OrganizationEvent = DomainEvent<'OrganizationRegistered', { tenantId: string; name: string; registeredBy: string }>;
+export type OrganizationCommand = { type: 'RegisterOrganization'; tenantId: string; name: string; registeredBy: string };
+export interface OrganizationState {
+  exists: boolean;
+  name?: string;
+}
+
+export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = {
+  initialState: () => ({ exists: false }),
+  decide(command, state) {
+    if (state.exists) throw new DomainError('conflict', 'The organisation already exists');
+    const name = command.name.trim();
+    if (!name) throw new DomainError('invalid', 'The organisation needs a name', 'organizationName');
+    return [{ type: 'OrganizationRegistered', data: { tenantId: command.tenantId, name, registeredBy: command.registeredBy } }];
+  },
+  evolve: (state, event) => ({ ...state, exists: true, name: event.data.name }),
+};
+
+/**
+ * An email address belongs to one account across all tenants. Its stream is named by a keyed hash of the address,
+ * so finding an account by email needs no read model and no plaintext address in a stream name.
+ */
+export type EmailEvent =
+  | DomainEvent<'EmailClaimed', { userId: string; tenantId: string }>
+  | DomainEvent<'EmailReleased', { userId: string }>;
+export type EmailCommand = { type: 'ClaimEmail'; userId: string; tenantId: string } | { type: 'ReleaseEmail'; userId: string };
+export interface EmailState {
+  owner?: { userId: string; tenantId: string };
+}
+
+export const emailDecider: Decider<EmailCommand, EmailEvent, EmailState> = {
+  initialState: () => ({}),
+  decide(command, state) {
+    if (command.type === 'ClaimEmail') {
+      if (state.owner) throw new DomainError('conflict', 'An account with this email already exists', 'email');
+      return [{ type: 'EmailClaimed', data: { userId: command.userId, tenantId: command.tenantId } }];
+    }
+    if (state.owner?.userId !== command.userId) return [];
+    return [{ type: 'EmailReleased', data: { userId: command.userId } }];
+  },
+  evolve: (state, event) => (event.type === 'EmailClaimed' ? { owner: event.data } : {}),
+};

@@ -1,0 +1,44 @@
+/** Who may do what. Every route declares the permission it needs; roles map to permissions here and nowhere else. */
+export const ROLES = ['msp_admin', 'msp_analyst', 'client_admin', 'compliance_officer', 'auditor', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'client:read',
+  'client:write',
+  'user:read',
+  'user:write',
+  'policy:read',
+  'policy:write',
+  'policy:approve',
+  'assessment:read',
+  'assessment:write',
+  'evidence:read',
+  'evidence:write',
+  'ai-service:read',
+  'ai-service:write',
+  'prompt:analyze',
+  'violation:read',
+  'audit:read',
+  'webhook:write',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READ_ALL: Permission[] = ['client:read', 'user:read', 'policy:read', 'assessment:read', 'evidence:read', 'ai-service:read', 'violation:read'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  msp_admin: PERMISSIONS,
+  msp_analyst: [...READ_ALL, 'policy:write', 'assessment:write', 'evidence:write', 'prompt:analyze', 'audit:read'],
+  client_admin: [...READ_ALL, 'user:write', 'policy:write', 'policy:approve', 'assessment:write', 'evidence:write', 'ai-service:write', 'prompt:analyze'],
+  compliance_officer: [...READ_ALL, 'policy:write', 'policy:approve', 'assessment:write', 'evidence:write', 'prompt:analyze', 'audit:read'],
+  auditor: [...READ_ALL, 'audit:read'],
+  member: ['policy:read', 'prompt:analyze'],
+};
+
+export function permissionsOf(role: Role): readonly Permission[] {
+  return ROLE_PERMISSIONS[role];
+}
+
+/** Roles scoped to one client company; the others act for the whole MSP. */
+export function isClientScoped(role: Role): boolean {
+  return role === 'client_admin' || role === 'compliance_officer' || role === 'member';
+}
