@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import express from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
 import { commandApi, commandApiPaths } from '../command-api/router.js';
 import { ConfigError, isEmbedded, loadConfig, type Config } from '../infrastructure/config/config.js';
 import { requestLogging } from '../infrastructure/http/correlation.js';
@@ -35,6 +36,17 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   };
   const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths });
   app.use(operationsRouter({ version, document, readiness: resources.readiness }));
+  // Bodies are small JSON documents; anything bigger is refused with a 413 problem before it is parsed.
+  app.use('/api/v1', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: document as unknown as string,
+      validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
+      validateResponses: config.OPENAPI_VALIDATE_RESPONSES,
+      validateSecurity: false, // authentication and permissions are checked by each route
+      ignoreUndocumented: true,
+    }),
+  );
   if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources));
   if (role === 'all' || role === 'query-api') app.use('/api/v1', queryApi(resources));
   app.use(notFound);

@@ -1,16 +1,24 @@
 import express, { type Router } from 'express';
+import { authenticate } from '../infrastructure/http/authentication.js';
+import { idempotency } from '../infrastructure/http/idempotency.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
+import { authRoutes } from './auth/routes.js';
+import { clientRoutes } from './clients/routes.js';
+import { CommandHandler } from './http/command-handler.js';
+
+export { commandApiPaths } from './openapi.js';
 
 /**
  * The write side, mounted under /api/v1: every route validates a command, loads the aggregate's stream, decides with
- * a pure decider from domain/ and appends with the revision it read. Command routes arrive with the command API issue.
+ * a pure decider from domain/ and appends with the revision it read.
  */
-export function commandApi(_resources: Resources): Router {
+export function commandApi(resources: Resources): Router {
   const router = express.Router();
-  // Bodies are small JSON documents; anything bigger is refused with a 413 problem before it is parsed.
-  router.use(express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  const handler = new CommandHandler(resources.eventStore, resources.vault);
+  // Token-issuing routes honour Idempotency-Key but never store their answers: tokens are not written to disk.
+  const keys = idempotency(resources.database, { skipStorage: (path) => path === '/auth/login' || path === '/auth/refresh' });
+
+  router.use(keys, authRoutes(resources, handler));
+  router.use(authenticate(resources.accessTokens, resources.sessions), keys, clientRoutes(handler));
   return router;
 }
-
-/** Paths this API adds to the OpenAPI document. */
-export const commandApiPaths: Record<string, unknown> = {};

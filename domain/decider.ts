@@ -12,7 +12,7 @@ export interface Decider<Command, Event, State> {
 }
 
 /** Every domain event: a type and a JSON body. Metadata (who, when, why) is added where events are stored. */
-export interface DomainEvent<Type extends string = string, Data = Record<string, unknown>> {
+export interface DomainEvent<Type extends string = string, Data extends object = object> {
   type: Type;
   data: Data;
 }

@@ -51,6 +51,12 @@ const schema = z
         .transform((value) => Buffer.from(value, 'base64'))
         .refine((key) => key.length === 32, 'expected 32 bytes in base64 (openssl rand -base64 32)'),
     ),
+    JWT_SECRET: optional(z.string().min(32, 'expected at least 32 characters (openssl rand -base64 48)')),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(30).max(3600).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(300).default(30 * 24 * 3600),
+    SMTP_URL: optional(urlWithScheme(['smtp', 'smtps'], 'smtp://user:password@mail.example.com:587')),
+    MAIL_FROM: z.string().min(3).default('Compliance Ledger <no-reply@localhost>'),
+    OPENAPI_VALIDATE_RESPONSES: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((value) => value === 'true'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected fatal, error, warn, info, debug, trace or silent' }).default('info'),
     LOG_FORMAT: optional(z.enum(['json', 'pretty'], { message: 'expected json or pretty' })),
   });
@@ -70,6 +76,9 @@ function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; message:
   }
   if (env.NODE_ENV === 'production' && !set('MASTER_KEY')) {
     problems.push({ variable: 'MASTER_KEY', message: 'required in production: 32 bytes in base64 (openssl rand -base64 32)' });
+  }
+  if (env.NODE_ENV === 'production' && !set('JWT_SECRET')) {
+    problems.push({ variable: 'JWT_SECRET', message: 'required in production: at least 32 characters (openssl rand -base64 48)' });
   }
   return problems;
 }

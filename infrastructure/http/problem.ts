@@ -1,6 +1,35 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logging/logger.js';
+import { DomainError, type DomainErrorCode } from '../../domain/decider.js';
 import { WrongExpectedRevisionError } from '../event-store/types.js';
+
+const DOMAIN_STATUS: Record<DomainErrorCode, [status: number, slug: string, title: string]> = {
+  invalid: [422, 'invalid-command', 'The request cannot be carried out'],
+  conflict: [409, 'conflict', 'Conflict'],
+  not_found: [404, 'not-found', 'Not found'],
+  forbidden: [403, 'forbidden', 'Forbidden'],
+  gone: [410, 'gone', 'Gone'],
+  unauthenticated: [401, 'unauthenticated', 'Authentication required'],
+};
+
+/** express-openapi-validator's errors: a status and a list of { path: '/body/email', message }. */
+interface ValidatorError {
+  status: number;
+  errors?: Array<{ path?: string; message: string }>;
+  message: string;
+}
+
+function isValidatorError(error: unknown): error is ValidatorError {
+  return typeof error === 'object' && error !== null && Array.isArray((error as ValidatorError).errors) && typeof (error as ValidatorError).status === 'number';
+}
+
+/** '/body/companyContext/name' → 'companyContext.name'; '/headers/idempotency-key' → 'Idempotency-Key' stays readable. */
+function fieldOf(path: string | undefined): string {
+  if (!path) return '(request)';
+  const parts = path.replace(/^\./, '/').split(/[/.]/).filter(Boolean);
+  if (parts[0] === 'body' || parts[0] === 'query' || parts[0] === 'params' || parts[0] === 'path' || parts[0] === 'headers') parts.shift();
+  return parts.join('.') || '(body)';
+}
 
 /**
  * Errors as RFC 9457 problem details (application/problem+json). `type` is a stable URI per kind of problem that
@@ -57,6 +86,26 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
     if (error instanceof HttpProblem) return sendProblem(res, error.toJSON());
+    if (error instanceof DomainError) {
+      const [status, slug, title] = DOMAIN_STATUS[error.code];
+      return sendProblem(res, {
+        type: problemType(slug),
+        title,
+        status,
+        detail: error.message,
+        ...(error.field ? { errors: [{ field: error.field, message: error.message }] } : {}),
+      });
+    }
+    if (isValidatorError(error) && error.status >= 400 && error.status < 500) {
+      const validation = error.status === 400;
+      return sendProblem(res, {
+        type: problemType(validation ? 'validation' : error.status === 415 ? 'unsupported-media-type' : error.status === 405 ? 'method-not-allowed' : error.status === 404 ? 'not-found' : 'bad-request'),
+        title: validation ? 'The request is not valid' : error.message,
+        status: error.status,
+        detail: validation ? (error.errors ?? []).map((e) => `${fieldOf(e.path)}: ${e.message}`).join('; ') : error.message,
+        ...(validation ? { errors: (error.errors ?? []).map((e) => ({ field: fieldOf(e.path), message: e.message })) } : {}),
+      });
+    }
     if (error instanceof WrongExpectedRevisionError) {
       return sendProblem(res, {
         type: problemType('conflict'),

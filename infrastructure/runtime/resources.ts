@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -13,6 +13,10 @@ import type { EventStore } from '../event-store/types.js';
 import type { ReadinessCheck } from '../http/readiness.js';
 import { createKafka, kafkaReadiness } from '../kafka/kafka.js';
 import type { Logger } from '../logging/logger.js';
+import { MemorySessionStore, RedisSessionStore, type SessionStore } from '../auth/session-store.js';
+import { AccessTokens } from '../auth/tokens.js';
+import { fileMailer, smtpMailer, type Mailer } from '../mail/mailer.js';
+import { AttemptLimiter } from '../rate-limit/login-limiter.js';
 import { createRedis, redisReadiness } from '../redis/redis.js';
 
 /** Everything a ledger process talks to, opened from the configuration. */
@@ -23,6 +27,12 @@ export interface Resources {
   vault: PersonalDataVault;
   redis?: Redis;
   kafka?: Kafka;
+  sessions: SessionStore;
+  accessTokens: AccessTokens;
+  mailer: Mailer;
+  loginLimiter: AttemptLimiter;
+  /** A keyed hash of a normalised email address: how accounts are found by email without storing the address. */
+  emailKey(email: string): string;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -43,7 +53,9 @@ export async function openResources(config: Config, logger: Logger, options: { m
     const eventStore =
       config.EVENT_STORE === 'eventstoredb' ? new EsdbEventStore(config.ESDB_URL!) : new PostgresEventStore(database);
     closers.unshift(() => eventStore.close());
-    const vault = new PersonalDataVault(database, masterKey(config, dataDir, logger));
+    const master = masterKey(config, dataDir, logger);
+    const vault = new PersonalDataVault(database, master);
+    const emailHmacKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'compliance-ledger email index', 32));
 
     const readiness: ReadinessCheck[] = [
       {
@@ -67,6 +79,13 @@ export async function openResources(config: Config, logger: Logger, options: { m
       kafka = createKafka(config.KAFKA_BROKERS, `compliance-ledger-${config.LEDGER_ROLE}`, logger);
       readiness.push(kafkaReadiness(kafka));
     }
+    const sessions: SessionStore = redis ? new RedisSessionStore(redis) : new MemorySessionStore();
+    const jwtSecret = config.JWT_SECRET ?? persistentSecret(dataDir, 'jwt.secret', () => randomBytes(48).toString('base64'));
+    const mailDir = join(dataDir, 'mail');
+    const mailer = config.SMTP_URL
+      ? smtpMailer(config.SMTP_URL, config.MAIL_FROM)
+      : fileMailer(mailDir, config.MAIL_FROM, (file, mail) => logger.info({ file, to: '[redacted]', subject: mail.subject }, 'mail written (no SMTP_URL configured)'));
+    closers.unshift(() => mailer.close());
     return {
       config,
       database,
@@ -74,6 +93,11 @@ export async function openResources(config: Config, logger: Logger, options: { m
       vault,
       redis,
       kafka,
+      sessions,
+      accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
+      mailer,
+      loginLimiter: new AttemptLimiter('login', { perAccount: 5, perIp: 50, windowSeconds: 15 * 60 }, redis),
+      emailKey: (email) => createHmac('sha256', emailHmacKey).update(email.trim().toLowerCase()).digest('hex'),
       readiness,
       async close() {
         for (const check of readiness) await check.close?.().catch(() => {});
@@ -87,21 +111,27 @@ export async function openResources(config: Config, logger: Logger, options: { m
 }
 
 /**
+ * A secret the deployment should provide, or else one made once and kept in DATA_DIR (owner-only), so that the
+ * embedded default works out of the box and keeps working across restarts.
+ */
+export function persistentSecret(dataDir: string, file: string, make: () => string): string {
+  const path = join(dataDir, file);
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = make();
+  writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return secret;
+}
+
+/**
  * The key that wraps every data subject's key. From MASTER_KEY when set (required in production); otherwise made
  * once and kept in DATA_DIR/master.key, readable by the owner only. Losing it loses all personal data.
  */
 function masterKey(config: Config, dataDir: string, logger: Logger): Buffer {
   if (config.MASTER_KEY) return config.MASTER_KEY;
-  const file = join(dataDir, 'master.key');
-  if (existsSync(file)) {
-    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new Error(`${file} does not hold a 32-byte base64 key`);
-    return key;
-  }
-  if (!isEmbedded(config)) logger.warn({ file }, 'MASTER_KEY is not set: generating one in DATA_DIR. Set MASTER_KEY for any shared deployment.');
-  mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  if (!isEmbedded(config)) logger.warn('MASTER_KEY is not set: using one kept in DATA_DIR/master.key. Set MASTER_KEY for any shared deployment.');
+  const key = Buffer.from(persistentSecret(dataDir, 'master.key', () => randomBytes(32).toString('base64')), 'base64');
+  if (key.length !== 32) throw new Error(`${join(dataDir, 'master.key')} does not hold a 32-byte base64 key`);
   return key;
 }

@@ -1,0 +1,107 @@
+import { DomainError, fold, type Decider, type DomainEvent, type PersonalDataFields } from '../../domain/decider.js';
+import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
+import type { Position } from '../../infrastructure/event-store/position.js';
+import type { EventStore } from '../../infrastructure/event-store/types.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+
+/** Who is acting, on behalf of which tenant, and the request it came from: stored as every event's metadata. */
+export interface CommandContext {
+  tenantId: string;
+  actorId: string;
+  correlationId: string;
+  causationId?: string | null;
+  /** Where the request came from, for the audit log. */
+  ip?: string;
+}
+
+/** An aggregate as the handler sees it: its decider and, where it holds personal data, which fields to seal. */
+export interface Aggregate<Command, Event extends DomainEvent, State> {
+  decider: Decider<Command, Event, State>;
+  personalData?: Record<string, PersonalDataFields>;
+}
+
+export interface CommandResult<Event, State> {
+  events: Event[];
+  state: State;
+  /** The stream's revision after the command: the ETag clients send back as If-Match. */
+  revision: number;
+  /** The global position written, or the head when the command changed nothing. */
+  position: Position | null;
+}
+
+export interface ExecuteOptions {
+  /** The revision the client saw (If-Match): a different current revision is a 412. */
+  ifMatch?: number;
+  /** 'existing': a missing stream is a 404 (an id from another tenant lands here too, so nothing leaks). */
+  expect?: 'new' | 'existing' | 'any';
+}
+
+/**
+ * The one command handler: read the stream, fold, decide, append at the revision read. A concurrent writer in
+ * between makes the append fail with WrongExpectedRevisionError, which the API answers with 409.
+ */
+export class CommandHandler {
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly vault: PersonalDataVault,
+  ) {}
+
+  async load<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, streamId: string): Promise<{ state: S; revision: number | 'no_stream' }> {
+    const recorded = await this.eventStore.readStream(streamId);
+    const events = aggregate.personalData ? await Promise.all(recorded.map((e) => this.vault.reveal(e.data))) : recorded.map((e) => e.data);
+    const state = fold(
+      aggregate.decider,
+      recorded.map((e, i) => ({ type: e.type, data: events[i] }) as E),
+    );
+    return { state, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : 'no_stream' };
+  }
+
+  async execute<C, E extends DomainEvent, S>(
+    aggregate: Aggregate<C, E, S>,
+    streamId: string,
+    command: C,
+    context: CommandContext,
+    options: ExecuteOptions = {},
+  ): Promise<CommandResult<E, S>> {
+    const { state, revision } = await this.load(aggregate, streamId);
+    if (options.expect === 'existing' && revision === 'no_stream') throw new DomainError('not_found', 'No such resource');
+    if (options.expect === 'new' && revision !== 'no_stream') throw new DomainError('conflict', 'The resource already exists');
+    if (options.ifMatch !== undefined && options.ifMatch !== revision) {
+      throw new HttpProblem(412, 'precondition-failed', 'Precondition failed', `The resource is at revision ${String(revision)}, not ${options.ifMatch}; read it again.`);
+    }
+    const events = aggregate.decider.decide(command, state);
+    const after = events.reduce((s, e) => aggregate.decider.evolve(s, e), state);
+    if (events.length === 0) {
+      return { events, state: after, revision: revision === 'no_stream' ? -1 : revision, position: null };
+    }
+    const stored = await Promise.all(events.map((event) => this.seal(aggregate, context.tenantId, event)));
+    const result = await this.eventStore.append(
+      streamId,
+      stored.map((event) => ({
+        type: event.type,
+        data: event.data,
+        metadata: {
+          tenantId: context.tenantId,
+          actorId: context.actorId,
+          correlationId: context.correlationId,
+          causationId: context.causationId ?? null,
+          ...(context.ip ? { ip: context.ip } : {}),
+        },
+      })),
+      { expectedRevision: revision },
+    );
+    return { events, state: after, revision: result.nextExpectedRevision, position: result.position };
+  }
+
+  /** Encrypts the event's personal data fields under their subject's key. */
+  private async seal<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, tenantId: string, event: E): Promise<E> {
+    const policy = aggregate.personalData?.[event.type];
+    if (!policy) return event;
+    const data = { ...event.data } as Record<string, unknown>;
+    const subject = String(data[policy.subject]);
+    for (const field of policy.fields) {
+      if (typeof data[field] === 'string') data[field] = await this.vault.seal(tenantId, subject, data[field]);
+    }
+    return { ...event, data };
+  }
+}

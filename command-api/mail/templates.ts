@@ -1,0 +1,25 @@
+import type { Mail } from '../../infrastructure/mail/mailer.js';
+
+const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function layout(title: string, paragraphs: string[], action: { label: string; url: string }): Pick<Mail, 'text' | 'html'> {
+  return {
+    text: `${paragraphs.join('\n\n')}\n\n${action.label}: ${action.url}\n`,
+    html: `<!doctype html><html><body style="font-family:sans-serif;max-width:36em">
+<h2>${escape(title)}</h2>${paragraphs.map((p) => `<p>${escape(p)}</p>`).join('')}
+<p><a href="${escape(action.url)}">${escape(action.label)}</a></p>
+<p style="color:#666;font-size:small">If you did not expect this message, ignore it.</p></body></html>`,
+  };
+}
+
+export function verificationMail(to: { email: string; name: string }, organization: string, url: string): Mail {
+  return {
+    to: to.email,
+    subject: 'Confirm your email for Compliance Ledger',
+    ...layout(
+      'Confirm your email',
+      [`Hello ${to.name},`, `You registered ${organization} on Compliance Ledger. Confirm your email address to log in. The link works for 24 hours.`],
+      { label: 'Confirm my email', url },
+    ),
+  };
+}

@@ -1,0 +1,172 @@
+import { CLIENT_SIZES } from '../domain/clients/client.js';
+import { ROLES } from '../domain/accounts/roles.js';
+
+/** The write side's part of the OpenAPI document. Request bodies reject unknown fields. */
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const json = (schema: unknown) => ({ required: true, content: { 'application/json': { schema } } });
+const envelope = (data: unknown) => ({
+  type: 'object',
+  required: ['data', 'meta'],
+  properties: { data, meta: { type: 'object', properties: { position: { type: ['string', 'null'] } } } },
+});
+const ok = (description: string, data: unknown) => ({ description, content: { 'application/json': { schema: envelope(data) } } });
+const object = (properties: Record<string, unknown>, required: string[] = Object.keys(properties)) => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties,
+});
+
+const uuid = { type: 'string', format: 'uuid' };
+const email = { type: 'string', format: 'email', maxLength: 254 };
+const password = { type: 'string', minLength: 12, maxLength: 256, description: 'At least 12 characters.' };
+const name = { type: 'string', minLength: 1, maxLength: 200 };
+const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } };
+const ifMatch = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag you read; a stale one is a 412.' };
+const clientIdParam = { name: 'id', in: 'path', required: true, schema: uuid };
+const tokens = {
+  type: 'object',
+  required: ['accessToken', 'refreshToken', 'expiresIn', 'tokenType'],
+  properties: { accessToken: { type: 'string' }, refreshToken: { type: 'string' }, expiresIn: { type: 'integer' }, tokenType: { const: 'Bearer' } },
+};
+const common = {
+  '400': problem('The request is malformed: the problem lists each field at fault'),
+  '413': problem('The body is too large'),
+  '429': problem('Too many attempts; see Retry-After'),
+};
+const authed = {
+  ...common,
+  '401': problem('Missing, invalid or expired access token, or the session has ended'),
+  '403': problem('Your role lacks the permission this route needs'),
+  '404': problem('No such resource in your tenant'),
+};
+const bearer = [{ bearer: [] }];
+
+export const commandApiPaths: Record<string, unknown> = {
+  '/api/v1/auth/register': {
+    post: {
+      operationId: 'register',
+      tags: ['auth'],
+      summary: 'Create an MSP organisation and its first administrator; sends a verification email',
+      parameters: [idempotencyKey],
+      requestBody: json(object({ email, password, name, organizationName: name })),
+      responses: {
+        '201': ok('Registered; verify the email before logging in', object({ userId: uuid, tenantId: uuid })),
+        '409': problem('An account with this email exists'),
+        ...common,
+      },
+    },
+  },
+  '/api/v1/auth/verify-email': {
+    post: {
+      operationId: 'verifyEmail',
+      tags: ['auth'],
+      summary: 'Confirm an email address with the token from the verification mail',
+      parameters: [idempotencyKey],
+      requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 } })),
+      responses: { '204': { description: 'Verified' }, '410': problem('The link has expired'), '422': problem('The link is not valid'), ...common },
+    },
+  },
+  '/api/v1/auth/login': {
+    post: {
+      operationId: 'login',
+      tags: ['auth'],
+      summary: 'Exchange email and password for an access token (15 minutes) and a refresh token',
+      parameters: [idempotencyKey],
+      requestBody: json(object({ email, password: { type: 'string', minLength: 1, maxLength: 256 } })),
+      responses: {
+        '200': ok('Logged in', tokens),
+        '401': problem('Wrong email or password'),
+        '403': problem('The email address is not verified yet'),
+        ...common,
+      },
+    },
+  },
+  '/api/v1/auth/refresh': {
+    post: {
+      operationId: 'refresh',
+      tags: ['auth'],
+      summary: 'Rotate a refresh token; reusing an old one ends the whole session',
+      parameters: [idempotencyKey],
+      requestBody: json(object({ refreshToken: { type: 'string', minLength: 1, maxLength: 512 } })),
+      responses: { '200': ok('New tokens', tokens), '401': problem('Unknown, expired or reused refresh token'), ...common },
+    },
+  },
+  '/api/v1/auth/logout': {
+    post: {
+      operationId: 'logout',
+      tags: ['auth'],
+      summary: 'End the session: its refresh and access tokens stop working at once',
+      parameters: [idempotencyKey],
+      requestBody: json(object({ refreshToken: { type: 'string', minLength: 1, maxLength: 512 } })),
+      responses: { '204': { description: 'Logged out' }, ...common },
+    },
+  },
+  '/api/v1/auth/me': {
+    get: {
+      operationId: 'me',
+      tags: ['auth'],
+      summary: 'Who you are and what you may do',
+      security: bearer,
+      responses: {
+        '200': ok(
+          'The caller',
+          object(
+            {
+              userId: uuid,
+              email: { type: 'string' },
+              name: { type: 'string' },
+              role: { enum: ROLES },
+              tenantId: uuid,
+              clientId: { type: ['string', 'null'] },
+              permissions: { type: 'array', items: { type: 'string' } },
+              emailVerified: { type: 'boolean' },
+            },
+            ['userId', 'email', 'name', 'role', 'tenantId', 'permissions', 'emailVerified'],
+          ),
+        ),
+        ...authed,
+      },
+    },
+  },
+  '/api/v1/clients': {
+    post: {
+      operationId: 'createClient',
+      tags: ['clients'],
+      summary: 'Register a client company of the MSP',
+      security: bearer,
+      parameters: [idempotencyKey],
+      requestBody: json(object({ name, industry: { type: 'string', minLength: 1, maxLength: 100 }, size: { enum: CLIENT_SIZES } })),
+      responses: { '201': ok('Registered', object({ clientId: uuid })), ...authed },
+    },
+  },
+  '/api/v1/clients/{id}': {
+    put: {
+      operationId: 'updateClient',
+      tags: ['clients'],
+      summary: "Change a client's name, industry or size",
+      security: bearer,
+      parameters: [clientIdParam, ifMatch],
+      requestBody: json(object({ name, industry: { type: 'string', minLength: 1, maxLength: 100 }, size: { enum: CLIENT_SIZES } }, [])),
+      responses: {
+        '200': ok('Updated', object({ clientId: uuid })),
+        '409': problem('Changed concurrently'),
+        '410': problem('The client is archived'),
+        '412': problem('If-Match does not match the current revision'),
+        ...authed,
+      },
+    },
+    delete: {
+      operationId: 'archiveClient',
+      tags: ['clients'],
+      summary: 'Archive a client: its history stays, and it accepts no more changes',
+      security: bearer,
+      parameters: [clientIdParam, ifMatch],
+      responses: {
+        '200': ok('Archived', object({ clientId: uuid, status: { const: 'archived' } })),
+        '412': problem('If-Match does not match the current revision'),
+        ...authed,
+      },
+    },
+  },
+};

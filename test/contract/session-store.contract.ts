@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { opaqueToken } from '../../infrastructure/auth/tokens.js';
+import type { SessionStore } from '../../infrastructure/auth/session-store.js';
+
+/** One suite for every SessionStore adapter (in-process and Redis). */
+export function sessionStoreContract(adapter: string, make: () => Promise<SessionStore & { cleanup?(): Promise<void> }>, skip?: string): void {
+  describe.skipIf(Boolean(skip))(`SessionStore contract: ${adapter}${skip ? ` (skipped: ${skip})` : ''}`, () => {
+    let store: SessionStore & { cleanup?(): Promise<void> };
+    beforeAll(async () => {
+      store = await make();
+    });
+    afterAll(async () => {
+      await store?.cleanup?.();
+      await store?.close();
+    });
+    const session = () => ({ familyId: randomUUID(), userId: randomUUID(), tenantId: randomUUID() });
+
+    it('rotates a refresh token once, into a new one of the same family', async () => {
+      const s = session();
+      const first = opaqueToken();
+      const second = opaqueToken();
+      await store.start(s, first.hash, 60);
+      expect(await store.lookup(first.hash)).toEqual(s);
+      expect(await store.rotate(first.hash, second.hash, 60)).toEqual({ status: 'rotated', session: s });
+      expect(await store.lookup(second.hash)).toEqual(s);
+      expect(await store.isRevoked(s.familyId)).toBe(false);
+    });
+
+    it('revokes the whole family when a used token comes back', async () => {
+      const s = session();
+      const [first, second, third] = [opaqueToken(), opaqueToken(), opaqueToken()];
+      await store.start(s, first.hash, 60);
+      await store.rotate(first.hash, second.hash, 60);
+      expect(await store.rotate(first.hash, third.hash, 60)).toEqual({ status: 'reused', session: s });
+      expect(await store.isRevoked(s.familyId)).toBe(true);
+      expect(await store.rotate(second.hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
+      expect(await store.lookup(third.hash)).toBeUndefined();
+    });
+
+    it('lets only one of two concurrent refreshes with the same token win', async () => {
+      const s = session();
+      const first = opaqueToken();
+      await store.start(s, first.hash, 60);
+      const results = await Promise.all([store.rotate(first.hash, opaqueToken().hash, 60), store.rotate(first.hash, opaqueToken().hash, 60)]);
+      expect(results.map((r) => r.status).sort()).toEqual(['reused', 'rotated']);
+      expect(await store.isRevoked(s.familyId)).toBe(true);
+    });
+
+    it('forgets unknown and expired tokens', async () => {
+      expect(await store.rotate(opaqueToken().hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
+      const s = session();
+      const short = opaqueToken();
+      await store.start(s, short.hash, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(await store.rotate(short.hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
+    });
+
+    it('revokes a family on logout', async () => {
+      const s = session();
+      const token = opaqueToken();
+      await store.start(s, token.hash, 60);
+      await store.revoke(s.familyId, 60);
+      expect(await store.isRevoked(s.familyId)).toBe(true);
+      expect(await store.rotate(token.hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
+    });
+  });
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLedger } from '../../bin/ledger.js';
+import { loadConfig } from '../../infrastructure/config/config.js';
+import { openDatabase } from '../../infrastructure/database/database.js';
+import { createLogger } from '../../infrastructure/logging/logger.js';
+import { services, uniqueName } from './services.js';
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * A whole ledger in this process, on the real PostgreSQL (its own schema) and Redis, with response validation
+ * against the OpenAPI document switched on. Requests go through HTTP like any client's.
+ */
+export async function startTestLedger(options: { env?: Record<string, string> } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledger-api-'));
+  const schema = uniqueName('api');
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DATABASE_URL: services.databaseUrl!,
+    DATABASE_SCHEMA: schema,
+    REDIS_URL: services.redisUrl!,
+    MASTER_KEY: randomBytes(32).toString('base64'),
+    JWT_SECRET: randomBytes(48).toString('base64'),
+    OPENAPI_VALIDATE_RESPONSES: 'true',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  });
+  const ledger = await startLedger(config, createLogger({ level: 'silent', format: 'json' }));
+
+  async function request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    init: { body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined || init.rawBody !== undefined) headers['content-type'] ??= 'application/json';
+    const response = await fetch(`${ledger.url}/api/v1${path}`, {
+      method,
+      headers,
+      body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  /** The newest mail sent to an address, as written to DATA_DIR/mail. */
+  function lastMailTo(email: string): string {
+    const dir = join(dataDir, 'mail');
+    const files = readdirSync(dir).sort().reverse();
+    for (const file of files) {
+      // Undo quoted-printable (soft line breaks, =XX escapes), as a mail client does.
+      const text = readFileSync(join(dir, file), 'utf8')
+        .replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+      if (text.includes(`To: ${email}`)) return text;
+    }
+    throw new Error(`No mail to ${email}`);
+  }
+
+  /** Registers an MSP, verifies the email from the mail it received, and logs in. */
+  async function signUp(prefix = 'admin') {
+    const email = `${prefix}-${randomBytes(4).toString('hex')}@example.com`;
+    const password = 'correct horse battery staple';
+    const registered = await request<{ data: { userId: string; tenantId: string } }>('POST', '/auth/register', {
+      body: { email, password, name: 'Ada Admin', organizationName: 'Managed IT Ltd' },
+    });
+    if (registered.status !== 201) throw new Error(`register: ${registered.status} ${JSON.stringify(registered.body)}`);
+    const token = /token=([A-Za-z0-9._-]+)/.exec(lastMailTo(email))![1]!;
+    const verified = await request('POST', '/auth/verify-email', { body: { token } });
+    if (verified.status !== 204) throw new Error(`verify: ${verified.status} ${JSON.stringify(verified.body)}`);
+    const login = await request<{ data: { accessToken: string; refreshToken: string } }>('POST', '/auth/login', { body: { email, password } });
+    if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
+    return { email, password, ...registered.body.data, ...login.body.data };
+  }
+
+  return {
+    url: ledger.url,
+    config,
+    dataDir,
+    request,
+    lastMailTo,
+    signUp,
+    async close() {
+      await ledger.close();
+      const admin = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, poolSize: 1 });
+      await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
+      await admin.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestLedger = Awaited<ReturnType<typeof startTestLedger>>;
