@@ -32,7 +32,9 @@ const tokens = {
 const common = {
   '400': problem('The request is malformed: the problem lists each field at fault'),
   '413': problem('The body is too large'),
+  '422': problem('The command cannot be carried out, or the Idempotency-Key was used for another request'),
   '429': problem('Too many attempts; see Retry-After'),
+  default: problem('Any other problem, as application/problem+json'),
 };
 const authed = {
   ...common,

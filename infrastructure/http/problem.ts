@@ -69,7 +69,12 @@ export class HttpProblem extends Error {
 }
 
 export function sendProblem(res: Response, problem: ProblemDetails): void {
-  res.status(problem.status).type('application/problem+json').json(problem);
+  try {
+    res.status(problem.status).type('application/problem+json').json(problem);
+  } catch {
+    // Only when the answer itself breaks the OpenAPI contract (response validation in tests): still answer in kind.
+    if (!res.headersSent) res.status(problem.status).type('application/problem+json').end(JSON.stringify(problem));
+  }
 }
 
 export const notFound: RequestHandler = (req, res) => {
