@@ -66,7 +66,7 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Confirm an email address with the token from the verification mail',
       parameters: [idempotencyKey],
       requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 } })),
-      responses: { '204': { description: 'Verified' }, '410': problem('The link has expired'), '422': problem('The link is not valid'), ...common },
+      responses: { '204': { description: 'Verified' }, '410': problem('The link has expired'), ...common, '422': problem('The link is not valid') },
     },
   },
   '/api/v1/auth/login': {
