@@ -19,6 +19,8 @@ export function commandApi(resources: Resources): Router {
   const keys = idempotency(resources.database, { skipStorage: (path) => path === '/auth/login' || path === '/auth/refresh' });
 
   router.use(keys, authRoutes(resources, handler));
-  router.use(authenticate(resources.accessTokens, resources.sessions), keys, clientRoutes(handler));
+  // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401.
+  const authenticated = authenticate(resources.accessTokens, resources.sessions);
+  router.use('/clients', authenticated, keys, clientRoutes(handler));
   return router;
 }

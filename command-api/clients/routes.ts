@@ -7,7 +7,7 @@ import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 
 const clients: Aggregate<ClientCommand, ClientEvent, ClientState> = { decider: clientDecider };
 
-/** Stream ids begin with the caller's tenant: an id from another tenant names a stream that does not exist (404). */
+/** Mounted at /clients. Stream ids begin with the caller's tenant: an id from another tenant names a stream that does not exist (404). */
 export const clientStream = (tenantId: string, clientId: string): string => `${tenantId}/client/${clientId}`;
 
 export function commandContext(req: Request, res: Response): CommandContext {
@@ -18,7 +18,7 @@ export function commandContext(req: Request, res: Response): CommandContext {
 export function clientRoutes(handler: CommandHandler): Router {
   const router = express.Router();
 
-  router.post('/clients', requirePermission('client:write'), async (req, res) => {
+  router.post('/', requirePermission('client:write'), async (req, res) => {
     const context = commandContext(req, res);
     const clientId = randomUUID();
     const body = req.body as ClientProfile;
@@ -27,7 +27,7 @@ export function clientRoutes(handler: CommandHandler): Router {
     sendCommandResult(res, 201, { clientId }, result);
   });
 
-  router.put('/clients/:id', requirePermission('client:write'), async (req, res) => {
+  router.put('/:id', requirePermission('client:write'), async (req, res) => {
     const context = commandContext(req, res);
     const clientId = String(req.params.id);
     assertClientAccess(authOf(res), clientId);
@@ -38,7 +38,7 @@ export function clientRoutes(handler: CommandHandler): Router {
     sendCommandResult(res, 200, { clientId }, result);
   });
 
-  router.delete('/clients/:id', requirePermission('client:write'), async (req, res) => {
+  router.delete('/:id', requirePermission('client:write'), async (req, res) => {
     const context = commandContext(req, res);
     const clientId = String(req.params.id);
     assertClientAccess(authOf(res), clientId);
