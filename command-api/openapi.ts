@@ -104,6 +104,26 @@ export const commandApiPaths: Record<string, unknown> = {
       responses: { '204': { description: 'Logged out' }, ...common },
     },
   },
+  '/api/v1/auth/reset-password/request': {
+    post: {
+      operationId: 'requestPasswordReset',
+      tags: ['auth'],
+      summary: 'Mail a one-hour reset link; the answer is the same whether or not the address has an account',
+      parameters: [idempotencyKey],
+      requestBody: json(object({ email })),
+      responses: { '202': { description: 'If the address has an account, a link is on its way' }, ...common },
+    },
+  },
+  '/api/v1/auth/reset-password': {
+    post: {
+      operationId: 'resetPassword',
+      tags: ['auth'],
+      summary: 'Set a new password with the token from the reset mail; ends every session of the account',
+      parameters: [idempotencyKey],
+      requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 }, password })),
+      responses: { '204': { description: 'Password changed' }, '410': problem('The link has expired'), ...common, '422': problem('The link is not valid or was used') },
+    },
+  },
   '/api/v1/auth/me': {
     get: {
       operationId: 'me',
@@ -129,6 +149,58 @@ export const commandApiPaths: Record<string, unknown> = {
         ),
         ...authed,
       },
+    },
+  },
+  '/api/v1/users/invite': {
+    post: {
+      operationId: 'inviteUser',
+      tags: ['users'],
+      summary: 'Invite a user with a role, scoped to the MSP or to one client; mails a 7-day link',
+      security: bearer,
+      parameters: [idempotencyKey],
+      requestBody: json(object({ email, role: { enum: ROLES }, clientId: uuid }, ['email', 'role'])),
+      responses: { '201': ok('Invited', object({ userId: uuid })), '409': problem('An account with this email exists'), ...authed },
+    },
+  },
+  '/api/v1/users/accept-invite': {
+    post: {
+      operationId: 'acceptInvite',
+      tags: ['users'],
+      summary: 'Accept an invitation: choose a name and a password',
+      parameters: [idempotencyKey],
+      requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 }, name, password })),
+      responses: { '200': ok('Accepted; log in', object({ userId: uuid })), '410': problem('The invitation has expired'), ...common, '422': problem('The invitation is not valid') },
+    },
+  },
+  '/api/v1/users/{id}/role': {
+    put: {
+      operationId: 'changeUserRole',
+      tags: ['users'],
+      summary: "Change a user's role (and client scope); their sessions end so the new role applies at once",
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
+      requestBody: json(object({ role: { enum: ROLES }, clientId: uuid }, ['role'])),
+      responses: { '200': ok('Changed', object({ userId: uuid, role: { enum: ROLES } })), '412': problem('Stale If-Match'), ...authed },
+    },
+  },
+  '/api/v1/users/{id}': {
+    delete: {
+      operationId: 'deactivateUser',
+      tags: ['users'],
+      summary: 'Deactivate a user: they can no longer log in, and their sessions end',
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
+      responses: { '200': ok('Deactivated', object({ userId: uuid, status: { const: 'deactivated' } })), '412': problem('Stale If-Match'), ...authed },
+    },
+  },
+  '/api/v1/users/{id}/erase': {
+    post: {
+      operationId: 'eraseUser',
+      tags: ['users'],
+      summary: "Erase a data subject: their key is destroyed, and their personal data reads back as erased everywhere",
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, idempotencyKey],
+      responses: { '200': ok('Erased', object({ userId: uuid, status: { const: 'erased' } })), ...authed },
     },
   },
   '/api/v1/clients': {

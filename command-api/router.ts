@@ -4,6 +4,7 @@ import { idempotency } from '../infrastructure/http/idempotency.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { authRoutes } from './auth/routes.js';
 import { clientRoutes } from './clients/routes.js';
+import { invitationAcceptance, userRoutes } from './users/routes.js';
 import { CommandHandler } from './http/command-handler.js';
 
 export { commandApiPaths } from './openapi.js';
@@ -18,9 +19,10 @@ export function commandApi(resources: Resources): Router {
   // Token-issuing routes honour Idempotency-Key but never store their answers: tokens are not written to disk.
   const keys = idempotency(resources.database, { skipStorage: (path) => path === '/auth/login' || path === '/auth/refresh' });
 
-  router.use(keys, authRoutes(resources, handler));
+  router.use(keys, authRoutes(resources, handler), invitationAcceptance(resources, handler));
   // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401.
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
   router.use('/clients', authenticated, keys, clientRoutes(handler));
+  router.use('/users', authenticated, keys, userRoutes(resources, handler));
   return router;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import { emailDecider, organizationDecider, type EmailCommand, type EmailEvent, type EmailState } from '../../domain/accounts/organization.js';
 import { permissionsOf } from '../../domain/accounts/roles.js';
 import { userDecider, userPersonalData, type UserCommand, type UserEvent, type UserState } from '../../domain/accounts/user.js';
@@ -12,20 +12,63 @@ import { TooManyAttemptsError } from '../../infrastructure/rate-limit/login-limi
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { Aggregate, CommandContext, CommandHandler } from '../http/command-handler.js';
 import { sendCommandResult } from '../http/responses.js';
-import { verificationMail } from '../mail/templates.js';
+import { passwordResetMail, verificationMail } from '../mail/templates.js';
 
-const SYSTEM_TENANT = 'system';
+export const SYSTEM_TENANT = 'system';
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
-const users: Aggregate<UserCommand, UserEvent, UserState> = { decider: userDecider, personalData: userPersonalData };
-const emails: Aggregate<EmailCommand, EmailEvent, EmailState> = { decider: emailDecider };
+const RESET_TTL_MS = 3600 * 1000;
+export const users: Aggregate<UserCommand, UserEvent, UserState> = { decider: userDecider, personalData: userPersonalData };
+export const emails: Aggregate<EmailCommand, EmailEvent, EmailState> = { decider: emailDecider };
 
 export const userStream = (tenantId: string, userId: string): string => `${tenantId}/user/${userId}`;
 
 /** A one-time token that names its account: <tenantId>.<userId>.<secret>. Only the secret's hash is stored. */
 const ACCOUNT_TOKEN = /^([0-9a-f-]{36})\.([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
-function contextOf(req: Request, tenantId: string, actorId: string): CommandContext {
+export function accountToken(tenantId: string, userId: string, secret: string): string {
+  return `${tenantId}.${userId}.${secret}`;
+}
+
+/** Splits a one-time token; anything malformed is the same 422 as a wrong one. */
+export function parseAccountToken(token: string, what: string): { tenantId: string; userId: string; secretHash: string } {
+  const match = ACCOUNT_TOKEN.exec(token);
+  if (!match) throw new DomainError('invalid', `This ${what} link is not valid`, 'token');
+  return { tenantId: match[1]!, userId: match[2]!, secretHash: hashToken(match[3]!) };
+}
+
+/** Runs a command against the account a token names; a token naming no account is an invalid token. */
+export async function onTokenAccount(run: () => Promise<unknown>, what: string): Promise<void> {
+  await run().catch((error: unknown) => {
+    if (error instanceof DomainError && error.code === 'not_found') throw new DomainError('invalid', `This ${what} link is not valid`, 'token');
+    throw error;
+  });
+}
+
+export function contextOf(req: Request, tenantId: string, actorId: string): CommandContext {
   return { tenantId, actorId, correlationId: String(req.id), ip: req.ip };
+}
+
+/** Where links in mails point: PUBLIC_URL, else the address the request came to. */
+export function publicUrl(req: Request, configured: string | undefined): string {
+  return configured ?? `${req.protocol}://${req.get('host')}`;
+}
+
+/** The embedded default has no mail server: show the link to whoever runs the ledger (never when SMTP is set). */
+export function showLinkWithoutSmtp(smtp: string | undefined, what: string, link: string): void {
+  if (!smtp) console.log(`\n  ✉  ${what}: ${link}\n`);
+}
+
+/** Turns a used-up attempt limit into 429 with Retry-After. */
+async function limited(check: () => Promise<void>, res: Response): Promise<void> {
+  try {
+    await check();
+  } catch (error) {
+    if (error instanceof TooManyAttemptsError) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      throw new HttpProblem(429, 'too-many-attempts', 'Too many attempts', `Too many attempts; retry in ${error.retryAfterSeconds} seconds.`);
+    }
+    throw error;
+  }
 }
 
 export function authRoutes(resources: Resources, handler: CommandHandler, now: () => Date = () => new Date()): Router {
@@ -70,12 +113,9 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
         contextOf(req, tenantId, userId),
         { expect: 'new' },
       );
-      const link = `${config.PUBLIC_URL ?? `${req.protocol}://${req.get('host')}`}/verify-email?token=${tenantId}.${userId}.${verification.token}`;
+      const link = `${publicUrl(req, config.PUBLIC_URL)}/verify-email?token=${accountToken(tenantId, userId, verification.token)}`;
       await resources.mailer.send(verificationMail({ email, name }, organizationName, link));
-      if (!config.SMTP_URL) {
-        // The embedded default has no mail server: show the link to whoever runs the ledger (never in production).
-        console.log(`\n  ✉  Verify ${email}: ${link}\n`);
-      }
+      showLinkWithoutSmtp(config.SMTP_URL, `Verify ${email}`, link);
       sendCommandResult(res, 201, { userId, tenantId }, result);
     } catch (error) {
       // Give the address back, so that the same registration can be tried again.
@@ -85,15 +125,54 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
   });
 
   router.post('/auth/verify-email', async (req, res) => {
-    const match = ACCOUNT_TOKEN.exec((req.body as { token: string }).token);
-    if (!match) throw new DomainError('invalid', 'This verification link is not valid', 'token');
-    const [, tenantId, userId, secret] = match as unknown as [string, string, string, string];
-    await handler
-      .execute(users, userStream(tenantId, userId), { type: 'VerifyEmail', tokenHash: hashToken(secret), now: now().toISOString() }, contextOf(req, tenantId, userId), { expect: 'existing' })
-      .catch((error: unknown) => {
-        if (error instanceof DomainError && error.code === 'not_found') throw new DomainError('invalid', 'This verification link is not valid', 'token');
-        throw error;
-      });
+    const { tenantId, userId, secretHash } = parseAccountToken((req.body as { token: string }).token, 'verification');
+    await onTokenAccount(
+      () =>
+        handler.execute(users, userStream(tenantId, userId), { type: 'VerifyEmail', tokenHash: secretHash, now: now().toISOString() }, contextOf(req, tenantId, userId), {
+          expect: 'existing',
+        }),
+      'verification',
+    );
+    res.status(204).end();
+  });
+
+  // The same answer, at about the same speed, whether or not the address has an account.
+  router.post('/auth/reset-password/request', async (req, res) => {
+    const { email } = req.body as { email: string };
+    const account = resources.emailKey(email);
+    const ip = req.ip ?? 'unknown';
+    await limited(() => resources.resetLimiter.check(account, ip), res);
+    await resources.resetLimiter.fail(account, ip); // every request counts here, not only failures
+    const found = await owner(email);
+    if (found) {
+      const reset = opaqueToken();
+      const result = await handler.execute(
+        users,
+        userStream(found.tenantId, found.userId),
+        { type: 'IssuePasswordReset', reset: { tokenHash: reset.hash, expiresAt: new Date(now().getTime() + RESET_TTL_MS).toISOString() } },
+        contextOf(req, found.tenantId, found.userId),
+      );
+      if (result.events.length > 0) {
+        const link = `${publicUrl(req, config.PUBLIC_URL)}/reset-password?token=${accountToken(found.tenantId, found.userId, reset.token)}`;
+        await resources.mailer.send(passwordResetMail(email, link));
+        showLinkWithoutSmtp(config.SMTP_URL, `Reset the password of ${email}`, link);
+      }
+    }
+    res.status(202).end();
+  });
+
+  router.post('/auth/reset-password', async (req, res) => {
+    const { token, password } = req.body as { token: string; password: string };
+    const { tenantId, userId, secretHash } = parseAccountToken(token, 'reset');
+    const passwordHash = await hashPassword(password);
+    await onTokenAccount(
+      () =>
+        handler.execute(users, userStream(tenantId, userId), { type: 'ResetPassword', tokenHash: secretHash, passwordHash, now: now().toISOString() }, contextOf(req, tenantId, userId), {
+          expect: 'existing',
+        }),
+      'reset',
+    );
+    await sessions.revokeUser(userId, refreshTtl); // a reset ends every session of the account
     res.status(204).end();
   });
 
@@ -101,15 +180,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
     const { email, password } = req.body as { email: string; password: string };
     const account = resources.emailKey(email);
     const ip = req.ip ?? 'unknown';
-    try {
-      await resources.loginLimiter.check(account, ip);
-    } catch (error) {
-      if (error instanceof TooManyAttemptsError) {
-        res.setHeader('Retry-After', String(error.retryAfterSeconds));
-        throw new HttpProblem(429, 'too-many-attempts', 'Too many attempts', `Too many failed logins; retry in ${error.retryAfterSeconds} seconds.`);
-      }
-      throw error;
-    }
+    await limited(() => resources.loginLimiter.check(account, ip), res);
     const found = await owner(email);
     const user = found ? (await handler.load(users, userStream(found.tenantId, found.userId))).state : undefined;
     // Same work, same answer, whether the account is missing, inactive or the password wrong.

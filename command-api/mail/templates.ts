@@ -23,3 +23,25 @@ export function verificationMail(to: { email: string; name: string }, organizati
     ),
   };
 }
+
+export function invitationMail(to: string, organization: string, role: string, url: string): Mail {
+  return {
+    to,
+    subject: `You are invited to ${organization} on Compliance Ledger`,
+    ...layout('You are invited', [`${organization} invites you to Compliance Ledger as ${role.replace('_', ' ')}.`, 'Choose your name and password to accept. The link works for 7 days.'], {
+      label: 'Accept the invitation',
+      url,
+    }),
+  };
+}
+
+export function passwordResetMail(to: string, url: string): Mail {
+  return {
+    to,
+    subject: 'Reset your Compliance Ledger password',
+    ...layout('Reset your password', ['Someone asked to reset the password of this account. The link works once, for one hour, and logs you out everywhere.'], {
+      label: 'Choose a new password',
+      url,
+    }),
+  };
+}

@@ -1,24 +1,43 @@
 import { DomainError, type Decider, type DomainEvent, type PersonalDataFields } from '../decider.js';
-import type { Role } from './roles.js';
+import { isClientScoped, type Role } from './roles.js';
 
 /**
  * A user account. Personal data (email, name) and the password hash are sealed under the user's own key when stored,
- * so erasing the user erases them everywhere. One-time tokens (email verification, password reset) are kept as
- * SHA-256 hashes with their expiry; the token itself only ever travels in the email.
+ * so erasing the user erases them everywhere. One-time tokens (email verification, invitation, password reset) are
+ * kept as SHA-256 hashes with their expiry; the token itself only ever travels in the email.
  */
+export interface OneTimeToken {
+  tokenHash: string;
+  expiresAt: string;
+}
+
 export type UserEvent =
   | DomainEvent<'UserRegistered', { userId: string; tenantId: string; email: string; name: string; passwordHash: string; role: Role; clientId: string | null }>
-  | DomainEvent<'EmailVerificationIssued', { tokenHash: string; expiresAt: string }>
+  | DomainEvent<'EmailVerificationIssued', OneTimeToken>
   | DomainEvent<'EmailVerified', { verifiedAt: string }>
-  | DomainEvent<'UserDeactivated', { reason: string | null }>;
+  | DomainEvent<'UserInvited', { userId: string; tenantId: string; email: string; role: Role; clientId: string | null; invitedBy: string }>
+  | DomainEvent<'InvitationIssued', OneTimeToken>
+  | DomainEvent<'InvitationAccepted', { userId: string; name: string; passwordHash: string; acceptedAt: string }>
+  | DomainEvent<'PasswordResetIssued', OneTimeToken>
+  | DomainEvent<'PasswordReset', { userId: string; passwordHash: string; resetAt: string }>
+  | DomainEvent<'UserRoleChanged', { role: Role; clientId: string | null; changedBy: string }>
+  | DomainEvent<'UserDeactivated', { reason: string | null }>
+  | DomainEvent<'UserErased', { erasedBy: string }>;
 
 export type UserCommand =
-  | { type: 'RegisterUser'; userId: string; tenantId: string; email: string; name: string; passwordHash: string; role: Role; clientId: string | null; verification: { tokenHash: string; expiresAt: string } }
+  | { type: 'RegisterUser'; userId: string; tenantId: string; email: string; name: string; passwordHash: string; role: Role; clientId: string | null; verification: OneTimeToken }
   | { type: 'VerifyEmail'; tokenHash: string; now: string }
-  | { type: 'DeactivateUser'; reason: string | null };
+  | { type: 'InviteUser'; userId: string; tenantId: string; email: string; role: Role; clientId: string | null; invitedBy: string; invitation: OneTimeToken }
+  | { type: 'AcceptInvitation'; tokenHash: string; name: string; passwordHash: string; now: string }
+  | { type: 'IssuePasswordReset'; reset: OneTimeToken }
+  | { type: 'ResetPassword'; tokenHash: string; passwordHash: string; now: string }
+  | { type: 'ChangeRole'; role: Role; clientId: string | null; changedBy: string }
+  | { type: 'DeactivateUser'; reason: string | null }
+  | { type: 'EraseUser'; erasedBy: string };
 
 export interface UserState {
   exists: boolean;
+  status: 'none' | 'invited' | 'active' | 'deactivated' | 'erased';
   userId?: string;
   tenantId?: string;
   email?: string;
@@ -27,18 +46,39 @@ export interface UserState {
   role?: Role;
   clientId?: string | null;
   emailVerified: boolean;
-  verification?: { tokenHash: string; expiresAt: string };
+  verification?: OneTimeToken;
+  invitation?: OneTimeToken;
+  reset?: OneTimeToken;
+  /** Whether the account may log in. */
   active: boolean;
 }
 
 export const userPersonalData: Record<string, PersonalDataFields> = {
   UserRegistered: { subject: 'userId', fields: ['email', 'name', 'passwordHash'] },
+  UserInvited: { subject: 'userId', fields: ['email'] },
+  InvitationAccepted: { subject: 'userId', fields: ['name', 'passwordHash'] },
+  PasswordReset: { subject: 'userId', fields: ['passwordHash'] },
 };
 
+/** MSP roles act for the whole MSP; client roles for exactly one client. */
+export function checkRoleScope(role: Role, clientId: string | null): void {
+  if (isClientScoped(role) && !clientId) throw new DomainError('invalid', `The ${role} role belongs to one client: give its clientId`, 'clientId');
+  if (!isClientScoped(role) && clientId) throw new DomainError('invalid', `The ${role} role acts for the whole MSP: it takes no clientId`, 'clientId');
+}
+
+function redeem(token: OneTimeToken | undefined, tokenHash: string, now: string, what: string): void {
+  if (!token || token.tokenHash !== tokenHash) throw new DomainError('invalid', `This ${what} link is not valid`, 'token');
+  if (token.expiresAt <= now) throw new DomainError('gone', `This ${what} link has expired`, 'token');
+}
+
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: () => ({ exists: false, emailVerified: false, active: false }),
+  initialState: () => ({ exists: false, status: 'none', emailVerified: false, active: false }),
 
   decide(command, state) {
+    const existing = (): void => {
+      if (!state.exists) throw new DomainError('not_found', 'No such user');
+      if (state.status === 'erased') throw new DomainError('gone', 'The user has been erased');
+    };
     switch (command.type) {
       case 'RegisterUser': {
         if (state.exists) throw new DomainError('conflict', 'The user already exists');
@@ -50,15 +90,48 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       }
       case 'VerifyEmail': {
         if (state.exists && state.emailVerified) return []; // a second click on the link changes nothing
-        if (!state.exists || !state.verification) throw new DomainError('invalid', 'This verification link is not valid', 'token');
-        if (state.verification.tokenHash !== command.tokenHash) throw new DomainError('invalid', 'This verification link is not valid', 'token');
-        if (state.verification.expiresAt <= command.now) throw new DomainError('gone', 'This verification link has expired', 'token');
+        redeem(state.verification, command.tokenHash, command.now, 'verification');
         return [{ type: 'EmailVerified', data: { verifiedAt: command.now } }];
       }
+      case 'InviteUser': {
+        if (state.exists) throw new DomainError('conflict', 'The user already exists');
+        checkRoleScope(command.role, command.clientId);
+        const { invitation, type: _type, ...user } = command;
+        return [
+          { type: 'UserInvited', data: user },
+          { type: 'InvitationIssued', data: invitation },
+        ];
+      }
+      case 'AcceptInvitation': {
+        if (state.status !== 'invited') throw new DomainError('invalid', 'This invitation link is not valid', 'token');
+        redeem(state.invitation, command.tokenHash, command.now, 'invitation');
+        if (!command.name.trim()) throw new DomainError('invalid', 'A name is needed', 'name');
+        return [{ type: 'InvitationAccepted', data: { userId: state.userId!, name: command.name.trim(), passwordHash: command.passwordHash, acceptedAt: command.now } }];
+      }
+      case 'IssuePasswordReset': {
+        if (!state.active) return []; // nothing to reset, and the caller says the same either way
+        return [{ type: 'PasswordResetIssued', data: command.reset }];
+      }
+      case 'ResetPassword': {
+        if (!state.active) throw new DomainError('invalid', 'This reset link is not valid', 'token');
+        redeem(state.reset, command.tokenHash, command.now, 'reset');
+        return [{ type: 'PasswordReset', data: { userId: state.userId!, passwordHash: command.passwordHash, resetAt: command.now } }];
+      }
+      case 'ChangeRole': {
+        existing();
+        checkRoleScope(command.role, command.clientId);
+        if (state.role === command.role && (state.clientId ?? null) === command.clientId) return [];
+        return [{ type: 'UserRoleChanged', data: { role: command.role, clientId: command.clientId, changedBy: command.changedBy } }];
+      }
       case 'DeactivateUser': {
-        if (!state.exists) throw new DomainError('not_found', 'No such user');
-        if (!state.active) return [];
+        existing();
+        if (state.status === 'deactivated') return [];
         return [{ type: 'UserDeactivated', data: { reason: command.reason } }];
+      }
+      case 'EraseUser': {
+        if (!state.exists) throw new DomainError('not_found', 'No such user');
+        if (state.status === 'erased') return [];
+        return [{ type: 'UserErased', data: { erasedBy: command.erasedBy } }];
       }
     }
   },
@@ -66,13 +139,30 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'UserRegistered':
-        return { ...state, exists: true, active: true, ...event.data };
+        return { ...state, exists: true, status: 'active', active: true, ...event.data };
       case 'EmailVerificationIssued':
         return { ...state, verification: event.data };
       case 'EmailVerified':
         return { ...state, emailVerified: true, verification: undefined };
+      case 'UserInvited': {
+        const { invitedBy: _by, ...user } = event.data;
+        return { ...state, exists: true, status: 'invited', active: false, ...user };
+      }
+      case 'InvitationIssued':
+        return { ...state, invitation: event.data };
+      case 'InvitationAccepted':
+        // The invitation went to the address, so accepting it proves the address.
+        return { ...state, status: 'active', active: true, emailVerified: true, invitation: undefined, name: event.data.name, passwordHash: event.data.passwordHash };
+      case 'PasswordResetIssued':
+        return { ...state, reset: event.data };
+      case 'PasswordReset':
+        return { ...state, reset: undefined, passwordHash: event.data.passwordHash };
+      case 'UserRoleChanged':
+        return { ...state, role: event.data.role, clientId: event.data.clientId };
       case 'UserDeactivated':
-        return { ...state, active: false };
+        return { ...state, status: 'deactivated', active: false, reset: undefined, invitation: undefined };
+      case 'UserErased':
+        return { ...state, status: 'erased', active: false, reset: undefined, invitation: undefined };
     }
   },
 };

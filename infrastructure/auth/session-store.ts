@@ -26,6 +26,8 @@ export interface SessionStore {
   /** Ends a family: its refresh tokens stop working and its access tokens are refused from now on. */
   revoke(familyId: string, ttlSeconds: number): Promise<void>;
   isRevoked(familyId: string): Promise<boolean>;
+  /** Ends every session of a user (password reset, deactivation, erasure). */
+  revokeUser(userId: string, ttlSeconds: number): Promise<void>;
   /** The family a refresh token belongs to, if the token is still known. */
   lookup(tokenHash: string): Promise<Session | undefined>;
   close(): Promise<void>;
@@ -39,11 +41,20 @@ export class MemorySessionStore implements SessionStore {
   private readonly tokens = new Map<string, { value: StoredToken; expires: number }>();
   private readonly revoked = new Map<string, number>();
   private readonly families = new Map<string, Set<string>>();
+  private readonly userFamilies = new Map<string, Set<string>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   async start(session: Session, tokenHash: string, ttlSeconds: number): Promise<void> {
     this.put(tokenHash, { ...session, used: false }, ttlSeconds);
+    let families = this.userFamilies.get(session.userId);
+    if (!families) this.userFamilies.set(session.userId, (families = new Set()));
+    families.add(session.familyId);
+  }
+
+  async revokeUser(userId: string, ttlSeconds: number): Promise<void> {
+    for (const familyId of this.userFamilies.get(userId) ?? []) await this.revoke(familyId, ttlSeconds);
+    this.userFamilies.delete(userId);
   }
 
   async rotate(tokenHash: string, nextHash: string, ttlSeconds: number): Promise<RotationResult> {
@@ -128,6 +139,7 @@ export class RedisSessionStore implements SessionStore {
   private tokenKey = (hash: string): string => `${this.prefix}token:${hash}`;
   private familyKey = (familyId: string): string => `${this.prefix}family:${familyId}`;
   private revokedKey = (familyId: string): string => `${this.prefix}revoked:${familyId}`;
+  private userKey = (userId: string): string => `${this.prefix}user:${userId}`;
 
   async start(session: Session, tokenHash: string, ttlSeconds: number): Promise<void> {
     const key = this.tokenKey(tokenHash);
@@ -136,7 +148,15 @@ export class RedisSessionStore implements SessionStore {
       .set(key, JSON.stringify({ ...session, used: false }), 'EX', ttlSeconds)
       .sadd(this.familyKey(session.familyId), key)
       .expire(this.familyKey(session.familyId), ttlSeconds)
+      .sadd(this.userKey(session.userId), session.familyId)
+      .expire(this.userKey(session.userId), ttlSeconds)
       .exec();
+  }
+
+  async revokeUser(userId: string, ttlSeconds: number): Promise<void> {
+    const families = await this.redis.smembers(this.userKey(userId));
+    for (const familyId of families) await this.revoke(familyId, ttlSeconds);
+    await this.redis.del(this.userKey(userId));
   }
 
   async rotate(tokenHash: string, nextHash: string, ttlSeconds: number): Promise<RotationResult> {

@@ -31,6 +31,7 @@ export interface Resources {
   accessTokens: AccessTokens;
   mailer: Mailer;
   loginLimiter: AttemptLimiter;
+  resetLimiter: AttemptLimiter;
   /** A keyed hash of a normalised email address: how accounts are found by email without storing the address. */
   emailKey(email: string): string;
   readiness: ReadinessCheck[];
@@ -97,6 +98,7 @@ export async function openResources(config: Config, logger: Logger, options: { m
       accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
       mailer,
       loginLimiter: new AttemptLimiter('login', { perAccount: 5, perIp: 50, windowSeconds: 15 * 60 }, redis),
+      resetLimiter: new AttemptLimiter('reset', { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 }, redis),
       emailKey: (email) => createHmac('sha256', emailHmacKey).update(email.trim().toLowerCase()).digest('hex'),
       readiness,
       async close() {

@@ -56,6 +56,23 @@ export function sessionStoreContract(adapter: string, make: () => Promise<Sessio
       expect(await store.rotate(short.hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
     });
 
+    it("ends every session of a user, and only that user's", async () => {
+      const userId = randomUUID();
+      const a = { ...session(), userId };
+      const b = { ...session(), userId };
+      const stranger = session();
+      const [ta, tb, ts] = [opaqueToken(), opaqueToken(), opaqueToken()];
+      await store.start(a, ta.hash, 60);
+      await store.start(b, tb.hash, 60);
+      await store.start(stranger, ts.hash, 60);
+      await store.revokeUser(userId, 60);
+      expect(await store.isRevoked(a.familyId)).toBe(true);
+      expect(await store.isRevoked(b.familyId)).toBe(true);
+      expect(await store.rotate(tb.hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
+      expect(await store.isRevoked(stranger.familyId)).toBe(false);
+      expect(await store.lookup(ts.hash)).toEqual(stranger);
+    });
+
     it('revokes a family on logout', async () => {
       const s = session();
       const token = opaqueToken();

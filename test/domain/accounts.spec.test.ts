@@ -61,3 +61,64 @@ describe('email address', () => {
     given(emailDecider, claimed).when({ type: 'ReleaseEmail', userId: 'u-1' }).then([{ type: 'EmailReleased', data: { userId: 'u-1' } }]);
   });
 });
+
+describe('invited user', () => {
+  const invitation = { tokenHash: 'inv-1', expiresAt: '2026-01-08T00:00:00.000Z' };
+  const invite = { userId: 'u-2', tenantId: 't-1', email: 'bob@client.example', role: 'compliance_officer' as const, clientId: 'c-1', invitedBy: 'u-1' };
+  const invited: UserEvent[] = [
+    { type: 'UserInvited', data: invite },
+    { type: 'InvitationIssued', data: invitation },
+  ];
+
+  it('is invited with a role scoped to a client', () => {
+    given(userDecider).when({ type: 'InviteUser', ...invite, invitation }).then(invited);
+  });
+
+  it('cannot hold a client role without a client, nor an MSP role with one', () => {
+    given(userDecider).when({ type: 'InviteUser', ...invite, clientId: null, invitation }).thenFails('invalid', 'clientId');
+    given(userDecider).when({ type: 'InviteUser', ...invite, role: 'msp_analyst', invitation }).thenFails('invalid', 'clientId');
+  });
+
+  it('accepts the invitation once, with a name and a password', () => {
+    const accept = { type: 'AcceptInvitation' as const, tokenHash: 'inv-1', name: ' Bob ', passwordHash: 'h', now: '2026-01-02T00:00:00.000Z' };
+    const accepted: UserEvent = { type: 'InvitationAccepted', data: { userId: 'u-2', name: 'Bob', passwordHash: 'h', acceptedAt: '2026-01-02T00:00:00.000Z' } };
+    given(userDecider, invited).when(accept).then([accepted]);
+    given(userDecider, [...invited, accepted]).when(accept).thenFails('invalid', 'token');
+    given(userDecider, invited).when({ ...accept, now: '2026-01-09T00:00:00.000Z' }).thenFails('gone', 'token');
+  });
+});
+
+describe('password reset', () => {
+  const reset = { tokenHash: 'r-1', expiresAt: '2026-01-01T13:00:00.000Z' };
+  it('is issued only for an active account', () => {
+    given(userDecider, registered).when({ type: 'IssuePasswordReset', reset }).then([{ type: 'PasswordResetIssued', data: reset }]);
+    given(userDecider).when({ type: 'IssuePasswordReset', reset }).then([]);
+    given(userDecider, [...registered, { type: 'UserDeactivated', data: { reason: null } }]).when({ type: 'IssuePasswordReset', reset }).then([]);
+  });
+
+  it('sets the new password with the token, once, within the hour', () => {
+    const history: UserEvent[] = [...registered, { type: 'PasswordResetIssued', data: reset }];
+    const command = { type: 'ResetPassword' as const, tokenHash: 'r-1', passwordHash: 'new', now: '2026-01-01T12:30:00.000Z' };
+    const done: UserEvent = { type: 'PasswordReset', data: { userId: 'u-1', passwordHash: 'new', resetAt: '2026-01-01T12:30:00.000Z' } };
+    given(userDecider, history).when(command).then([done]);
+    given(userDecider, [...history, done]).when(command).thenFails('invalid', 'token');
+    given(userDecider, history).when({ ...command, now: '2026-01-01T13:00:00.000Z' }).thenFails('gone', 'token');
+  });
+});
+
+describe('role, deactivation and erasure', () => {
+  it('changes a role only to a valid scope, and only when it changes', () => {
+    given(userDecider, registered)
+      .when({ type: 'ChangeRole', role: 'auditor', clientId: null, changedBy: 'u-9' })
+      .then([{ type: 'UserRoleChanged', data: { role: 'auditor', clientId: null, changedBy: 'u-9' } }]);
+    given(userDecider, registered).when({ type: 'ChangeRole', role: 'msp_admin', clientId: null, changedBy: 'u-9' }).then([]);
+    given(userDecider, registered).when({ type: 'ChangeRole', role: 'member', clientId: null, changedBy: 'u-9' }).thenFails('invalid', 'clientId');
+  });
+
+  it('erases once, after which nothing else changes the user', () => {
+    const erased: UserEvent = { type: 'UserErased', data: { erasedBy: 'u-9' } };
+    given(userDecider, registered).when({ type: 'EraseUser', erasedBy: 'u-9' }).then([erased]);
+    given(userDecider, [...registered, erased]).when({ type: 'EraseUser', erasedBy: 'u-9' }).then([]);
+    given(userDecider, [...registered, erased]).when({ type: 'ChangeRole', role: 'auditor', clientId: null, changedBy: 'u-9' }).thenFails('gone');
+  });
+});

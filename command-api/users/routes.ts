@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Router } from 'express';
+import { isClientScoped, type Role } from '../../domain/accounts/roles.js';
+import { organizationDecider } from '../../domain/accounts/organization.js';
+import { clientDecider } from '../../domain/clients/client.js';
+import { DomainError } from '../../domain/decider.js';
+import { hashPassword } from '../../infrastructure/auth/passwords.js';
+import { opaqueToken } from '../../infrastructure/auth/tokens.js';
+import { authOf, requirePermission, type Authenticated } from '../../infrastructure/http/authentication.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+import type { Resources } from '../../infrastructure/runtime/resources.js';
+import {
+  SYSTEM_TENANT,
+  accountToken,
+  contextOf,
+  emails,
+  onTokenAccount,
+  parseAccountToken,
+  publicUrl,
+  showLinkWithoutSmtp,
+  userStream,
+  users,
+} from '../auth/routes.js';
+import { clientStream, commandContext } from '../clients/routes.js';
+import type { CommandHandler } from '../http/command-handler.js';
+import { ifMatchOf, sendCommandResult } from '../http/responses.js';
+import { invitationMail } from '../mail/templates.js';
+
+const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Who may hand out which role: an MSP administrator any role; a client administrator only client roles, for its own
+ * client. Nobody changes their own role or account from here.
+ */
+function checkGrant(actor: Authenticated, role: Role, clientId: string | null): void {
+  if (actor.clientId === null) return;
+  if (!isClientScoped(role)) throw new HttpProblem(403, 'forbidden', 'Forbidden', `A client administrator cannot grant the ${role} role.`);
+  if (clientId !== actor.clientId) throw new DomainError('invalid', 'You can only manage users of your own client', 'clientId');
+}
+
+/** The public part: accepting an invitation needs no account yet. */
+export function invitationAcceptance(resources: Resources, handler: CommandHandler, now: () => Date = () => new Date()): Router {
+  const router = express.Router();
+  router.post('/users/accept-invite', async (req, res) => {
+    const { token, name, password } = req.body as { token: string; name: string; password: string };
+    const { tenantId, userId, secretHash } = parseAccountToken(token, 'invitation');
+    const passwordHash = await hashPassword(password);
+    let position = null;
+    await onTokenAccount(async () => {
+      const result = await handler.execute(users, userStream(tenantId, userId), { type: 'AcceptInvitation', tokenHash: secretHash, name, passwordHash, now: now().toISOString() }, contextOf(req, tenantId, userId), {
+        expect: 'existing',
+      });
+      position = result.position;
+    }, 'invitation');
+    res.json({ data: { userId }, meta: { position } });
+  });
+  return router;
+}
+
+/** Mounted at /users, behind authentication. */
+export function userRoutes(resources: Resources, handler: CommandHandler, now: () => Date = () => new Date()): Router {
+  const router = express.Router();
+
+  /** Loads a user of the caller's tenant that the caller may manage; anything else is a 404. */
+  async function manageable(actor: Authenticated, userId: string) {
+    if (userId === actor.userId) throw new HttpProblem(403, 'forbidden', 'Forbidden', 'You cannot change your own role or account here.');
+    const loaded = await handler.load(users, userStream(actor.tenantId, userId));
+    const outOfScope = actor.clientId !== null && loaded.state.clientId !== actor.clientId;
+    if (!loaded.state.exists || outOfScope) throw new HttpProblem(404, 'not-found', 'Not found', 'No such user.');
+    return loaded;
+  }
+
+  async function requireActiveClient(tenantId: string, clientId: string | null): Promise<void> {
+    if (!clientId) return;
+    const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
+    if (state.status !== 'active') throw new DomainError('invalid', 'No such active client', 'clientId');
+  }
+
+  router.post('/invite', requirePermission('user:write'), async (req, res) => {
+    const actor = authOf(res);
+    const context = commandContext(req, res);
+    const { email, role } = req.body as { email: string; role: Role; clientId?: string };
+    const clientId = (req.body as { clientId?: string }).clientId ?? null;
+    checkGrant(actor, role, clientId);
+    await requireActiveClient(actor.tenantId, clientId);
+    const userId = randomUUID();
+    const emailStream = `${SYSTEM_TENANT}/email/${resources.emailKey(email)}`;
+    await handler.execute(emails, emailStream, { type: 'ClaimEmail', userId, tenantId: actor.tenantId }, { ...context, tenantId: SYSTEM_TENANT });
+    try {
+      const invitation = opaqueToken();
+      const result = await handler.execute(
+        users,
+        userStream(actor.tenantId, userId),
+        {
+          type: 'InviteUser',
+          userId,
+          tenantId: actor.tenantId,
+          email: email.trim().toLowerCase(),
+          role,
+          clientId,
+          invitedBy: actor.userId,
+          invitation: { tokenHash: invitation.hash, expiresAt: new Date(now().getTime() + INVITATION_TTL_MS).toISOString() },
+        },
+        context,
+        { expect: 'new' },
+      );
+      const organization = (await handler.load({ decider: organizationDecider }, `${actor.tenantId}/organization/${actor.tenantId}`)).state.name ?? 'Your MSP';
+      const link = `${publicUrl(req, resources.config.PUBLIC_URL)}/accept-invite?token=${accountToken(actor.tenantId, userId, invitation.token)}`;
+      await resources.mailer.send(invitationMail(email, organization, role, link));
+      showLinkWithoutSmtp(resources.config.SMTP_URL, `Invitation for ${email}`, link);
+      sendCommandResult(res, 201, { userId }, result);
+    } catch (error) {
+      await handler.execute(emails, emailStream, { type: 'ReleaseEmail', userId }, { ...context, tenantId: SYSTEM_TENANT }).catch(() => {});
+      throw error;
+    }
+  });
+
+  router.put('/:id/role', requirePermission('user:write'), async (req, res) => {
+    const actor = authOf(res);
+    const userId = String(req.params.id);
+    const { role } = req.body as { role: Role };
+    const clientId = (req.body as { clientId?: string }).clientId ?? null;
+    await manageable(actor, userId);
+    checkGrant(actor, role, clientId);
+    await requireActiveClient(actor.tenantId, clientId);
+    const result = await handler.execute(users, userStream(actor.tenantId, userId), { type: 'ChangeRole', role, clientId, changedBy: actor.userId }, commandContext(req, res), {
+      ifMatch: ifMatchOf(req),
+    });
+    // The new role applies at once: the user's current tokens carry the old one.
+    if (result.events.length > 0) await resources.sessions.revokeUser(userId, resources.config.REFRESH_TOKEN_TTL_SECONDS);
+    sendCommandResult(res, 200, { userId, role }, result);
+  });
+
+  router.delete('/:id', requirePermission('user:write'), async (req, res) => {
+    const actor = authOf(res);
+    const userId = String(req.params.id);
+    await manageable(actor, userId);
+    const result = await handler.execute(users, userStream(actor.tenantId, userId), { type: 'DeactivateUser', reason: null }, commandContext(req, res), { ifMatch: ifMatchOf(req) });
+    await resources.sessions.revokeUser(userId, resources.config.REFRESH_TOKEN_TTL_SECONDS);
+    sendCommandResult(res, 200, { userId, status: 'deactivated' }, result);
+  });
+
+  /** Right to erasure: the user's key is destroyed, so their personal data in every event reads back as erased. */
+  router.post('/:id/erase', requirePermission('user:write'), async (req, res) => {
+    const actor = authOf(res);
+    const userId = String(req.params.id);
+    const { state } = await manageable(actor, userId);
+    const context = commandContext(req, res);
+    const result = await handler.execute(users, userStream(actor.tenantId, userId), { type: 'EraseUser', erasedBy: actor.userId }, context);
+    await resources.sessions.revokeUser(userId, resources.config.REFRESH_TOKEN_TTL_SECONDS);
+    if (state.email && state.status !== 'erased') {
+      await handler.execute(emails, `${SYSTEM_TENANT}/email/${resources.emailKey(state.email)}`, { type: 'ReleaseEmail', userId }, { ...context, tenantId: SYSTEM_TENANT });
+    }
+    await resources.vault.erase(actor.tenantId, userId);
+    sendCommandResult(res, 200, { userId, status: 'erased' }, result);
+  });
+
+  return router;
+}
