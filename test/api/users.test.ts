@@ -32,33 +32,33 @@ describe.skipIf(skip)(`users, invitations and password resets over HTTP${skip ? 
   async function invite(by: string, role: string, clientId?: string) {
     const email = `${role}-${randomBytes(3).toString('hex')}@example.com`;
     const invited = await ledger.request<{ data: { userId: string } }>('POST', '/users/invite', { token: by, body: { email, role, ...(clientId ? { clientId } : {}) } });
-    if (invited.status !== 201) return { status: invited.status, body: invited.body as unknown, email };
+    if (invited.status !== 201) return { status: invited.status, body: invited.body as unknown, email, userId: '', accessToken: '', refreshToken: '' };
     const accepted = await ledger.request('POST', '/users/accept-invite', { body: { token: linkToken(ledger.lastMailTo(email)), name: `The ${role}`, password } });
     expect(accepted.status).toBe(200);
     const login = await ledger.request<{ data: { accessToken: string; refreshToken: string } }>('POST', '/auth/login', { body: { email, password } });
     expect(login.status).toBe(200);
-    return { status: 201, email, userId: invited.body.data.userId, ...login.body.data };
+    return { status: 201, body: invited.body as unknown, email, userId: invited.body.data.userId, ...login.body.data };
   }
 
   it('invites a user with a client role, who accepts from the mail and logs in', async () => {
     const officer = await invite(admin.accessToken, 'compliance_officer', clientA);
     expect(officer.status).toBe(201);
-    const me = await ledger.request<{ data: Record<string, unknown> }>('GET', '/auth/me', { token: officer.accessToken! });
+    const me = await ledger.request<{ data: Record<string, unknown> }>('GET', '/auth/me', { token: officer.accessToken });
     expect(me.body.data).toMatchObject({ role: 'compliance_officer', clientId: clientA, emailVerified: true, name: 'The compliance_officer' });
     // A compliance officer manages no users.
-    expect((await ledger.request('POST', '/users/invite', { token: officer.accessToken!, body: { email: 'x@example.com', role: 'member', clientId: clientA } })).status).toBe(403);
+    expect((await ledger.request('POST', '/users/invite', { token: officer.accessToken, body: { email: 'x@example.com', role: 'member', clientId: clientA } })).status).toBe(403);
   });
 
   it('lets a client administrator grant client roles for its own client only', async () => {
     const clientAdmin = await invite(admin.accessToken, 'client_admin', clientA);
-    const member = await invite(clientAdmin.accessToken!, 'member', clientA);
+    const member = await invite(clientAdmin.accessToken, 'member', clientA);
     expect(member.status).toBe(201);
-    expect((await invite(clientAdmin.accessToken!, 'msp_analyst')).status).toBe(403);
-    const elsewhere = await invite(clientAdmin.accessToken!, 'member', clientB);
+    expect((await invite(clientAdmin.accessToken, 'msp_analyst')).status).toBe(403);
+    const elsewhere = await invite(clientAdmin.accessToken, 'member', clientB);
     expect(elsewhere.status).toBe(422);
     expect(elsewhere.body).toMatchObject({ errors: [{ field: 'clientId' }] });
     const other = await invite(admin.accessToken, 'member', clientB);
-    expect((await ledger.request('DELETE', `/users/${other.userId}`, { token: clientAdmin.accessToken! })).status).toBe(404);
+    expect((await ledger.request('DELETE', `/users/${other.userId}`, { token: clientAdmin.accessToken })).status).toBe(404);
   });
 
   it('checks role scopes and refuses a taken email', async () => {
@@ -73,7 +73,7 @@ describe.skipIf(skip)(`users, invitations and password resets over HTTP${skip ? 
     const analyst = await invite(admin.accessToken, 'msp_analyst');
     const changed = await ledger.request('PUT', `/users/${analyst.userId}/role`, { token: admin.accessToken, body: { role: 'auditor' } });
     expect(changed.status).toBe(200);
-    expect((await ledger.request('GET', '/auth/me', { token: analyst.accessToken! })).status).toBe(401);
+    expect((await ledger.request('GET', '/auth/me', { token: analyst.accessToken })).status).toBe(401);
     const login = await ledger.request<{ data: { accessToken: string } }>('POST', '/auth/login', { body: { email: analyst.email, password } });
     const me = await ledger.request<{ data: { role: string } }>('GET', '/auth/me', { token: login.body.data.accessToken });
     expect(me.body.data.role).toBe('auditor');
@@ -83,7 +83,7 @@ describe.skipIf(skip)(`users, invitations and password resets over HTTP${skip ? 
   it('deactivates a user, who can no longer log in', async () => {
     const analyst = await invite(admin.accessToken, 'msp_analyst');
     expect((await ledger.request('DELETE', `/users/${analyst.userId}`, { token: admin.accessToken })).status).toBe(200);
-    expect((await ledger.request('GET', '/auth/me', { token: analyst.accessToken! })).status).toBe(401);
+    expect((await ledger.request('GET', '/auth/me', { token: analyst.accessToken })).status).toBe(401);
     expect((await ledger.request('POST', '/auth/login', { body: { email: analyst.email, password } })).status).toBe(401);
   });
 
@@ -91,7 +91,7 @@ describe.skipIf(skip)(`users, invitations and password resets over HTTP${skip ? 
     const analyst = await invite(admin.accessToken, 'msp_analyst');
     const erased = await ledger.request('POST', `/users/${analyst.userId}/erase`, { token: admin.accessToken });
     expect(erased.status).toBe(200);
-    expect((await ledger.request('GET', '/auth/me', { token: analyst.accessToken! })).status).toBe(401);
+    expect((await ledger.request('GET', '/auth/me', { token: analyst.accessToken })).status).toBe(401);
 
     const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema: ledger.config.DATABASE_SCHEMA, poolSize: 1 });
     try {
