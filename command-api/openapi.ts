@@ -1,5 +1,6 @@
 import { CLIENT_SIZES } from '../domain/clients/client.js';
 import { ROLES } from '../domain/accounts/roles.js';
+import { ACTIONS } from '../domain/ai-governance/client-ai-governance.js';
 
 /** The write side's part of the OpenAPI document. Request bodies reject unknown fields. */
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
@@ -201,6 +202,75 @@ export const commandApiPaths: Record<string, unknown> = {
       security: bearer,
       parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, idempotencyKey],
       responses: { '200': ok('Erased', object({ userId: uuid, status: { const: 'erased' } })), ...authed },
+    },
+  },
+  '/api/v1/ai-services': {
+    post: {
+      operationId: 'registerAiService',
+      tags: ['ai-governance'],
+      summary: "Add an AI service to the MSP's registry",
+      security: bearer,
+      parameters: [idempotencyKey],
+      requestBody: json(
+        object({
+          name,
+          vendor: name,
+          models: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100 } },
+          baaSigned: { type: 'boolean' },
+          dpaSigned: { type: 'boolean' },
+          dataRetentionDays: { type: 'integer', minimum: 0, maximum: 36500 },
+        }),
+      ),
+      responses: { '201': ok('Registered', object({ aiServiceId: uuid })), ...authed },
+    },
+  },
+  ...Object.fromEntries(
+    (['approve', 'revoke'] as const).map((decision) => [
+      `/api/v1/clients/{id}/ai-services/{serviceId}/${decision}`,
+      {
+        post: {
+          operationId: `${decision}AiService`,
+          tags: ['ai-governance'],
+          summary: decision === 'approve' ? 'Approve an AI service for a client' : "Revoke a client's approval of an AI service",
+          security: bearer,
+          parameters: [clientIdParam, { name: 'serviceId', in: 'path', required: true, schema: uuid }, idempotencyKey, ifMatch],
+          requestBody: json(object({ reason: { type: 'string', minLength: 1, maxLength: 1000 } })),
+          responses: {
+            '200': ok('Recorded', object({ clientId: uuid, aiServiceId: uuid, status: { enum: ['approved', 'revoked'] } })),
+            '410': problem('The client is archived'),
+            '412': problem('Stale If-Match'),
+            ...authed,
+          },
+        },
+      },
+    ]),
+  ),
+  '/api/v1/clients/{id}/ai-policy': {
+    put: {
+      operationId: 'setAiPolicy',
+      tags: ['ai-governance'],
+      summary: "Set a client's AI usage policy: what happens to each kind of sensitive data in a prompt",
+      security: bearer,
+      parameters: [clientIdParam, ifMatch],
+      requestBody: json(
+        object(
+          {
+            rules: {
+              type: 'array',
+              maxItems: 100,
+              items: object({ entity: { type: 'string', maxLength: 64 }, minScore: { type: 'number', minimum: 0, maximum: 1 }, action: { enum: ACTIONS } }),
+            },
+            unapprovedService: { enum: ACTIONS },
+            customPatterns: {
+              type: 'array',
+              maxItems: 50,
+              items: object({ entity: { type: 'string', maxLength: 64 }, pattern: { type: 'string', minLength: 1, maxLength: 500 }, score: { type: 'number', minimum: 0, maximum: 1 } }),
+            },
+          },
+          ['rules', 'unapprovedService'],
+        ),
+      ),
+      responses: { '200': ok('Set', object({ clientId: uuid })), '410': problem('The client is archived'), '412': problem('Stale If-Match'), ...authed },
     },
   },
   '/api/v1/clients': {

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { authenticate } from '../infrastructure/http/authentication.js';
 import { idempotency } from '../infrastructure/http/idempotency.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
+import { aiServiceRoutes, clientAiRoutes } from './ai-governance/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { clientRoutes } from './clients/routes.js';
 import { invitationAcceptance, userRoutes } from './users/routes.js';
@@ -22,7 +23,8 @@ export function commandApi(resources: Resources): Router {
   router.use(keys, authRoutes(resources, handler), invitationAcceptance(resources, handler));
   // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401.
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
-  router.use('/clients', authenticated, keys, clientRoutes(handler));
+  router.use('/clients', authenticated, keys, clientRoutes(handler), clientAiRoutes(handler));
+  router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
   router.use('/users', authenticated, keys, userRoutes(resources, handler));
   return router;
 }

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { aiServiceDecider } from '../../domain/ai-governance/ai-service.js';
+import { checkCustomPattern, clientAiDecider, type AiPolicy, type ClientAiEvent } from '../../domain/ai-governance/client-ai-governance.js';
+import { DomainError } from '../../domain/decider.js';
+import { given } from '../support/decider-spec.js';
+
+const service = { name: ' ChatGPT Enterprise ', vendor: 'OpenAI', models: ['gpt-4o', 'gpt-4o'], baaSigned: true, dpaSigned: true, dataRetentionDays: 30 };
+
+describe('AI service', () => {
+  it('is registered once, with its models deduplicated', () => {
+    given(aiServiceDecider)
+      .when({ type: 'RegisterAiService', aiServiceId: 's-1', ...service })
+      .then([{ type: 'AiServiceRegistered', data: { aiServiceId: 's-1', ...service, name: 'ChatGPT Enterprise', models: ['gpt-4o'] } }]);
+    given(aiServiceDecider, [{ type: 'AiServiceRegistered', data: { aiServiceId: 's-1', ...service } }])
+      .when({ type: 'RegisterAiService', aiServiceId: 's-1', ...service })
+      .thenFails('conflict');
+  });
+});
+
+describe("a client's AI governance", () => {
+  const approved: ClientAiEvent = { type: 'AiServiceApproved', data: { aiServiceId: 's-1', reason: 'BAA signed' } };
+
+  it('approves a service with a reason, once', () => {
+    given(clientAiDecider).when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: ' BAA signed ' }).then([approved]);
+    given(clientAiDecider, [approved]).when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: 'again' }).then([]);
+    given(clientAiDecider).when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: ' ' }).thenFails('invalid', 'reason');
+  });
+
+  it('revokes only what it approved', () => {
+    given(clientAiDecider, [approved])
+      .when({ type: 'RevokeAiService', aiServiceId: 's-1', reason: 'vendor breach' })
+      .then([{ type: 'AiServiceRevoked', data: { aiServiceId: 's-1', reason: 'vendor breach' } }]);
+    given(clientAiDecider).when({ type: 'RevokeAiService', aiServiceId: 's-1', reason: 'x' }).thenFails('invalid', 'aiServiceId');
+  });
+
+  const policy: AiPolicy = {
+    rules: [
+      { entity: 'US_SSN', minScore: 0.5, action: 'block' },
+      { entity: '*', minScore: 0.8, action: 'warn' },
+    ],
+    unapprovedService: 'block',
+    customPatterns: [{ entity: 'PATIENT_ID', pattern: 'PT-\\d{6}', score: 0.9 }],
+  };
+
+  it('sets a policy whose rules and patterns are sound', () => {
+    given(clientAiDecider).when({ type: 'SetAiPolicy', policy }).then([{ type: 'AiPolicySet', data: policy }]);
+    given(clientAiDecider).when({ type: 'SetAiPolicy', policy: { ...policy, rules: [{ entity: 'ssn', minScore: 0.5, action: 'block' }] } }).thenFails('invalid', 'rules.0.entity');
+    given(clientAiDecider).when({ type: 'SetAiPolicy', policy: { ...policy, rules: [{ entity: 'US_SSN', minScore: 2, action: 'block' }] } }).thenFails('invalid', 'rules.0.minScore');
+    given(clientAiDecider)
+      .when({ type: 'SetAiPolicy', policy: { ...policy, customPatterns: [{ entity: 'X_ID', pattern: '(a+)+$', score: 0.5 }] } })
+      .thenFails('invalid', 'customPatterns.0.pattern');
+  });
+
+  it.each(['(a+)+', '(\\w*)*x', '(a|a)*', '(\\d|\\w)+', '(.*a){1,}', '(x)\\1', '[unclosed'])('refuses the pattern %s', (pattern) => {
+    expect(() => checkCustomPattern(pattern, 'p')).toThrow(DomainError);
+  });
+
+  it.each(['PT-\\d{6}', 'MRN[:#]?\\s?\\d{7}', '[A-Z]{2}\\d{8}', '(?:ID|No)\\.?\\s\\d+'])('accepts the pattern %s', (pattern) => {
+    expect(() => checkCustomPattern(pattern, 'p')).not.toThrow();
+  });
+});
