@@ -14,7 +14,7 @@ import { operationsRouter } from '../infrastructure/http/operations.js';
 import { errorHandler, notFound } from '../infrastructure/http/problem.js';
 import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
 import { openResources } from '../infrastructure/runtime/resources.js';
-import { queryApi, queryApiPaths } from '../query-api/router.js';
+import { queryApi, queryApiPaths, queryApiSchemas } from '../query-api/router.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -34,7 +34,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     ...(role === 'all' || role === 'command-api' ? commandApiPaths : {}),
     ...(role === 'all' || role === 'query-api' ? queryApiPaths : {}),
   };
-  const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths });
+  const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths, schemas: queryApiSchemas });
   app.use(operationsRouter({ version, document, readiness: resources.readiness }));
   // Bodies are small JSON documents; anything bigger is refused with a 413 problem before it is parsed.
   app.use('/api/v1', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));

@@ -3,6 +3,7 @@ export const ROLES = ['msp_admin', 'msp_analyst', 'client_admin', 'compliance_of
 export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
+  'framework:read',
   'client:read',
   'client:write',
   'user:read',
@@ -23,7 +24,7 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ_ALL: Permission[] = ['client:read', 'user:read', 'policy:read', 'assessment:read', 'evidence:read', 'ai-service:read', 'violation:read'];
+const READ_ALL: Permission[] = ['framework:read', 'client:read', 'user:read', 'policy:read', 'assessment:read', 'evidence:read', 'ai-service:read', 'violation:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   msp_admin: PERMISSIONS,
@@ -31,7 +32,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   client_admin: [...READ_ALL, 'user:write', 'policy:write', 'policy:approve', 'assessment:write', 'evidence:write', 'ai-service:write', 'prompt:analyze'],
   compliance_officer: [...READ_ALL, 'policy:write', 'policy:approve', 'assessment:write', 'evidence:write', 'prompt:analyze', 'audit:read'],
   auditor: [...READ_ALL, 'audit:read'],
-  member: ['policy:read', 'prompt:analyze'],
+  member: ['framework:read', 'policy:read', 'prompt:analyze'],
 };
 
 export function permissionsOf(role: Role): readonly Permission[] {

@@ -15,7 +15,7 @@ const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-export function openApiDocument(options: { version: string; serverUrl: string; paths?: Record<string, unknown> }): OpenApiDocument {
+export function openApiDocument(options: { version: string; serverUrl: string; paths?: Record<string, unknown>; schemas?: Record<string, unknown> }): OpenApiDocument {
   return {
     openapi: '3.1.0',
     info: {
@@ -51,6 +51,7 @@ export function openApiDocument(options: { version: string; serverUrl: string; p
     },
     components: {
       schemas: {
+        ...options.schemas,
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail'],
