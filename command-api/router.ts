@@ -5,6 +5,7 @@ import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceRoutes, clientAiRoutes } from './ai-governance/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { clientRoutes } from './clients/routes.js';
+import { policyRoutes } from './policies/routes.js';
 import { invitationAcceptance, userRoutes } from './users/routes.js';
 import { CommandHandler } from './http/command-handler.js';
 
@@ -25,6 +26,7 @@ export function commandApi(resources: Resources): Router {
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
   router.use('/clients', authenticated, keys, clientRoutes(handler), clientAiRoutes(handler));
   router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
+  router.use('/policies', authenticated, keys, policyRoutes(handler));
   router.use('/users', authenticated, keys, userRoutes(resources, handler));
   return router;
 }
