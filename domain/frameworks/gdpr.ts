@@ -1,15 +1,10 @@
-import type { FrameworkCatalog } from './catalog.js';
+import { summaryGroup, type FrameworkCatalog } from './catalog.js';
 
 /**
  * GDPR (Regulation (EU) 2016/679) obligations that a controller's compliance programme answers, summarised in our
  * own words with the article numbers as ids. Not the legal text: read the Regulation for that.
  */
-const group = (id: string, title: string, children: Array<[string, string]>) => ({
-  id,
-  title,
-  kind: 'group' as const,
-  children: children.map(([childId, childTitle]) => ({ id: childId, title: childTitle, kind: 'requirement' as const })),
-});
+const group = summaryGroup;
 
 export const gdpr: FrameworkCatalog = {
   id: 'gdpr',

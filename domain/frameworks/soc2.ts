@@ -1,15 +1,10 @@
-import type { FrameworkCatalog } from './catalog.js';
+import { summaryGroup, type FrameworkCatalog } from './catalog.js';
 
 /**
  * SOC 2 Trust Services Criteria, by their public ids, described in our own words. The AICPA's criteria text is
  * copyrighted and not reproduced here.
  */
-const group = (id: string, title: string, children: Array<[string, string]>) => ({
-  id,
-  title,
-  kind: 'group' as const,
-  children: children.map(([childId, childTitle]) => ({ id: childId, title: childTitle, kind: 'requirement' as const })),
-});
+const group = summaryGroup;
 
 export const soc2: FrameworkCatalog = {
   id: 'soc2',
