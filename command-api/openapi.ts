@@ -2,6 +2,7 @@ import { CLIENT_SIZES } from '../domain/clients/client.js';
 import { ROLES } from '../domain/accounts/roles.js';
 import { ACTIONS } from '../domain/ai-governance/client-ai-governance.js';
 import { FRAMEWORK_IDS } from '../domain/frameworks/catalog.js';
+import { RESULTS } from '../domain/assessments/scoring.js';
 
 /** The write side's part of the OpenAPI document. Request bodies reject unknown fields. */
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
@@ -352,6 +353,56 @@ export const commandApiPaths: Record<string, unknown> = {
           description: 'The file; X-Content-SHA256 is the hash of the Markdown content of that version',
           content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'text/markdown': { schema: { type: 'string' } } },
         },
+        ...authed,
+      },
+    },
+  },
+  '/api/v1/assessments': {
+    post: {
+      operationId: 'startAssessment',
+      tags: ['assessments'],
+      summary: "Start an assessment of a client against a framework; pins the framework's catalog version",
+      security: bearer,
+      parameters: [idempotencyKey],
+      requestBody: json(object({ clientId: uuid, frameworkId: { enum: FRAMEWORK_IDS }, title: name })),
+      responses: { '201': ok('Started', object({ assessmentId: uuid })), ...authed },
+    },
+  },
+  '/api/v1/assessments/{id}/requirements/{requirementId}': {
+    put: {
+      operationId: 'assessRequirement',
+      tags: ['assessments'],
+      summary: "Record a requirement's result, an optional score on the framework's scale, a note and linked evidence",
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, { name: 'requirementId', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } }, ifMatch],
+      requestBody: json(
+        object(
+          {
+            result: { enum: RESULTS },
+            score: { type: 'number' },
+            note: { type: 'string', maxLength: 5000 },
+            evidenceIds: { type: 'array', maxItems: 50, items: uuid },
+          },
+          ['result'],
+        ),
+      ),
+      responses: { '200': ok('Recorded', object({ assessmentId: uuid })), '409': problem('The assessment was submitted'), '412': problem('Stale If-Match'), ...authed },
+    },
+  },
+  '/api/v1/assessments/{id}/submit': {
+    put: {
+      operationId: 'submitAssessment',
+      tags: ['assessments'],
+      summary: 'Freeze the assessment and compute its compliance score and progress',
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
+      requestBody: { required: false, content: { 'application/json': { schema: object({}, []) } } },
+      responses: {
+        '200': ok(
+          'Submitted',
+          object({ assessmentId: uuid, score: { type: ['number', 'null'] }, progress: { type: 'number' }, flagged: { type: 'array', items: { type: 'string' } } }, ['assessmentId', 'score', 'progress']),
+        ),
+        '409': problem('Already submitted'),
         ...authed,
       },
     },

@@ -3,6 +3,7 @@ import { authenticate } from '../infrastructure/http/authentication.js';
 import { idempotency } from '../infrastructure/http/idempotency.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceRoutes, clientAiRoutes } from './ai-governance/routes.js';
+import { assessmentRoutes } from './assessments/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { clientRoutes } from './clients/routes.js';
 import { policyRoutes } from './policies/routes.js';
@@ -27,6 +28,7 @@ export function commandApi(resources: Resources): Router {
   router.use('/clients', authenticated, keys, clientRoutes(handler), clientAiRoutes(handler));
   router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
   router.use('/policies', authenticated, keys, policyRoutes(handler));
+  router.use('/assessments', authenticated, keys, assessmentRoutes(handler));
   router.use('/users', authenticated, keys, userRoutes(resources, handler));
   return router;
 }

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type Response, type Router } from 'express';
+import { assessmentDecider, type AssessmentCommand, type AssessmentEvent, type AssessmentState } from '../../domain/assessments/assessment.js';
+import { SCALES } from '../../domain/assessments/scales.js';
+import { scoreAssessment, type Result } from '../../domain/assessments/scoring.js';
+import { clientDecider } from '../../domain/clients/client.js';
+import { FRAMEWORKS, requirementsOf, type FrameworkId } from '../../domain/frameworks/index.js';
+import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { clientStream, commandContext } from '../clients/routes.js';
+import type { Aggregate, CommandHandler } from '../http/command-handler.js';
+import { ifMatchOf, sendCommandResult } from '../http/responses.js';
+
+const assessments: Aggregate<AssessmentCommand, AssessmentEvent, AssessmentState> = { decider: assessmentDecider };
+export const assessmentStream = (tenantId: string, assessmentId: string): string => `${tenantId}/assessment/${assessmentId}`;
+
+/** Requirement ids of a framework at a catalog version; only the current version of each catalog ships today. */
+function catalogRequirements(frameworkId: FrameworkId, version: string): Array<{ id: string }> {
+  const catalog = FRAMEWORKS[frameworkId];
+  if (catalog.version !== version) {
+    throw new HttpProblem(409, 'catalog-version-unavailable', 'Catalog version unavailable', `This ledger has ${frameworkId} ${catalog.version}, not ${version}.`);
+  }
+  return [...requirementsOf(catalog)];
+}
+
+/** Mounted at /assessments. */
+export function assessmentRoutes(handler: CommandHandler, now: () => Date = () => new Date()): Router {
+  const router = express.Router();
+
+  async function visible(req: Request, res: Response): Promise<AssessmentState> {
+    const actor = authOf(res);
+    const { state } = await handler.load(assessments, assessmentStream(actor.tenantId, String(req.params.id)));
+    if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', 'No such assessment.');
+    assertClientAccess(actor, state.clientId!);
+    return state;
+  }
+
+  router.post('/', requirePermission('assessment:write'), async (req, res) => {
+    const actor = authOf(res);
+    const { clientId, frameworkId, title } = req.body as { clientId: string; frameworkId: FrameworkId; title: string };
+    assertClientAccess(actor, clientId);
+    const client = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, clientId));
+    if (client.state.status !== 'active') throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', { errors: [{ field: 'clientId', message: 'no such active client' }] });
+    const assessmentId = randomUUID();
+    const result = await handler.execute(
+      assessments,
+      assessmentStream(actor.tenantId, assessmentId),
+      { type: 'StartAssessment', assessmentId, clientId, frameworkId, catalogVersion: FRAMEWORKS[frameworkId].version, title },
+      commandContext(req, res),
+      { expect: 'new' },
+    );
+    res.setHeader('Location', `/api/v1/assessments/${assessmentId}`);
+    sendCommandResult(res, 201, { assessmentId }, result);
+  });
+
+  router.put('/:id/requirements/:requirementId', requirePermission('assessment:write'), async (req, res) => {
+    const state = await visible(req, res);
+    const requirementId = String(req.params.requirementId);
+    const body = req.body as { result: Result; score?: number; note?: string; evidenceIds?: string[] };
+    if ((body.evidenceIds ?? []).length > 0) {
+      // Evidence arrives with the evidence capability; until then no id can name a real item.
+      throw new HttpProblem(422, 'invalid-command', 'The request cannot be carried out', 'No such evidence in this tenant.', {
+        errors: [{ field: 'evidenceIds', message: 'no such evidence' }],
+      });
+    }
+    const known = catalogRequirements(state.frameworkId!, state.catalogVersion!).some((r) => r.id === requirementId);
+    const result = await handler.execute(
+      assessments,
+      assessmentStream(authOf(res).tenantId, String(req.params.id)),
+      {
+        type: 'AssessRequirement',
+        requirementId,
+        result: body.result,
+        score: body.score ?? null,
+        note: body.note ?? null,
+        evidenceIds: body.evidenceIds ?? [],
+        knownRequirement: known,
+        scale: SCALES[state.frameworkId!],
+      },
+      commandContext(req, res),
+      { ifMatch: ifMatchOf(req) },
+    );
+    sendCommandResult(res, 200, { assessmentId: String(req.params.id) }, result);
+  });
+
+  router.put('/:id/submit', requirePermission('assessment:write'), async (req, res) => {
+    const state = await visible(req, res);
+    const at = now().toISOString();
+    const score = scoreAssessment({
+      requirements: catalogRequirements(state.frameworkId!, state.catalogVersion!),
+      answers: state.answers,
+      scale: SCALES[state.frameworkId!],
+      evidenceExpiry: {},
+      at,
+    });
+    const result = await handler.execute(
+      assessments,
+      assessmentStream(authOf(res).tenantId, String(req.params.id)),
+      { type: 'SubmitAssessment', submittedBy: authOf(res).userId, submittedAt: at, score },
+      commandContext(req, res),
+      { ifMatch: ifMatchOf(req) },
+    );
+    sendCommandResult(res, 200, { assessmentId: String(req.params.id), score: score.score, progress: score.progress, flagged: score.flagged }, result);
+  });
+
+  return router;
+}

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../support/services.js';
+import { startTestLedger, type TestLedger } from '../support/ledger.js';
+
+const skip = needs('postgres').skip || needs('redis').skip;
+
+describe.skipIf(skip)(`assessments over HTTP${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
+  let ledger: TestLedger;
+  let token: string;
+  let clientId: string;
+  beforeAll(async () => {
+    ledger = await startTestLedger();
+    token = (await ledger.signUp()).accessToken;
+    clientId = (await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token, body: { name: 'Acme', industry: 'saas', size: '51-200' } })).body.data.clientId;
+  });
+  afterAll(() => ledger?.close());
+
+  it('records results, submits with a score and progress, and is frozen after', async () => {
+    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', { token, body: { clientId, frameworkId: 'soc2', title: 'SOC 2 readiness' } });
+    expect(started.status).toBe(201);
+    const path = `/assessments/${started.body.data.assessmentId}`;
+    for (const [requirement, body] of [
+      ['CC6.1', { result: 'compliant' }],
+      ['CC6.2', { result: 'partially_compliant', note: 'MFA for admins only' }],
+      ['CC6.3', { result: 'non_compliant' }],
+      ['CC6.4', { result: 'not_applicable' }],
+    ] as const) {
+      expect((await ledger.request('PUT', `${path}/requirements/${requirement}`, { token, body })).status).toBe(200);
+    }
+    const unknown = await ledger.request('PUT', `${path}/requirements/CC99.9`, { token, body: { result: 'compliant' } });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body).toMatchObject({ errors: [{ field: 'requirementId' }] });
+    const badScore = await ledger.request('PUT', `${path}/requirements/CC7.1`, { token, body: { result: 'compliant', score: 250 } });
+    expect(badScore.body).toMatchObject({ errors: [{ field: 'score' }] });
+
+    const submitted = await ledger.request<{ data: { score: number; progress: number } }>('PUT', `${path}/submit`, { token, body: {} });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body.data.score).toBe(50);
+    expect(submitted.body.data.progress).toBeCloseTo(3 / 50, 3);
+    expect((await ledger.request('PUT', `${path}/requirements/CC6.3`, { token, body: { result: 'compliant' } })).status).toBe(409);
+  });
+
+  it('refuses an unknown framework and a result outside the vocabulary, naming the field', async () => {
+    expect((await ledger.request('POST', '/assessments', { token, body: { clientId, frameworkId: 'iso-27001', title: 'x' } })).body).toMatchObject({ errors: [{ field: 'frameworkId' }] });
+    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', { token, body: { clientId, frameworkId: 'nist-csf-2', title: 'CSF' } });
+    const response = await ledger.request('PUT', `/assessments/${started.body.data.assessmentId}/requirements/GV.OC-01`, { token, body: { result: 'mostly' } });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ errors: [{ field: 'result' }] });
+  });
+});
