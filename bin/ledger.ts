@@ -45,6 +45,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
       validateResponses: config.OPENAPI_VALIDATE_RESPONSES,
       validateSecurity: false, // authentication and permissions are checked by each route
       ignoreUndocumented: true,
+      fileUploader: false, // evidence uploads are streamed by their route, never buffered
     }),
   );
   if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources));
@@ -70,8 +71,12 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   return {
     url,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      // Stop accepting, end idle keep-alive connections now, and give requests in flight a moment to finish.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5_000);
+      await closed;
+      clearTimeout(force);
       await resources.close();
     },
   };

@@ -407,6 +407,71 @@ export const commandApiPaths: Record<string, unknown> = {
       },
     },
   },
+  '/api/v1/evidence/upload': {
+    post: {
+      operationId: 'uploadEvidence',
+      tags: ['evidence'],
+      summary: 'Upload a file as evidence (streamed; PDF, PNG, JPEG, text, CSV, JSON, DOCX or XLSX, checked by content)',
+      security: bearer,
+      parameters: [idempotencyKey],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            // Every part is required. The route checks them itself while it streams the file, so the validator,
+            // which does not parse multipart here, is not told to.
+            schema: {
+              type: 'object',
+              description: 'All five parts are required; send the fields before the file.',
+              properties: {
+                file: { type: 'string', format: 'binary' },
+                clientId: uuid,
+                title: name,
+                validFrom: { type: 'string', format: 'date-time' },
+                expiresAt: { type: 'string', format: 'date-time' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '201': ok('Stored', object({ evidenceId: uuid, sha256: { type: 'string' }, size: { type: 'integer' }, contentType: { type: 'string' } })),
+        '415': problem('The file is not of an allowed type'),
+        ...authed,
+      },
+    },
+  },
+  '/api/v1/evidence/{id}/map': {
+    post: {
+      operationId: 'mapEvidence',
+      tags: ['evidence'],
+      summary: 'Link evidence to requirement ids',
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, idempotencyKey, ifMatch],
+      requestBody: json(object({ requirementIds: { type: 'array', minItems: 1, maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 64 } } })),
+      responses: { '200': ok('Linked', object({ evidenceId: uuid })), '410': problem('Retired'), ...authed },
+    },
+  },
+  '/api/v1/evidence/{id}': {
+    delete: {
+      operationId: 'retireEvidence',
+      tags: ['evidence'],
+      summary: 'Retire evidence: the record stays, and it no longer counts as valid',
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
+      responses: { '200': ok('Retired', object({ evidenceId: uuid, status: { const: 'retired' } })), ...authed },
+    },
+  },
+  '/api/v1/evidence/{id}/content': {
+    get: {
+      operationId: 'downloadEvidence',
+      tags: ['evidence'],
+      summary: 'Download the evidence file',
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }],
+      responses: { '200': { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...authed },
+    },
+  },
   '/api/v1/clients': {
     post: {
       operationId: 'createClient',

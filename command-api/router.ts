@@ -8,6 +8,7 @@ import { authRoutes } from './auth/routes.js';
 import { clientRoutes } from './clients/routes.js';
 import { policyRoutes } from './policies/routes.js';
 import { invitationAcceptance, userRoutes } from './users/routes.js';
+import { evidenceRoutes } from './evidence/routes.js';
 import { CommandHandler } from './http/command-handler.js';
 
 export { commandApiPaths } from './openapi.js';
@@ -29,6 +30,7 @@ export function commandApi(resources: Resources): Router {
   router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
   router.use('/policies', authenticated, keys, policyRoutes(handler));
   router.use('/assessments', authenticated, keys, assessmentRoutes(handler));
+  router.use('/evidence', authenticated, keys, evidenceRoutes(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }));
   router.use('/users', authenticated, keys, userRoutes(resources, handler));
   return router;
 }

@@ -8,6 +8,7 @@ import { FRAMEWORKS, requirementsOf, type FrameworkId } from '../../domain/frame
 import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { clientStream, commandContext } from '../clients/routes.js';
+import { evidence, evidenceStream } from '../evidence/routes.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 
@@ -57,11 +58,13 @@ export function assessmentRoutes(handler: CommandHandler, now: () => Date = () =
     const state = await visible(req, res);
     const requirementId = String(req.params.requirementId);
     const body = req.body as { result: Result; score?: number; note?: string; evidenceIds?: string[] };
-    if ((body.evidenceIds ?? []).length > 0) {
-      // Evidence arrives with the evidence capability; until then no id can name a real item.
-      throw new HttpProblem(422, 'invalid-command', 'The request cannot be carried out', 'No such evidence in this tenant.', {
-        errors: [{ field: 'evidenceIds', message: 'no such evidence' }],
-      });
+    for (const evidenceId of body.evidenceIds ?? []) {
+      const item = (await handler.load(evidence, evidenceStream(authOf(res).tenantId, evidenceId))).state;
+      if (item.status === 'none' || item.clientId !== state.clientId) {
+        throw new HttpProblem(422, 'invalid-command', 'The request cannot be carried out', `No evidence ${evidenceId} for this client.`, {
+          errors: [{ field: 'evidenceIds', message: `no evidence ${evidenceId} for this client` }],
+        });
+      }
     }
     const known = catalogRequirements(state.frameworkId!, state.catalogVersion!).some((r) => r.id === requirementId);
     const result = await handler.execute(
@@ -86,11 +89,18 @@ export function assessmentRoutes(handler: CommandHandler, now: () => Date = () =
   router.put('/:id/submit', requirePermission('assessment:write'), async (req, res) => {
     const state = await visible(req, res);
     const at = now().toISOString();
+    // Evidence freshness at submission: retired evidence counts as expired.
+    const linked = [...new Set(Object.values(state.answers).flatMap((answer) => answer.evidenceIds ?? []))];
+    const evidenceExpiry: Record<string, string> = {};
+    for (const evidenceId of linked) {
+      const item = (await handler.load(evidence, evidenceStream(authOf(res).tenantId, evidenceId))).state;
+      if (item.status === 'active' && item.expiresAt) evidenceExpiry[evidenceId] = item.expiresAt;
+    }
     const score = scoreAssessment({
       requirements: catalogRequirements(state.frameworkId!, state.catalogVersion!),
       answers: state.answers,
       scale: SCALES[state.frameworkId!],
-      evidenceExpiry: {},
+      evidenceExpiry,
       at,
     });
     const result = await handler.execute(

@@ -54,6 +54,7 @@ const schema = z
     JWT_SECRET: optional(z.string().min(32, 'expected at least 32 characters (openssl rand -base64 48)')),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(30).max(3600).default(900),
     REFRESH_TOKEN_TTL_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(300).default(30 * 24 * 3600),
+    EVIDENCE_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1024).default(25 * 1024 * 1024),
     SMTP_URL: optional(urlWithScheme(['smtp', 'smtps'], 'smtp://user:password@mail.example.com:587')),
     MAIL_FROM: z.string().min(3).default('Compliance Ledger <no-reply@localhost>'),
     OPENAPI_VALIDATE_RESPONSES: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((value) => value === 'true'),

@@ -16,6 +16,7 @@ import type { Logger } from '../logging/logger.js';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from '../auth/session-store.js';
 import { AccessTokens } from '../auth/tokens.js';
 import { fileMailer, smtpMailer, type Mailer } from '../mail/mailer.js';
+import { FileBlobStore, type BlobStore } from '../blobs/blob-store.js';
 import { AttemptLimiter } from '../rate-limit/login-limiter.js';
 import { createRedis, redisReadiness } from '../redis/redis.js';
 
@@ -30,6 +31,7 @@ export interface Resources {
   sessions: SessionStore;
   accessTokens: AccessTokens;
   mailer: Mailer;
+  blobs: BlobStore;
   loginLimiter: AttemptLimiter;
   resetLimiter: AttemptLimiter;
   /** A keyed hash of a normalised email address: how accounts are found by email without storing the address. */
@@ -97,6 +99,7 @@ export async function openResources(config: Config, logger: Logger, options: { m
       sessions,
       accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
       mailer,
+      blobs: new FileBlobStore(join(dataDir, 'blobs')),
       loginLimiter: new AttemptLimiter('login', { perAccount: 5, perIp: 50, windowSeconds: 15 * 60 }, redis),
       resetLimiter: new AttemptLimiter('reset', { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 }, redis),
       emailKey: (email) => createHmac('sha256', emailHmacKey).update(email.trim().toLowerCase()).digest('hex'),

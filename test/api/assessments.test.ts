@@ -40,6 +40,26 @@ describe.skipIf(skip)(`assessments over HTTP${skip ? ' (skipped: no postgres or 
     expect((await ledger.request('PUT', `${path}/requirements/CC6.3`, { token, body: { result: 'compliant' } })).status).toBe(409);
   });
 
+  it('counts compliant requirements whose evidence has all expired as partially compliant, and flags them', async () => {
+    const uploadEvidence = async (expiresAt: string) => {
+      const data = new FormData();
+      for (const [name, value] of Object.entries({ clientId, title: 'Evidence', validFrom: '2020-01-01', expiresAt })) data.append(name, value);
+      data.append('file', new Blob([Buffer.from(`evidence valid until ${expiresAt}\n`)]), 'evidence.txt');
+      const response = await fetch(`${ledger.url}/api/v1/evidence/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: data });
+      return ((await response.json()) as { data: { evidenceId: string } }).data.evidenceId;
+    };
+    const expired = await uploadEvidence('2021-01-01T00:00:00Z');
+    const fresh = await uploadEvidence('2999-01-01T00:00:00Z');
+    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', { token, body: { clientId, frameworkId: 'soc2', title: 'Evidence check' } });
+    const path = `/assessments/${started.body.data.assessmentId}`;
+    await ledger.request('PUT', `${path}/requirements/CC6.1`, { token, body: { result: 'compliant', evidenceIds: [expired] } });
+    await ledger.request('PUT', `${path}/requirements/CC6.2`, { token, body: { result: 'compliant', evidenceIds: [expired, fresh] } });
+    const unknown = await ledger.request('PUT', `${path}/requirements/CC6.3`, { token, body: { result: 'compliant', evidenceIds: [crypto.randomUUID()] } });
+    expect(unknown.body).toMatchObject({ errors: [{ field: 'evidenceIds' }] });
+    const submitted = await ledger.request<{ data: { score: number; flagged: string[] } }>('PUT', `${path}/submit`, { token, body: {} });
+    expect(submitted.body.data).toMatchObject({ score: 75, flagged: ['CC6.1'] });
+  });
+
   it('refuses an unknown framework and a result outside the vocabulary, naming the field', async () => {
     expect((await ledger.request('POST', '/assessments', { token, body: { clientId, frameworkId: 'iso-27001', title: 'x' } })).body).toMatchObject({ errors: [{ field: 'frameworkId' }] });
     const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', { token, body: { clientId, frameworkId: 'nist-csf-2', title: 'CSF' } });

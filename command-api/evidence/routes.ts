@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import busboy from 'busboy';
+import express, { type Request, type Response, type Router } from 'express';
+import { clientDecider } from '../../domain/clients/client.js';
+import { evidenceDecider, type EvidenceCommand, type EvidenceEvent, type EvidenceState } from '../../domain/evidence/evidence.js';
+import { BlobTooLargeError, type BlobStore, type StagedBlob } from '../../infrastructure/blobs/blob-store.js';
+import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { clientStream, commandContext } from '../clients/routes.js';
+import type { Aggregate, CommandHandler } from '../http/command-handler.js';
+import { ifMatchOf, sendCommandResult } from '../http/responses.js';
+import { ALLOWED_TYPES, detectContentType, sanitiseFileName } from './content-type.js';
+
+export const evidence: Aggregate<EvidenceCommand, EvidenceEvent, EvidenceState> = { decider: evidenceDecider };
+export const evidenceStream = (tenantId: string, evidenceId: string): string => `${tenantId}/evidence/${evidenceId}`;
+
+const FIELDS = ['clientId', 'title', 'validFrom', 'expiresAt'] as const;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const invalid = (field: string, message: string) =>
+  new HttpProblem(400, 'validation', 'The request is not valid', `${field}: ${message}`, { errors: [{ field, message }] });
+
+/**
+ * Reads a multipart upload: the form fields, and the file streamed straight into the blob store's staging area
+ * (hashed and measured on the way, never buffered whole). Nothing is committed here.
+ */
+function readUpload(req: Request, blobs: BlobStore, maxBytes: number): Promise<{ fields: Record<string, string>; file?: { name: string; blob: StagedBlob } }> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 10, fieldSize: 10_000, parts: 12, fileSize: maxBytes } });
+    } catch {
+      return reject(new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Send multipart/form-data with a file and the evidence fields.'));
+    }
+    const fields: Record<string, string> = {};
+    let staged: Promise<{ name: string; blob: StagedBlob } | undefined> = Promise.resolve(undefined);
+    let fileStream: NodeJS.ReadableStream & { truncated?: boolean; destroy(error?: Error): void } | undefined;
+    let failed: unknown;
+    let finished = false;
+    parser.on('field', (name, value) => (fields[name] = value));
+    parser.on('file', (name, stream, info) => {
+      if (name !== 'file') {
+        stream.resume();
+        failed ??= invalid(name, 'unexpected file field; send the file as "file"');
+        return;
+      }
+      fileStream = stream;
+      // busboy stops at the size limit and marks the stream truncated; the store's own limit is a second guard.
+      staged = blobs.stage(stream, { maxBytes: maxBytes + 1 }).then(
+        (blob) => {
+          if (stream.truncated) {
+            failed ??= new BlobTooLargeError(`The file is larger than ${maxBytes} bytes`);
+            return blob.discard().then(() => undefined);
+          }
+          return { name: info.filename ?? 'evidence', blob };
+        },
+        (error: unknown) => {
+          failed ??= error;
+          return undefined;
+        },
+      );
+    });
+    parser.on('filesLimit', () => (failed ??= invalid('file', 'send one file')));
+    const finish = async (error?: unknown): Promise<void> => {
+      if (finished) return;
+      finished = true;
+      const file = await staged;
+      const problem = error ?? failed;
+      if (problem) {
+        await file?.blob.discard();
+        return reject(problem);
+      }
+      resolve({ fields, file });
+    };
+    parser.on('close', () => void finish());
+    parser.on('error', (error) => void finish(error));
+    // A client that goes away mid-upload: end the file stream, so that what was staged is removed.
+    req.on('close', () => {
+      if (req.complete) return;
+      const aborted = new HttpProblem(400, 'upload-aborted', 'Upload aborted', 'The upload was cut off.');
+      fileStream?.destroy(aborted);
+      void finish(aborted);
+    });
+    req.pipe(parser);
+  });
+}
+
+/** Mounted at /evidence. */
+export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, options: { maxBytes: number }): Router {
+  const router = express.Router();
+
+  async function visible(req: Request, res: Response): Promise<EvidenceState> {
+    const actor = authOf(res);
+    const { state } = await handler.load(evidence, evidenceStream(actor.tenantId, String(req.params.id)));
+    if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', 'No such evidence.');
+    assertClientAccess(actor, state.clientId!);
+    return state;
+  }
+
+  router.post('/upload', requirePermission('evidence:write'), async (req, res) => {
+    const actor = authOf(res);
+    const upload = await readUpload(req, blobs, options.maxBytes).catch((error: unknown) => {
+      if (error instanceof BlobTooLargeError) throw new HttpProblem(413, 'payload-too-large', 'Payload too large', error.message, { errors: [{ field: 'file', message: error.message }] });
+      throw error;
+    });
+    const { fields, file } = upload;
+    try {
+      if (!file) throw invalid('file', 'required');
+      const missing = FIELDS.filter((name) => !fields[name]);
+      if (missing.length > 0) {
+        throw new HttpProblem(400, 'validation', 'The request is not valid', `Missing: ${missing.join(', ')}`, { errors: missing.map((field) => ({ field, message: 'required' })) });
+      }
+      if (!UUID.test(fields.clientId!)) throw invalid('clientId', 'must be a UUID');
+      const dates = Object.fromEntries(
+        (['validFrom', 'expiresAt'] as const).map((name) => {
+          const date = new Date(fields[name]!);
+          if (Number.isNaN(date.getTime())) throw invalid(name, 'must be an ISO 8601 date or time');
+          return [name, date.toISOString()];
+        }),
+      ) as { validFrom: string; expiresAt: string };
+      const fileName = sanitiseFileName(file.name);
+      const contentType = await detectContentType(file.blob.head, fileName);
+      if (!contentType) {
+        throw new HttpProblem(415, 'unsupported-file-type', 'Unsupported file type', `Evidence must be one of: PDF, PNG, JPEG, text, CSV, JSON, DOCX, XLSX. The file's content is none of them.`, {
+          errors: [{ field: 'file', message: 'content is not an allowed type' }],
+        });
+      }
+      assertClientAccess(actor, fields.clientId!);
+      const client = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, fields.clientId!));
+      if (client.state.status !== 'active') throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', { errors: [{ field: 'clientId', message: 'no such active client' }] });
+
+      // The blob first, then the event: a crash in between leaves an unreferenced blob, never an event without its file.
+      await file.blob.commit();
+      const evidenceId = randomUUID();
+      const result = await handler.execute(
+        evidence,
+        evidenceStream(actor.tenantId, evidenceId),
+        {
+          type: 'UploadEvidence',
+          evidenceId,
+          clientId: fields.clientId!,
+          title: fields.title!,
+          ...dates,
+          uploadedBy: actor.userId,
+          fileName,
+          contentType,
+          sha256: file.blob.sha256,
+          size: file.blob.size,
+        },
+        commandContext(req, res),
+        { expect: 'new' },
+      );
+      res.setHeader('Location', `/api/v1/evidence/${evidenceId}`);
+      sendCommandResult(res, 201, { evidenceId, sha256: file.blob.sha256, size: file.blob.size, contentType }, result);
+    } catch (error) {
+      await file?.blob.discard();
+      throw error;
+    }
+  });
+
+  router.post('/:id/map', requirePermission('evidence:write'), async (req, res) => {
+    await visible(req, res);
+    const result = await handler.execute(
+      evidence,
+      evidenceStream(authOf(res).tenantId, String(req.params.id)),
+      { type: 'MapEvidence', requirementIds: (req.body as { requirementIds: string[] }).requirementIds },
+      commandContext(req, res),
+      { ifMatch: ifMatchOf(req) },
+    );
+    sendCommandResult(res, 200, { evidenceId: String(req.params.id) }, result);
+  });
+
+  router.delete('/:id', requirePermission('evidence:write'), async (req, res) => {
+    await visible(req, res);
+    const result = await handler.execute(evidence, evidenceStream(authOf(res).tenantId, String(req.params.id)), { type: 'RetireEvidence', retiredBy: authOf(res).userId }, commandContext(req, res), {
+      ifMatch: ifMatchOf(req),
+    });
+    sendCommandResult(res, 200, { evidenceId: String(req.params.id), status: 'retired' }, result);
+  });
+
+  router.get('/:id/content', requirePermission('evidence:read'), async (req, res) => {
+    const state = await visible(req, res);
+    const file = state.file!;
+    const stream = await blobs.open(file.sha256);
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Length', String(file.size));
+    res.setHeader('X-Content-SHA256', file.sha256);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.attachment(file.fileName);
+    stream.pipe(res);
+  });
+
+  return router;
+}
+
+export { ALLOWED_TYPES };

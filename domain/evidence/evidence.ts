@@ -1,0 +1,79 @@
+import { DomainError, type Decider, type DomainEvent } from '../decider.js';
+
+/**
+ * A piece of evidence: a stored file (by SHA-256) with the period it is valid for, and the requirements it supports.
+ * Retiring it keeps the record; a retired item no longer counts as valid evidence.
+ */
+export interface EvidenceFile {
+  fileName: string;
+  contentType: string;
+  sha256: string;
+  size: number;
+}
+
+export type EvidenceEvent =
+  | DomainEvent<'EvidenceUploaded', EvidenceFile & { evidenceId: string; clientId: string; title: string; validFrom: string; expiresAt: string; uploadedBy: string }>
+  | DomainEvent<'EvidenceMapped', { requirementIds: string[] }>
+  | DomainEvent<'EvidenceRetired', { retiredBy: string }>;
+
+export type EvidenceCommand =
+  | ({ type: 'UploadEvidence'; evidenceId: string; clientId: string; title: string; validFrom: string; expiresAt: string; uploadedBy: string } & EvidenceFile)
+  | { type: 'MapEvidence'; requirementIds: string[] }
+  | { type: 'RetireEvidence'; retiredBy: string };
+
+export interface EvidenceState {
+  status: 'none' | 'active' | 'retired';
+  clientId?: string;
+  title?: string;
+  file?: EvidenceFile;
+  validFrom?: string;
+  expiresAt?: string;
+  requirementIds: string[];
+}
+
+/** Freshness as users see it: valid, expiring within 30 days, or expired (retired evidence is expired). */
+export function freshness(state: EvidenceState, now: string): 'valid' | 'expiring' | 'expired' {
+  if (state.status !== 'active' || !state.expiresAt || state.expiresAt <= now) return 'expired';
+  const soon = new Date(new Date(now).getTime() + 30 * 24 * 3600 * 1000).toISOString();
+  return state.expiresAt <= soon ? 'expiring' : 'valid';
+}
+
+export const evidenceDecider: Decider<EvidenceCommand, EvidenceEvent, EvidenceState> = {
+  initialState: () => ({ status: 'none', requirementIds: [] }),
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'UploadEvidence': {
+        if (state.status !== 'none') throw new DomainError('conflict', 'The evidence already exists');
+        if (!command.title.trim()) throw new DomainError('invalid', 'Evidence needs a title', 'title');
+        if (command.expiresAt <= command.validFrom) throw new DomainError('invalid', 'expiresAt must be after validFrom', 'expiresAt');
+        const { type: _type, ...evidence } = command;
+        return [{ type: 'EvidenceUploaded', data: { ...evidence, title: evidence.title.trim() } }];
+      }
+      case 'MapEvidence': {
+        if (state.status === 'none') throw new DomainError('not_found', 'No such evidence');
+        if (state.status === 'retired') throw new DomainError('gone', 'The evidence is retired');
+        const added = [...new Set(command.requirementIds)].filter((id) => !state.requirementIds.includes(id));
+        return added.length > 0 ? [{ type: 'EvidenceMapped', data: { requirementIds: added } }] : [];
+      }
+      case 'RetireEvidence': {
+        if (state.status === 'none') throw new DomainError('not_found', 'No such evidence');
+        if (state.status === 'retired') return [];
+        return [{ type: 'EvidenceRetired', data: { retiredBy: command.retiredBy } }];
+      }
+    }
+  },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'EvidenceUploaded': {
+        const { fileName, contentType, sha256, size, clientId, title, validFrom, expiresAt } = event.data;
+        return { ...state, status: 'active', clientId, title, validFrom, expiresAt, file: { fileName, contentType, sha256, size } };
+      }
+      case 'EvidenceMapped':
+        return { ...state, requirementIds: [...state.requirementIds, ...event.data.requirementIds] };
+      case 'EvidenceRetired':
+        return { ...state, status: 'retired' };
+    }
+  },
+};

@@ -1,0 +1,96 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+
+/** A blob written to a staging area, hashed and measured on the way; nothing is visible until commit(). */
+export interface StagedBlob {
+  sha256: string;
+  size: number;
+  /** The first bytes, for content sniffing. */
+  head: Buffer;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+export class BlobTooLargeError extends Error {
+  override readonly name = 'BlobTooLargeError';
+}
+
+/**
+ * Content-addressed blob storage: each blob lives under its SHA-256, so the same file uploaded twice is stored once.
+ * Blobs are streamed, never held in memory whole. This is the embedded default's filesystem store (DATA_DIR/blobs).
+ */
+export interface BlobStore {
+  stage(source: Readable, options: { maxBytes: number }): Promise<StagedBlob>;
+  open(sha256: string): Promise<Readable>;
+  exists(sha256: string): Promise<boolean>;
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+export class FileBlobStore implements BlobStore {
+  constructor(private readonly dir: string) {}
+
+  private pathOf(sha256: string): string {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new RangeError('Not a SHA-256');
+    return join(this.dir, sha256.slice(0, 2), sha256);
+  }
+
+  async stage(source: Readable, { maxBytes }: { maxBytes: number }): Promise<StagedBlob> {
+    const staging = join(this.dir, 'staging');
+    await mkdir(staging, { recursive: true });
+    const temp = join(staging, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    const head: Buffer[] = [];
+    let headSize = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (size > maxBytes) return done(new BlobTooLargeError(`The file is larger than ${maxBytes} bytes`));
+        hash.update(chunk);
+        if (headSize < HEAD_BYTES) {
+          head.push(chunk.subarray(0, HEAD_BYTES - headSize));
+          headSize += Math.min(chunk.length, HEAD_BYTES - headSize);
+        }
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, meter, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    const sha256 = hash.digest('hex');
+    const target = this.pathOf(sha256);
+    return {
+      sha256,
+      size,
+      head: Buffer.concat(head),
+      commit: async () => {
+        await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
+        if (await this.exists(sha256)) await rm(temp, { force: true });
+        else await rename(temp, target);
+      },
+      discard: () => rm(temp, { force: true }),
+    };
+  }
+
+  async open(sha256: string): Promise<Readable> {
+    const path = this.pathOf(sha256);
+    await stat(path);
+    return createReadStream(path);
+  }
+
+  async exists(sha256: string): Promise<boolean> {
+    return stat(this.pathOf(sha256)).then(
+      () => true,
+      () => false,
+    );
+  }
+}

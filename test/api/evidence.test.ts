@@ -1,0 +1,128 @@
+import { request as httpRequest } from 'node:http';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../infrastructure/database/database.js';
+import { needs, services } from '../support/services.js';
+import { startTestLedger, type TestLedger } from '../support/ledger.js';
+
+const skip = needs('postgres').skip || needs('redis').skip;
+
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'), Buffer.alloc(17)]);
+const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 0x90)]);
+
+describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
+  let ledger: TestLedger;
+  let admin: Awaited<ReturnType<TestLedger['signUp']>>;
+  let clientId: string;
+
+  beforeAll(async () => {
+    ledger = await startTestLedger({ env: { EVIDENCE_MAX_BYTES: '65536' } });
+    admin = await ledger.signUp();
+    clientId = (await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token: admin.accessToken, body: { name: 'Acme', industry: 'health', size: '1-10' } })).body.data.clientId;
+  });
+  afterAll(() => ledger?.close());
+
+  function form(file: Buffer, fileName: string, declaredType: string, fields: Record<string, string> = {}): FormData {
+    const data = new FormData();
+    for (const [name, value] of Object.entries({ clientId, title: 'Access review Q1', validFrom: '2026-01-01', expiresAt: '2027-01-01T00:00:00Z', ...fields })) data.append(name, value);
+    data.append('file', new Blob([file], { type: declaredType }), fileName);
+    return data;
+  }
+
+  async function upload(body: FormData, token = admin.accessToken) {
+    const response = await fetch(`${ledger.url}/api/v1/evidence/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { data?: { evidenceId: string; sha256: string; size: number; contentType: string } } };
+  }
+
+  async function uploadedEvents(): Promise<number> {
+    const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema: ledger.config.DATABASE_SCHEMA, poolSize: 1 });
+    try {
+      return (await sql<{ n: number }>`select count(*)::int as n from events where type = 'EvidenceUploaded'`.execute(database.db)).rows[0]!.n;
+    } finally {
+      await database.close();
+    }
+  }
+
+  const staging = () => join(ledger.dataDir, 'blobs', 'staging');
+  const staged = () => (existsSync(staging()) ? readdirSync(staging()) : []);
+
+  it('stores a file by its SHA-256 with the type its bytes show, and serves it back', async () => {
+    const response = await upload(form(PDF, '../../etc/Access Review.pdf', 'application/octet-stream'));
+    expect(response.status).toBe(201);
+    expect(response.body.data).toMatchObject({ size: PDF.length, contentType: 'application/pdf', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const download = await fetch(`${ledger.url}/api/v1/evidence/${response.body.data!.evidenceId}/content`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('application/pdf');
+    expect(download.headers.get('content-disposition')).toContain('Access Review.pdf');
+    expect(download.headers.get('content-disposition')).not.toContain('..');
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(PDF);
+
+    const png = await upload(form(PNG, 'diagram.png', 'image/png'));
+    expect(png.body.data?.contentType).toBe('image/png');
+    const csv = await upload(form(Buffer.from('user,mfa\nada,yes\n'), 'mfa.csv', 'text/csv'));
+    expect(csv.body.data?.contentType).toBe('text/csv');
+  });
+
+  it('refuses a file whose bytes are not an allowed type, whatever it claims, and keeps nothing', async () => {
+    const before = await uploadedEvents();
+    const forged = await upload(form(EXE, 'report.pdf', 'application/pdf'));
+    expect(forged.status).toBe(415);
+    expect(forged.body).toMatchObject({ errors: [{ field: 'file' }] });
+    expect(await uploadedEvents()).toBe(before);
+    expect(staged()).toEqual([]);
+  });
+
+  it('refuses a file over the limit with 413, and missing fields by name', async () => {
+    const big = await upload(form(Buffer.concat([PDF, Buffer.alloc(70_000, 0x20)]), 'big.pdf', 'application/pdf'));
+    expect(big.status).toBe(413);
+    expect(staged()).toEqual([]);
+    const data = new FormData();
+    data.append('file', new Blob([PDF]), 'x.pdf');
+    const missing = await upload(data);
+    expect(missing.status).toBe(400);
+    expect((missing.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual(['clientId', 'expiresAt', 'title', 'validFrom']);
+    const backwards = await upload(form(PDF, 'x.pdf', 'application/pdf', { validFrom: '2027-01-01', expiresAt: '2026-01-01' }));
+    expect(backwards.status).toBe(422);
+    expect(backwards.body).toMatchObject({ errors: [{ field: 'expiresAt' }] });
+  });
+
+  it('leaves neither a blob nor an event when the upload is cut off mid-stream', async () => {
+    const before = await uploadedEvents();
+    const boundary = 'cutoffboundary';
+    const url = new URL(`${ledger.url}/api/v1/evidence/upload`);
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': '100000' },
+      });
+      req.on('error', () => resolve());
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="clientId"\r\n\r\n${clientId}\r\n`);
+      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+      req.write(Buffer.concat([PDF, Buffer.alloc(20_000, 0x20)]));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 200);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(staged()).toEqual([]);
+    expect(await uploadedEvents()).toBe(before);
+  });
+
+  it('maps evidence to requirements, retires it, and keeps other tenants out', async () => {
+    const { body } = await upload(form(PDF, 'policy.pdf', 'application/pdf'));
+    const id = body.data!.evidenceId;
+    expect((await ledger.request('POST', `/evidence/${id}/map`, { token: admin.accessToken, body: { requirementIds: ['CC6.1', 'CC6.2'] } })).status).toBe(200);
+    const other = await ledger.signUp('other');
+    expect((await fetch(`${ledger.url}/api/v1/evidence/${id}/content`, { headers: { authorization: `Bearer ${other.accessToken}` } })).status).toBe(404);
+    expect((await ledger.request('DELETE', `/evidence/${id}`, { token: other.accessToken })).status).toBe(404);
+    expect((await ledger.request('DELETE', `/evidence/${id}`, { token: admin.accessToken })).body).toMatchObject({ data: { status: 'retired' } });
+    expect((await ledger.request('POST', `/evidence/${id}/map`, { token: admin.accessToken, body: { requirementIds: ['CC7.1'] } })).status).toBe(410);
+  });
+});
