@@ -4,6 +4,7 @@
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   append: async () => (await import('./append.js')).run(),
+  commands: async () => (await import('./commands.js')).run(),
 };
 
 const names = process.argv.slice(2);

@@ -157,11 +157,18 @@ const SECTIONS: Section[] = [
   },
 ];
 
+/** Requirement ids with their lower-cased titles, computed once per catalog: tracing runs for every section. */
+const searchable = new WeakMap<FrameworkCatalog, Array<{ id: string; title: string }>>();
+
 function traces(catalog: FrameworkCatalog, keywords: string[], max = 4): string[] {
+  let requirements = searchable.get(catalog);
+  if (!requirements) {
+    requirements = [...requirementsOf(catalog)].map((r) => ({ id: r.id, title: r.title.toLowerCase() }));
+    searchable.set(catalog, requirements);
+  }
   const found: string[] = [];
-  for (const requirement of requirementsOf(catalog)) {
-    const title = requirement.title.toLowerCase();
-    if (keywords.some((keyword) => title.includes(keyword))) found.push(requirement.id);
+  for (const requirement of requirements) {
+    if (keywords.some((keyword) => requirement.title.includes(keyword))) found.push(requirement.id);
     if (found.length === max) break;
   }
   return found;
