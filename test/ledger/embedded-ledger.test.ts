@@ -42,7 +42,7 @@ function npmStart(env: NodeJS.ProcessEnv): Omit<Started, 'url'> {
 async function start(): Promise<Started> {
   const port = await freePort();
   const started = npmStart(cleanEnv({ PORT: String(port), DATA_DIR: dataDir }));
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
   while (!started.output().includes('is listening')) {
     if (Date.now() > deadline) throw new Error(`The ledger did not start:\n${started.output()}`);
     if (started.process.exitCode !== null) throw new Error(`The ledger exited:\n${started.output()}`);
@@ -72,7 +72,8 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('npm start: the embedded ledger', () => {
+// Each case starts real processes (npm, tsx, PGlite) once or twice: slow on a busy 2-core machine.
+describe('npm start: the embedded ledger', { timeout: 180_000 }, () => {
   it('refuses to start on bad configuration, naming each bad variable', async () => {
     const started = npmStart(cleanEnv({ PORT: 'eighty', LOG_LEVEL: 'loud', DATA_DIR: dataDir }));
     running.push({ ...started, url: '' });
