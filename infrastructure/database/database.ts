@@ -48,8 +48,10 @@ async function openPostgres(options: Extract<DatabaseOptions, { kind: 'postgres'
     options: `-c search_path=${schema}`,
   };
   const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
-  // A dropped idle connection must not crash the process; the pool replaces it on the next checkout.
+  // A dropped connection must not crash the process. Idle clients report it to the pool; a checked-out client reports
+  // it to itself, and with no listener Node would throw. Its query fails instead, and the pool discards the client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   const listener = new PgListener(connection);
