@@ -3,11 +3,11 @@ import express, { type Request, type Response, type Router } from 'express';
 import { assessmentDecider, type AssessmentCommand, type AssessmentEvent, type AssessmentState } from '../../domain/assessments/assessment.js';
 import { SCALES } from '../../domain/assessments/scales.js';
 import { scoreAssessment, type Result } from '../../domain/assessments/scoring.js';
-import { clientDecider } from '../../domain/clients/client.js';
 import { FRAMEWORKS, requirementsOf, type FrameworkId } from '../../domain/frameworks/index.js';
-import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
+import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { clientStream, commandContext } from '../clients/routes.js';
+import { commandContext } from '../clients/routes.js';
+import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import { evidence, evidenceStream } from '../evidence/routes.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
@@ -28,20 +28,13 @@ function catalogRequirements(frameworkId: FrameworkId, version: string): Array<{
 export function assessmentRoutes(handler: CommandHandler, now: () => Date = () => new Date()): Router {
   const router = express.Router();
 
-  async function visible(req: Request, res: Response): Promise<AssessmentState> {
-    const actor = authOf(res);
-    const { state } = await handler.load(assessments, assessmentStream(actor.tenantId, String(req.params.id)));
-    if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', 'No such assessment.');
-    assertClientAccess(actor, state.clientId!);
-    return state;
-  }
+  const visible = (req: Request, res: Response): Promise<AssessmentState> =>
+    loadScoped(handler, assessments, assessmentStream(authOf(res).tenantId, String(req.params.id)), authOf(res), 'assessment');
 
   router.post('/', requirePermission('assessment:write'), async (req, res) => {
     const actor = authOf(res);
     const { clientId, frameworkId, title } = req.body as { clientId: string; frameworkId: FrameworkId; title: string };
-    assertClientAccess(actor, clientId);
-    const client = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, clientId));
-    if (client.state.status !== 'active') throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', { errors: [{ field: 'clientId', message: 'no such active client' }] });
+    await requireActiveClient(handler, actor, clientId);
     const assessmentId = randomUUID();
     const result = await handler.execute(
       assessments,

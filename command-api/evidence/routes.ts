@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import busboy from 'busboy';
 import express, { type Request, type Response, type Router } from 'express';
-import { clientDecider } from '../../domain/clients/client.js';
 import { evidenceDecider, type EvidenceCommand, type EvidenceEvent, type EvidenceState } from '../../domain/evidence/evidence.js';
 import { BlobTooLargeError, type BlobStore, type StagedBlob } from '../../infrastructure/blobs/blob-store.js';
-import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
+import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { clientStream, commandContext } from '../clients/routes.js';
+import { commandContext } from '../clients/routes.js';
+import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import { ALLOWED_TYPES, detectContentType, sanitiseFileName } from './content-type.js';
@@ -89,13 +89,8 @@ function readUpload(req: Request, blobs: BlobStore, maxBytes: number): Promise<{
 export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, options: { maxBytes: number }): Router {
   const router = express.Router();
 
-  async function visible(req: Request, res: Response): Promise<EvidenceState> {
-    const actor = authOf(res);
-    const { state } = await handler.load(evidence, evidenceStream(actor.tenantId, String(req.params.id)));
-    if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', 'No such evidence.');
-    assertClientAccess(actor, state.clientId!);
-    return state;
-  }
+  const visible = (req: Request, res: Response): Promise<EvidenceState> =>
+    loadScoped(handler, evidence, evidenceStream(authOf(res).tenantId, String(req.params.id)), authOf(res), 'evidence');
 
   router.post('/upload', requirePermission('evidence:write'), async (req, res) => {
     const actor = authOf(res);
@@ -125,9 +120,7 @@ export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, option
           errors: [{ field: 'file', message: 'content is not an allowed type' }],
         });
       }
-      assertClientAccess(actor, fields.clientId!);
-      const client = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, fields.clientId!));
-      if (client.state.status !== 'active') throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', { errors: [{ field: 'clientId', message: 'no such active client' }] });
+      await requireActiveClient(handler, actor, fields.clientId!);
 
       // The blob first, then the event: a crash in between leaves an unreferenced blob, never an event without its file.
       await file.blob.commit();

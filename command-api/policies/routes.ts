@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import canonicalizeModule from 'canonicalize';
-import { clientDecider } from '../../domain/clients/client.js';
 import { FRAMEWORKS, type FrameworkId } from '../../domain/frameworks/index.js';
 import { TEMPLATE_GENERATOR, generatePolicy, type CompanyContext } from '../../domain/policies/generator.js';
 import { currentVersion, policyDecider, type PolicyCommand, type PolicyEvent, type PolicyState } from '../../domain/policies/policy.js';
-import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
+import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { clientStream, commandContext } from '../clients/routes.js';
+import { commandContext } from '../clients/routes.js';
+import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import type { Aggregate, CommandHandler, CommandResult } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import { markdownToPdf } from './pdf.js';
@@ -21,14 +21,8 @@ export const policyStream = (tenantId: string, policyId: string): string => `${t
 export function policyRoutes(handler: CommandHandler): Router {
   const router = express.Router();
 
-  /** A policy of the caller's tenant and, for client-scoped users, of their client; else 404. */
-  async function visiblePolicy(req: Request, res: Response): Promise<PolicyState> {
-    const actor = authOf(res);
-    const { state } = await handler.load(policies, policyStream(actor.tenantId, String(req.params.id)));
-    if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', 'No such policy.');
-    assertClientAccess(actor, state.clientId!);
-    return state;
-  }
+  const visiblePolicy = (req: Request, res: Response): Promise<PolicyState> =>
+    loadScoped(handler, policies, policyStream(authOf(res).tenantId, String(req.params.id)), authOf(res), 'policy');
 
   const answer = (res: Response, result: CommandResult<PolicyEvent, PolicyState>, status = 200) => {
     const version = currentVersion(result.state)!;
@@ -38,9 +32,7 @@ export function policyRoutes(handler: CommandHandler): Router {
   router.post('/generate', requirePermission('policy:write'), async (req, res) => {
     const actor = authOf(res);
     const { clientId, frameworkId, companyContext } = req.body as { clientId: string; frameworkId: FrameworkId; companyContext: CompanyContext };
-    assertClientAccess(actor, clientId);
-    const client = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, clientId));
-    if (client.state.status !== 'active') throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', { errors: [{ field: 'clientId', message: 'no such active client' }] });
+    await requireActiveClient(handler, actor, clientId);
     const catalog = FRAMEWORKS[frameworkId];
     const generated = generatePolicy(catalog, companyContext);
     const policyId = randomUUID();

@@ -1,0 +1,32 @@
+import type { DomainEvent } from '../../domain/decider.js';
+import { clientDecider } from '../../domain/clients/client.js';
+import { assertClientAccess, type Authenticated } from '../../infrastructure/http/authentication.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { clientStream } from '../clients/routes.js';
+import type { Aggregate, CommandHandler } from './command-handler.js';
+
+/**
+ * Loads an aggregate that belongs to a client, as the caller may see it: missing, in another tenant (its stream id
+ * begins with another tenant) or of another client for a client-scoped user, it is the same 404.
+ */
+export async function loadScoped<C, E extends DomainEvent, S extends { status: string; clientId?: string }>(
+  handler: CommandHandler,
+  aggregate: Aggregate<C, E, S>,
+  streamId: string,
+  actor: Authenticated,
+  what: string,
+): Promise<S> {
+  const { state } = await handler.load(aggregate, streamId);
+  if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', `No such ${what}.`);
+  assertClientAccess(actor, state.clientId!);
+  return state;
+}
+
+/** The client named in a request body must be one of the caller's active clients. */
+export async function requireActiveClient(handler: CommandHandler, actor: Authenticated, clientId: string): Promise<void> {
+  assertClientAccess(actor, clientId);
+  const { state } = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, clientId));
+  if (state.status !== 'active') {
+    throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', { errors: [{ field: 'clientId', message: 'no such active client' }] });
+  }
+}
