@@ -28,7 +28,7 @@ export function commandApi(resources: Resources): Router {
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
   router.use('/clients', authenticated, keys, clientRoutes(handler), clientAiRoutes(handler));
   router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
-  router.use('/policies', authenticated, keys, policyRoutes(handler));
+  router.use('/policies', authenticated, keys, policyRoutes(handler, resources.policyDrafter));
   router.use('/assessments', authenticated, keys, assessmentRoutes(handler));
   router.use('/evidence', authenticated, keys, evidenceRoutes(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }));
   router.use('/users', authenticated, keys, userRoutes(resources, handler));

@@ -3,9 +3,10 @@ import express, { type Request, type Response, type Router } from 'express';
 import canonicalizeModule from 'canonicalize';
 import { FRAMEWORKS, type FrameworkId } from '../../domain/frameworks/index.js';
 import { TEMPLATE_GENERATOR, generatePolicy, type CompanyContext } from '../../domain/policies/generator.js';
-import { currentVersion, policyDecider, type PolicyCommand, type PolicyEvent, type PolicyState } from '../../domain/policies/policy.js';
+import { currentVersion, policyDecider, type Generator, type PolicyCommand, type PolicyEvent, type PolicyState } from '../../domain/policies/policy.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { DrafterUnavailableError, type PolicyDrafter } from '../../infrastructure/policy-drafting/openai-compatible.js';
 import { commandContext } from '../clients/routes.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import type { Aggregate, CommandHandler, CommandResult } from '../http/command-handler.js';
@@ -18,7 +19,7 @@ const policies: Aggregate<PolicyCommand, PolicyEvent, PolicyState> = { decider: 
 export const policyStream = (tenantId: string, policyId: string): string => `${tenantId}/policy/${policyId}`;
 
 /** Mounted at /policies. */
-export function policyRoutes(handler: CommandHandler): Router {
+export function policyRoutes(handler: CommandHandler, drafter?: PolicyDrafter): Router {
   const router = express.Router();
 
   const visiblePolicy = (req: Request, res: Response): Promise<PolicyState> =>
@@ -35,6 +36,17 @@ export function policyRoutes(handler: CommandHandler): Router {
     await requireActiveClient(handler, actor, clientId);
     const catalog = FRAMEWORKS[frameworkId];
     const generated = generatePolicy(catalog, companyContext);
+    const inputHash = sha256(canonicalize({ frameworkId, catalogVersion: catalog.version, companyContext }) ?? '');
+    let content = generated.content;
+    let generator: Generator = { ...TEMPLATE_GENERATOR, inputHash };
+    if (drafter) {
+      // The LLM rewrites the template's draft; a failure is reported, never silently replaced by the template.
+      content = await drafter.draft(generated.content, companyContext).catch((error: unknown) => {
+        if (error instanceof DrafterUnavailableError) throw new HttpProblem(502, 'drafter-unavailable', 'Policy drafter unavailable', error.message);
+        throw error;
+      });
+      generator = { name: drafter.name, version: drafter.version, inputHash };
+    }
     const policyId = randomUUID();
     const result = await handler.execute(
       policies,
@@ -46,9 +58,9 @@ export function policyRoutes(handler: CommandHandler): Router {
         frameworkId,
         catalogVersion: catalog.version,
         title: generated.title,
-        content: generated.content,
-        contentHash: sha256(generated.content),
-        generator: { ...TEMPLATE_GENERATOR, inputHash: sha256(canonicalize({ frameworkId, catalogVersion: catalog.version, companyContext }) ?? '') },
+        content,
+        contentHash: sha256(content),
+        generator,
         actorId: actor.userId,
       },
       commandContext(req, res),

@@ -18,6 +18,7 @@ import { AccessTokens } from '../auth/tokens.js';
 import { fileMailer, smtpMailer, type Mailer } from '../mail/mailer.js';
 import { FileBlobStore, type BlobStore } from '../blobs/blob-store.js';
 import { AttemptLimiter } from '../rate-limit/login-limiter.js';
+import { openAiCompatibleDrafter, type PolicyDrafter } from '../policy-drafting/openai-compatible.js';
 import { createRedis, redisReadiness } from '../redis/redis.js';
 
 /** Everything a ledger process talks to, opened from the configuration. */
@@ -32,6 +33,8 @@ export interface Resources {
   accessTokens: AccessTokens;
   mailer: Mailer;
   blobs: BlobStore;
+  /** The optional LLM policy drafter, when POLICY_LLM_URL is set. */
+  policyDrafter?: PolicyDrafter;
   loginLimiter: AttemptLimiter;
   resetLimiter: AttemptLimiter;
   /** A keyed hash of a normalised email address: how accounts are found by email without storing the address. */
@@ -100,6 +103,9 @@ export async function openResources(config: Config, logger: Logger, options: { m
       accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
       mailer,
       blobs: new FileBlobStore(join(dataDir, 'blobs')),
+      policyDrafter: config.POLICY_LLM_URL
+        ? openAiCompatibleDrafter({ url: config.POLICY_LLM_URL, apiKey: config.POLICY_LLM_API_KEY, model: config.POLICY_LLM_MODEL, timeoutMs: config.POLICY_LLM_TIMEOUT_MS })
+        : undefined,
       loginLimiter: new AttemptLimiter('login', { perAccount: 5, perIp: 50, windowSeconds: 15 * 60 }, redis),
       resetLimiter: new AttemptLimiter('reset', { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 }, redis),
       emailKey: (email) => createHmac('sha256', emailHmacKey).update(email.trim().toLowerCase()).digest('hex'),
