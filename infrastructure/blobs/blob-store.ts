@@ -32,6 +32,35 @@ export interface BlobStore {
 
 const HEAD_BYTES = 64 * 1024;
 
+/** Streams a blob into a staging file, hashing it, measuring it and keeping its first bytes; removes it on failure. */
+export async function stageToFile(source: Readable, staging: string, maxBytes: number): Promise<{ file: string; sha256: string; size: number; head: Buffer }> {
+  await mkdir(staging, { recursive: true });
+  const file = join(staging, randomUUID());
+  const hash = createHash('sha256');
+  let size = 0;
+  const head: Buffer[] = [];
+  let headSize = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(new BlobTooLargeError(`The file is larger than ${maxBytes} bytes`));
+      hash.update(chunk);
+      if (headSize < HEAD_BYTES) {
+        head.push(chunk.subarray(0, HEAD_BYTES - headSize));
+        headSize += Math.min(chunk.length, HEAD_BYTES - headSize);
+      }
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(source, meter, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+  } catch (error) {
+    await rm(file, { force: true });
+    throw error;
+  }
+  return { file, sha256: hash.digest('hex'), size, head: Buffer.concat(head) };
+}
+
 export class FileBlobStore implements BlobStore {
   constructor(private readonly dir: string) {}
 
@@ -41,43 +70,16 @@ export class FileBlobStore implements BlobStore {
   }
 
   async stage(source: Readable, { maxBytes }: { maxBytes: number }): Promise<StagedBlob> {
-    const staging = join(this.dir, 'staging');
-    await mkdir(staging, { recursive: true });
-    const temp = join(staging, randomUUID());
-    const hash = createHash('sha256');
-    let size = 0;
-    const head: Buffer[] = [];
-    let headSize = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > maxBytes) return done(new BlobTooLargeError(`The file is larger than ${maxBytes} bytes`));
-        hash.update(chunk);
-        if (headSize < HEAD_BYTES) {
-          head.push(chunk.subarray(0, HEAD_BYTES - headSize));
-          headSize += Math.min(chunk.length, HEAD_BYTES - headSize);
-        }
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(source, meter, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-    const sha256 = hash.digest('hex');
-    const target = this.pathOf(sha256);
+    const staged = await stageToFile(source, join(this.dir, 'staging'), maxBytes);
+    const target = this.pathOf(staged.sha256);
     return {
-      sha256,
-      size,
-      head: Buffer.concat(head),
+      ...staged,
       commit: async () => {
-        await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
-        if (await this.exists(sha256)) await rm(temp, { force: true });
-        else await rename(temp, target);
+        await mkdir(join(this.dir, staged.sha256.slice(0, 2)), { recursive: true });
+        if (await this.exists(staged.sha256)) await rm(staged.file, { force: true });
+        else await rename(staged.file, target);
       },
-      discard: () => rm(temp, { force: true }),
+      discard: () => rm(staged.file, { force: true }),
     };
   }
 

@@ -54,6 +54,13 @@ const schema = z
     JWT_SECRET: optional(z.string().min(32, 'expected at least 32 characters (openssl rand -base64 48)')),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(30).max(3600).default(900),
     REFRESH_TOKEN_TTL_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).int().min(300).default(30 * 24 * 3600),
+    BLOB_STORE: z.enum(['filesystem', 's3'], { message: 'expected filesystem or s3' }).default('filesystem'),
+    S3_BUCKET: optional(z.string().min(3).max(63)),
+    S3_REGION: z.string().min(1).default('us-east-1'),
+    S3_ENDPOINT: optional(urlWithScheme(['http', 'https'], 'https://s3.eu-central-1.amazonaws.com')),
+    S3_FORCE_PATH_STYLE: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((value) => value === 'true'),
+    S3_ACCESS_KEY_ID: optional(z.string().min(1)),
+    S3_SECRET_ACCESS_KEY: optional(z.string().min(1)),
     EVIDENCE_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1024).default(25 * 1024 * 1024),
     POLICY_LLM_URL: optional(urlWithScheme(['http', 'https'], 'https://api.openai.com/v1')),
     POLICY_LLM_API_KEY: optional(z.string().min(1)),
@@ -78,6 +85,10 @@ function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; message:
     if (!set('DATABASE_URL')) {
       problems.push({ variable: 'DATABASE_URL', message: 'required when EVENT_STORE=eventstoredb: read models and keys live in PostgreSQL' });
     }
+  }
+  if (env.BLOB_STORE === 's3' && !set('S3_BUCKET')) problems.push({ variable: 'S3_BUCKET', message: 'required when BLOB_STORE=s3' });
+  if (set('S3_ACCESS_KEY_ID') !== set('S3_SECRET_ACCESS_KEY')) {
+    problems.push({ variable: set('S3_ACCESS_KEY_ID') ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID', message: 'set both S3 keys, or neither to use the default AWS credential chain' });
   }
   if (env.NODE_ENV === 'production' && !set('MASTER_KEY')) {
     problems.push({ variable: 'MASTER_KEY', message: 'required in production: 32 bytes in base64 (openssl rand -base64 32)' });

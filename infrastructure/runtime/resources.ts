@@ -17,6 +17,7 @@ import { MemorySessionStore, RedisSessionStore, type SessionStore } from '../aut
 import { AccessTokens } from '../auth/tokens.js';
 import { fileMailer, smtpMailer, type Mailer } from '../mail/mailer.js';
 import { FileBlobStore, type BlobStore } from '../blobs/blob-store.js';
+import { S3BlobStore } from '../blobs/s3-blob-store.js';
 import { AttemptLimiter } from '../rate-limit/login-limiter.js';
 import { openAiCompatibleDrafter, type PolicyDrafter } from '../policy-drafting/openai-compatible.js';
 import { createRedis, redisReadiness } from '../redis/redis.js';
@@ -92,6 +93,17 @@ export async function openResources(config: Config, logger: Logger, options: { m
       ? smtpMailer(config.SMTP_URL, config.MAIL_FROM)
       : fileMailer(mailDir, config.MAIL_FROM, (file, mail) => logger.info({ file, to: '[redacted]', subject: mail.subject }, 'mail written (no SMTP_URL configured)'));
     closers.unshift(() => mailer.close());
+    const blobs: BlobStore =
+      config.BLOB_STORE === 's3'
+        ? new S3BlobStore({
+            bucket: config.S3_BUCKET!,
+            region: config.S3_REGION,
+            endpoint: config.S3_ENDPOINT,
+            forcePathStyle: config.S3_FORCE_PATH_STYLE,
+            credentials: config.S3_ACCESS_KEY_ID ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY! } : undefined,
+            stagingDir: join(dataDir, 'blobs', 'staging'),
+          })
+        : new FileBlobStore(join(dataDir, 'blobs'));
     return {
       config,
       database,
@@ -102,7 +114,7 @@ export async function openResources(config: Config, logger: Logger, options: { m
       sessions,
       accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
       mailer,
-      blobs: new FileBlobStore(join(dataDir, 'blobs')),
+      blobs,
       policyDrafter: config.POLICY_LLM_URL
         ? openAiCompatibleDrafter({ url: config.POLICY_LLM_URL, apiKey: config.POLICY_LLM_API_KEY, model: config.POLICY_LLM_MODEL, timeoutMs: config.POLICY_LLM_TIMEOUT_MS })
         : undefined,

@@ -126,3 +126,29 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
     expect((await ledger.request('POST', `/evidence/${id}/map`, { token: admin.accessToken, body: { requirementIds: ['CC7.1'] } })).status).toBe(410);
   });
 });
+
+describe.skipIf(skip)(`evidence in an S3 bucket (a fake S3 endpoint)${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
+  it('uploads into the bucket under the SHA-256 and downloads from it', async () => {
+    const { startFakeS3Server } = await import('../support/fake-s3-server.js');
+    const s3 = await startFakeS3Server();
+    const ledger = await startTestLedger({
+      env: { BLOB_STORE: 's3', S3_BUCKET: 'evidence', S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'fake', S3_SECRET_ACCESS_KEY: 'fake' },
+    });
+    try {
+      const admin = await ledger.signUp();
+      const { body } = await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token: admin.accessToken, body: { name: 'Acme', industry: 'health', size: '1-10' } });
+      const form = new FormData();
+      for (const [name, value] of Object.entries({ clientId: body.data.clientId, title: 'Scan', validFrom: '2026-01-01', expiresAt: '2027-01-01' })) form.append(name, value);
+      form.append('file', new Blob([PDF]), 'scan.pdf');
+      const upload = await fetch(`${ledger.url}/api/v1/evidence/upload`, { method: 'POST', headers: { authorization: `Bearer ${admin.accessToken}` }, body: form });
+      const uploaded = (await upload.json()) as { data: { evidenceId: string; sha256: string } };
+      expect(upload.status).toBe(201);
+      expect([...s3.objects.keys()]).toEqual([`/evidence/blobs/${uploaded.data.sha256.slice(0, 2)}/${uploaded.data.sha256}`]);
+      const download = await fetch(`${ledger.url}/api/v1/evidence/${uploaded.data.evidenceId}/content`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+      expect(Buffer.from(await download.arrayBuffer())).toEqual(PDF);
+    } finally {
+      await ledger.close();
+      await s3.close();
+    }
+  });
+});
