@@ -57,6 +57,21 @@ describe.skipIf(skip)(`policies over HTTP${skip ? ' (skipped: no postgres or red
     expect(stale.status).toBe(412);
   });
 
+  it('retires a policy, keeping its history, after which it accepts no change', async () => {
+    const policyId = await generate();
+    const retired = await ledger.request('DELETE', `/policies/${policyId}`, { token: admin.accessToken });
+    expect(retired.status).toBe(200);
+    expect(retired.body).toMatchObject({ data: { policyId, status: 'retired', version: 1 } });
+    expect((await ledger.request('PUT', `/policies/${policyId}`, { token: admin.accessToken, body: { content: '# New' } })).status).toBe(410);
+    const history = await fetch(`${ledger.url}/api/v1/policies/${policyId}/export`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ format: 'markdown', version: 1 }),
+    });
+    expect(history.status).toBe(200);
+    expect(await history.text()).toMatch(/^# AI Acceptable Use Policy/);
+  });
+
   it('exports a version as Markdown and as PDF', async () => {
     const policyId = await generate();
     const markdown = await fetch(`${ledger.url}/api/v1/policies/${policyId}/export`, {
