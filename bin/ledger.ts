@@ -102,13 +102,16 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = (signal: string): void => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C reaches us twice: from the terminal's process group and relayed by npm and tsx. Only a press
+      // a moment later means "force".
+      if (Date.now() - stoppingSince < 1_000) return;
       logger.warn('stopping now, without waiting');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, 'shutting down (press Ctrl-C again to force)');
     ledger
       .close()
