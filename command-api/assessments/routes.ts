@@ -3,7 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { assessmentDecider, type AssessmentCommand, type AssessmentEvent, type AssessmentState } from '../../domain/assessments/assessment.js';
 import { SCALES } from '../../domain/assessments/scales.js';
 import { scoreAssessment, type Result } from '../../domain/assessments/scoring.js';
-import { FRAMEWORKS, requirementsOf, type FrameworkId } from '../../domain/frameworks/index.js';
+import { FRAMEWORKS, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { commandContext } from '../clients/routes.js';
@@ -16,12 +16,12 @@ const assessments: Aggregate<AssessmentCommand, AssessmentEvent, AssessmentState
 export const assessmentStream = (tenantId: string, assessmentId: string): string => `${tenantId}/assessment/${assessmentId}`;
 
 /** Requirement ids of a framework at a catalog version; only the current version of each catalog ships today. */
-function catalogRequirements(frameworkId: FrameworkId, version: string): Array<{ id: string }> {
+function catalogRequirements(frameworkId: FrameworkId, version: string): ReadonlyArray<{ id: string }> {
   const catalog = FRAMEWORKS[frameworkId];
   if (catalog.version !== version) {
     throw new HttpProblem(409, 'catalog-version-unavailable', 'Catalog version unavailable', `This ledger has ${frameworkId} ${catalog.version}, not ${version}.`);
   }
-  return [...requirementsOf(catalog)];
+  return requirementList(catalog);
 }
 
 /** Mounted at /assessments. */

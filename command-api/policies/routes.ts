@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import canonicalizeModule from 'canonicalize';
 import { FRAMEWORKS, type FrameworkId } from '../../domain/frameworks/index.js';
 import { TEMPLATE_GENERATOR, generatePolicy, type CompanyContext } from '../../domain/policies/generator.js';
 import { currentVersion, policyDecider, type Generator, type PolicyCommand, type PolicyEvent, type PolicyState } from '../../domain/policies/policy.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
+import { canonicalJson, sha256Hex } from '../../infrastructure/hashing.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { DrafterUnavailableError, type PolicyDrafter } from '../../infrastructure/policy-drafting/openai-compatible.js';
 import { commandContext } from '../clients/routes.js';
@@ -13,8 +13,6 @@ import type { Aggregate, CommandHandler, CommandResult } from '../http/command-h
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import { markdownToPdf } from './pdf.js';
 
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 const policies: Aggregate<PolicyCommand, PolicyEvent, PolicyState> = { decider: policyDecider };
 export const policyStream = (tenantId: string, policyId: string): string => `${tenantId}/policy/${policyId}`;
 
@@ -36,7 +34,7 @@ export function policyRoutes(handler: CommandHandler, drafter?: PolicyDrafter): 
     await requireActiveClient(handler, actor, clientId);
     const catalog = FRAMEWORKS[frameworkId];
     const generated = generatePolicy(catalog, companyContext);
-    const inputHash = sha256(canonicalize({ frameworkId, catalogVersion: catalog.version, companyContext }) ?? '');
+    const inputHash = sha256Hex(canonicalJson({ frameworkId, catalogVersion: catalog.version, companyContext }) ?? '');
     let content = generated.content;
     let generator: Generator = { ...TEMPLATE_GENERATOR, inputHash };
     if (drafter) {
@@ -59,7 +57,7 @@ export function policyRoutes(handler: CommandHandler, drafter?: PolicyDrafter): 
         catalogVersion: catalog.version,
         title: generated.title,
         content,
-        contentHash: sha256(content),
+        contentHash: sha256Hex(content),
         generator,
         actorId: actor.userId,
       },
@@ -76,7 +74,7 @@ export function policyRoutes(handler: CommandHandler, drafter?: PolicyDrafter): 
     const result = await handler.execute(
       policies,
       policyStream(authOf(res).tenantId, String(req.params.id)),
-      { type: 'EditPolicy', content, contentHash: sha256(content), actorId: authOf(res).userId },
+      { type: 'EditPolicy', content, contentHash: sha256Hex(content), actorId: authOf(res).userId },
       commandContext(req, res),
       { ifMatch: ifMatchOf(req) },
     );

@@ -19,6 +19,15 @@ export interface FrameworkCatalog {
   requirements: CatalogNode[];
 }
 
+const lists = new WeakMap<FrameworkCatalog, ReadonlyArray<CatalogNode & { path: string[] }>>();
+
+/** Every requirement of a catalog as a list, computed once per catalog: routes and the generator look at it often. */
+export function requirementList(catalog: FrameworkCatalog): ReadonlyArray<CatalogNode & { path: string[] }> {
+  let list = lists.get(catalog);
+  if (!list) lists.set(catalog, (list = [...requirementsOf(catalog)]));
+  return list;
+}
+
 /** Every requirement of a catalog, depth first, with the path of groups above it. */
 export function* requirementsOf(catalog: FrameworkCatalog): Generator<CatalogNode & { path: string[] }> {
   function* walk(nodes: CatalogNode[], path: string[]): Generator<CatalogNode & { path: string[] }> {

@@ -2,7 +2,7 @@ import hipaa from './catalogs/hipaa.json' with { type: 'json' };
 import nist80053 from './catalogs/nist-800-53.json' with { type: 'json' };
 import nistAiRmf from './catalogs/nist-ai-rmf.json' with { type: 'json' };
 import nistCsf2 from './catalogs/nist-csf-2.json' with { type: 'json' };
-import { requirementsOf, type FrameworkCatalog, type FrameworkId } from './catalog.js';
+import { requirementList, type FrameworkCatalog, type FrameworkId } from './catalog.js';
 import { gdpr } from './gdpr.js';
 import { soc2 } from './soc2.js';
 
@@ -27,6 +27,6 @@ export function frameworkSummary(catalog: FrameworkCatalog) {
     name: catalog.name,
     version: catalog.version,
     source: catalog.source,
-    requirementCount: [...requirementsOf(catalog)].length,
+    requirementCount: requirementList(catalog).length,
   };
 }

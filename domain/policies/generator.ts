@@ -1,4 +1,4 @@
-import { requirementsOf, type FrameworkCatalog } from '../frameworks/catalog.js';
+import { requirementList, type FrameworkCatalog } from '../frameworks/catalog.js';
 
 /**
  * The default policy generator: deterministic templates, no network. The same framework and context always give
@@ -163,7 +163,7 @@ const searchable = new WeakMap<FrameworkCatalog, Array<{ id: string; title: stri
 function traces(catalog: FrameworkCatalog, keywords: string[], max = 4): string[] {
   let requirements = searchable.get(catalog);
   if (!requirements) {
-    requirements = [...requirementsOf(catalog)].map((r) => ({ id: r.id, title: r.title.toLowerCase() }));
+    requirements = requirementList(catalog).map((r) => ({ id: r.id, title: r.title.toLowerCase() }));
     searchable.set(catalog, requirements);
   }
   const found: string[] = [];

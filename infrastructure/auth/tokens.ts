@@ -1,6 +1,7 @@
-import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from '../../domain/accounts/roles.js';
+import { sha256Hex } from '../hashing.js';
 
 /** What an access token says about its bearer. */
 export interface AccessClaims {
@@ -61,5 +62,5 @@ export function opaqueToken(): { token: string; hash: string } {
 }
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }

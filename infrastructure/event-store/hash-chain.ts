@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
+import { randomUUID } from 'node:crypto';
+import { canonicalJson, sha256Hex } from '../hashing.js';
 import { InvalidAppendError, type NewEvent, type RecordedEvent, type UnsealedMetadata } from './types.js';
 
 /**
@@ -8,9 +8,6 @@ import { InvalidAppendError, type NewEvent, type RecordedEvent, type UnsealedMet
  * breaks the chain from there on. Personal data is hashed in its encrypted form, so crypto-shredding a subject keeps
  * the chain valid.
  */
-// RFC 8785 (JSON Canonicalization Scheme); the package ships CommonJS typings that miss its default export.
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
-
 export const GENESIS_HASH = '0'.repeat(64);
 
 /** The parts of an event that its hash covers: everything except its global position and the hash itself. */
@@ -25,9 +22,9 @@ export interface HashedContent {
 }
 
 export function hashEvent(content: HashedContent): string {
-  const canonical = canonicalize(content);
+  const canonical = canonicalJson(content);
   if (canonical === undefined) throw new InvalidAppendError('Event content cannot be serialised to JSON');
-  return createHash('sha256').update(canonical).digest('hex');
+  return sha256Hex(canonical);
 }
 
 /** An event ready to be written: ids, revision, timestamp and hash chain filled in. */

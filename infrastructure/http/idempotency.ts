@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
-import canonicalizeModule from 'canonicalize';
 import { sql } from 'kysely';
 import type { Database } from '../database/database.js';
+import { canonicalJson, sha256Hex } from '../hashing.js';
 import { HttpProblem } from './problem.js';
 
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 const KEY = /^[A-Za-z0-9._:-]{1,255}$/;
 const RETENTION = '24 hours';
 
@@ -32,9 +30,7 @@ export function idempotency(database: Database, options: { skipStorage?: (path: 
     if (options.skipStorage?.(req.path)) return next();
     const auth = res.locals.auth as { tenantId: string; userId: string } | undefined;
     const scope = auth ? `${auth.tenantId}:${auth.userId}` : `anonymous:${req.path}`;
-    const requestHash = createHash('sha256')
-      .update(`${req.method} ${req.originalUrl.split('?')[0]}\n${canonicalize(req.body ?? null) ?? ''}`)
-      .digest('hex');
+    const requestHash = sha256Hex(`${req.method} ${req.originalUrl.split('?')[0]}\n${canonicalJson(req.body ?? null) ?? ''}`);
     try {
       const claimed = await sql`insert into idempotency_keys (scope, key, request_hash) values (${scope}, ${key}, ${requestHash})
         on conflict (scope, key) do nothing returning key`.execute(database.db);
