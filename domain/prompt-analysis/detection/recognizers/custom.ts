@@ -1,0 +1,30 @@
+import { RE2JS } from 're2js';
+import type { Scan } from '../scan.js';
+import type { TextRecognizer } from './recognizer.js';
+
+/** A client's own pattern, from its AI usage policy (validated by checkCustomPattern when the policy was set). */
+export interface CustomPattern {
+  entity: string;
+  pattern: string;
+  score: number;
+}
+
+/** Longest match a custom pattern may report: identifiers, not paragraphs. */
+const MAX_MATCH = 256;
+
+/**
+ * Custom patterns run on RE2 (re2js): time linear in the text whatever the pattern, so that a client's pattern can
+ * never stall analysis the way a backtracking engine can ("(a+)+$").
+ */
+export function customPatternRecognizer(patterns: readonly CustomPattern[]): TextRecognizer {
+  const compiled = patterns.map((custom) => ({ ...custom, regex: RE2JS.compile(custom.pattern) }));
+  return (scan: Scan) => {
+    for (const { entity, score, regex } of compiled) {
+      const matcher = regex.matcher(scan.text);
+      while (matcher.find()) {
+        const [start, end] = [matcher.start(), matcher.end()];
+        if (end > start && end - start <= MAX_MATCH) scan.add(entity, start, end, score, `custom.${entity}`);
+      }
+    }
+  };
+}

@@ -1,0 +1,174 @@
+import { ACTION_SEVERITY, type Action, type AiPolicy, type PolicyRule } from '../ai-governance/client-ai-governance.js';
+import type { FrameworkId } from '../frameworks/catalog.js';
+import { BUILT_IN_ENTITIES, ENTITY_CATEGORIES, entitiesIn, type Category, type Finding } from './detection/entities.js';
+
+/**
+ * Applying a client's AI usage policy to what the engine found. For each finding, the rules that apply are the
+ * client's own rules for its entity, or else the defaults of the client's frameworks, plus the client's "*" rules; a
+ * rule applies when the finding scores at least its minScore, and the strictest action wins (block > redact > warn >
+ * allow). Some duties no policy can relax: PHI goes only to a service with a signed BAA for a HIPAA client, and
+ * personal data only to a service with a signed DPA for a GDPR client.
+ */
+
+/** Where a prompt is going, as the registry and the client's approvals describe it. */
+export interface ServiceStanding {
+  aiServiceId: string;
+  name: string | null;
+  /** The service is in the MSP's registry. */
+  registered: boolean;
+  /** The client's decision on the service: never approved, approved, or approved and later revoked. */
+  approval: 'none' | 'approved' | 'revoked';
+  baaSigned: boolean;
+  dpaSigned: boolean;
+}
+
+export interface PolicyContext {
+  /** The client's policy, if it set one. */
+  policy?: AiPolicy;
+  /** The frameworks the client is held to: they bring default rules. */
+  frameworks: readonly FrameworkId[];
+  service: ServiceStanding;
+}
+
+export type AssessedFinding = Finding & { action: Action };
+
+/** What a violation is about; evidence-expired is recorded by the evidence expiry watch, the others by prompt analysis. */
+export type ViolationKind = 'sensitive-data' | 'unapproved-ai-service' | 'evidence-expired';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+
+export interface Violation {
+  kind: ViolationKind;
+  action: Exclude<Action, 'allow'>;
+  severity: Severity;
+}
+
+export interface Evaluation {
+  decision: Action;
+  findings: AssessedFinding[];
+  reasons: string[];
+  violations: Violation[];
+}
+
+/** When a client sets no policy: send nothing it should not, where unsure, warn. */
+export const DEFAULT_UNAPPROVED_SERVICE_ACTION: Action = 'block';
+const DEFAULT_MIN_SCORE = 0.5;
+
+const rulesFor = (category: Category, action: Action): PolicyRule[] => entitiesIn(category).map((entity) => ({ entity, minScore: DEFAULT_MIN_SCORE, action }));
+
+/** Every client: credentials never leave, payment data is redacted, other personal data is flagged. */
+export const BASELINE_RULES: readonly PolicyRule[] = [...rulesFor('personal', 'warn'), ...rulesFor('phi', 'warn'), ...rulesFor('financial', 'redact'), ...rulesFor('secret', 'block')];
+
+/** What each framework adds: HIPAA blocks PHI, GDPR redacts personal data. */
+export const FRAMEWORK_RULES: Partial<Record<FrameworkId, readonly PolicyRule[]>> = {
+  hipaa: rulesFor('phi', 'block'),
+  gdpr: rulesFor('personal', 'redact'),
+};
+
+const FRAMEWORK_NAMES: Partial<Record<FrameworkId, string>> = { hipaa: 'HIPAA', gdpr: 'GDPR' };
+
+interface Verdict {
+  action: Action;
+  source: string;
+}
+
+/** The strictest verdict; among equals the last, since verdicts come weakest source first (contracts last). */
+function strictest(verdicts: Verdict[]): Verdict {
+  return verdicts.reduce((best, v) => (ACTION_SEVERITY[v.action] >= ACTION_SEVERITY[best.action] ? v : best), { action: 'allow', source: 'no rule applies' });
+}
+
+function inCategory(entity: string, category: Category): boolean {
+  const categories = (ENTITY_CATEGORIES as Record<string, readonly Category[] | undefined>)[entity];
+  return categories?.includes(category) ?? false;
+}
+
+function verdictFor(finding: Finding, context: PolicyContext): Verdict {
+  const clientRules = context.policy?.rules ?? [];
+  const applies = (rule: PolicyRule) => finding.score >= rule.minScore;
+  const verdicts: Verdict[] = [];
+  const own = clientRules.filter((rule) => rule.entity === finding.entity);
+  if (own.length > 0) {
+    for (const rule of own.filter(applies)) verdicts.push({ action: rule.action, source: `client policy: ${rule.entity} at score ${rule.minScore} or more` });
+  } else {
+    for (const rule of BASELINE_RULES) if (rule.entity === finding.entity && applies(rule)) verdicts.push({ action: rule.action, source: 'default policy' });
+    for (const framework of context.frameworks) {
+      for (const rule of FRAMEWORK_RULES[framework] ?? []) {
+        if (rule.entity === finding.entity && applies(rule)) verdicts.push({ action: rule.action, source: `${FRAMEWORK_NAMES[framework]} default` });
+      }
+    }
+  }
+  for (const rule of clientRules) if (rule.entity === '*' && applies(rule)) verdicts.push({ action: rule.action, source: `client policy: any entity at score ${rule.minScore} or more` });
+
+  // Contracts: what a vendor may receive at all.
+  const { service } = context;
+  if (finding.score >= DEFAULT_MIN_SCORE) {
+    if (context.frameworks.includes('hipaa') && inCategory(finding.entity, 'phi') && !service.baaSigned) verdicts.push({ action: 'block', source: 'HIPAA: no business associate agreement with the vendor' });
+    if (context.frameworks.includes('gdpr') && inCategory(finding.entity, 'personal') && !service.dpaSigned) verdicts.push({ action: 'block', source: 'GDPR: no data processing agreement with the vendor' });
+  }
+  return strictest(verdicts);
+}
+
+const SEVERITY: Record<Exclude<Action, 'allow'>, Severity> = { warn: 'low', redact: 'medium', block: 'high' };
+
+function serviceProblem(service: ServiceStanding): string | null {
+  const name = service.name ? `"${service.name}"` : service.aiServiceId;
+  if (!service.registered) return `AI service ${service.aiServiceId} is not in the registry`;
+  if (service.approval === 'revoked') return `AI service ${name} was revoked for this client`;
+  if (service.approval === 'none') return `AI service ${name} is not approved for this client`;
+  return null;
+}
+
+/** Applies the policy: the decision, each finding's action, the reasons in words, and the violations to record. */
+export function evaluate(findings: readonly Finding[], context: PolicyContext): Evaluation {
+  const assessed: AssessedFinding[] = [];
+  const grouped = new Map<string, { count: number; best: number }>();
+  let dataAction: Action = 'allow';
+  for (const finding of findings) {
+    const verdict = verdictFor(finding, context);
+    assessed.push({ ...finding, action: verdict.action });
+    if (verdict.action === 'allow') continue;
+    if (ACTION_SEVERITY[verdict.action] > ACTION_SEVERITY[dataAction]) dataAction = verdict.action;
+    const key = `${finding.entity} → ${verdict.action} (${verdict.source})`;
+    const group = grouped.get(key) ?? { count: 0, best: 0 };
+    grouped.set(key, { count: group.count + 1, best: Math.max(group.best, finding.score) });
+  }
+  const reasons = [...grouped].map(([key, { count }]) => (count > 1 ? `${count} × ${key}` : key));
+  const violations: Violation[] = [];
+  if (dataAction !== 'allow') {
+    const blockedSecret = dataAction === 'block' && assessed.some((f) => f.action === 'block' && inCategory(f.entity, 'secret'));
+    violations.push({ kind: 'sensitive-data', action: dataAction, severity: blockedSecret ? 'critical' : SEVERITY[dataAction] });
+  }
+  let decision = dataAction;
+  const problem = serviceProblem(context.service);
+  if (problem) {
+    const action = context.policy?.unapprovedService ?? DEFAULT_UNAPPROVED_SERVICE_ACTION;
+    reasons.unshift(`${problem} → ${action}`);
+    // The rule for unapproved services decides the outcome of the call; a violation is recorded whatever it says.
+    violations.push({ kind: 'unapproved-ai-service', action: action === 'allow' ? 'warn' : action, severity: action === 'block' ? 'high' : 'medium' });
+    if (ACTION_SEVERITY[action] > ACTION_SEVERITY[decision]) decision = action;
+  }
+  return { decision, findings: assessed, reasons, violations };
+}
+
+export type ExplainedRule = PolicyRule & { source: string };
+
+/**
+ * Every rule that applies to prompts sent to this service, per entity, with where it comes from: what a client's
+ * staff see before they send anything.
+ */
+export function applicableRules(context: PolicyContext): ExplainedRule[] {
+  const entities = new Set<string>([...BUILT_IN_ENTITIES, ...(context.policy?.customPatterns ?? []).map((c) => c.entity)]);
+  const rules: ExplainedRule[] = [];
+  for (const entity of entities) {
+    const seen = new Set<string>();
+    // The verdict at each threshold a rule names tells which rules bite, and from which score.
+    const thresholds = new Set<number>([DEFAULT_MIN_SCORE, ...(context.policy?.rules ?? []).filter((r) => r.entity === entity || r.entity === '*').map((r) => r.minScore)]);
+    for (const score of [...thresholds].sort((a, b) => a - b)) {
+      const verdict = verdictFor({ entity, start: 0, end: 0, score, rule: '' }, context);
+      const key = `${verdict.action}\u0000${verdict.source}`;
+      if (verdict.action === 'allow' || seen.has(key)) continue;
+      seen.add(key);
+      rules.push({ entity, minScore: score, action: verdict.action, source: verdict.source });
+    }
+  }
+  return rules;
+}

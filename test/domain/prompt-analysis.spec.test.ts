@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { AiPolicy } from '../../domain/ai-governance/client-ai-governance.js';
+import type { Finding } from '../../domain/prompt-analysis/detection/entities.js';
+import { promptAnalysisDecider, type AnalyzePrompt, type PromptAnalysisEvent } from '../../domain/prompt-analysis/prompt-analysis.js';
+import { evaluate, type PolicyContext, type ServiceStanding } from '../../domain/prompt-analysis/usage-policy.js';
+import { given } from '../support/decider-spec.js';
+
+const approved: ServiceStanding = { aiServiceId: 's-1', name: 'Covered Chat', registered: true, approval: 'approved', baaSigned: true, dpaSigned: true };
+const finding = (entity: string, score = 0.9, start = 0): Finding => ({ entity, start, end: start + 5, score, rule: 'test' });
+const context = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({ frameworks: [], service: approved, ...overrides });
+const policy = (rules: AiPolicy['rules'], unapprovedService: AiPolicy['unapprovedService'] = 'block'): AiPolicy => ({ rules, unapprovedService, customPatterns: [] });
+
+describe('the AI usage policy', () => {
+  it('by default blocks secrets, redacts payment data and warns about other personal data', () => {
+    expect(evaluate([finding('AWS_ACCESS_KEY')], context()).decision).toBe('block');
+    expect(evaluate([finding('CREDIT_CARD')], context()).decision).toBe('redact');
+    expect(evaluate([finding('EMAIL_ADDRESS')], context()).decision).toBe('warn');
+    expect(evaluate([], context())).toEqual({ decision: 'allow', findings: [], reasons: [], violations: [] });
+  });
+
+  it('blocks PHI for a HIPAA client and redacts personal data for a GDPR client', () => {
+    expect(evaluate([finding('US_SSN')], context({ frameworks: ['hipaa'] })).decision).toBe('block');
+    expect(evaluate([finding('EMAIL_ADDRESS')], context({ frameworks: ['gdpr'] })).decision).toBe('redact');
+    expect(evaluate([finding('US_NPI')], context({ frameworks: ['gdpr'] })).decision).toBe('warn');
+  });
+
+  it('ignores findings below the minimum score of every rule', () => {
+    const result = evaluate([finding('US_SSN', 0.3)], context({ frameworks: ['hipaa'] }));
+    expect(result.decision).toBe('allow');
+    expect(result.findings[0]!.action).toBe('allow');
+  });
+
+  it("lets the client's own rule for an entity replace the defaults, and its '*' rules add to them", () => {
+    const own = context({ frameworks: ['hipaa'], policy: policy([{ entity: 'US_SSN', minScore: 0.5, action: 'warn' }]) });
+    expect(evaluate([finding('US_SSN')], own).decision).toBe('warn');
+    expect(evaluate([finding('PERSON')], own).decision).toBe('block'); // still the HIPAA default
+    const any = context({ policy: policy([{ entity: '*', minScore: 0.8, action: 'redact' }]) });
+    expect(evaluate([finding('US_NPI', 0.9)], any).decision).toBe('redact');
+    expect(evaluate([finding('US_NPI', 0.7)], any).decision).toBe('warn');
+  });
+
+  it('lets the strictest action win and explains each', () => {
+    const result = evaluate([finding('EMAIL_ADDRESS', 0.9, 0), finding('EMAIL_ADDRESS', 0.9, 10), finding('GITHUB_TOKEN', 0.95, 20)], context());
+    expect(result.decision).toBe('block');
+    expect(result.reasons).toEqual(['2 × EMAIL_ADDRESS → warn (default policy)', 'GITHUB_TOKEN → block (default policy)']);
+    expect(result.violations).toEqual([{ kind: 'sensitive-data', action: 'block', severity: 'critical' }]);
+  });
+
+  it('applies duties no client rule can relax: PHI only with a BAA, personal data only with a DPA', () => {
+    const lenient = policy([{ entity: 'US_SSN', minScore: 0, action: 'allow' }]);
+    const noBaa = context({ frameworks: ['hipaa'], policy: lenient, service: { ...approved, baaSigned: false } });
+    expect(evaluate([finding('US_SSN')], noBaa).reasons).toEqual(['US_SSN → block (HIPAA: no business associate agreement with the vendor)']);
+    const noDpa = context({ frameworks: ['gdpr'], service: { ...approved, dpaSigned: false } });
+    expect(evaluate([finding('EMAIL_ADDRESS')], noDpa).decision).toBe('block');
+    expect(evaluate([finding('EMAIL_ADDRESS')], context({ frameworks: ['gdpr'], service: { ...approved, baaSigned: false } })).decision).toBe('redact');
+  });
+
+  it("handles an unapproved, revoked or unknown service by the client's rule for them, and records a violation even when it allows", () => {
+    for (const service of [{ ...approved, approval: 'none' as const }, { ...approved, approval: 'revoked' as const }, { ...approved, registered: false }]) {
+      expect(evaluate([], context({ service })).decision).toBe('block');
+      const allowed = evaluate([], context({ service, policy: policy([], 'allow') }));
+      expect(allowed.decision).toBe('allow');
+      expect(allowed.violations).toEqual([{ kind: 'unapproved-ai-service', action: 'warn', severity: 'medium' }]);
+    }
+  });
+});
+
+describe('prompt analysis', () => {
+  const command = (overrides: Partial<AnalyzePrompt> = {}): AnalyzePrompt => ({
+    type: 'AnalyzePrompt',
+    analysisId: 'a-1',
+    clientId: 'c-1',
+    aiServiceId: 's-1',
+    prompt: 'Summarise the note for patient SSN 219-45-6781.',
+    promptHash: 'hmac-of-the-prompt',
+    userRefHash: null,
+    conversationId: 'conv-7',
+    maxLength: 1000,
+    context: context({ frameworks: ['hipaa'] }),
+    ...overrides,
+  });
+
+  it('records the findings and the decision, and a violation when the policy acts, without the prompt', () => {
+    const ssn = { entity: 'US_SSN', start: 35, end: 46, score: 0.95, rule: 'us-ssn.formatted', action: 'block' as const };
+    const reasons = ['US_SSN → block (HIPAA default)'];
+    const expected: PromptAnalysisEvent[] = [
+      {
+        type: 'PromptAnalyzed',
+        data: {
+          analysisId: 'a-1',
+          clientId: 'c-1',
+          aiServiceId: 's-1',
+          userRefHash: null,
+          conversationId: 'conv-7',
+          promptHash: 'hmac-of-the-prompt',
+          promptLength: 47,
+          decision: 'block',
+          findings: [ssn],
+          entityCounts: { US_SSN: 1 },
+          reasons,
+          serviceApproved: true,
+          engineVersion: 1,
+        },
+      },
+      { type: 'ViolationRecorded', data: { analysisId: 'a-1', clientId: 'c-1', aiServiceId: 's-1', kind: 'sensitive-data', action: 'block', severity: 'high', entityCounts: { US_SSN: 1 }, reasons } },
+    ];
+    given(promptAnalysisDecider).when(command()).then(expected);
+  });
+
+  it('records only the analysis when the prompt is clean and the service approved', () => {
+    given(promptAnalysisDecider)
+      .when(command({ prompt: 'Write a haiku about autumn.' }))
+      .then([
+        {
+          type: 'PromptAnalyzed',
+          data: expect.objectContaining({ decision: 'allow', findings: [], entityCounts: {}, reasons: [], promptLength: 27 }) as never,
+        },
+      ]);
+  });
+
+  it('refuses an empty or over-long prompt, naming it, and a second analysis under the same id', () => {
+    given(promptAnalysisDecider).when(command({ prompt: '' })).thenFails('invalid', 'prompt');
+    given(promptAnalysisDecider).when(command({ prompt: 'x'.repeat(1001) })).thenFails('invalid', 'prompt');
+    const recorded = promptAnalysisDecider.decide(command(), promptAnalysisDecider.initialState());
+    given(promptAnalysisDecider, recorded).when(command()).thenFails('conflict');
+  });
+});
