@@ -1,0 +1,22 @@
+import type { Action } from '../ai-governance/client-ai-governance.js';
+import type { Severity, ViolationKind } from '../prompt-analysis/usage-policy.js';
+
+/**
+ * A violation, as recorded in the log and fanned out to integrators: a prompt that carried sensitive data, a prompt
+ * to an AI service the client has not approved, or evidence that expired while a submitted assessment relies on it.
+ */
+export interface ViolationRecordedData {
+  kind: ViolationKind;
+  action: Exclude<Action, 'allow'>;
+  severity: Severity;
+  clientId: string;
+  /** For prompt violations: the service and the analysis; null otherwise. */
+  aiServiceId: string | null;
+  analysisId: string | null;
+  /** For expired evidence: which, and the submitted assessments that cite it. */
+  evidenceId?: string;
+  assessmentIds?: string[];
+  /** Entity types the policy acted on, with counts; empty for other kinds. */
+  entityCounts: Record<string, number>;
+  reasons: string[];
+}
