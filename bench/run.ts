@@ -5,6 +5,9 @@
 const benchmarks: Record<string, () => Promise<void>> = {
   append: async () => (await import('./append.js')).run(),
   commands: async () => (await import('./commands.js')).run(),
+  detect: async () => (await import('./detect.js')).run(),
+  fanout: async () => (await import('./fanout.js')).run(),
+  projections: async () => (await import('./projections.js')).run(),
 };
 
 const names = process.argv.slice(2);

@@ -15,12 +15,24 @@ import { errorHandler, notFound } from '../infrastructure/http/problem.js';
 import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
 import { openResources } from '../infrastructure/runtime/resources.js';
 import { queryApi, queryApiPaths, queryApiSchemas } from '../query-api/router.js';
+import { VIOLATION_SCHEMA_PATH, violationsV1Schema } from '../projections/violations/cloud-event.js';
+import { startWorkers, type Workers } from '../projections/workers.js';
+import { projectionMetrics } from '../projections/metrics.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export interface RunningLedger {
   url: string;
+  /** The log-following workers, when this process runs them. */
+  workers?: Workers;
   close(): Promise<void>;
+}
+
+/** Both sides may document methods of one path (POST /webhooks writes, GET /webhooks reads): merged per method. */
+function mergePaths(...parts: Array<Record<string, unknown>>): Record<string, unknown> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const part of parts) for (const [path, item] of Object.entries(part)) merged[path] = { ...merged[path], ...(item as Record<string, unknown>) };
+  return merged;
 }
 
 export async function startLedger(config: Config, logger: Logger): Promise<RunningLedger> {
@@ -30,13 +42,18 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestLogging(logger));
-  const paths = {
-    ...(role === 'all' || role === 'command-api' ? commandApiPaths : {}),
-    ...(role === 'all' || role === 'query-api' ? queryApiPaths : {}),
-  };
+  const paths = mergePaths(role === 'all' || role === 'command-api' ? commandApiPaths : {}, role === 'all' || role === 'query-api' ? queryApiPaths : {});
   const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths, schemas: queryApiSchemas });
+  const metrics = projectionMetrics(resources.database, resources.eventStore);
+  resources.readiness.push(metrics.readiness);
   app.use(operationsRouter({ version, document, readiness: resources.readiness }));
+  app.use(metrics.router);
+  // The published schema of violation messages, for integrators (public, like the OpenAPI document).
+  app.get(VIOLATION_SCHEMA_PATH, (_req, res) => void res.type('application/schema+json').send(JSON.stringify(violationsV1Schema, null, 2)));
+
   // Bodies are small JSON documents; anything bigger is refused with a 413 problem before it is parsed.
+  // Prompts may be longer: their route takes up to PROMPT_MAX_CHARS characters of any script (at most 4 bytes each).
+  app.use('/api/v1/analyze', express.json({ limit: config.PROMPT_MAX_CHARS * 4 + 64 * 1024, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use('/api/v1', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({
@@ -48,7 +65,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
       fileUploader: false, // evidence uploads are streamed by their route, never buffered
     }),
   );
-  if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources));
+  if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources, logger));
   if (role === 'all' || role === 'query-api') app.use('/api/v1', queryApi(resources));
   app.use(notFound);
   app.use(errorHandler(logger));
@@ -64,12 +81,23 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = config.PUBLIC_URL ?? `http://${host}:${port}`;
+  let workers: Workers | undefined;
+  if (role === 'all' || role === 'projections') {
+    try {
+      workers = await startWorkers(resources, logger, url);
+    } catch (error) {
+      server.close();
+      await resources.close();
+      throw error;
+    }
+  }
   logger.info(
     { role, eventStore: config.EVENT_STORE, database: isEmbedded(config) ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server' },
     `Compliance Ledger ${version} is listening: API ${url}/api/v1 · docs ${url}/docs · OpenAPI ${url}/openapi.json · health ${url}/health · ready ${url}/ready`,
   );
   return {
     url,
+    workers,
     async close() {
       // Stop accepting, end idle keep-alive connections now, and give requests in flight a moment to finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -77,6 +105,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
       const force = setTimeout(() => server.closeAllConnections(), 5_000);
       await closed;
       clearTimeout(force);
+      await workers?.stop();
       await resources.close();
     },
   };
@@ -102,14 +131,17 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // Log lines are written asynchronously: exit only once the last ones (why we stopped) are out.
+  const exit = (code: number): void => logger.flush(() => process.exit(code));
   let stoppingSince: number | undefined;
   const stop = (signal: string): void => {
     if (stoppingSince !== undefined) {
-      // One Ctrl-C reaches us twice: from the terminal's process group and relayed by npm and tsx. Only a press
-      // a moment later means "force".
-      if (Date.now() - stoppingSince < 1_000) return;
+      // One Ctrl-C can reach us twice: from the terminal's process group and relayed by npm. Only a press a moment
+      // later means "force".
+      if (Date.now() - stoppingSince < 2_000) return;
       logger.warn('stopping now, without waiting');
-      process.exit(1);
+      exit(1);
+      return;
     }
     stoppingSince = Date.now();
     logger.info({ signal }, 'shutting down (press Ctrl-C again to force)');
@@ -117,12 +149,11 @@ async function main(): Promise<void> {
       .close()
       .then(() => {
         logger.info('stopped cleanly');
-        logger.flush?.();
-        process.exit(0);
+        exit(0);
       })
       .catch((error: unknown) => {
         logger.error({ err: error }, 'error while shutting down');
-        process.exit(1);
+        exit(1);
       });
   };
   process.on('SIGINT', () => stop('SIGINT'));

@@ -3,6 +3,7 @@ import { ROLES } from '../domain/accounts/roles.js';
 import { ACTIONS } from '../domain/ai-governance/client-ai-governance.js';
 import { FRAMEWORK_IDS } from '../domain/frameworks/catalog.js';
 import { RESULTS } from '../domain/assessments/scoring.js';
+import { WEBHOOK_EVENTS } from '../domain/webhooks/webhook.js';
 
 /** The write side's part of the OpenAPI document. Request bodies reject unknown fields. */
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
@@ -26,6 +27,13 @@ const password = { type: 'string', minLength: 12, maxLength: 256, description: '
 const name = { type: 'string', minLength: 1, maxLength: 200 };
 const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } };
 const ifMatch = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag you read; a stale one is a 412.' };
+const clientFrameworks = {
+  type: 'array',
+  uniqueItems: true,
+  maxItems: 10,
+  items: { enum: FRAMEWORK_IDS },
+  description: 'The frameworks the client is held to; they bring default AI usage rules (HIPAA blocks PHI, GDPR redacts personal data)',
+};
 const clientIdParam = { name: 'id', in: 'path', required: true, schema: uuid };
 const tokens = {
   type: 'object',
@@ -49,7 +57,131 @@ const bearer = [{ bearer: [] }];
 const policyIdParam = { name: 'id', in: 'path', required: true, schema: uuid };
 const policyAnswer = object({ policyId: uuid, version: { type: 'integer' }, status: { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] } });
 
+const finding = object({
+  entity: { type: 'string', description: "Presidio's entity names where Presidio has one (US_SSN, CREDIT_CARD, ...), or a custom pattern's entity" },
+  start: { type: 'integer', minimum: 0, description: 'JavaScript string index of the first character' },
+  end: { type: 'integer', minimum: 0, description: 'Index after the last character' },
+  score: { type: 'number', minimum: 0, maximum: 1 },
+  rule: { type: 'string', description: 'The recognizer that fired, such as credit-card.luhn' },
+  action: { enum: ACTIONS, description: "What the client's policy does about this finding" },
+});
+const explainedRule = object({ entity: { type: 'string' }, minScore: { type: 'number' }, action: { enum: ACTIONS }, source: { type: 'string' } });
+
+/** An AI service as the registry describes it: the command side's and the query side's listings both show it. */
+export const aiServiceProfile = {
+  aiServiceId: uuid,
+  name: { type: 'string' },
+  vendor: { type: 'string' },
+  models: { type: 'array', items: { type: 'string' } },
+  baaSigned: { type: 'boolean' },
+  dpaSigned: { type: 'boolean' },
+  dataRetentionDays: { type: 'integer' },
+};
+
 export const commandApiPaths: Record<string, unknown> = {
+  '/api/v1/webhooks': {
+    post: {
+      operationId: 'createWebhook',
+      tags: ['webhooks'],
+      summary: 'Subscribe a URL to violations; the answer carries the signing secret, shown this once',
+      description:
+        'Deliveries are POSTs of the CloudEvent (application/cloudevents+json) signed in the Standard Webhooks style: webhook-id, webhook-timestamp and webhook-signature ("v1,<base64 HMAC-SHA256 of id.timestamp.body>"). A URL whose host is or resolves to a private or loopback address is refused unless the operator allowlisted it (WEBHOOK_ALLOWED_HOSTS).',
+      security: bearer,
+      parameters: [idempotencyKey],
+      requestBody: json(
+        object(
+          {
+            url: { type: 'string', minLength: 8, maxLength: 2000 },
+            events: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: WEBHOOK_EVENTS } },
+            clientId: { ...uuid, description: "Only this client's violations; all of the MSP's when absent" },
+          },
+          ['url', 'events'],
+        ),
+      ),
+      responses: { '201': ok('Subscribed', object({ webhookId: uuid, secret: { type: 'string', description: 'whsec_…: keep it, it is not shown again' } })), ...authed },
+    },
+  },
+  '/api/v1/webhooks/{id}': {
+    delete: {
+      operationId: 'deleteWebhook',
+      tags: ['webhooks'],
+      summary: 'Unsubscribe: no more deliveries, and the signing secret is destroyed',
+      security: bearer,
+      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }],
+      responses: { '200': ok('Deleted', object({ webhookId: uuid, status: { const: 'deleted' } })), ...authed },
+    },
+  },
+  '/api/v1/analyze/prompt': {
+    post: {
+      operationId: 'analyzePrompt',
+      tags: ['prompt-analysis'],
+      summary: "Check a prompt for PHI, personal data and secrets and apply the client's AI usage policy before it is sent",
+      description:
+        'Records the analysis (entity types, offsets, scores, the decision and a keyed hash of the prompt; never the prompt or the values found) and, when the decision is not allow or the service is not approved, a violation. The prompt may be at most PROMPT_MAX_CHARS characters (65,536 by default).',
+      security: bearer,
+      parameters: [idempotencyKey],
+      requestBody: json(
+        object(
+          {
+            clientId: uuid,
+            aiServiceId: uuid,
+            prompt: { type: 'string', minLength: 1 },
+            userRef: { type: 'string', minLength: 1, maxLength: 200, description: 'Who is sending; only its keyed hash is recorded' },
+            conversationId: { type: 'string', minLength: 1, maxLength: 200 },
+            redaction: { enum: ['placeholder', 'mask'], description: 'placeholder (default): <US_SSN_1>; mask: card and account numbers keep their last four digits' },
+          },
+          ['clientId', 'aiServiceId', 'prompt'],
+        ),
+      ),
+      responses: {
+        '201': ok(
+          'Analysed and recorded',
+          object({
+            analysisId: uuid,
+            decision: { enum: ACTIONS },
+            findings: { type: 'array', items: finding },
+            redactedPrompt: { type: 'string', description: 'The prompt with every finding the policy acted on replaced by a typed placeholder' },
+            reasons: { type: 'array', items: { type: 'string' } },
+          }),
+        ),
+        ...authed,
+      },
+    },
+  },
+  '/api/v1/analyze/ai-services': {
+    get: {
+      operationId: 'listUsableAiServices',
+      tags: ['prompt-analysis'],
+      summary: 'The AI services a client may use, with the rules that apply to prompts sent to each',
+      security: bearer,
+      parameters: [{ name: 'clientId', in: 'query', required: true, schema: uuid }],
+      responses: {
+        '200': {
+          description: 'Approved services, by name',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['data', 'meta'],
+                properties: {
+                  data: {
+                    type: 'array',
+                    items: object({
+                      ...aiServiceProfile,
+                      approval: { const: 'approved' },
+                      policy: object({ frameworks: { type: 'array', items: { enum: FRAMEWORK_IDS } }, rules: { type: 'array', items: explainedRule } }),
+                    }),
+                  },
+                  meta: object({ total: { type: 'integer' }, unapprovedService: { enum: ACTIONS } }),
+                },
+              },
+            },
+          },
+        },
+        ...authed,
+      },
+    },
+  },
   '/api/v1/auth/register': {
     post: {
       operationId: 'register',
@@ -270,6 +402,7 @@ export const commandApiPaths: Record<string, unknown> = {
               maxItems: 50,
               items: object({ entity: { type: 'string', maxLength: 64 }, pattern: { type: 'string', minLength: 1, maxLength: 500 }, score: { type: 'number', minimum: 0, maximum: 1 } }),
             },
+            regions: { type: 'array', maxItems: 20, items: { type: 'string', pattern: '^[A-Z]{2}$' }, description: 'Regions for phone numbers written without a country code (default US)' },
           },
           ['rules', 'unapprovedService'],
         ),
@@ -479,7 +612,7 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Register a client company of the MSP',
       security: bearer,
       parameters: [idempotencyKey],
-      requestBody: json(object({ name, industry: { type: 'string', minLength: 1, maxLength: 100 }, size: { enum: CLIENT_SIZES } })),
+      requestBody: json(object({ name, industry: { type: 'string', minLength: 1, maxLength: 100 }, size: { enum: CLIENT_SIZES }, frameworks: clientFrameworks }, ['name', 'industry', 'size'])),
       responses: { '201': ok('Registered', object({ clientId: uuid })), ...authed },
     },
   },
@@ -487,10 +620,10 @@ export const commandApiPaths: Record<string, unknown> = {
     put: {
       operationId: 'updateClient',
       tags: ['clients'],
-      summary: "Change a client's name, industry or size",
+      summary: "Change a client's name, industry, size or the frameworks it is held to",
       security: bearer,
       parameters: [clientIdParam, ifMatch],
-      requestBody: json(object({ name, industry: { type: 'string', minLength: 1, maxLength: 100 }, size: { enum: CLIENT_SIZES } }, [])),
+      requestBody: json(object({ name, industry: { type: 'string', minLength: 1, maxLength: 100 }, size: { enum: CLIENT_SIZES }, frameworks: clientFrameworks }, [])),
       responses: {
         '200': ok('Updated', object({ clientId: uuid })),
         '409': problem('Changed concurrently'),

@@ -182,8 +182,12 @@ export async function startKafkaBroker(options: { port?: number; log?: (line: st
 }
 
 /** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. */
+/** A random KRaft cluster id (16 bytes, base64url). One starting with "-" would read as an option to kafka-storage. */
 function clusterId(): string {
-  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+  for (;;) {
+    const id = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** The broker logs this line once it serves requests; counting it tells a restart apart from the first start. */

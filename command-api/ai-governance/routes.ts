@@ -69,10 +69,12 @@ export function clientAiRoutes(handler: CommandHandler): Router {
     assertClientAccess(actor, clientId);
     await requireActiveClient(actor.tenantId, clientId);
     const body = req.body as Omit<AiPolicy, 'customPatterns'> & { customPatterns?: AiPolicy['customPatterns'] };
+    const policy: AiPolicy = { rules: body.rules, unapprovedService: body.unapprovedService, customPatterns: body.customPatterns ?? [] };
+    if (body.regions) policy.regions = body.regions;
     const result = await handler.execute(
       { decider: clientAiDecider },
       clientAiStream(actor.tenantId, clientId),
-      { type: 'SetAiPolicy', policy: { rules: body.rules, unapprovedService: body.unapprovedService, customPatterns: body.customPatterns ?? [] } },
+      { type: 'SetAiPolicy', policy },
       commandContext(req, res),
       { ifMatch: ifMatchOf(req) },
     );

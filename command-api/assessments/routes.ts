@@ -3,7 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { assessmentDecider, type AssessmentCommand, type AssessmentEvent, type AssessmentState } from '../../domain/assessments/assessment.js';
 import { SCALES } from '../../domain/assessments/scales.js';
 import { scoreAssessment, type Result } from '../../domain/assessments/scoring.js';
-import { FRAMEWORKS, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
+import { catalogAt, FRAMEWORKS, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { commandContext } from '../clients/routes.js';
@@ -17,9 +17,9 @@ export const assessmentStream = (tenantId: string, assessmentId: string): string
 
 /** Requirement ids of a framework at a catalog version; only the current version of each catalog ships today. */
 function catalogRequirements(frameworkId: FrameworkId, version: string): ReadonlyArray<{ id: string }> {
-  const catalog = FRAMEWORKS[frameworkId];
-  if (catalog.version !== version) {
-    throw new HttpProblem(409, 'catalog-version-unavailable', 'Catalog version unavailable', `This ledger has ${frameworkId} ${catalog.version}, not ${version}.`);
+  const catalog = catalogAt(frameworkId, version);
+  if (!catalog) {
+    throw new HttpProblem(409, 'catalog-version-unavailable', 'Catalog version unavailable', `This ledger has ${frameworkId} ${FRAMEWORKS[frameworkId].version}, not ${version}.`);
   }
   return requirementList(catalog);
 }

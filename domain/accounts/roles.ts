@@ -20,6 +20,7 @@ export const PERMISSIONS = [
   'prompt:analyze',
   'violation:read',
   'audit:read',
+  'webhook:read',
   'webhook:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

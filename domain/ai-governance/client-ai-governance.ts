@@ -1,3 +1,5 @@
+import { isSupportedCountry } from 'libphonenumber-js/max';
+import { RE2JS } from 're2js';
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 
 /**
@@ -20,7 +22,7 @@ export interface PolicyRule {
 
 export interface CustomPattern {
   entity: string;
-  /** A regular expression (JavaScript syntax, no flags); checked for catastrophic backtracking when set. */
+  /** A regular expression in RE2 syntax (JavaScript's, without back-references or lookarounds), run in linear time. */
   pattern: string;
   score: number;
 }
@@ -29,6 +31,8 @@ export interface AiPolicy {
   rules: PolicyRule[];
   unapprovedService: Action;
   customPatterns: CustomPattern[];
+  /** ISO 3166-1 alpha-2 regions for phone numbers written without a country code; US when absent. */
+  regions?: string[];
 }
 
 export type ClientAiEvent =
@@ -47,28 +51,27 @@ export interface ClientAiState {
 }
 
 const ENTITY = /^(\*|[A-Z][A-Z0-9_]{1,63})$/;
-// A quantified group that itself contains a quantifier, such as (a+)+ or (\w*)*: the shape of catastrophic backtracking.
-const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,\d*\})/;
-// A quantified group of alternatives that can match the same text, such as (a|a)* or (\d|\w)+.
-const QUANTIFIED_ALTERNATION = /\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d+,\d*\})/;
-
-/** Refuses a pattern that does not compile or could backtrack catastrophically. */
+/**
+ * Refuses a pattern the linear-time engine cannot run. Custom patterns run on RE2 (re2js), which never backtracks, so
+ * no pattern can make analysis slow; back-references and lookarounds, which need backtracking, are refused.
+ */
 export function checkCustomPattern(pattern: string, field: string): void {
   if (pattern.length > 500) throw new DomainError('invalid', 'A custom pattern is at most 500 characters', field);
   try {
-    new RegExp(pattern, 'u');
+    RE2JS.compile(pattern);
   } catch (error) {
-    throw new DomainError('invalid', `The pattern does not compile: ${(error as Error).message}`, field);
+    throw new DomainError('invalid', `The pattern cannot run on the linear-time engine (RE2 syntax, no back-references or lookarounds): ${(error as Error).message}`, field);
   }
-  if (NESTED_QUANTIFIER.test(pattern) || QUANTIFIED_ALTERNATION.test(pattern) || /\\[1-9]/.test(pattern)) {
-    throw new DomainError('invalid', 'The pattern could backtrack catastrophically (nested or alternating quantifiers, back-references)', field);
-  }
+  if (RE2JS.compile(pattern).matches('')) throw new DomainError('invalid', 'The pattern matches empty text', field);
 }
 
 function checkPolicy(policy: AiPolicy): void {
   policy.rules.forEach((rule, i) => {
     if (!ENTITY.test(rule.entity)) throw new DomainError('invalid', 'An entity is an upper-case type name such as US_SSN, or *', `rules.${i}.entity`);
     if (!(rule.minScore >= 0 && rule.minScore <= 1)) throw new DomainError('invalid', 'minScore is between 0 and 1', `rules.${i}.minScore`);
+  });
+  policy.regions?.forEach((region, i) => {
+    if (!isSupportedCountry(region)) throw new DomainError('invalid', 'A region is an ISO 3166-1 alpha-2 code with a numbering plan, such as US or GB', `regions.${i}`);
   });
   policy.customPatterns.forEach((custom, i) => {
     if (!ENTITY.test(custom.entity) || custom.entity === '*') throw new DomainError('invalid', 'An entity is an upper-case type name', `customPatterns.${i}.entity`);

@@ -1,3 +1,4 @@
+import type { FrameworkId } from '../frameworks/catalog.js';
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 
 /** A client company that an MSP manages. Archived clients keep their history and accept no more changes. */
@@ -8,6 +9,8 @@ export interface ClientProfile {
   name: string;
   industry: string;
   size: ClientSize;
+  /** The frameworks the client is held to (absent in events older than the field: none). */
+  frameworks?: FrameworkId[];
 }
 
 export type ClientEvent =
@@ -38,7 +41,7 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         if (state.status !== 'none') throw new DomainError('conflict', 'The client already exists');
         checkName(command.name);
         const { type: _type, ...client } = command;
-        return [{ type: 'ClientRegistered', data: { ...client, name: client.name.trim() } }];
+        return [{ type: 'ClientRegistered', data: { ...client, name: client.name.trim(), frameworks: [...new Set(client.frameworks ?? [])].sort() } }];
       }
       case 'UpdateClient': {
         if (state.status === 'none') throw new DomainError('not_found', 'No such client');
@@ -48,6 +51,10 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         for (const key of ['name', 'industry', 'size'] as const) {
           const value = command[key];
           if (value !== undefined && value !== state.profile?.[key]) Object.assign(changes, { [key]: key === 'name' ? value.trim() : value });
+        }
+        if (command.frameworks !== undefined) {
+          const frameworks = [...new Set(command.frameworks)].sort();
+          if (frameworks.join() !== [...(state.profile?.frameworks ?? [])].sort().join()) changes.frameworks = frameworks;
         }
         return Object.keys(changes).length > 0 ? [{ type: 'ClientUpdated', data: changes }] : [];
       }

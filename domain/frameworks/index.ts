@@ -30,3 +30,12 @@ export function frameworkSummary(catalog: FrameworkCatalog) {
     requirementCount: requirementList(catalog).length,
   };
 }
+
+/**
+ * The catalog of a framework at the version an assessment pinned, or null when this ledger does not ship that version
+ * (only the current version of each catalog ships today).
+ */
+export function catalogAt(frameworkId: FrameworkId, version: string): FrameworkCatalog | null {
+  const catalog = FRAMEWORKS[frameworkId];
+  return catalog && catalog.version === version ? catalog : null;
+}

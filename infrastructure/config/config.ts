@@ -45,6 +45,22 @@ const schema = z
         .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
         .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')).min(1, 'expected a comma-separated list of host:port')),
     ),
+    KAFKA_TOPIC_PARTITIONS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(1000).default(3),
+    KAFKA_REPLICATION_FACTOR: z.coerce.number({ message: 'expected a number' }).int().min(1).max(10).default(1),
+    VIOLATIONS_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, 'expected a Kafka topic name').default('compliance.violations.v1'),
+    NOTIFY_MIN_SEVERITY: z.enum(['low', 'medium', 'high', 'critical'], { message: 'expected low, medium, high or critical' }).default('high'),
+    NOTIFY_EMAIL_MODE: z.enum(['immediate', 'hourly'], { message: 'expected immediate or hourly' }).default('immediate'),
+    QUERY_WAIT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(0).max(60_000).default(5_000),
+    EVIDENCE_SWEEP_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(24 * 3600 * 1000).default(60_000),
+    NOTIFY_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(60_000).default(1000),
+    WEBHOOK_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean)),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(120_000).default(10_000),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(8),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).default(30_000),
+    WEBHOOK_RETRY_FOR_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).default(24 * 3600 * 1000),
     MASTER_KEY: optional(
       z
         .string()
@@ -62,6 +78,7 @@ const schema = z
     S3_ACCESS_KEY_ID: optional(z.string().min(1)),
     S3_SECRET_ACCESS_KEY: optional(z.string().min(1)),
     EVIDENCE_MAX_BYTES: z.coerce.number({ message: 'expected a number of bytes' }).int().min(1024).default(25 * 1024 * 1024),
+    PROMPT_MAX_CHARS: z.coerce.number({ message: 'expected a number of characters' }).int().min(256).max(1_000_000).default(65_536),
     POLICY_LLM_URL: optional(urlWithScheme(['http', 'https'], 'https://api.openai.com/v1')),
     POLICY_LLM_API_KEY: optional(z.string().min(1)),
     POLICY_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),

@@ -117,6 +117,13 @@ export interface EventStore {
   subscribe(options?: SubscribeOptions): Subscription;
   /** The position of the last visible event, or START for an empty log. */
   headPosition(): Promise<Position>;
+  /** How many visible events match, where the store can tell cheaply (progress bars); absent otherwise. */
+  countEvents?(filter?: LogFilter): Promise<number>;
+  /**
+   * When the last event at or before a position was recorded (of one tenant, if given): the moment a position stands
+   * for. Optional: callers without it scan the log.
+   */
+  recordedAtOrBefore?(position: Position, filter?: Pick<LogFilter, 'tenantId'>): Promise<string | null>;
   close(): Promise<void>;
 }
 

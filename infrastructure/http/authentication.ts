@@ -51,11 +51,12 @@ export function authOf(res: Response): Authenticated {
 }
 
 /** Every route declares the permission it needs. */
-export function requirePermission(permission: Permission): RequestHandler {
+export function requirePermission(permission: Permission, ...alternatives: Permission[]): RequestHandler {
+  const accepted = [permission, ...alternatives];
   return (_req, res, next) => {
     const auth = authOf(res);
-    if (!auth.permissions.includes(permission)) {
-      return next(new HttpProblem(403, 'forbidden', 'Forbidden', `Your role (${auth.role}) does not have the ${permission} permission.`));
+    if (!accepted.some((p) => auth.permissions.includes(p))) {
+      return next(new HttpProblem(403, 'forbidden', 'Forbidden', `Your role (${auth.role}) does not have the ${accepted.join(' or ')} permission.`));
     }
     next();
   };

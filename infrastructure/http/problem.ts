@@ -69,6 +69,7 @@ export class HttpProblem extends Error {
 }
 
 export function sendProblem(res: Response, problem: ProblemDetails): void {
+  res.locals.problem = problem; // for whoever records the outcome (command-api/http/refusals.ts)
   try {
     res.status(problem.status).type('application/problem+json').json(problem);
   } catch {

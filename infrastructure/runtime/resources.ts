@@ -21,6 +21,10 @@ import { S3BlobStore } from '../blobs/s3-blob-store.js';
 import { AttemptLimiter } from '../rate-limit/login-limiter.js';
 import { openAiCompatibleDrafter, type PolicyDrafter } from '../policy-drafting/openai-compatible.js';
 import { createRedis, redisReadiness } from '../redis/redis.js';
+import { InProcessBus } from '../bus/in-process-bus.js';
+import { KafkaBus } from '../bus/kafka-bus.js';
+import type { MessageBus } from '../bus/message-bus.js';
+import { WebhookAddressGuard } from '../webhooks/address-guard.js';
 
 /** Everything a ledger process talks to, opened from the configuration. */
 export interface Resources {
@@ -30,6 +34,9 @@ export interface Resources {
   vault: PersonalDataVault;
   redis?: Redis;
   kafka?: Kafka;
+  /** Kafka when KAFKA_BROKERS is set, else the in-process bus. */
+  bus: MessageBus;
+  webhookGuard: WebhookAddressGuard;
   sessions: SessionStore;
   accessTokens: AccessTokens;
   mailer: Mailer;
@@ -40,6 +47,11 @@ export interface Resources {
   resetLimiter: AttemptLimiter;
   /** A keyed hash of a normalised email address: how accounts are found by email without storing the address. */
   emailKey(email: string): string;
+  /**
+   * HMAC-SHA256 of a value under a key of its own for each tenant and purpose (derived from the master key): how
+   * prompts and user references are recorded so that equal values can be matched, without the values themselves.
+   */
+  tenantHash(tenantId: string, purpose: 'prompt' | 'user-ref', value: string): string;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -62,6 +74,7 @@ export async function openResources(config: Config, logger: Logger, options: { m
     closers.unshift(() => eventStore.close());
     const master = masterKey(config, dataDir, logger);
     const vault = new PersonalDataVault(database, master);
+    const tenantKeys = new Map<string, Buffer>();
     const emailHmacKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'compliance-ledger email index', 32));
 
     const readiness: ReadinessCheck[] = [
@@ -86,6 +99,10 @@ export async function openResources(config: Config, logger: Logger, options: { m
       kafka = createKafka(config.KAFKA_BROKERS, `compliance-ledger-${config.LEDGER_ROLE}`, logger);
       readiness.push(kafkaReadiness(kafka));
     }
+    const bus: MessageBus = kafka
+      ? new KafkaBus(kafka, { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR }, logger)
+      : new InProcessBus();
+    closers.unshift(() => bus.close());
     const sessions: SessionStore = redis ? new RedisSessionStore(redis) : new MemorySessionStore();
     const jwtSecret = config.JWT_SECRET ?? persistentSecret(dataDir, 'jwt.secret', () => randomBytes(48).toString('base64'));
     const mailDir = join(dataDir, 'mail');
@@ -111,6 +128,8 @@ export async function openResources(config: Config, logger: Logger, options: { m
       vault,
       redis,
       kafka,
+      bus,
+      webhookGuard: new WebhookAddressGuard(config.WEBHOOK_ALLOWED_HOSTS),
       sessions,
       accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
       mailer,
@@ -120,6 +139,16 @@ export async function openResources(config: Config, logger: Logger, options: { m
         : undefined,
       loginLimiter: new AttemptLimiter('login', { perAccount: 5, perIp: 50, windowSeconds: 15 * 60 }, redis),
       resetLimiter: new AttemptLimiter('reset', { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 }, redis),
+      tenantHash: (tenantId, purpose, value) => {
+        const id = `${purpose}\u0000${tenantId}`;
+        let key = tenantKeys.get(id);
+        if (!key) {
+          key = Buffer.from(hkdfSync('sha256', master, Buffer.from(tenantId), `compliance-ledger ${purpose} hash`, 32));
+          if (tenantKeys.size > 10_000) tenantKeys.clear();
+          tenantKeys.set(id, key);
+        }
+        return createHmac('sha256', key).update(value).digest('hex');
+      },
       emailKey: (email) => createHmac('sha256', emailHmacKey).update(email.trim().toLowerCase()).digest('hex'),
       readiness,
       async close() {

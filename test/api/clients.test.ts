@@ -1,5 +1,4 @@
-import { createSecretKey, randomUUID } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../infrastructure/database/database.js';
@@ -30,10 +29,7 @@ describe.skipIf(skip)(`client companies over HTTP${skip ? ' (skipped: no postgre
   }
 
   /** An access token for another role in the same tenant, signed as the ledger signs them. */
-  function tokenFor(role: string, tenantId = admin.tenantId, clientId: string | null = null): string {
-    const key = createSecretKey(Buffer.from(ledger.config.JWT_SECRET!, 'utf8'));
-    return jwt.sign({ tid: tenantId, role, cid: clientId, sid: randomUUID() }, key, { subject: randomUUID(), expiresIn: 60, algorithm: 'HS256' });
-  }
+  const tokenFor = (role: string, tenantId = admin.tenantId, clientId: string | null = null) => ledger.tokenFor(tenantId, role, clientId);
 
   it('registers a client and answers with its id, position and ETag', async () => {
     const created = await ledger.request<{ data: { clientId: string }; meta: { position: string } }>('POST', '/clients', { token: admin.accessToken, body: acme });

@@ -1,37 +1,24 @@
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../support/services.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
+import { startSmtpReceiver } from '../support/receivers.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
 // A real receiving SMTP peer (the smtp-server package), so the production mail path is exercised end to end.
 describe.skipIf(skip)(`mail over SMTP${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
-  const received: Array<{ from: string; to: string[]; raw: string }> = [];
-  let smtp: SMTPServer;
+  let smtp: Awaited<ReturnType<typeof startSmtpReceiver>>;
+  let received: Awaited<ReturnType<typeof startSmtpReceiver>>['received'];
   let ledger: TestLedger;
 
   beforeAll(async () => {
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, callback) {
-        let raw = '';
-        stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-        stream.on('end', () => {
-          received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
-    const port = (smtp.server.address() as AddressInfo).port;
-    ledger = await startTestLedger({ env: { SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_FROM: 'Ledger <ledger@example.com>' } });
+    smtp = await startSmtpReceiver();
+    received = smtp.received;
+    ledger = await startTestLedger({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Ledger <ledger@example.com>' } });
   });
   afterAll(async () => {
     await ledger?.close();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.close();
   });
 
   it('sends the verification mail to the SMTP server, with a link that verifies the account', async () => {

@@ -287,6 +287,22 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         expect(comparePositions(await h.store.headPosition(), tenantA[2]!.position)).toBeGreaterThanOrEqual(0);
       });
 
+      it('tells when the last event at or before a position was recorded, per tenant (where the store can)', async () => {
+        if (!h.store.recordedAtOrBefore) return; // optional: callers scan the log instead
+        const a = context();
+        const b = context();
+        h.setNow(new Date('2026-04-01T10:00:00Z'));
+        const first = await h.store.append(a.stream(), [a.event()]);
+        h.setNow(new Date('2026-04-02T10:00:00Z'));
+        const other = await h.store.append(b.stream(), [b.event()]);
+        h.setNow(new Date());
+        expect(await h.store.recordedAtOrBefore(first.position, { tenantId: a.tenantId })).toBe('2026-04-01T10:00:00.000Z');
+        // Tenant b's later event does not move tenant a's moment.
+        expect(await h.store.recordedAtOrBefore(other.position, { tenantId: a.tenantId })).toBe('2026-04-01T10:00:00.000Z');
+        expect(await h.store.recordedAtOrBefore(other.position, { tenantId: b.tenantId })).toBe('2026-04-02T10:00:00.000Z');
+        expect(await h.store.recordedAtOrBefore(START, { tenantId: a.tenantId })).toBeNull();
+      });
+
       it('gives positions that survive a round trip through a string and compare correctly', async () => {
         const c = context();
         const first = await h.store.append(c.stream(), [c.event()]);

@@ -1,4 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ export interface ApiResponse<T = unknown> {
  * A whole ledger in this process, on the real PostgreSQL (its own schema) and Redis, with response validation
  * against the OpenAPI document switched on. Requests go through HTTP like any client's.
  */
-export async function startTestLedger(options: { env?: Record<string, string> } = {}) {
+export async function startTestLedger(options: { env?: Record<string, string>; captureLogs?: boolean; readMail?: (email: string) => string } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-api-'));
   const schema = uniqueName('api');
   const config = loadConfig({
@@ -33,7 +35,12 @@ export async function startTestLedger(options: { env?: Record<string, string> } 
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const ledger = await startLedger(config, createLogger({ level: 'silent', format: 'json' }));
+  // Captured at the most verbose level, for tests that prove what never reaches a log line.
+  const logLines: string[] = [];
+  const logger = options.captureLogs
+    ? createLogger({ level: 'trace', format: 'json', destination: { write: (line: string) => void logLines.push(line) } })
+    : createLogger({ level: 'silent', format: 'json' });
+  let ledger = await startLedger(config, logger);
 
   async function request<T = Record<string, unknown>>(
     method: string,
@@ -52,8 +59,9 @@ export async function startTestLedger(options: { env?: Record<string, string> } 
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  /** The newest mail sent to an address, as written to DATA_DIR/mail. */
+  /** The newest mail sent to an address, as written to DATA_DIR/mail (or as the test's own mail server got it). */
   function lastMailTo(email: string): string {
+    if (options.readMail) return options.readMail(email);
     const dir = join(dataDir, 'mail');
     const files = readdirSync(dir).sort().reverse();
     for (const file of files) {
@@ -82,13 +90,48 @@ export async function startTestLedger(options: { env?: Record<string, string> } 
     return { email, password, ...registered.body.data, ...login.body.data };
   }
 
+  /** An access token for any role of a tenant, signed as the ledger signs them (roles a test cannot sign up as). */
+  function tokenFor(tenantId: string, role: string, clientId: string | null = null): string {
+    const key = createSecretKey(Buffer.from(config.JWT_SECRET!, 'utf8'));
+    return jwt.sign({ tid: tenantId, role, cid: clientId, sid: randomUUID() }, key, { subject: randomUUID(), expiresIn: 60, algorithm: 'HS256' });
+  }
+
   return {
-    url: ledger.url,
+    tokenFor,
+    get url() {
+      return ledger.url;
+    },
+    /** Stops the process's ledger and starts it again on the same schema and data: a restart after a crash. */
+    async restart() {
+      await ledger.close();
+      ledger = await startLedger(config, logger);
+    },
+    /** Runs SQL on this ledger's schema. */
+    async sql<R>(query: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<R>): Promise<R> {
+      const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema, poolSize: 1 });
+      try {
+        return await query(database.db);
+      } finally {
+        await database.close();
+      }
+    },
     config,
     dataDir,
     request,
     lastMailTo,
     signUp,
+    /** Every log line so far (with captureLogs). */
+    logs: () => logLines.join(''),
+    /** Every stored event of this ledger's schema, raw as the database holds it. */
+    async storedEvents(): Promise<Array<{ type: string; data: unknown; metadata: unknown }>> {
+      const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema, poolSize: 1 });
+      try {
+        const { rows } = await sql<{ type: string; data: unknown; metadata: unknown }>`select type, data, metadata from events order by global_position`.execute(database.db);
+        return rows;
+      } finally {
+        await database.close();
+      }
+    },
     async close() {
       await ledger.close();
       const admin = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, poolSize: 1 });

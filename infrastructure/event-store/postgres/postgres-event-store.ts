@@ -250,6 +250,24 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
+  async countEvents(filter: LogFilter = {}): Promise<number> {
+    const conditions = [VISIBLE];
+    if (filter.tenantId !== undefined) conditions.push(sql`tenant_id = ${filter.tenantId}`);
+    if (filter.types !== undefined) conditions.push(sql`type = any(${[...filter.types]}::text[])`);
+    const { rows } = await sql<{ count: string }>`select count(*)::text as count from events where ${sql.join(conditions, sql` and `)}`.execute(this.database.db);
+    return Number(rows[0]!.count);
+  }
+
+  async recordedAtOrBefore(position: Position, filter: Pick<LogFilter, 'tenantId'> = {}): Promise<string | null> {
+    const [transactionId, globalPosition] = positionParts(position);
+    const { rows } = await sql<{ recorded_at: Date | string }>`
+      select recorded_at from events
+      where ${VISIBLE} and (transaction_id, global_position) <= (${transactionId.toString()}::xid8, ${globalPosition.toString()}::bigint)
+        ${filter.tenantId === undefined ? sql`` : sql`and tenant_id = ${filter.tenantId}`}
+      order by transaction_id desc, global_position desc limit 1`.execute(this.database.db);
+    return rows[0] ? new Date(rows[0].recorded_at).toISOString() : null;
+  }
+
   async headPosition(): Promise<Position> {
     const { rows } = await sql<{ transaction_id: string; global_position: number }>`
       select transaction_id::text as transaction_id, global_position from events where ${VISIBLE}

@@ -1,0 +1,54 @@
+import type { RequestHandler } from 'express';
+import type { EventStore } from '../../infrastructure/event-store/types.js';
+import type { Authenticated } from '../../infrastructure/http/authentication.js';
+import type { ProblemDetails } from '../../infrastructure/http/problem.js';
+import type { Logger } from '../../infrastructure/logging/logger.js';
+
+const COMMANDS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The tenant's log of refused commands: one stream a day, so that no stream grows without end. */
+export const commandLogStream = (tenantId: string, at: Date): string => `${tenantId}/command-log/${at.toISOString().slice(0, 10)}`;
+
+export interface CommandRefusedData {
+  method: string;
+  /** The path without its query string: ids, never bodies. */
+  path: string;
+  status: number;
+  problem: string;
+  title: string;
+  detail: string | null;
+  /** The fields the problem names, without their values. */
+  fields: string[];
+}
+
+/**
+ * Refused commands belong in the audit trail too ("who tried to approve their own draft?"). When an authenticated
+ * command is answered with a 4xx, a CommandRefused event records who, what, when, from where and why in the
+ * tenant's command log, and so in the audit log (outcome "refused") and its hash chain. It is written after the
+ * answer has gone: a failure to write it is logged and never becomes the caller's problem. Bodies are not recorded.
+ */
+export function recordRefusals(eventStore: EventStore, logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    if (COMMANDS.has(req.method)) {
+      res.once('finish', () => {
+        const auth = res.locals.auth as Authenticated | undefined;
+        const problem = res.locals.problem as ProblemDetails | undefined;
+        if (!auth || res.statusCode < 400 || res.statusCode >= 500) return;
+        const data: CommandRefusedData = {
+          method: req.method,
+          path: req.originalUrl.split('?')[0]!,
+          status: res.statusCode,
+          problem: problem?.type ?? 'about:blank',
+          title: problem?.title ?? '',
+          detail: problem?.detail ? problem.detail.slice(0, 500) : null,
+          fields: (problem?.errors ?? []).map((e) => e.field),
+        };
+        const metadata = { tenantId: auth.tenantId, actorId: auth.userId, correlationId: String(req.id), ...(req.ip ? { ip: req.ip } : {}) };
+        eventStore
+          .append(commandLogStream(auth.tenantId, new Date()), [{ type: 'CommandRefused', data, metadata }], { expectedRevision: 'any' })
+          .catch((error: unknown) => logger.error({ err: error, method: req.method, path: data.path, status: data.status }, 'could not record a refused command'));
+      });
+    }
+    next();
+  };
+}

@@ -1,0 +1,18 @@
+import { evidenceWatchProjection } from './evidence-expiry/projection.js';
+import { auditLogProjection } from './read-models/audit-log.js';
+import { clientsProjection } from './read-models/clients.js';
+import { policiesProjection } from './read-models/policies.js';
+import { evidenceProjection } from './read-models/evidence.js';
+import { aiServicesProjection } from './read-models/ai-services.js';
+import { assessmentsProjection } from './read-models/assessments.js';
+import { violationsProjection } from './read-models/violations.js';
+import { usersProjection } from './read-models/users.js';
+import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
+import type { Projection } from './runner.js';
+
+/** Every projection the ledger runs, by name. */
+export const PROJECTIONS: readonly Projection[] = [clientsProjection, usersProjection, policiesProjection, evidenceProjection, aiServicesProjection, promptAnalysesProjection, assessmentsProjection, violationsProjection, auditLogProjection, evidenceWatchProjection];
+
+export function projectionNamed(name: string): Projection | undefined {
+  return PROJECTIONS.find((projection) => projection.name === name);
+}

@@ -1,0 +1,46 @@
+import express, { type Router } from 'express';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Database } from '../infrastructure/database/database.js';
+import { START } from '../infrastructure/event-store/position.js';
+import type { EventStore } from '../infrastructure/event-store/types.js';
+import type { ReadinessCheck } from '../infrastructure/http/readiness.js';
+import { PROJECTIONS } from './catalog.js';
+import { checkpointName, lagAfter, readCheckpoint } from './runner.js';
+
+async function lags(database: Database, eventStore: EventStore) {
+  return Promise.all(
+    PROJECTIONS.map(async (projection) => {
+      const checkpoint = await readCheckpoint(database.db, checkpointName(projection));
+      return { projection, ...(await lagAfter(eventStore, projection.types, checkpoint ?? START)), started: checkpoint !== null };
+    }),
+  );
+}
+
+/**
+ * GET /metrics in Prometheus text format: each projection's lag in events and seconds (read from the checkpoints, so
+ * any process can serve it), and the process's own metrics. Also a readiness check reporting the same lag.
+ */
+export function projectionMetrics(database: Database, eventStore: EventStore): { router: Router; readiness: ReadinessCheck } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'ledger_' });
+  const events = new Gauge({ name: 'ledger_projection_lag_events', help: 'Events of the projection\u2019s types not yet applied (counted up to 10,000)', labelNames: ['projection'], registers: [registry] });
+  const seconds = new Gauge({ name: 'ledger_projection_lag_seconds', help: 'Age of the oldest event not yet applied', labelNames: ['projection'], registers: [registry] });
+  const router = express.Router();
+  router.get('/metrics', async (_req, res) => {
+    for (const lag of await lags(database, eventStore)) {
+      events.set({ projection: lag.projection.name }, lag.events);
+      seconds.set({ projection: lag.projection.name }, lag.seconds);
+    }
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return {
+    router,
+    readiness: {
+      name: 'projections',
+      async check() {
+        const all = await lags(database, eventStore);
+        return Object.fromEntries(all.map((lag) => [lag.projection.name, { version: lag.projection.version, lagEvents: lag.events, lagSeconds: Math.round(lag.seconds * 10) / 10 }]));
+      },
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { sql } from 'kysely';
+import type { ClientEvent, ClientProfile } from '../../domain/clients/client.js';
+import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
+import { aggregateIdOf, type Projection } from '../runner.js';
+
+interface Row {
+  tenantId: string;
+  clientId: string;
+  /** Registered within this batch: the whole row is known. */
+  registered: boolean;
+  patch: Partial<ClientProfile> & { status?: 'active' | 'archived'; createdAt?: string; updatedAt?: string };
+}
+
+/** Folds a batch into one change per client, in event order. */
+function changes(events: readonly RecordedEvent[]): Row[] {
+  const rows = new Map<string, Row>();
+  for (const event of events) {
+    const key = event.streamId;
+    const row = rows.get(key) ?? { tenantId: event.metadata.tenantId, clientId: aggregateIdOf(event.streamId), registered: false, patch: {} };
+    rows.set(key, row);
+    const at = event.metadata.recordedAt;
+    const { type, data } = event as unknown as ClientEvent;
+    if (type === 'ClientRegistered') {
+      const { clientId: _id, ...profile } = data;
+      row.registered = true;
+      row.patch = { ...profile, frameworks: profile.frameworks ?? [], status: 'active', createdAt: at, updatedAt: at };
+    } else if (type === 'ClientUpdated') row.patch = { ...row.patch, ...data, updatedAt: at };
+    else row.patch = { ...row.patch, status: 'archived', updatedAt: at };
+  }
+  return [...rows.values()];
+}
+
+/** The MSP's client companies: GET /clients. */
+export const clientsProjection: Projection = {
+  name: 'clients',
+  version: 1,
+  types: ['ClientRegistered', 'ClientUpdated', 'ClientArchived'],
+  tables: ['clients'],
+  async apply(trx, event, table) {
+    await clientsProjection.applyBatch!(trx, [event], table);
+  },
+  async applyBatch(trx, events, table) {
+    const clients = sql.table(table('clients'));
+    const all = changes(events);
+    const inserts = all.filter((row) => row.registered);
+    for (let i = 0; i < inserts.length; i += 1000) {
+      await sql`
+        insert into ${clients} (tenant_id, client_id, name, industry, size, frameworks, status, created_at, updated_at)
+        values ${sql.join(
+          inserts.slice(i, i + 1000).map(({ tenantId, clientId, patch: p }) => sql`(${tenantId}, ${clientId}, ${p.name}, ${p.industry}, ${p.size}, ${p.frameworks ?? []}::text[], ${p.status}, ${p.createdAt}::timestamptz, ${p.updatedAt}::timestamptz)`),
+        )}
+        on conflict (tenant_id, client_id) do nothing`.execute(trx);
+    }
+    for (const { tenantId, clientId, patch: p } of all.filter((row) => !row.registered)) {
+      await sql`
+        update ${clients} set
+          name = coalesce(${p.name ?? null}, name),
+          industry = coalesce(${p.industry ?? null}, industry),
+          size = coalesce(${p.size ?? null}, size),
+          frameworks = coalesce(${p.frameworks ?? null}::text[], frameworks),
+          status = coalesce(${p.status ?? null}, status),
+          updated_at = ${p.updatedAt}::timestamptz
+        where tenant_id = ${tenantId} and client_id = ${clientId}`.execute(trx);
+    }
+  },
+};

@@ -1,0 +1,58 @@
+import { sql, type Transaction } from 'kysely';
+import { SCALES } from '../../domain/assessments/scales.js';
+import { scoreAssessment, type RequirementAnswer, type Result, type ScoreResult } from '../../domain/assessments/scoring.js';
+import { catalogAt, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
+
+export interface AssessmentRow {
+  assessment_id: string;
+  framework_id: string;
+  catalog_version: string;
+  score: unknown;
+  progress: unknown;
+}
+
+export interface ScoreAt extends ScoreResult {
+  /** How the score was found: recomputed at the moment, or as recorded at submission (catalog version not shipped). */
+  basis: 'recomputed' | 'as-submitted';
+}
+
+/** An assessment's results and the evidence they link, as the read models hold them (live, or replayed). */
+export interface AssessmentAnswers {
+  results: Array<{ requirement_id: string; result: Result; score: string | null; evidence_ids: string[] }>;
+  evidence: Array<{ evidence_id: string; title: string; status: string; expires_at: Date | string }>;
+}
+
+export async function answersOf(trx: Transaction<unknown>, assessmentId: string): Promise<AssessmentAnswers> {
+  const { rows: results } = await sql<AssessmentAnswers['results'][number]>`
+    select requirement_id, result, score, evidence_ids from assessment_results where assessment_id = ${assessmentId}`.execute(trx);
+  const linked = [...new Set(results.flatMap((r) => r.evidence_ids))];
+  const evidence =
+    linked.length === 0
+      ? []
+      : (await sql<AssessmentAnswers['evidence'][number]>`select evidence_id, title, status, expires_at from evidence where evidence_id = any(${linked}::text[])`.execute(trx)).rows;
+  return { results, evidence };
+}
+
+/**
+ * An assessment's compliance score at a moment, by the same scoring the submission used: over the catalog version the
+ * assessment pinned, its results, and the freshness at that moment of the evidence they link (evidence that had
+ * expired or was retired by then no longer backs a "compliant"). Reads the read models through `trx`, so over a
+ * replay (point in time) it sees the evidence as it was; pass `answers` when they are already loaded.
+ */
+export async function scoreAt(trx: Transaction<unknown>, assessment: AssessmentRow, at: string, answers?: AssessmentAnswers): Promise<ScoreAt> {
+  const frameworkId = assessment.framework_id as FrameworkId;
+  const catalog = catalogAt(frameworkId, assessment.catalog_version);
+  if (!catalog) {
+    const score = assessment.score === null ? null : Number(assessment.score);
+    return { score, progress: Number(assessment.progress ?? 0), assessed: 0, assessable: 0, flagged: [], basis: 'as-submitted' };
+  }
+  const { results, evidence } = answers ?? (await answersOf(trx, assessment.assessment_id));
+  const byRequirement: Record<string, RequirementAnswer> = {};
+  for (const r of results) byRequirement[r.requirement_id] = { result: r.result, score: r.score === null ? null : Number(r.score), evidenceIds: r.evidence_ids };
+  const evidenceExpiry: Record<string, string> = {};
+  for (const e of evidence) if (e.status === 'active') evidenceExpiry[e.evidence_id] = new Date(e.expires_at).toISOString();
+  return {
+    ...scoreAssessment({ requirements: requirementList(catalog), answers: byRequirement, scale: SCALES[frameworkId], evidenceExpiry, at }),
+    basis: 'recomputed',
+  };
+}
