@@ -21,7 +21,7 @@ import {
 } from '../types.js';
 
 interface EventRow {
-  transaction_id: string;
+  transaction_text: string;
   global_position: number;
   event_id: string;
   stream_id: string;
@@ -39,7 +39,9 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
 }
 
-const COLUMNS = sql`transaction_id::text as transaction_id, global_position, event_id, stream_id, stream_revision, type, schema_version, data, metadata`;
+// The transaction id travels as text (an xid8 is 64 bits) under another name than the column's: an ORDER BY of
+// `transaction_id` would otherwise sort by that text alias, putting transaction 10000 before 9999.
+const COLUMNS = sql`transaction_id::text as transaction_text, global_position, event_id, stream_id, stream_revision, type, schema_version, data, metadata`;
 // Only rows of transactions that have all finished: nothing can commit behind a reader that follows this rule.
 const VISIBLE = sql`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
@@ -144,7 +146,7 @@ export class PostgresEventStore implements EventStore {
 
     const { rows } = await sql<InsertedRow>`
       insert into events (${EVENT_COLUMNS}) select * from (${eventValues(sealed)}) as v
-      returning transaction_id::text as transaction_id, global_position`
+      returning transaction_id::text as transaction_text, global_position`
       .execute(trx)
       .catch(duplicateIdError);
     this.heads.set(streamId, { revision: last.revision, hash: last.metadata.hash });
@@ -179,7 +181,7 @@ export class PostgresEventStore implements EventStore {
     const { rows } = await sql<InsertedRow>`
       with head as (${moveHead})
       insert into events (${EVENT_COLUMNS}) select * from (${eventValues(sealed)}) as v where exists (select 1 from head)
-      returning transaction_id::text as transaction_id, global_position`
+      returning transaction_id::text as transaction_text, global_position`
       .execute(executor)
       .catch(duplicateIdError);
     if (rows.length === 0) {
@@ -269,11 +271,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async headPosition(): Promise<Position> {
-    const { rows } = await sql<{ transaction_id: string; global_position: number }>`
-      select transaction_id::text as transaction_id, global_position from events where ${VISIBLE}
+    const { rows } = await sql<{ transaction_text: string; global_position: number }>`
+      select transaction_id::text as transaction_text, global_position from events where ${VISIBLE}
       order by transaction_id desc, global_position desc limit 1`.execute(this.database.db);
     const row = rows[0];
-    return row ? makePosition(BigInt(row.transaction_id), BigInt(row.global_position)) : START;
+    return row ? makePosition(BigInt(row.transaction_text), BigInt(row.global_position)) : START;
   }
 
   /** The store does not own the database: whoever opened it closes it. This waits for a pending NOTIFY. */
@@ -285,7 +287,7 @@ export class PostgresEventStore implements EventStore {
 class StreamCreatedConcurrently extends Error {}
 
 interface InsertedRow {
-  transaction_id: string;
+  transaction_text: string;
   global_position: number;
 }
 
@@ -301,7 +303,7 @@ function eventValues(sealed: SealedEvent[]) {
 
 function lastPosition(rows: InsertedRow[]): Position {
   const last = rows.reduce((a, b) => (Number(b.global_position) > Number(a.global_position) ? b : a));
-  return makePosition(BigInt(last.transaction_id), BigInt(last.global_position));
+  return makePosition(BigInt(last.transaction_text), BigInt(last.global_position));
 }
 
 function duplicateIdError(error: unknown): never {
@@ -341,7 +343,7 @@ function toRecorded(row: EventRow): RecordedEvent {
     id: row.event_id,
     streamId: row.stream_id,
     revision: Number(row.stream_revision),
-    position: makePosition(BigInt(row.transaction_id), BigInt(row.global_position)),
+    position: makePosition(BigInt(row.transaction_text), BigInt(row.global_position)),
     type: row.type,
     schemaVersion: row.schema_version,
     data: row.data,
