@@ -26,7 +26,7 @@ function baseline(text: string): number {
 }
 
 /** The labelled corpus (dense: an identifier every 90 characters), repeated to the given size. */
-function denseOf(size: number): string {
+export function denseOf(size: number): string {
   const corpus = CORPUS.map((c) => c.text).join('\n\n');
   let text = '';
   while (text.length < size) text += `${corpus}\n\n`;

@@ -68,12 +68,22 @@ async function rebuild(): Promise<void> {
 
     const baselineSeconds = (performance.now() - started) / 1000;
 
-    started = performance.now();
-    await rebuildProjections({ projections: [clientsProjection, violationsProjection, auditLogProjection], eventStore: store, database, logger });
-    const rate = EVENTS / ((performance.now() - started) / 1000);
+    // Twice: the first rebuild reads a log fresh from its load (pages not yet in cache, hint bits not yet set), the
+    // second one the log as it usually is, long written.
+    const rebuildRate = async () => {
+      const started = performance.now();
+      await rebuildProjections({ projections: [clientsProjection, violationsProjection, auditLogProjection], eventStore: store, database, logger });
+      return EVENTS / ((performance.now() - started) / 1000);
+    };
+    const first = await rebuildRate();
+    const again = await rebuildRate();
+    // A rate means nothing if events were skipped: the audit log has a row per event.
+    const audited = await asTenant(database.db, tenantId, async (trx) => (await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(trx)).rows[0]!.n);
+    if (audited !== EVENTS) throw new Error(`The rebuilt audit log holds ${audited} rows for ${EVENTS} events`);
     console.log(`baseline: raw INSERTs of 1,000 rows   ${baseline.toFixed(0).padStart(7)} rows/s`);
-    console.log(`rebuild of clients, violations and audit-log in one pass over ${EVENTS} events`);
-    console.log(`rebuild (shadow tables, swap)       ${rate.toFixed(0).padStart(7)} events/s   ratio ${(rate / baseline).toFixed(2)}   goal: 20,000 events/s or more`);
+    console.log(`rebuild of clients, violations and audit-log in one pass over ${EVENTS} events (shadow tables, swap)   goal: 20,000 events/s or more`);
+    console.log(`first rebuild after the load        ${first.toFixed(0).padStart(7)} events/s   ratio ${(first / baseline).toFixed(2)}`);
+    console.log(`rebuild again                       ${again.toFixed(0).padStart(7)} events/s   ratio ${(again / baseline).toFixed(2)}`);
 
     // The MSP summary as of the head of the tenant's log: every one of its events replayed by the projections.
     const head = await store.headPosition();
