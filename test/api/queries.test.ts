@@ -230,6 +230,9 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
 
     const analyses = await get<List<{ aiServiceId: string; decision: string; entityCounts: Record<string, number>; findings: Array<{ entity: string; start: number }> }>>(
       `/prompt-analyses?clientId=${clientId}&aiServiceId=${aiServiceId}`,
+      admin.accessToken,
+      // Its own projection: reaching the position for the AI services list says nothing about this one.
+      { 'X-Min-Position': blocked.body.meta.position },
     );
     expect(analyses.body.data.map((a) => a.decision)).toEqual(['block', 'allow']);
     expect(analyses.body.data[0]!.findings).toEqual([expect.objectContaining({ entity: 'AWS_ACCESS_KEY', start: 4 })]);
