@@ -18,7 +18,10 @@ export interface Projection {
   types?: readonly string[];
   /** The tables it writes, all of them: a rebuild fills shadow copies and swaps them in. */
   tables: readonly string[];
-  /** `table(name)` is the table to write: the live one, or its shadow copy during a rebuild. */
+  /**
+   * `table(name)` is the table to write: the live one, or its shadow copy during a rebuild. Rows are found by their
+   * primary or a unique key: a rebuild fills its shadows without the other indexes and builds those at the end.
+   */
   apply(trx: Transaction<unknown>, event: RecordedEvent, table: (name: string) => string): Promise<void>;
   /** The same as applying each event in order, in fewer statements (multi-row inserts): what rebuilds use. */
   applyBatch?(trx: Transaction<unknown>, events: readonly RecordedEvent[], table: (name: string) => string): Promise<void>;

@@ -124,7 +124,17 @@ describe.skipIf(skip)(`projections${skip ? ' (skipped: no postgres)' : ''}`, () 
     await append(tenantA, `client/${id}`, [registered(id, 'Last client')]);
     await append(tenantA, `thing/${randomUUID()}`, [{ type: 'SomethingElse', data: {}, metadata: meta('') }]); // read by the audit log only
     const head = await store.headPosition();
+    // The shadows are filled without their secondary indexes, which are built before the swap: the same ones.
+    const indexes = async (table: string) =>
+      (
+        await sql<{ definition: string }>`
+          select regexp_replace(pg_get_indexdef(indexrelid), '^.* USING ', '') as definition, indisunique as unique
+          from pg_index where indrelid = ${table}::regclass order by 1`.execute(database.db)
+      ).rows;
+    const before = { clients: await indexes('clients'), audit: await indexes('audit_log') };
+    expect(before.audit.length).toBeGreaterThan(2);
     const results = await rebuildProjections({ projections: [clientsProjection, auditLogProjection], eventStore: store, database, logger });
+    expect({ clients: await indexes('clients'), audit: await indexes('audit_log') }).toEqual(before);
     expect(results.map((r) => [r.projection, r.position])).toEqual([['clients', head], ['audit-log', head]]);
     // The clients checkpoint now stands on an event it does not read; rebuilding it alone must still finish.
     const again = await rebuildProjection({ projection: clientsProjection, eventStore: store, database, logger });
