@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { comparePositions, START, type Position } from '../../infrastructure/event-store/position.js';
 import { PostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.js';
 import type { NewEvent } from '../../infrastructure/event-store/types.js';
 import { createLogger } from '../../infrastructure/logging/logger.js';
@@ -25,7 +26,20 @@ describe.skipIf(skip)(`projections${skip ? ' (skipped: no postgres)' : ''}`, () 
   const tenantA = randomUUID();
   const tenantB = randomUUID();
 
-  const append = (tenantId: string, stream: string, events: NewEvent[]) => store.append(`${tenantId}/${stream}`, events.map((e) => ({ ...e, metadata: meta(tenantId) })));
+  let appended: Position = START;
+  const append = async (tenantId: string, stream: string, events: NewEvent[]) => {
+    const result = await store.append(`${tenantId}/${stream}`, events.map((e) => ({ ...e, metadata: meta(tenantId) })));
+    if (comparePositions(result.position, appended) > 0) appended = result.position;
+    return result;
+  };
+  /**
+   * The head of the log once every event appended here is visible. Readers see an event only when every transaction
+   * older than it has ended, anywhere on the server: another test file's can hold it back for a moment.
+   */
+  const settledHead = async (): Promise<Position> => {
+    await eventually(async () => comparePositions(await store.headPosition(), appended) >= 0, 'the appended events to become visible', 30_000);
+    return store.headPosition();
+  };
   const rows = (table: string) => sql<Record<string, unknown>>`select * from ${sql.table(table)} order by 1, 2`.execute(database.db).then((r) => r.rows);
 
   beforeAll(async () => {
@@ -90,7 +104,7 @@ describe.skipIf(skip)(`projections${skip ? ' (skipped: no postgres)' : ''}`, () 
     }
     const runner = new ProjectionRunner({ eventStore: store, database, projection: clientsProjection, logger });
     await runner.start();
-    const head = await store.headPosition();
+    const head = await settledHead();
     await eventually(async () => (await readCheckpoint(database.db, checkpointName(clientsProjection))) === head, 'the runner to catch up');
     const before = await rows('clients');
     const counts: number[] = [];
@@ -123,7 +137,7 @@ describe.skipIf(skip)(`projections${skip ? ' (skipped: no postgres)' : ''}`, () 
     const id = randomUUID();
     await append(tenantA, `client/${id}`, [registered(id, 'Last client')]);
     await append(tenantA, `thing/${randomUUID()}`, [{ type: 'SomethingElse', data: {}, metadata: meta('') }]); // read by the audit log only
-    const head = await store.headPosition();
+    const head = await settledHead();
     // The shadows are filled without their secondary indexes, which are built before the swap: the same ones.
     const indexes = async (table: string) =>
       (
@@ -157,8 +171,9 @@ describe.skipIf(skip)(`projections${skip ? ' (skipped: no postgres)' : ''}`, () 
   it('rebuilds a projection whose version changed, on start, without a manual step', async () => {
     const v2 = { ...auditLogProjection, version: 99 };
     const runner = new ProjectionRunner({ eventStore: store, database, projection: v2, logger });
+    const head = await settledHead();
     await runner.start();
-    expect(await readCheckpoint(database.db, checkpointName(v2))).toBe(await store.headPosition());
+    expect(await readCheckpoint(database.db, checkpointName(v2))).toBe(head);
     expect((await rows('audit_log')).length).toBe(await store.countEvents());
     await runner.stop();
   });
@@ -171,13 +186,14 @@ describe.skipIf(skip)(`projections${skip ? ' (skipped: no postgres)' : ''}`, () 
       await runner.stop();
     }
     for (let t = 0; t < 30; t++) {
-      await store.append(
-        `${tenantA}/client/${randomUUID()}`,
-        Array.from({ length: 100 }, (_, i) => (i === 0 ? registered(randomUUID(), `Bulk ${t}`) : { type: 'ClientUpdated', data: { industry: `industry ${t}-${i}` }, metadata: meta(tenantA) })).map((e) => ({ ...e, metadata: meta(tenantA) })),
+      await append(
+        tenantA,
+        `client/${randomUUID()}`,
+        Array.from({ length: 100 }, (_, i) => (i === 0 ? registered(randomUUID(), `Bulk ${t}`) : { type: 'ClientUpdated', data: { industry: `industry ${t}-${i}` }, metadata: meta(tenantA) })),
       );
     }
     const env = { ...process.env, DATABASE_URL: services.databaseUrl!, DATABASE_SCHEMA: database.schema, DATA_DIR: '/tmp/ledger-crash-test', LOG_LEVEL: 'silent' };
-    const head = await store.headPosition();
+    const head = await settledHead();
     const audit = checkpointName(auditLogProjection);
     // First run: killed as soon as it has made some progress, in the middle of its work.
     const first = spawn(process.execPath, ['--import', 'tsx', 'projections/cli.ts', 'run', '--batch-size', '40'], { env, stdio: 'ignore', detached: true });
