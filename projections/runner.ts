@@ -95,6 +95,11 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     const { database, projection, eventStore, logger } = this.options;
     let checkpoint = await readCheckpoint(database.db, checkpointName(projection));
+    if (!checkpoint && (await eventStore.headPosition()) === START) {
+      // A new ledger: nothing to rebuild from (and the log is append-only, so its tables hold nothing either).
+      await database.db.transaction().execute((trx) => saveCheckpoint(trx, checkpointName(projection), START));
+      checkpoint = START;
+    }
     if (!checkpoint) {
       logger.info({ projection: projection.name, version: projection.version }, 'no checkpoint for this version: rebuilding');
       checkpoint = (await rebuildProjection({ projection, eventStore, database, logger })).position;
