@@ -43,8 +43,8 @@ export interface RebuildOptions {
 /**
  * A shadow copy of a live table: its columns, defaults, indexes, row-level security, policies and grants. Indexes
  * that are neither primary nor unique serve queries, not the projection's writes (those go by key): they are dropped
- * from the shadow and their definitions returned, to be built once over the filled table, which is several times
- * cheaper than keeping them up to date row by row.
+ * from the shadow and their definitions returned, to be built once over the filled table, which is cheaper than
+ * keeping them up to date row by row.
  */
 async function createShadow(db: Kysely<unknown>, table: string, shadow: string): Promise<string[]> {
   await sql`create table ${sql.table(shadow)} (like ${sql.table(table)} including all)`.execute(db);
