@@ -45,7 +45,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const paths = mergePaths(role === 'all' || role === 'command-api' ? commandApiPaths : {}, role === 'all' || role === 'query-api' ? queryApiPaths : {});
   const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths, schemas: queryApiSchemas });
   const metrics = projectionMetrics(resources.database, resources.eventStore);
-  resources.readiness.push(metrics.readiness);
+  resources.readiness.push(...metrics.readiness);
   app.use(operationsRouter({ version, document, readiness: resources.readiness }));
   app.use(metrics.router);
   // The published schema of violation messages, for integrators (public, like the OpenAPI document).

@@ -124,7 +124,17 @@ export interface EventStore {
    * for. Optional: callers without it scan the log.
    */
   recordedAtOrBefore?(position: Position, filter?: Pick<LogFilter, 'tenantId'>): Promise<string | null>;
+  /**
+   * Events appended and committed that readers cannot see yet, because an older transaction is still open (see the
+   * PostgreSQL adapter), and when the oldest of them was recorded. Optional: stores without such a state lack it.
+   */
+  heldBack?(): Promise<HeldBack>;
   close(): Promise<void>;
+}
+
+export interface HeldBack {
+  events: number;
+  oldestRecordedAt: string | null;
 }
 
 /** The append's expectation did not hold: somebody else wrote first. The APIs answer 409. */

@@ -11,6 +11,7 @@ import {
   type EventMetadata,
   type EventStore,
   type ExpectedRevision,
+  type HeldBack,
   type LogFilter,
   type NewEvent,
   type ReadAllOptions,
@@ -268,6 +269,19 @@ export class PostgresEventStore implements EventStore {
         ${filter.tenantId === undefined ? sql`` : sql`and tenant_id = ${filter.tenantId}`}
       order by transaction_id desc, global_position desc limit 1`.execute(this.database.db);
     return rows[0] ? new Date(rows[0].recorded_at).toISOString() : null;
+  }
+
+  /**
+   * The other side of the visibility rule: rows committed by transactions at or after the oldest one still open
+   * anywhere on the server. A moment's worth is normal under concurrent appends; a growing number and age mean a
+   * long-open transaction is holding the log back from every reader.
+   */
+  async heldBack(): Promise<HeldBack> {
+    const { rows } = await sql<{ events: number; oldest: Date | string | null }>`
+      select count(*)::int as events, min(recorded_at) as oldest from events
+      where transaction_id >= pg_snapshot_xmin(pg_current_snapshot())`.execute(this.database.db);
+    const row = rows[0]!;
+    return { events: row.events, oldestRecordedAt: row.oldest === null ? null : new Date(row.oldest).toISOString() };
   }
 
   async headPosition(): Promise<Position> {
