@@ -163,7 +163,9 @@ const CASES: Case[] = [
   { entity: 'AGE', template: 'A $-year-old man.', valid: ['93', '104'], invalid: ['45', '89', '300'] },
   { entity: 'US_ZIP_CODE', template: 'Lives in Austin, TX $.', valid: ['78701', '78701-1234'], invalid: ['787011', '7870'] },
   { entity: 'PERSON', template: 'Seen by Dr. $ this morning.', valid: ['Alan Whitmore', 'Eleanor Price', "O'Brien", 'Maria de la Cruz'.replace(' de la Cruz', ' Cruz')], invalid: ['The', 'admission'] },
-  { entity: 'PERSON', template: 'Patient $ presents with chest pain.', valid: ['Samuel Okafor', 'Maria Garcia-Lopez'], invalid: ['Portal', 'reports'] },
+  { entity: 'PERSON', template: 'Patient $ presents with chest pain.', valid: ['Samuel Okafor', 'Maria Garcia-Lopez', 'Ewan McDonald'], invalid: ['Portal', 'reports'] },
+  // The name ends where its last word ends: not at the first capital of the acronym after it.
+  { entity: 'PERSON', template: 'Patient $ SSN 536-22-8726, MRN 4455667.', valid: ['John Smith', 'Ann K Lee'], invalid: ['SSN', 'MRN'] },
   { entity: 'MEDICAL_RECORD_NUMBER', template: 'MRN: $ (inpatient).', valid: ['00123456', 'A-4471209'], invalid: ['12'] },
   { entity: 'HEALTH_PLAN_ID', template: 'Member ID $ verified.', valid: ['W123456789', 'XHP-443-2210'], invalid: ['W1'] },
   { entity: 'DEVICE_ID', template: 'Pump serial number $ replaced.', valid: ['PX4471-20931', 'SN00912733'], invalid: ['X1'] },

@@ -83,8 +83,9 @@ export const usZipCode = spanRecognizer([5, 9], 'numeric', (span, scan) => {
 
 // Titles and clinical cues, then one to three capitalised words: "Mr. John Smith", "pt. Maria Garcia-Lopez".
 const NAME_CUE = /\b(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?|Miss|Sir|Madam|[Pp]atient(?: [Nn]ame)?[:,]?|[Pp]t\.|[Pp]t:|[Nn]ame:|PATIENT:?|NAME:|[Mm]y name is|[Tt]his is|I am|I'm)[ \t]+(?=\p{Lu})/gu;
-// A capitalised word, with the apostrophes and hyphens of names such as O'Brien and Garcia-Lopez.
-const WORD = String.raw`\p{Lu}\p{Ll}{0,30}(?:['’-]\p{Lu}?\p{Ll}{1,30}){0,3}`;
+// A capitalised word, with the inner capital, apostrophes and hyphens of names such as McDonald, O'Brien and
+// Garcia-Lopez; a whole word, so that the "S" of "SSN" after a name is not taken for part of it.
+const WORD = String.raw`\p{Lu}\p{Ll}{0,30}(?:\p{Lu}\p{Ll}{1,30})?(?:['’-]\p{Lu}?\p{Ll}{1,30}){0,3}(?![\p{L}\p{N}])`;
 const NAME = new RegExp(String.raw`${WORD}(?:[ \t]+\p{Lu}\.)?(?:[ \t]+(?:[Vv]an |[Dd]e )?${WORD}){0,2}`, 'uy');
 /** Capitalised words after a cue that are not names. */
 const NOT_NAMES = new Set(['The', 'This', 'That', 'It', 'He', 'She', 'They', 'His', 'Her', 'Is', 'Was', 'Has', 'Had', 'Not', 'Reports', 'Denies', 'Presents', 'States', 'Portal', 'Name', 'Information', 'Care', 'Education', 'Record', 'History', 'Id', 'Number', 'Important', 'Urgent', 'Please', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December', 'Re', 'Regarding']);
