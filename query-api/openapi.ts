@@ -38,7 +38,9 @@ const uuid = { type: 'string', format: 'uuid' };
 const listMeta = { type: 'object', required: ['total', 'page', 'size', 'pages'], properties: { total: { type: 'integer' }, page: { type: 'integer' }, size: { type: 'integer' }, pages: { type: 'integer' } } };
 const list = (items: unknown) => ({ type: 'object', required: ['data', 'meta'], properties: { data: { type: 'array', items }, meta: listMeta } });
 
-const q = (name: string, schema: unknown, description?: string) => ({ name, in: 'query', required: false, schema, ...(description ? { description } : {}) });
+// allowReserved: times ("2024-05-01T09:00:00Z") and lists ("a,b") may be sent as people type them, colons and commas
+// unencoded; only "+" (a space in a query string) and "&" must be encoded.
+const q = (name: string, schema: unknown, description?: string, required = false) => ({ name, in: 'query', required, allowReserved: true, schema, ...(description ? { description } : {}) });
 const paging = [q('page', { type: 'integer', minimum: 1, default: 1 }), q('size', { type: 'integer', minimum: 1, maximum: 100, default: 20 })];
 const range = [q('from', { type: 'string', format: 'date-time' }, 'inclusive'), q('to', { type: 'string', format: 'date-time' }, 'exclusive')];
 const minPosition = { name: 'X-Min-Position', in: 'header', required: false, schema: { type: 'string' }, description: "A command's meta.position: the answer waits until the read model has reached it (503 with Retry-After if it takes too long)" };
@@ -556,8 +558,8 @@ export const queryApiPaths: Record<string, unknown> = {
       summary: 'What changed between two moments: requirement results, evidence added or expired, policy versions and statuses, violations recorded in between',
       security: bearer,
       parameters: [
-        { name: 'from', in: 'query', required: true, schema: { type: 'string' }, description: 'an ISO 8601 time or a log position' },
-        { name: 'to', in: 'query', required: true, schema: { type: 'string' }, description: 'an ISO 8601 time or a log position, not before from' },
+        q('from', { type: 'string' }, 'an ISO 8601 time or a log position', true),
+        q('to', { type: 'string' }, 'an ISO 8601 time or a log position, not before from', true),
         q('clientId', uuid),
       ],
       responses: {
