@@ -23,14 +23,27 @@ export interface AssessmentAnswers {
 }
 
 export async function answersOf(trx: Transaction<unknown>, assessmentId: string): Promise<AssessmentAnswers> {
-  const { rows: results } = await sql<AssessmentAnswers['results'][number]>`
-    select requirement_id, result, score, evidence_ids from assessment_results where assessment_id = ${assessmentId}`.execute(trx);
+  return (await answersOfMany(trx, [assessmentId])).get(assessmentId)!;
+}
+
+/** The answers of several assessments in two queries, whatever their number (the MSP summary scores each client's). */
+export async function answersOfMany(trx: Transaction<unknown>, assessmentIds: readonly string[]): Promise<Map<string, AssessmentAnswers>> {
+  const answers = new Map<string, AssessmentAnswers>(assessmentIds.map((id) => [id, { results: [], evidence: [] }]));
+  if (assessmentIds.length === 0) return answers;
+  const { rows: results } = await sql<AssessmentAnswers['results'][number] & { assessment_id: string }>`
+    select assessment_id, requirement_id, result, score, evidence_ids from assessment_results where assessment_id = any(${[...assessmentIds]}::text[])`.execute(trx);
   const linked = [...new Set(results.flatMap((r) => r.evidence_ids))];
   const evidence =
     linked.length === 0
       ? []
       : (await sql<AssessmentAnswers['evidence'][number]>`select evidence_id, title, status, expires_at from evidence where evidence_id = any(${linked}::text[])`.execute(trx)).rows;
-  return { results, evidence };
+  const byId = new Map(evidence.map((e) => [e.evidence_id, e]));
+  for (const { assessment_id: id, ...result } of results) answers.get(id)!.results.push(result);
+  for (const entry of answers.values()) {
+    const ids = new Set(entry.results.flatMap((r) => r.evidence_ids));
+    entry.evidence = [...ids].flatMap((evidenceId) => byId.get(evidenceId) ?? []);
+  }
+  return answers;
 }
 
 /**

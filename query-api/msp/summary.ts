@@ -11,7 +11,7 @@ import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
 import { violationsProjection } from '../../projections/read-models/violations.js';
 import { minPosition } from '../http/min-position.js';
-import { scoreAt, type AssessmentRow } from '../compliance/score-at.js';
+import { answersOfMany, scoreAt, type AssessmentRow } from '../compliance/score-at.js';
 import { atMoment, parseAsOf } from '../point-in-time/replay.js';
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -52,8 +52,10 @@ export async function summaryAt(trx: Transaction<unknown>, at: string, only: str
            count(*) filter (where status = 'active' and expires_at > ${now} and expires_at <= ${now} + interval '30 days')::int as expiring,
            count(*) filter (where status <> 'active' or expires_at <= ${now})::int as expired
     from evidence group by client_id`);
+  const latest = scores.filter((r) => Number(r.n) === 1) as unknown as AssessmentRow[];
+  const answers = await answersOfMany(trx, latest.map((row) => row.assessment_id));
   const latestScores = new Map<unknown, Awaited<ReturnType<typeof scoreAt>>>();
-  for (const row of scores.filter((r) => Number(r.n) === 1)) latestScores.set(row.assessment_id, await scoreAt(trx, row as unknown as AssessmentRow, at));
+  for (const row of latest) latestScores.set(row.assessment_id, await scoreAt(trx, row, at, answers.get(row.assessment_id)));
 
   return clients.map((client) => {
     const id = client.client_id;

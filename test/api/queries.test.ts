@@ -254,6 +254,10 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
       const submitted = await ledger.request<{ meta: { position: string } }>('PUT', `${path}/submit`, { token: admin.accessToken, body: {} });
       position = submitted.body.meta.position;
     }
+    // Another client's assessment, scored in the same pass: each keeps to its own answers.
+    const beta = await post('/assessments', { clientId: clientIds[1]!, frameworkId: 'soc2', title: 'SOC 2 (Beta)' });
+    await ledger.request('PUT', `/assessments/${beta.body.data.assessmentId}/requirements/CC6.1`, { token: admin.accessToken, body: { result: 'compliant' } });
+    position = (await ledger.request<{ meta: { position: string } }>('PUT', `/assessments/${beta.body.data.assessmentId}/submit`, { token: admin.accessToken, body: {} })).body.meta.position;
     const summary = await get<{ data: Array<{ clientId: string; name: string; scores: Array<{ frameworkId: string; score: number; previousScore: number; trend: number }>; violations: { last24h: Record<string, number>; last30d: Record<string, number> }; aiUsage: Array<{ name: string; analysed: number }>; policies: Record<string, number>; evidence: { expiringSoon: number; expired: number } }> }>(
       '/msp/summary',
       admin.accessToken,
@@ -263,6 +267,8 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
     const alpha = summary.body.data.find((c) => c.clientId === clientId)!;
     expect(alpha.scores).toEqual([expect.objectContaining({ frameworkId: 'soc2', previousScore: expect.any(Number) as number, trend: expect.any(Number) as number })]);
     expect(alpha.scores[0]!.trend).toBeLessThan(0);
+    const betaScore = summary.body.data.find((c) => c.clientId === clientIds[1])!.scores[0]!;
+    expect(betaScore.score).toBeGreaterThan(alpha.scores[0]!.score);
     expect(alpha.violations.last24h.high).toBeGreaterThanOrEqual(1);
     expect(alpha.violations.last24h.critical).toBeGreaterThanOrEqual(1);
     expect(alpha.aiUsage).toContainEqual(expect.objectContaining({ name: 'Aardvark AI', analysed: 2 }));
