@@ -5,7 +5,7 @@ import { START } from '../infrastructure/event-store/position.js';
 import type { EventStore } from '../infrastructure/event-store/types.js';
 import type { ReadinessCheck } from '../infrastructure/http/readiness.js';
 import { PROJECTIONS } from './catalog.js';
-import { checkpointName, lagAfter, readCheckpoint } from './runner.js';
+import { checkpointName, lagAfter, readCheckpoint, secondsSince } from './runner.js';
 
 async function lags(database: Database, eventStore: EventStore) {
   return Promise.all(
@@ -68,5 +68,5 @@ const round = (seconds: number): number => Math.round(seconds * 10) / 10;
 async function heldBack(eventStore: EventStore): Promise<{ events: number; seconds: number } | null> {
   if (!eventStore.heldBack) return null;
   const { events, oldestRecordedAt } = await eventStore.heldBack();
-  return { events, seconds: oldestRecordedAt ? Math.max(0, (Date.now() - Date.parse(oldestRecordedAt)) / 1000) : 0 };
+  return { events, seconds: secondsSince(oldestRecordedAt) };
 }

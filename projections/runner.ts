@@ -166,5 +166,10 @@ export async function lagAfter(eventStore: EventStore, types: readonly string[] 
     oldest ??= event.metadata.recordedAt;
     events++;
   }
-  return { events, seconds: oldest ? Math.max(0, (Date.now() - Date.parse(oldest)) / 1000) : 0 };
+  return { events, seconds: secondsSince(oldest) };
+}
+
+/** How long ago an event was recorded, in seconds; 0 when there is none. */
+export function secondsSince(recordedAt: string | null): number {
+  return recordedAt ? Math.max(0, (Date.now() - Date.parse(recordedAt)) / 1000) : 0;
 }

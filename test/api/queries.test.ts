@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tamperWithEvent } from '../contract/tamper.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
-import { needs, services } from '../support/services.js';
+import { needs, openTransactionElsewhere } from '../support/services.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -288,13 +287,8 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
   });
 
   it('reports events held back from readers by a transaction left open elsewhere on the server', async () => {
-    const url = new URL(services.databaseUrl!);
-    url.pathname = '/postgres';
-    const blocker = new pg.Client({ connectionString: url.toString() });
-    await blocker.connect();
+    const blocker = await openTransactionElsewhere();
     try {
-      await blocker.query('begin');
-      await blocker.query('select pg_current_xact_id()');
       const created = await post('/clients', { name: 'Held back', industry: 'x', size: '1-10' });
       expect(created.status).toBe(201); // commands go on
       const ready = await fetch(`${ledger.url}/ready`).then((r) => r.json() as Promise<{ checks: Record<string, { heldBackEvents: number; heldBackSeconds: number }> }>);
@@ -302,8 +296,7 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
       expect(ready.checks['event-log']!.heldBackEvents).toBeGreaterThanOrEqual(1);
       expect(await fetch(`${ledger.url}/metrics`).then((r) => r.text())).toMatch(/^ledger_event_log_held_back_events [1-9]\d*$/m);
     } finally {
-      await blocker.query('commit');
-      await blocker.end();
+      await blocker.release();
     }
   });
 });

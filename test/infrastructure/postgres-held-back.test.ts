@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.js';
 import { eventually } from '../contract/message-bus.contract.js';
-import { needs, openTestDatabase, services } from '../support/services.js';
+import { needs, openTestDatabase, openTransactionElsewhere } from '../support/services.js';
 
 const postgres = needs('postgres');
 
@@ -24,13 +23,8 @@ describe.skipIf(postgres.skip)(`PostgreSQL events held back by an open transacti
   afterAll(() => database?.drop());
 
   it('counts committed events readers cannot see yet, and releases them when the transaction ends', async () => {
-    const url = new URL(services.databaseUrl!);
-    url.pathname = '/postgres';
-    const blocker = new pg.Client({ connectionString: url.toString() });
-    await blocker.connect();
+    const blocker = await openTransactionElsewhere();
     try {
-      await blocker.query('begin');
-      await blocker.query('select pg_current_xact_id()'); // takes a transaction id: from now on it holds others back
       const streamId = `${tenantId}/thing/${randomUUID()}`;
       const { position } = await store.append(streamId, [{ type: 'Happened', data: {}, metadata: { tenantId, actorId: 'a', correlationId: 'c' } }]);
 
@@ -41,11 +35,11 @@ describe.skipIf(postgres.skip)(`PostgreSQL events held back by an open transacti
       for await (const event of store.readAll()) visible.push(event.position);
       expect(visible).not.toContain(position);
 
-      await blocker.query('commit');
+      await blocker.release();
       await eventually(async () => (await store.headPosition()) === position, 'the event to become visible', 30_000);
       await eventually(async () => (await store.heldBack()).events === 0, 'nothing held back', 30_000);
     } finally {
-      await blocker.end();
+      await blocker.release();
     }
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type Database } from '../../infrastructure/database/database.js';
 import { migrateToLatest } from '../../infrastructure/database/migrate.js';
@@ -38,4 +39,34 @@ export async function openPgliteDatabase(): Promise<Database> {
   const database = await openDatabase({ kind: 'pglite' });
   await migrateToLatest(database);
   return database;
+}
+
+/**
+ * A transaction left open in another database of the test server, holding a transaction id: until `release()`,
+ * readers of every event log on the server cannot see events appended after it began.
+ */
+export async function openTransactionElsewhere(): Promise<{ release(): Promise<void> }> {
+  const url = new URL(services.databaseUrl!);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query('select pg_current_xact_id()'); // takes a transaction id: from now on it holds others back
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+  let released = false;
+  return {
+    async release() {
+      if (released) return;
+      released = true;
+      try {
+        await client.query('commit');
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }
