@@ -18,20 +18,56 @@ export default tseslint.config(
     // The domain is pure: no I/O, no clock, no randomness. Anything that talks to the world lives elsewhere.
     files: ['domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['../infrastructure/*', '../../infrastructure/*', '../command-api/*', '../query-api/*', '../projections/*'], message: 'domain/ imports nothing outside domain/.' },
-        ],
-        paths: ['pg', 'kysely', 'express', 'ioredis', 'kafkajs', '@eventstore/db-client', 'fs', 'node:fs', 'node:fs/promises', 'node:net', 'node:http', 'node:child_process', 'node:crypto', 'crypto']
-          .map((name) => ({ name, message: 'domain/ is pure: pass I/O, clocks and randomness in.' })),
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '../infrastructure/*',
+                '../../infrastructure/*',
+                '../command-api/*',
+                '../query-api/*',
+                '../projections/*',
+              ],
+              message: 'domain/ imports nothing outside domain/.',
+            },
+          ],
+          paths: [
+            'pg',
+            'kysely',
+            'express',
+            'ioredis',
+            'kafkajs',
+            '@eventstore/db-client',
+            'fs',
+            'node:fs',
+            'node:fs/promises',
+            'node:net',
+            'node:http',
+            'node:child_process',
+            'node:crypto',
+            'crypto',
+          ].map((name) => ({ name, message: 'domain/ is pure: pass I/O, clocks and randomness in.' })),
+        },
+      ],
     },
   },
   {
     // Infrastructure is imported by the apps, never the other way round.
     files: ['infrastructure/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/command-api/*', '**/query-api/*', '**/projections/*'], message: 'infrastructure/ must not import the apps.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/command-api/*', '**/query-api/*', '**/projections/*'],
+              message: 'infrastructure/ must not import the apps.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

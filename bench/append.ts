@@ -17,10 +17,18 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 3);
 const WRITERS = [1, 16];
 const BATCHES = [1, 10];
 
-const payload = { policyId: randomUUID(), title: 'Acceptable use of generative AI', sections: ['scope', 'data', 'review'], score: 87.5 };
+const payload = {
+  policyId: randomUUID(),
+  title: 'Acceptable use of generative AI',
+  sections: ['scope', 'data', 'review'],
+  score: 87.5,
+};
 
 /** Runs `writers` loops for the measuring time; returns operations per second. */
-async function measure(writers: number, operation: (writer: number, iteration: number) => Promise<void>): Promise<number> {
+async function measure(
+  writers: number,
+  operation: (writer: number, iteration: number) => Promise<void>,
+): Promise<number> {
   // Warm-up: connections open, plans cached.
   await Promise.all(Array.from({ length: writers }, (_, w) => operation(w, -1)));
   const deadline = performance.now() + seconds * 1000;
@@ -49,25 +57,44 @@ export async function run(): Promise<void> {
     const tenantId = randomUUID();
     const metadata = { tenantId, actorId: 'bench', correlationId: randomUUID() };
 
-    console.log(`PostgreSQL adapter vs raw INSERT transactions through pg, ${seconds} s per case (${url.replace(/\/\/[^@]*@/, '//')})`);
+    console.log(
+      `PostgreSQL adapter vs raw INSERT transactions through pg, ${seconds} s per case (${url.replace(/\/\/[^@]*@/, '//')})`,
+    );
     console.log('writers  batch  adapter events/s  baseline events/s  ratio');
     for (const batch of BATCHES) {
       for (const writers of WRITERS) {
-        const events = (): NewEvent[] => Array.from({ length: batch }, () => ({ type: 'PolicyDrafted', data: payload, metadata }));
+        const events = (): NewEvent[] =>
+          Array.from({ length: batch }, () => ({ type: 'PolicyDrafted', data: payload, metadata }));
         // Each writer appends to its own stream at the exact revision it last wrote, as a command handler does.
         const revisions = new Map<number, number | 'no_stream'>();
         const streams = Array.from({ length: writers }, () => `${tenantId}/policy/${randomUUID()}`);
         const adapter = await measure(writers, async (writer) => {
-          const result = await store.append(streams[writer]!, events(), { expectedRevision: revisions.get(writer) ?? 'no_stream' });
+          const result = await store.append(streams[writer]!, events(), {
+            expectedRevision: revisions.get(writer) ?? 'no_stream',
+          });
           revisions.set(writer, result.nextExpectedRevision);
         });
         const baseline = await measure(writers, async (writer) => {
           const client = await raw.connect();
           try {
             await client.query('begin');
-            const rows = Array.from({ length: batch }, (_, i) => `($${i * 6 + 1}::uuid, $${i * 6 + 2}, $${i * 6 + 3}, $${i * 6 + 4}::jsonb, $${i * 6 + 5}::jsonb, $${i * 6 + 6}::timestamptz)`);
-            const values = Array.from({ length: batch }, () => [randomUUID(), streams[writer], 'PolicyDrafted', JSON.stringify(payload), JSON.stringify(metadata), new Date().toISOString()]).flat();
-            await client.query(`insert into baseline (event_id, stream_id, type, data, metadata, recorded_at) values ${rows.join(', ')}`, values);
+            const rows = Array.from(
+              { length: batch },
+              (_, i) =>
+                `($${i * 6 + 1}::uuid, $${i * 6 + 2}, $${i * 6 + 3}, $${i * 6 + 4}::jsonb, $${i * 6 + 5}::jsonb, $${i * 6 + 6}::timestamptz)`,
+            );
+            const values = Array.from({ length: batch }, () => [
+              randomUUID(),
+              streams[writer],
+              'PolicyDrafted',
+              JSON.stringify(payload),
+              JSON.stringify(metadata),
+              new Date().toISOString(),
+            ]).flat();
+            await client.query(
+              `insert into baseline (event_id, stream_id, type, data, metadata, recorded_at) values ${rows.join(', ')}`,
+              values,
+            );
             await client.query('commit');
           } finally {
             client.release();

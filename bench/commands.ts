@@ -13,14 +13,29 @@ async function ledgerFigures(kind: 'embedded' | 'postgres'): Promise<Record<stri
   const ledger = await benchLedger(kind);
   const { api, token } = ledger;
   try {
-    const { data: client } = (await (await ledger.post('/clients', { name: 'Client', industry: 'healthcare', size: '11-50' })).json()) as { data: { clientId: string } };
+    const { data: client } = (await (
+      await ledger.post('/clients', { name: 'Client', industry: 'healthcare', size: '11-50' })
+    ).json()) as { data: { clientId: string } };
 
     const generate = JSON.stringify({
       clientId: client.clientId,
       frameworkId: 'hipaa',
-      companyContext: { name: 'Clinic', industry: 'healthcare', size: '11-50', dataTypes: ['phi', 'pii'], aiTools: ['ChatGPT Enterprise'], jurisdictions: ['US'] },
+      companyContext: {
+        name: 'Clinic',
+        industry: 'healthcare',
+        size: '11-50',
+        dataTypes: ['phi', 'pii'],
+        aiTools: ['ChatGPT Enterprise'],
+        jurisdictions: ['US'],
+      },
     });
-    const policies = await load(CLIENTS, () => fetch(`${api}/policies/generate`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: generate }));
+    const policies = await load(CLIENTS, () =>
+      fetch(`${api}/policies/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: generate,
+      }),
+    );
 
     const file = Buffer.from('access review\n'.repeat(600)); // about 8 KB of text
     const uploads = await load(CLIENTS, () => {
@@ -30,7 +45,11 @@ async function ledgerFigures(kind: 'embedded' | 'postgres'): Promise<Record<stri
       form.append('validFrom', '2026-01-01');
       form.append('expiresAt', '2027-01-01');
       form.append('file', new Blob([file]), 'review.txt');
-      return fetch(`${api}/evidence/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+      return fetch(`${api}/evidence/upload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      });
     });
     return { 'POST /policies/generate': policies, 'POST /evidence/upload (8 KB)': uploads };
   } finally {

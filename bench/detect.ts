@@ -69,8 +69,13 @@ const ms = (n: number) => `${n < 1 ? (n * 1000).toFixed(0).padStart(5) + ' µs' 
 const mbps = (bytes: number, meanMs: number) => `${(bytes / 1e6 / (meanMs / 1000)).toFixed(1).padStart(7)} MB/s`;
 
 function engine(): void {
-  console.log('Detection engine (all recognizers, default settings) against one pass of /\\b\\d{3}-\\d{2}-\\d{4}\\b/g over the same text');
-  for (const [kind, make] of [['dense', denseOf], ['prose', proseOf]] as const) {
+  console.log(
+    'Detection engine (all recognizers, default settings) against one pass of /\\b\\d{3}-\\d{2}-\\d{4}\\b/g over the same text',
+  );
+  for (const [kind, make] of [
+    ['dense', denseOf],
+    ['prose', proseOf],
+  ] as const) {
     for (const size of [1024, 8192, 65536]) {
       const text = make(size);
       const findings = detect(text).length;
@@ -100,33 +105,60 @@ function linearity(): void {
     const large = make(655360);
     const a = time(() => detect(small), 300).mean;
     const b = time(() => detect(large), 300).mean;
-    console.log(`${name.padEnd(18)} 64 KB ${ms(a)}  640 KB ${ms(b)}  per-KB growth ${((b / 640) / (a / 64)).toFixed(2)}×  (${mbps(655360, b)})`);
+    console.log(
+      `${name.padEnd(18)} 64 KB ${ms(a)}  640 KB ${ms(b)}  per-KB growth ${(b / 640 / (a / 64)).toFixed(2)}×  (${mbps(655360, b)})`,
+    );
   }
 }
 
 async function endToEnd(): Promise<void> {
   const prompt = denseOf(8192);
-  console.log(`\nPOST /analyze/prompt, 8 KB prompt, ${CLIENTS} concurrent clients and then one, ${seconds} s each after 1 s of warm-up`);
+  console.log(
+    `\nPOST /analyze/prompt, 8 KB prompt, ${CLIENTS} concurrent clients and then one, ${seconds} s each after 1 s of warm-up`,
+  );
   const echo = await echoBaseline(CLIENTS, JSON.stringify({ clientId: 'x', aiServiceId: 'y', prompt }));
   const ledger = await benchLedger('postgres');
   try {
-    const { clientId } = ((await (await ledger.post('/clients', { name: 'Clinic', industry: 'health', size: '11-50', frameworks: ['hipaa'] })).json()) as { data: { clientId: string } }).data;
+    const { clientId } = (
+      (await (
+        await ledger.post('/clients', { name: 'Clinic', industry: 'health', size: '11-50', frameworks: ['hipaa'] })
+      ).json()) as { data: { clientId: string } }
+    ).data;
     const { aiServiceId } = (
-      (await (await ledger.post('/ai-services', { name: 'Chat', vendor: 'V', models: ['m'], baaSigned: true, dpaSigned: true, dataRetentionDays: 0 })).json()) as { data: { aiServiceId: string } }
+      (await (
+        await ledger.post('/ai-services', {
+          name: 'Chat',
+          vendor: 'V',
+          models: ['m'],
+          baaSigned: true,
+          dpaSigned: true,
+          dataRetentionDays: 0,
+        })
+      ).json()) as { data: { aiServiceId: string } }
     ).data;
     await ledger.post(`/clients/${clientId}/ai-services/${aiServiceId}/approve`, { reason: 'bench' });
     const body = JSON.stringify({ clientId, aiServiceId, prompt });
     const analyze = (clients: number) =>
-      load(clients, () => fetch(`${ledger.api}/analyze/prompt`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ledger.token}` }, body }));
+      load(clients, () =>
+        fetch(`${ledger.api}/analyze/prompt`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${ledger.token}` },
+          body,
+        }),
+      );
     const crowded = await analyze(CLIENTS);
     // One client at a time: the latency of the request itself, without waiting behind 31 others for the CPU.
     const alone = await analyze(1);
     const line = (name: string, f: typeof echo) =>
-      console.log(`${name.padEnd(40)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms${f.errors ? `  (${f.errors} errors)` : ''}`);
+      console.log(
+        `${name.padEnd(40)} ${f.rps.toFixed(0).padStart(6)} req/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms${f.errors ? `  (${f.errors} errors)` : ''}`,
+      );
     line(`baseline: POST /echo (bare Express), ${CLIENTS}`, echo);
     line(`POST /analyze/prompt (PostgreSQL), ${CLIENTS}`, crowded);
     line('POST /analyze/prompt (PostgreSQL), 1', alone);
-    console.log(`p99 ratio ${(crowded.p99 / echo.p99).toFixed(1)}× the echo at ${CLIENTS} clients; goal: p99 under 20 ms`);
+    console.log(
+      `p99 ratio ${(crowded.p99 / echo.p99).toFixed(1)}× the echo at ${CLIENTS} clients; goal: p99 under 20 ms`,
+    );
   } finally {
     await ledger.close();
   }

@@ -56,7 +56,9 @@ export async function echoBaseline(clients: number, body: string): Promise<Figur
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo`;
   try {
-    return await load(clients, () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+    return await load(clients, () =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+    );
   } finally {
     server.closeAllConnections();
     server.close();
@@ -73,7 +75,10 @@ export interface BenchLedger {
 }
 
 /** A ledger on the embedded default or on PostgreSQL (its own schema), with a signed-up MSP admin. */
-export async function benchLedger(kind: 'embedded' | 'postgres', env: Record<string, string> = {}): Promise<BenchLedger> {
+export async function benchLedger(
+  kind: 'embedded' | 'postgres',
+  env: Record<string, string> = {},
+): Promise<BenchLedger> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
   const schema = `bench_${Date.now().toString(36)}`;
   const config = loadConfig({
@@ -87,7 +92,11 @@ export async function benchLedger(kind: 'embedded' | 'postgres', env: Record<str
   const api = `${ledger.url}/api/v1`;
   let token = '';
   const post = (path: string, body: unknown) =>
-    fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    fetch(`${api}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
   const close = async () => {
     await ledger.close();
     if (kind === 'postgres') {
@@ -102,9 +111,12 @@ export async function benchLedger(kind: 'embedded' | 'postgres', env: Record<str
     const password = 'benchmark password';
     await post('/auth/register', { email, password, name: 'Bench', organizationName: 'Bench MSP' });
     const mailDir = join(dataDir, 'mail');
-    const mail = readFileSync(join(mailDir, readdirSync(mailDir)[0]!), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+    const mail = readFileSync(join(mailDir, readdirSync(mailDir)[0]!), 'utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=3D/g, '=');
     await post('/auth/verify-email', { token: /token=([A-Za-z0-9._-]+)/.exec(mail)![1] });
-    token = ((await (await post('/auth/login', { email, password })).json()) as { data: { accessToken: string } }).data.accessToken;
+    token = ((await (await post('/auth/login', { email, password })).json()) as { data: { accessToken: string } }).data
+      .accessToken;
     return { api, schema, token, post, close };
   } catch (error) {
     await close();

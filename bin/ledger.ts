@@ -19,7 +19,9 @@ import { VIOLATION_SCHEMA_PATH, violationsV1Schema } from '../projections/violat
 import { startWorkers, type Workers } from '../projections/workers.js';
 import { projectionMetrics } from '../projections/metrics.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export interface RunningLedger {
   url: string;
@@ -31,7 +33,9 @@ export interface RunningLedger {
 /** Both sides may document methods of one path (POST /webhooks writes, GET /webhooks reads): merged per method. */
 function mergePaths(...parts: Array<Record<string, unknown>>): Record<string, unknown> {
   const merged: Record<string, Record<string, unknown>> = {};
-  for (const part of parts) for (const [path, item] of Object.entries(part)) merged[path] = { ...merged[path], ...(item as Record<string, unknown>) };
+  for (const part of parts)
+    for (const [path, item] of Object.entries(part))
+      merged[path] = { ...merged[path], ...(item as Record<string, unknown>) };
   return merged;
 }
 
@@ -42,18 +46,31 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestLogging(logger));
-  const paths = mergePaths(role === 'all' || role === 'command-api' ? commandApiPaths : {}, role === 'all' || role === 'query-api' ? queryApiPaths : {});
+  const paths = mergePaths(
+    role === 'all' || role === 'command-api' ? commandApiPaths : {},
+    role === 'all' || role === 'query-api' ? queryApiPaths : {},
+  );
   const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths, schemas: queryApiSchemas });
   const metrics = projectionMetrics(resources.database, resources.eventStore);
   resources.readiness.push(...metrics.readiness);
   app.use(operationsRouter({ version, document, readiness: resources.readiness }));
   app.use(metrics.router);
   // The published schema of violation messages, for integrators (public, like the OpenAPI document).
-  app.get(VIOLATION_SCHEMA_PATH, (_req, res) => void res.type('application/schema+json').send(JSON.stringify(violationsV1Schema, null, 2)));
+  app.get(
+    VIOLATION_SCHEMA_PATH,
+    (_req, res) => void res.type('application/schema+json').send(JSON.stringify(violationsV1Schema, null, 2)),
+  );
 
   // Bodies are small JSON documents; anything bigger is refused with a 413 problem before it is parsed.
   // Prompts may be longer: their route takes up to PROMPT_MAX_CHARS characters of any script (at most 4 bytes each).
-  app.use('/api/v1/analyze', express.json({ limit: config.PROMPT_MAX_CHARS * 4 + 64 * 1024, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(
+    '/api/v1/analyze',
+    express.json({
+      limit: config.PROMPT_MAX_CHARS * 4 + 64 * 1024,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+    }),
+  );
   app.use('/api/v1', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({
@@ -92,7 +109,11 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     }
   }
   logger.info(
-    { role, eventStore: config.EVENT_STORE, database: isEmbedded(config) ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server' },
+    {
+      role,
+      eventStore: config.EVENT_STORE,
+      database: isEmbedded(config) ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server',
+    },
     `Compliance Ledger ${version} is listening: API ${url}/api/v1 · docs ${url}/docs · OpenAPI ${url}/openapi.json · health ${url}/health · ready ${url}/ready`,
   );
   return {

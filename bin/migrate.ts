@@ -12,13 +12,23 @@ try {
   const config = loadConfig();
   const database = await openDatabase(
     config.DATABASE_URL
-      ? { kind: 'postgres', url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 1, applicationName: 'ledger-migrate' }
+      ? {
+          kind: 'postgres',
+          url: config.DATABASE_URL,
+          schema: config.DATABASE_SCHEMA,
+          poolSize: 1,
+          applicationName: 'ledger-migrate',
+        }
       : { kind: 'pglite', dataDir: resolve(config.DATA_DIR), schema: config.DATABASE_SCHEMA },
   );
   try {
     const results = (await migrateToLatest(database)) ?? [];
     for (const result of results) console.log(`applied ${result.migrationName}`);
-    console.log(results.length ? `${results.length} migration(s) applied to schema "${database.schema}"` : `schema "${database.schema}" is up to date`);
+    console.log(
+      results.length
+        ? `${results.length} migration(s) applied to schema "${database.schema}"`
+        : `schema "${database.schema}" is up to date`,
+    );
   } finally {
     await database.close();
   }

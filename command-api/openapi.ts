@@ -6,14 +6,20 @@ import { RESULTS } from '../domain/assessments/scoring.js';
 import { WEBHOOK_EVENTS } from '../domain/webhooks/webhook.js';
 
 /** The write side's part of the OpenAPI document. Request bodies reject unknown fields. */
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
 const json = (schema: unknown) => ({ required: true, content: { 'application/json': { schema } } });
 const envelope = (data: unknown) => ({
   type: 'object',
   required: ['data', 'meta'],
   properties: { data, meta: { type: 'object', properties: { position: { type: ['string', 'null'] } } } },
 });
-const ok = (description: string, data: unknown) => ({ description, content: { 'application/json': { schema: envelope(data) } } });
+const ok = (description: string, data: unknown) => ({
+  description,
+  content: { 'application/json': { schema: envelope(data) } },
+});
 const object = (properties: Record<string, unknown>, required: string[] = Object.keys(properties)) => ({
   type: 'object',
   additionalProperties: false,
@@ -25,20 +31,37 @@ const uuid = { type: 'string', format: 'uuid' };
 const email = { type: 'string', format: 'email', maxLength: 254 };
 const password = { type: 'string', minLength: 12, maxLength: 256, description: 'At least 12 characters.' };
 const name = { type: 'string', minLength: 1, maxLength: 200 };
-const idempotencyKey = { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } };
-const ifMatch = { name: 'If-Match', in: 'header', required: false, schema: { type: 'string' }, description: 'The ETag you read; a stale one is a 412.' };
+const idempotencyKey = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  schema: { type: 'string', maxLength: 255 },
+};
+const ifMatch = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  schema: { type: 'string' },
+  description: 'The ETag you read; a stale one is a 412.',
+};
 const clientFrameworks = {
   type: 'array',
   uniqueItems: true,
   maxItems: 10,
   items: { enum: FRAMEWORK_IDS },
-  description: 'The frameworks the client is held to; they bring default AI usage rules (HIPAA blocks PHI, GDPR redacts personal data)',
+  description:
+    'The frameworks the client is held to; they bring default AI usage rules (HIPAA blocks PHI, GDPR redacts personal data)',
 };
 const clientIdParam = { name: 'id', in: 'path', required: true, schema: uuid };
 const tokens = {
   type: 'object',
   required: ['accessToken', 'refreshToken', 'expiresIn', 'tokenType'],
-  properties: { accessToken: { type: 'string' }, refreshToken: { type: 'string' }, expiresIn: { type: 'integer' }, tokenType: { const: 'Bearer' } },
+  properties: {
+    accessToken: { type: 'string' },
+    refreshToken: { type: 'string' },
+    expiresIn: { type: 'integer' },
+    tokenType: { const: 'Bearer' },
+  },
 };
 const common = {
   '400': problem('The request is malformed: the problem lists each field at fault'),
@@ -55,17 +78,30 @@ const authed = {
 };
 const bearer = [{ bearer: [] }];
 const policyIdParam = { name: 'id', in: 'path', required: true, schema: uuid };
-const policyAnswer = object({ policyId: uuid, version: { type: 'integer' }, status: { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] } });
+const policyAnswer = object({
+  policyId: uuid,
+  version: { type: 'integer' },
+  status: { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] },
+});
 
 const finding = object({
-  entity: { type: 'string', description: "Presidio's entity names where Presidio has one (US_SSN, CREDIT_CARD, ...), or a custom pattern's entity" },
+  entity: {
+    type: 'string',
+    description:
+      "Presidio's entity names where Presidio has one (US_SSN, CREDIT_CARD, ...), or a custom pattern's entity",
+  },
   start: { type: 'integer', minimum: 0, description: 'JavaScript string index of the first character' },
   end: { type: 'integer', minimum: 0, description: 'Index after the last character' },
   score: { type: 'number', minimum: 0, maximum: 1 },
   rule: { type: 'string', description: 'The recognizer that fired, such as credit-card.luhn' },
   action: { enum: ACTIONS, description: "What the client's policy does about this finding" },
 });
-const explainedRule = object({ entity: { type: 'string' }, minScore: { type: 'number' }, action: { enum: ACTIONS }, source: { type: 'string' } });
+const explainedRule = object({
+  entity: { type: 'string' },
+  minScore: { type: 'number' },
+  action: { enum: ACTIONS },
+  source: { type: 'string' },
+});
 
 /** An AI service as the registry describes it: the command side's and the query side's listings both show it. */
 export const aiServiceProfile = {
@@ -98,7 +134,16 @@ export const commandApiPaths: Record<string, unknown> = {
           ['url', 'events'],
         ),
       ),
-      responses: { '201': ok('Subscribed', object({ webhookId: uuid, secret: { type: 'string', description: 'whsec_…: keep it, it is not shown again' } })), ...authed },
+      responses: {
+        '201': ok(
+          'Subscribed',
+          object({
+            webhookId: uuid,
+            secret: { type: 'string', description: 'whsec_…: keep it, it is not shown again' },
+          }),
+        ),
+        ...authed,
+      },
     },
   },
   '/api/v1/webhooks/{id}': {
@@ -115,7 +160,8 @@ export const commandApiPaths: Record<string, unknown> = {
     post: {
       operationId: 'analyzePrompt',
       tags: ['prompt-analysis'],
-      summary: "Check a prompt for PHI, personal data and secrets and apply the client's AI usage policy before it is sent",
+      summary:
+        "Check a prompt for PHI, personal data and secrets and apply the client's AI usage policy before it is sent",
       description:
         'Records the analysis (entity types, offsets, scores, the decision and a keyed hash of the prompt; never the prompt or the values found) and, when the decision is not allow or the service is not approved, a violation. The prompt may be at most PROMPT_MAX_CHARS characters (65,536 by default).',
       security: bearer,
@@ -126,9 +172,18 @@ export const commandApiPaths: Record<string, unknown> = {
             clientId: uuid,
             aiServiceId: uuid,
             prompt: { type: 'string', minLength: 1 },
-            userRef: { type: 'string', minLength: 1, maxLength: 200, description: 'Who is sending; only its keyed hash is recorded' },
+            userRef: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              description: 'Who is sending; only its keyed hash is recorded',
+            },
             conversationId: { type: 'string', minLength: 1, maxLength: 200 },
-            redaction: { enum: ['placeholder', 'mask'], description: 'placeholder (default): <US_SSN_1>; mask: card and account numbers keep their last four digits' },
+            redaction: {
+              enum: ['placeholder', 'mask'],
+              description:
+                'placeholder (default): <US_SSN_1>; mask: card and account numbers keep their last four digits',
+            },
           },
           ['clientId', 'aiServiceId', 'prompt'],
         ),
@@ -140,7 +195,10 @@ export const commandApiPaths: Record<string, unknown> = {
             analysisId: uuid,
             decision: { enum: ACTIONS },
             findings: { type: 'array', items: finding },
-            redactedPrompt: { type: 'string', description: 'The prompt with every finding the policy acted on replaced by a typed placeholder' },
+            redactedPrompt: {
+              type: 'string',
+              description: 'The prompt with every finding the policy acted on replaced by a typed placeholder',
+            },
             reasons: { type: 'array', items: { type: 'string' } },
           }),
         ),
@@ -169,7 +227,10 @@ export const commandApiPaths: Record<string, unknown> = {
                     items: object({
                       ...aiServiceProfile,
                       approval: { const: 'approved' },
-                      policy: object({ frameworks: { type: 'array', items: { enum: FRAMEWORK_IDS } }, rules: { type: 'array', items: explainedRule } }),
+                      policy: object({
+                        frameworks: { type: 'array', items: { enum: FRAMEWORK_IDS } },
+                        rules: { type: 'array', items: explainedRule },
+                      }),
                     }),
                   },
                   meta: object({ total: { type: 'integer' }, unapprovedService: { enum: ACTIONS } }),
@@ -203,7 +264,12 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Confirm an email address with the token from the verification mail',
       parameters: [idempotencyKey],
       requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 } })),
-      responses: { '204': { description: 'Verified' }, '410': problem('The link has expired'), ...common, '422': problem('The link is not valid') },
+      responses: {
+        '204': { description: 'Verified' },
+        '410': problem('The link has expired'),
+        ...common,
+        '422': problem('The link is not valid'),
+      },
     },
   },
   '/api/v1/auth/login': {
@@ -228,7 +294,11 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Rotate a refresh token; reusing an old one ends the whole session',
       parameters: [idempotencyKey],
       requestBody: json(object({ refreshToken: { type: 'string', minLength: 1, maxLength: 512 } })),
-      responses: { '200': ok('New tokens', tokens), '401': problem('Unknown, expired or reused refresh token'), ...common },
+      responses: {
+        '200': ok('New tokens', tokens),
+        '401': problem('Unknown, expired or reused refresh token'),
+        ...common,
+      },
     },
   },
   '/api/v1/auth/logout': {
@@ -258,7 +328,12 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Set a new password with the token from the reset mail; ends every session of the account',
       parameters: [idempotencyKey],
       requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 }, password })),
-      responses: { '204': { description: 'Password changed' }, '410': problem('The link has expired'), ...common, '422': problem('The link is not valid or was used') },
+      responses: {
+        '204': { description: 'Password changed' },
+        '410': problem('The link has expired'),
+        ...common,
+        '422': problem('The link is not valid or was used'),
+      },
     },
   },
   '/api/v1/auth/me': {
@@ -296,7 +371,11 @@ export const commandApiPaths: Record<string, unknown> = {
       security: bearer,
       parameters: [idempotencyKey],
       requestBody: json(object({ email, role: { enum: ROLES }, clientId: uuid }, ['email', 'role'])),
-      responses: { '201': ok('Invited', object({ userId: uuid })), '409': problem('An account with this email exists'), ...authed },
+      responses: {
+        '201': ok('Invited', object({ userId: uuid })),
+        '409': problem('An account with this email exists'),
+        ...authed,
+      },
     },
   },
   '/api/v1/users/accept-invite': {
@@ -306,7 +385,12 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Accept an invitation: choose a name and a password',
       parameters: [idempotencyKey],
       requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 }, name, password })),
-      responses: { '200': ok('Accepted; log in', object({ userId: uuid })), '410': problem('The invitation has expired'), ...common, '422': problem('The invitation is not valid') },
+      responses: {
+        '200': ok('Accepted; log in', object({ userId: uuid })),
+        '410': problem('The invitation has expired'),
+        ...common,
+        '422': problem('The invitation is not valid'),
+      },
     },
   },
   '/api/v1/users/{id}/role': {
@@ -317,7 +401,11 @@ export const commandApiPaths: Record<string, unknown> = {
       security: bearer,
       parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
       requestBody: json(object({ role: { enum: ROLES }, clientId: uuid }, ['role'])),
-      responses: { '200': ok('Changed', object({ userId: uuid, role: { enum: ROLES } })), '412': problem('Stale If-Match'), ...authed },
+      responses: {
+        '200': ok('Changed', object({ userId: uuid, role: { enum: ROLES } })),
+        '412': problem('Stale If-Match'),
+        ...authed,
+      },
     },
   },
   '/api/v1/users/{id}': {
@@ -327,14 +415,18 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Deactivate a user: they can no longer log in, and their sessions end',
       security: bearer,
       parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
-      responses: { '200': ok('Deactivated', object({ userId: uuid, status: { const: 'deactivated' } })), '412': problem('Stale If-Match'), ...authed },
+      responses: {
+        '200': ok('Deactivated', object({ userId: uuid, status: { const: 'deactivated' } })),
+        '412': problem('Stale If-Match'),
+        ...authed,
+      },
     },
   },
   '/api/v1/users/{id}/erase': {
     post: {
       operationId: 'eraseUser',
       tags: ['users'],
-      summary: "Erase a data subject: their key is destroyed, and their personal data reads back as erased everywhere",
+      summary: 'Erase a data subject: their key is destroyed, and their personal data reads back as erased everywhere',
       security: bearer,
       parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, idempotencyKey],
       responses: { '200': ok('Erased', object({ userId: uuid, status: { const: 'erased' } })), ...authed },
@@ -367,12 +459,23 @@ export const commandApiPaths: Record<string, unknown> = {
         post: {
           operationId: `${decision}AiService`,
           tags: ['ai-governance'],
-          summary: decision === 'approve' ? 'Approve an AI service for a client' : "Revoke a client's approval of an AI service",
+          summary:
+            decision === 'approve'
+              ? 'Approve an AI service for a client'
+              : "Revoke a client's approval of an AI service",
           security: bearer,
-          parameters: [clientIdParam, { name: 'serviceId', in: 'path', required: true, schema: uuid }, idempotencyKey, ifMatch],
+          parameters: [
+            clientIdParam,
+            { name: 'serviceId', in: 'path', required: true, schema: uuid },
+            idempotencyKey,
+            ifMatch,
+          ],
           requestBody: json(object({ reason: { type: 'string', minLength: 1, maxLength: 1000 } })),
           responses: {
-            '200': ok('Recorded', object({ clientId: uuid, aiServiceId: uuid, status: { enum: ['approved', 'revoked'] } })),
+            '200': ok(
+              'Recorded',
+              object({ clientId: uuid, aiServiceId: uuid, status: { enum: ['approved', 'revoked'] } }),
+            ),
             '410': problem('The client is archived'),
             '412': problem('Stale If-Match'),
             ...authed,
@@ -394,20 +497,38 @@ export const commandApiPaths: Record<string, unknown> = {
             rules: {
               type: 'array',
               maxItems: 100,
-              items: object({ entity: { type: 'string', maxLength: 64 }, minScore: { type: 'number', minimum: 0, maximum: 1 }, action: { enum: ACTIONS } }),
+              items: object({
+                entity: { type: 'string', maxLength: 64 },
+                minScore: { type: 'number', minimum: 0, maximum: 1 },
+                action: { enum: ACTIONS },
+              }),
             },
             unapprovedService: { enum: ACTIONS },
             customPatterns: {
               type: 'array',
               maxItems: 50,
-              items: object({ entity: { type: 'string', maxLength: 64 }, pattern: { type: 'string', minLength: 1, maxLength: 500 }, score: { type: 'number', minimum: 0, maximum: 1 } }),
+              items: object({
+                entity: { type: 'string', maxLength: 64 },
+                pattern: { type: 'string', minLength: 1, maxLength: 500 },
+                score: { type: 'number', minimum: 0, maximum: 1 },
+              }),
             },
-            regions: { type: 'array', maxItems: 20, items: { type: 'string', pattern: '^[A-Z]{2}$' }, description: 'Regions for phone numbers written without a country code (default US)' },
+            regions: {
+              type: 'array',
+              maxItems: 20,
+              items: { type: 'string', pattern: '^[A-Z]{2}$' },
+              description: 'Regions for phone numbers written without a country code (default US)',
+            },
           },
           ['rules', 'unapprovedService'],
         ),
       ),
-      responses: { '200': ok('Set', object({ clientId: uuid })), '410': problem('The client is archived'), '412': problem('Stale If-Match'), ...authed },
+      responses: {
+        '200': ok('Set', object({ clientId: uuid })),
+        '410': problem('The client is archived'),
+        '412': problem('Stale If-Match'),
+        ...authed,
+      },
     },
   },
   '/api/v1/policies/generate': {
@@ -442,7 +563,13 @@ export const commandApiPaths: Record<string, unknown> = {
       security: bearer,
       parameters: [policyIdParam, ifMatch],
       requestBody: json(object({ content: { type: 'string', minLength: 1, maxLength: 200_000 } })),
-      responses: { '200': ok('Edited', policyAnswer), '409': problem('Changed concurrently'), '410': problem('Retired'), '412': problem('Stale If-Match'), ...authed },
+      responses: {
+        '200': ok('Edited', policyAnswer),
+        '409': problem('Changed concurrently'),
+        '410': problem('Retired'),
+        '412': problem('Stale If-Match'),
+        ...authed,
+      },
     },
     delete: {
       operationId: 'retirePolicy',
@@ -467,8 +594,17 @@ export const commandApiPaths: Record<string, unknown> = {
           }[action],
           security: bearer,
           parameters: [policyIdParam, idempotencyKey, ifMatch],
-          requestBody: { required: false, content: { 'application/json': { schema: object({ comment: { type: 'string', maxLength: 2000 } }, []) } } },
-          responses: { '200': ok('Done', policyAnswer), '409': problem('Not allowed in the current status'), '410': problem('Retired'), '412': problem('Stale If-Match'), ...authed },
+          requestBody: {
+            required: false,
+            content: { 'application/json': { schema: object({ comment: { type: 'string', maxLength: 2000 } }, []) } },
+          },
+          responses: {
+            '200': ok('Done', policyAnswer),
+            '409': problem('Not allowed in the current status'),
+            '410': problem('Retired'),
+            '412': problem('Stale If-Match'),
+            ...authed,
+          },
         },
       },
     ]),
@@ -480,11 +616,16 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Download a version of the policy as Markdown or PDF',
       security: bearer,
       parameters: [policyIdParam],
-      requestBody: json(object({ format: { enum: ['pdf', 'markdown'] }, version: { type: 'integer', minimum: 1 } }, ['format'])),
+      requestBody: json(
+        object({ format: { enum: ['pdf', 'markdown'] }, version: { type: 'integer', minimum: 1 } }, ['format']),
+      ),
       responses: {
         '200': {
           description: 'The file; X-Content-SHA256 is the hash of the Markdown content of that version',
-          content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'text/markdown': { schema: { type: 'string' } } },
+          content: {
+            'application/pdf': { schema: { type: 'string', format: 'binary' } },
+            'text/markdown': { schema: { type: 'string' } },
+          },
         },
         ...authed,
       },
@@ -507,7 +648,11 @@ export const commandApiPaths: Record<string, unknown> = {
       tags: ['assessments'],
       summary: "Record a requirement's result, an optional score on the framework's scale, a note and linked evidence",
       security: bearer,
-      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, { name: 'requirementId', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } }, ifMatch],
+      parameters: [
+        { name: 'id', in: 'path', required: true, schema: uuid },
+        { name: 'requirementId', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } },
+        ifMatch,
+      ],
       requestBody: json(
         object(
           {
@@ -519,7 +664,12 @@ export const commandApiPaths: Record<string, unknown> = {
           ['result'],
         ),
       ),
-      responses: { '200': ok('Recorded', object({ assessmentId: uuid })), '409': problem('The assessment was submitted'), '412': problem('Stale If-Match'), ...authed },
+      responses: {
+        '200': ok('Recorded', object({ assessmentId: uuid })),
+        '409': problem('The assessment was submitted'),
+        '412': problem('Stale If-Match'),
+        ...authed,
+      },
     },
   },
   '/api/v1/assessments/{id}/submit': {
@@ -533,7 +683,15 @@ export const commandApiPaths: Record<string, unknown> = {
       responses: {
         '200': ok(
           'Submitted',
-          object({ assessmentId: uuid, score: { type: ['number', 'null'] }, progress: { type: 'number' }, flagged: { type: 'array', items: { type: 'string' } } }, ['assessmentId', 'score', 'progress']),
+          object(
+            {
+              assessmentId: uuid,
+              score: { type: ['number', 'null'] },
+              progress: { type: 'number' },
+              flagged: { type: 'array', items: { type: 'string' } },
+            },
+            ['assessmentId', 'score', 'progress'],
+          ),
         ),
         '409': problem('Already submitted'),
         ...authed,
@@ -544,7 +702,8 @@ export const commandApiPaths: Record<string, unknown> = {
     post: {
       operationId: 'uploadEvidence',
       tags: ['evidence'],
-      summary: 'Upload a file as evidence (streamed; PDF, PNG, JPEG, text, CSV, JSON, DOCX or XLSX, checked by content)',
+      summary:
+        'Upload a file as evidence (streamed; PDF, PNG, JPEG, text, CSV, JSON, DOCX or XLSX, checked by content)',
       security: bearer,
       parameters: [idempotencyKey],
       requestBody: {
@@ -568,7 +727,15 @@ export const commandApiPaths: Record<string, unknown> = {
         },
       },
       responses: {
-        '201': ok('Stored', object({ evidenceId: uuid, sha256: { type: 'string' }, size: { type: 'integer' }, contentType: { type: 'string' } })),
+        '201': ok(
+          'Stored',
+          object({
+            evidenceId: uuid,
+            sha256: { type: 'string' },
+            size: { type: 'integer' },
+            contentType: { type: 'string' },
+          }),
+        ),
         '415': problem('The file is not of an allowed type'),
         ...authed,
       },
@@ -581,7 +748,16 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Link evidence to requirement ids',
       security: bearer,
       parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, idempotencyKey, ifMatch],
-      requestBody: json(object({ requirementIds: { type: 'array', minItems: 1, maxItems: 200, items: { type: 'string', minLength: 1, maxLength: 64 } } })),
+      requestBody: json(
+        object({
+          requirementIds: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 200,
+            items: { type: 'string', minLength: 1, maxLength: 64 },
+          },
+        }),
+      ),
       responses: { '200': ok('Linked', object({ evidenceId: uuid })), '410': problem('Retired'), ...authed },
     },
   },
@@ -602,7 +778,13 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Download the evidence file',
       security: bearer,
       parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }],
-      responses: { '200': { description: 'The file', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...authed },
+      responses: {
+        '200': {
+          description: 'The file',
+          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+        },
+        ...authed,
+      },
     },
   },
   '/api/v1/clients': {
@@ -612,7 +794,17 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: 'Register a client company of the MSP',
       security: bearer,
       parameters: [idempotencyKey],
-      requestBody: json(object({ name, industry: { type: 'string', minLength: 1, maxLength: 100 }, size: { enum: CLIENT_SIZES }, frameworks: clientFrameworks }, ['name', 'industry', 'size'])),
+      requestBody: json(
+        object(
+          {
+            name,
+            industry: { type: 'string', minLength: 1, maxLength: 100 },
+            size: { enum: CLIENT_SIZES },
+            frameworks: clientFrameworks,
+          },
+          ['name', 'industry', 'size'],
+        ),
+      ),
       responses: { '201': ok('Registered', object({ clientId: uuid })), ...authed },
     },
   },
@@ -623,7 +815,17 @@ export const commandApiPaths: Record<string, unknown> = {
       summary: "Change a client's name, industry, size or the frameworks it is held to",
       security: bearer,
       parameters: [clientIdParam, ifMatch],
-      requestBody: json(object({ name, industry: { type: 'string', minLength: 1, maxLength: 100 }, size: { enum: CLIENT_SIZES }, frameworks: clientFrameworks }, [])),
+      requestBody: json(
+        object(
+          {
+            name,
+            industry: { type: 'string', minLength: 1, maxLength: 100 },
+            size: { enum: CLIENT_SIZES },
+            frameworks: clientFrameworks,
+          },
+          [],
+        ),
+      ),
       responses: {
         '200': ok('Updated', object({ clientId: uuid })),
         '409': problem('Changed concurrently'),

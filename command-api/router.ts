@@ -26,7 +26,9 @@ export function commandApi(resources: Resources, logger: Logger): Router {
   router.use(recordRefusals(resources.eventStore, logger));
   const handler = new CommandHandler(resources.eventStore, resources.vault);
   // Token-issuing routes honour Idempotency-Key but never store their answers: tokens are not written to disk.
-  const keys = idempotency(resources.database, { skipStorage: (path) => path === '/auth/login' || path === '/auth/refresh' });
+  const keys = idempotency(resources.database, {
+    skipStorage: (path) => path === '/auth/login' || path === '/auth/refresh',
+  });
 
   router.use(keys, authRoutes(resources, handler), invitationAcceptance(resources, handler));
   // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401.
@@ -35,7 +37,12 @@ export function commandApi(resources: Resources, logger: Logger): Router {
   router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
   router.use('/policies', authenticated, keys, policyRoutes(handler, resources.policyDrafter));
   router.use('/assessments', authenticated, keys, assessmentRoutes(handler));
-  router.use('/evidence', authenticated, keys, evidenceRoutes(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }));
+  router.use(
+    '/evidence',
+    authenticated,
+    keys,
+    evidenceRoutes(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }),
+  );
   router.use('/users', authenticated, keys, userRoutes(resources, handler));
   router.use('/analyze', authenticated, keys, promptAnalysisRoutes(resources, handler));
   router.use('/webhooks', authenticated, keys, webhookRoutes(handler, resources.webhookGuard, resources.vault));

@@ -29,8 +29,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       delivered_at timestamptz,
       constraint notification_outbox_once unique (event_id, channel, target)
     )`.execute(db);
-  await sql`create index notification_outbox_due on notification_outbox (next_attempt_at) where status = 'pending'`.execute(db);
-  await sql`create index notification_outbox_target on notification_outbox (tenant_id, channel, target, created_at)`.execute(db);
+  await sql`create index notification_outbox_due on notification_outbox (next_attempt_at) where status = 'pending'`.execute(
+    db,
+  );
+  await sql`create index notification_outbox_target on notification_outbox (tenant_id, channel, target, created_at)`.execute(
+    db,
+  );
   await sql`
     create table notification_attempts (
       outbox_id bigint not null references notification_outbox (id) on delete cascade,

@@ -16,7 +16,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       violation_recorded boolean not null default false,
       primary key (tenant_id, evidence_id)
     )`.execute(db);
-  await sql`create index evidence_watch_due on evidence_watch (expires_at) where active and not violation_recorded`.execute(db);
+  await sql`create index evidence_watch_due on evidence_watch (expires_at) where active and not violation_recorded`.execute(
+    db,
+  );
   await sql`
     create table evidence_watch_citations (
       tenant_id text not null,
@@ -25,7 +27,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       evidence_ids text[] not null,
       primary key (tenant_id, assessment_id, requirement_id)
     )`.execute(db);
-  await sql`create index evidence_watch_citations_evidence on evidence_watch_citations using gin (evidence_ids)`.execute(db);
+  await sql`create index evidence_watch_citations_evidence on evidence_watch_citations using gin (evidence_ids)`.execute(
+    db,
+  );
   await sql`
     create table evidence_watch_submissions (
       tenant_id text not null,

@@ -46,5 +46,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['policy_reviews', 'policy_versions', 'policies']) await sql`drop table ${sql.table(table)}`.execute(db);
+  for (const table of ['policy_reviews', 'policy_versions', 'policies'])
+    await sql`drop table ${sql.table(table)}`.execute(db);
 }

@@ -42,5 +42,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['ai_usage', 'ai_service_approvals', 'ai_services']) await sql`drop table ${sql.table(table)}`.execute(db);
+  for (const table of ['ai_usage', 'ai_service_approvals', 'ai_services'])
+    await sql`drop table ${sql.table(table)}`.execute(db);
 }

@@ -18,7 +18,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       submitted_at timestamptz,
       primary key (tenant_id, assessment_id)
     )`.execute(db);
-  await sql`create index assessments_by_client_framework on assessments (tenant_id, client_id, framework_id, submitted_at desc)`.execute(db);
+  await sql`create index assessments_by_client_framework on assessments (tenant_id, client_id, framework_id, submitted_at desc)`.execute(
+    db,
+  );
   await sql`
     create table assessment_results (
       tenant_id text not null,

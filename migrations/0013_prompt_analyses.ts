@@ -25,8 +25,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       position text not null,
       primary key (tenant_id, analysis_id)
     )`.execute(db);
-  await sql`create index prompt_analyses_by_client on prompt_analyses (tenant_id, client_id, analysed_at desc)`.execute(db);
-  await sql`create index prompt_analyses_by_decision on prompt_analyses (tenant_id, decision, analysed_at desc)`.execute(db);
+  await sql`create index prompt_analyses_by_client on prompt_analyses (tenant_id, client_id, analysed_at desc)`.execute(
+    db,
+  );
+  await sql`create index prompt_analyses_by_decision on prompt_analyses (tenant_id, decision, analysed_at desc)`.execute(
+    db,
+  );
   await enableTenantRls(db, 'prompt_analyses');
 }
 

@@ -13,7 +13,8 @@ export async function enableTenantRls(db: Kysely<unknown>, table: string): Promi
   await sql`
     create policy tenant_isolation on ${sql.table(table)}
     using (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.projection', true) = 'on')
-    with check (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.projection', true) = 'on')`.execute(db);
+    with check (tenant_id = current_setting('app.tenant_id', true) or current_setting('app.projection', true) = 'on')`.execute(
+    db,
+  );
   await sql`grant select, insert, update, delete on ${sql.table(table)} to ledger_app`.execute(db);
 }
-

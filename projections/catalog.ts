@@ -11,7 +11,18 @@ import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
 import type { Projection } from './runner.js';
 
 /** Every projection the ledger runs, by name. */
-export const PROJECTIONS: readonly Projection[] = [clientsProjection, usersProjection, policiesProjection, evidenceProjection, aiServicesProjection, promptAnalysesProjection, assessmentsProjection, violationsProjection, auditLogProjection, evidenceWatchProjection];
+export const PROJECTIONS: readonly Projection[] = [
+  clientsProjection,
+  usersProjection,
+  policiesProjection,
+  evidenceProjection,
+  aiServicesProjection,
+  promptAnalysesProjection,
+  assessmentsProjection,
+  violationsProjection,
+  auditLogProjection,
+  evidenceWatchProjection,
+];
 
 export function projectionNamed(name: string): Projection | undefined {
   return PROJECTIONS.find((projection) => projection.name === name);

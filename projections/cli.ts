@@ -32,13 +32,23 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const logger = createLogger({
+    level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
   const database = await openDatabase(
     config.DATABASE_URL
-      ? { kind: 'postgres', url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: 4, applicationName: 'ledger-projections-cli' }
+      ? {
+          kind: 'postgres',
+          url: config.DATABASE_URL,
+          schema: config.DATABASE_SCHEMA,
+          poolSize: 4,
+          applicationName: 'ledger-projections-cli',
+        }
       : { kind: 'pglite', dataDir: config.DATA_DIR, schema: config.DATABASE_SCHEMA },
   );
-  const eventStore: EventStore = config.EVENT_STORE === 'eventstoredb' ? new EsdbEventStore(config.ESDB_URL!) : new PostgresEventStore(database);
+  const eventStore: EventStore =
+    config.EVENT_STORE === 'eventstoredb' ? new EsdbEventStore(config.ESDB_URL!) : new PostgresEventStore(database);
   try {
     await migrateToLatest(database);
     switch (command) {
@@ -48,12 +58,16 @@ async function main(): Promise<number> {
           const runner = new ProjectionRunner({ eventStore, database, projection, logger });
           Object.assign(runner, { position: checkpoint });
           const lag = checkpoint ? await runner.lag() : null;
-          console.log(`${projection.name.padEnd(16)} v${projection.version}  ${checkpoint ? `at ${checkpoint}  lag ${lag!.events} events, ${lag!.seconds.toFixed(1)} s` : 'never run'}`);
+          console.log(
+            `${projection.name.padEnd(16)} v${projection.version}  ${checkpoint ? `at ${checkpoint}  lag ${lag!.events} events, ${lag!.seconds.toFixed(1)} s` : 'never run'}`,
+          );
         }
         return 0;
       }
       case 'rebuild': {
-        const chosen: Projection[] = args.includes('--all') ? [...PROJECTIONS] : args.map((name) => projectionNamed(name) ?? unknown(name));
+        const chosen: Projection[] = args.includes('--all')
+          ? [...PROJECTIONS]
+          : args.map((name) => projectionNamed(name) ?? unknown(name));
         if (chosen.length === 0) return usage();
         await rebuildWithProgress(chosen, eventStore, database, logger);
         return 0;
@@ -61,7 +75,9 @@ async function main(): Promise<number> {
       case 'run': {
         const sizeAt = args.indexOf('--batch-size');
         const batchSize = sizeAt >= 0 ? Number(args[sizeAt + 1]) : undefined;
-        const runners = PROJECTIONS.map((projection) => new ProjectionRunner({ eventStore, database, projection, logger, batchSize }));
+        const runners = PROJECTIONS.map(
+          (projection) => new ProjectionRunner({ eventStore, database, projection, logger, batchSize }),
+        );
         for (const runner of runners) await runner.start();
         console.log(`running ${runners.length} projections; Ctrl-C to stop`);
         await new Promise<void>((resolve) => {
@@ -81,7 +97,12 @@ async function main(): Promise<number> {
 }
 
 /** Rebuilds in one pass over the log, with a progress bar (events per second, ETA), then a line per projection. */
-async function rebuildWithProgress(projections: Projection[], eventStore: EventStore, database: Awaited<ReturnType<typeof openDatabase>>, logger: ReturnType<typeof createLogger>) {
+async function rebuildWithProgress(
+  projections: Projection[],
+  eventStore: EventStore,
+  database: Awaited<ReturnType<typeof openDatabase>>,
+  logger: ReturnType<typeof createLogger>,
+) {
   const names = projections.map((p) => p.name).join(', ');
   const bar = new SingleBar({
     format: `rebuilding [{bar}] {percentage}% | {value}/{total} events | {speed} events/s | ETA {eta_formatted}`,
@@ -106,7 +127,9 @@ async function rebuildWithProgress(projections: Projection[], eventStore: EventS
   bar.stop();
   const seconds = (performance.now() - started) / 1000;
   const applied = results[results.length - 1]?.applied ?? 0;
-  console.log(`${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s)`);
+  console.log(
+    `${applied} events in ${seconds.toFixed(1)} s (${Math.round(applied / Math.max(seconds, 0.001))} events/s)`,
+  );
   for (const result of results) console.log(`${result.projection}: swapped in at ${result.position}`);
 }
 

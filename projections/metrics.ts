@@ -11,7 +11,11 @@ async function lags(database: Database, eventStore: EventStore) {
   return Promise.all(
     PROJECTIONS.map(async (projection) => {
       const checkpoint = await readCheckpoint(database.db, checkpointName(projection));
-      return { projection, ...(await lagAfter(eventStore, projection.types, checkpoint ?? START)), started: checkpoint !== null };
+      return {
+        projection,
+        ...(await lagAfter(eventStore, projection.types, checkpoint ?? START)),
+        started: checkpoint !== null,
+      };
     }),
   );
 }
@@ -21,13 +25,34 @@ async function lags(database: Database, eventStore: EventStore) {
  * any process can serve it), the events held back from readers, and the process's own metrics. Also readiness checks
  * reporting the same.
  */
-export function projectionMetrics(database: Database, eventStore: EventStore): { router: Router; readiness: ReadinessCheck[] } {
+export function projectionMetrics(
+  database: Database,
+  eventStore: EventStore,
+): { router: Router; readiness: ReadinessCheck[] } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ledger_' });
-  const events = new Gauge({ name: 'ledger_projection_lag_events', help: 'Events of the projection\u2019s types not yet applied (counted up to 10,000)', labelNames: ['projection'], registers: [registry] });
-  const seconds = new Gauge({ name: 'ledger_projection_lag_seconds', help: 'Age of the oldest event not yet applied', labelNames: ['projection'], registers: [registry] });
-  const heldEvents = new Gauge({ name: 'ledger_event_log_held_back_events', help: 'Events committed but not yet visible to readers: an older transaction is still open', registers: [registry] });
-  const heldSeconds = new Gauge({ name: 'ledger_event_log_held_back_seconds', help: 'Age of the oldest event held back from readers', registers: [registry] });
+  const events = new Gauge({
+    name: 'ledger_projection_lag_events',
+    help: 'Events of the projection\u2019s types not yet applied (counted up to 10,000)',
+    labelNames: ['projection'],
+    registers: [registry],
+  });
+  const seconds = new Gauge({
+    name: 'ledger_projection_lag_seconds',
+    help: 'Age of the oldest event not yet applied',
+    labelNames: ['projection'],
+    registers: [registry],
+  });
+  const heldEvents = new Gauge({
+    name: 'ledger_event_log_held_back_events',
+    help: 'Events committed but not yet visible to readers: an older transaction is still open',
+    registers: [registry],
+  });
+  const heldSeconds = new Gauge({
+    name: 'ledger_event_log_held_back_seconds',
+    help: 'Age of the oldest event held back from readers',
+    registers: [registry],
+  });
   const router = express.Router();
   router.get('/metrics', async (_req, res) => {
     for (const lag of await lags(database, eventStore)) {
@@ -46,7 +71,12 @@ export function projectionMetrics(database: Database, eventStore: EventStore): {
       name: 'projections',
       async check() {
         const all = await lags(database, eventStore);
-        return Object.fromEntries(all.map((lag) => [lag.projection.name, { version: lag.projection.version, lagEvents: lag.events, lagSeconds: round(lag.seconds) }]));
+        return Object.fromEntries(
+          all.map((lag) => [
+            lag.projection.name,
+            { version: lag.projection.version, lagEvents: lag.events, lagSeconds: round(lag.seconds) },
+          ]),
+        );
       },
     },
   ];

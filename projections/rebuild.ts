@@ -17,10 +17,13 @@ const STALE_SHADOW_SECONDS = 86_400;
 
 async function dropStaleShadows(db: Kysely<unknown>, table: string, now: number): Promise<void> {
   const { rows } = await sql<{ name: string }>`
-    select tablename as name from pg_tables where schemaname = current_schema() and tablename like ${`${table}__rb_%`.replaceAll('_', '\\_')}`.execute(db);
+    select tablename as name from pg_tables where schemaname = current_schema() and tablename like ${`${table}__rb_%`.replaceAll('_', '\\_')}`.execute(
+    db,
+  );
   for (const { name } of rows) {
     const started = parseInt(SHADOW.exec(name)?.[1] ?? '', 36);
-    if (Number.isFinite(started) && now - started > STALE_SHADOW_SECONDS) await sql`drop table if exists ${sql.table(name)}`.execute(db);
+    if (Number.isFinite(started) && now - started > STALE_SHADOW_SECONDS)
+      await sql`drop table if exists ${sql.table(name)}`.execute(db);
   }
 }
 // Larger batches read and bind faster (one query and one statement per projection for 5,000 events).
@@ -49,7 +52,9 @@ export interface RebuildOptions {
 async function createShadow(db: Kysely<unknown>, table: string, shadow: string): Promise<string[]> {
   await sql`create table ${sql.table(shadow)} (like ${sql.table(table)} including all)`.execute(db);
   const { rows: flags } = await sql<{ rls: boolean; forced: boolean }>`
-    select relrowsecurity as rls, relforcerowsecurity as forced from pg_class where oid = ${table}::regclass`.execute(db);
+    select relrowsecurity as rls, relforcerowsecurity as forced from pg_class where oid = ${table}::regclass`.execute(
+    db,
+  );
   if (flags[0]?.rls) await sql`alter table ${sql.table(shadow)} enable row level security`.execute(db);
   if (flags[0]?.forced) await sql`alter table ${sql.table(shadow)} force row level security`.execute(db);
   const { rows: policies } = await sql<{ name: string; command: string; using: string | null; check: string | null }>`
@@ -58,7 +63,9 @@ async function createShadow(db: Kysely<unknown>, table: string, shadow: string):
   for (const policy of policies) {
     const command = { r: 'select', a: 'insert', w: 'update', d: 'delete', '*': 'all' }[policy.command] ?? 'all';
     await sql`create policy ${sql.id(policy.name)} on ${sql.table(shadow)} for ${sql.raw(command)}
-      ${policy.using ? sql`using (${sql.raw(policy.using)})` : sql``} ${policy.check ? sql`with check (${sql.raw(policy.check)})` : sql``}`.execute(db);
+      ${policy.using ? sql`using (${sql.raw(policy.using)})` : sql``} ${policy.check ? sql`with check (${sql.raw(policy.check)})` : sql``}`.execute(
+      db,
+    );
   }
   await sql`grant select, insert, update, delete on ${sql.table(shadow)} to ledger_app`.execute(db);
   const { rows: secondary } = await sql<{ name: string; definition: string }>`
@@ -101,14 +108,20 @@ export interface RebuildResult {
 /** The event types a set of projections reads; undefined when one of them reads every event. */
 const typesOf = (projections: readonly Projection[]): string[] | undefined =>
   projections.some((p) => !p.types) ? undefined : [...new Set(projections.flatMap((p) => p.types ?? []))];
-const reads = (projection: Projection, event: RecordedEvent): boolean => !projection.types || projection.types.includes(event.type);
+const reads = (projection: Projection, event: RecordedEvent): boolean =>
+  !projection.types || projection.types.includes(event.type);
 
 /**
  * Applies one batch of the log to each projection's shadow tables, each projection in a transaction of its own, side
  * by side (the database works on them in parallel while the next batch is read). Their commits need not wait for the
  * disk (synchronous_commit off): until the swap, which commits normally, a crash only means rebuilding again.
  */
-async function applyToShadows(db: Kysely<unknown>, projections: readonly Projection[], events: readonly RecordedEvent[], shadowOf: (table: string) => string): Promise<void> {
+async function applyToShadows(
+  db: Kysely<unknown>,
+  projections: readonly Projection[],
+  events: readonly RecordedEvent[],
+  shadowOf: (table: string) => string,
+): Promise<void> {
   await Promise.all(
     projections.map((projection) => {
       const mine = events.filter((event) => reads(projection, event));
@@ -126,7 +139,12 @@ async function applyToShadows(db: Kysely<unknown>, projections: readonly Project
  * Reads the log once from `from` for all these projections, applying it batch by batch to their shadow tables; the
  * next batch is read while the current one is written. Returns how far the log has been read.
  */
-async function replayIntoShadows(options: RebuildManyOptions, shadowOf: (table: string) => string, from: Position, onBatch: (events: number) => void): Promise<Position> {
+async function replayIntoShadows(
+  options: RebuildManyOptions,
+  shadowOf: (table: string) => string,
+  from: Position,
+  onBatch: (events: number) => void,
+): Promise<Position> {
   const { projections, eventStore, database } = options;
   const types = typesOf(projections);
   // Everything up to the head as it is now will have been read: that, not the last event of these types, is how far
@@ -203,7 +221,10 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
       if (swapped) break;
     }
     results.push({ projection: projection.name, position, applied });
-    options.logger.info({ projection: projection.name, version: projection.version, position }, 'projection rebuilt and swapped in');
+    options.logger.info(
+      { projection: projection.name, version: projection.version, position },
+      'projection rebuilt and swapped in',
+    );
   }
   onProgress?.({ applied, total: total === null ? null : Math.max(total, applied) });
   return results;

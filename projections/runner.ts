@@ -24,11 +24,20 @@ export interface Projection {
    */
   apply(trx: Transaction<unknown>, event: RecordedEvent, table: (name: string) => string): Promise<void>;
   /** The same as applying each event in order, in fewer statements (multi-row inserts): what rebuilds use. */
-  applyBatch?(trx: Transaction<unknown>, events: readonly RecordedEvent[], table: (name: string) => string): Promise<void>;
+  applyBatch?(
+    trx: Transaction<unknown>,
+    events: readonly RecordedEvent[],
+    table: (name: string) => string,
+  ): Promise<void>;
 }
 
 /** Applies events in order, through applyBatch where the projection has one. */
-export async function applyAll(projection: Projection, trx: Transaction<unknown>, events: readonly RecordedEvent[], table: (name: string) => string): Promise<void> {
+export async function applyAll(
+  projection: Projection,
+  trx: Transaction<unknown>,
+  events: readonly RecordedEvent[],
+  table: (name: string) => string,
+): Promise<void> {
   if (events.length === 0) return;
   if (projection.applyBatch) return projection.applyBatch(trx, events, table);
   for (const event of events) await projection.apply(trx, event, table);
@@ -39,7 +48,8 @@ export const liveTable = (name: string): string => name;
 /** The aggregate id at the end of a stream id ("<tenant>/client/<id>" → "<id>"). */
 export const aggregateIdOf = (streamId: string): string => streamId.slice(streamId.lastIndexOf('/') + 1);
 
-export const checkpointName = (projection: Pick<Projection, 'name' | 'version'>): string => `projection:${projection.name}:v${projection.version}`;
+export const checkpointName = (projection: Pick<Projection, 'name' | 'version'>): string =>
+  `projection:${projection.name}:v${projection.version}`;
 
 export async function readCheckpoint(db: Kysely<unknown>, name: string): Promise<Position | null> {
   const { rows } = await sql<{ position: string }>`select position from checkpoints where name = ${name}`.execute(db);
@@ -48,8 +58,12 @@ export async function readCheckpoint(db: Kysely<unknown>, name: string): Promise
 
 /** Reads the checkpoint and holds its row until the transaction ends. */
 export async function lockCheckpoint(trx: Transaction<unknown>, name: string): Promise<Position | null> {
-  await sql`insert into checkpoints (name, position) values (${name}, ${START}) on conflict (name) do nothing`.execute(trx);
-  const { rows } = await sql<{ position: string }>`select position from checkpoints where name = ${name} for update`.execute(trx);
+  await sql`insert into checkpoints (name, position) values (${name}, ${START}) on conflict (name) do nothing`.execute(
+    trx,
+  );
+  const { rows } = await sql<{
+    position: string;
+  }>`select position from checkpoints where name = ${name} for update`.execute(trx);
   const position = parsePosition(rows[0]!.position);
   return position === START ? null : position;
 }
@@ -101,7 +115,10 @@ export class ProjectionRunner {
       checkpoint = START;
     }
     if (!checkpoint) {
-      logger.info({ projection: projection.name, version: projection.version }, 'no checkpoint for this version: rebuilding');
+      logger.info(
+        { projection: projection.name, version: projection.version },
+        'no checkpoint for this version: rebuilding',
+      );
       checkpoint = (await rebuildProjection({ projection, eventStore, database, logger })).position;
     }
     this.position = checkpoint;
@@ -124,7 +141,10 @@ export class ProjectionRunner {
         }
       } catch (error) {
         if (this.stopped) return;
-        logger.error({ err: error, projection: projection.name }, 'projection batch failed; retrying from its checkpoint');
+        logger.error(
+          { err: error, projection: projection.name },
+          'projection batch failed; retrying from its checkpoint',
+        );
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
@@ -138,8 +158,14 @@ export class ProjectionRunner {
       // whatever they applied already (up to the stored position) is not applied again.
       const stored = await lockCheckpoint(trx, checkpointName(projection));
       await asProjection(trx);
-      await applyAll(projection, trx, stored ? batch.filter((event) => comparePositions(event.position, stored) > 0) : batch, liveTable);
-      if (!stored || comparePositions(last.position, stored) > 0) await saveCheckpoint(trx, checkpointName(projection), last.position);
+      await applyAll(
+        projection,
+        trx,
+        stored ? batch.filter((event) => comparePositions(event.position, stored) > 0) : batch,
+        liveTable,
+      );
+      if (!stored || comparePositions(last.position, stored) > 0)
+        await saveCheckpoint(trx, checkpointName(projection), last.position);
     });
     this.position = last.position;
     this.lastEventAt = last.metadata.recordedAt;
@@ -159,7 +185,11 @@ export class ProjectionRunner {
 }
 
 /** Events of these types after `checkpoint` (counted up to 10,000), and how old the oldest is: a worker's lag. */
-export async function lagAfter(eventStore: EventStore, types: readonly string[] | undefined, checkpoint: Position): Promise<{ events: number; seconds: number }> {
+export async function lagAfter(
+  eventStore: EventStore,
+  types: readonly string[] | undefined,
+  checkpoint: Position,
+): Promise<{ events: number; seconds: number }> {
   let events = 0;
   let oldest: string | null = null;
   for await (const event of eventStore.readAll({ from: checkpoint, types, maxCount: 10_000, batchSize: 1000 })) {

@@ -26,7 +26,15 @@ export async function startWorkers(resources: Resources, logger: Logger, baseUrl
   const { config, database, eventStore, bus } = resources;
   const topic = config.VIOLATIONS_TOPIC;
   const directory = new NotificationDirectory(eventStore, resources.vault);
-  const consumer = new NotificationConsumer({ bus, topic, database, directory, minSeverity: config.NOTIFY_MIN_SEVERITY, emailMode: config.NOTIFY_EMAIL_MODE, logger: logger.child({ worker: 'notifications' }) });
+  const consumer = new NotificationConsumer({
+    bus,
+    topic,
+    database,
+    directory,
+    minSeverity: config.NOTIFY_MIN_SEVERITY,
+    emailMode: config.NOTIFY_EMAIL_MODE,
+    logger: logger.child({ worker: 'notifications' }),
+  });
   const dispatcher = new NotificationDispatcher({
     database,
     directory,
@@ -41,9 +49,23 @@ export async function startWorkers(resources: Resources, logger: Logger, baseUrl
     retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
     retryForMs: config.WEBHOOK_RETRY_FOR_MS,
   });
-  const publisher = new ViolationPublisher({ eventStore, checkpoints: new CheckpointStore(database), bus, topic, baseUrl, logger: logger.child({ worker: 'violations-publisher' }) });
-  const projections = PROJECTIONS.map((projection) => new ProjectionRunner({ eventStore, database, projection, logger }));
-  const evidenceWatch = new EvidenceExpiryWatch({ database, eventStore, logger: logger.child({ worker: 'evidence-expiry' }), intervalMs: config.EVIDENCE_SWEEP_MS });
+  const publisher = new ViolationPublisher({
+    eventStore,
+    checkpoints: new CheckpointStore(database),
+    bus,
+    topic,
+    baseUrl,
+    logger: logger.child({ worker: 'violations-publisher' }),
+  });
+  const projections = PROJECTIONS.map(
+    (projection) => new ProjectionRunner({ eventStore, database, projection, logger }),
+  );
+  const evidenceWatch = new EvidenceExpiryWatch({
+    database,
+    eventStore,
+    logger: logger.child({ worker: 'evidence-expiry' }),
+    intervalMs: config.EVIDENCE_SWEEP_MS,
+  });
   await bus.ensureTopics([topic, `${topic}.dlq`]);
   // Consumers first: on the in-process bus a message published before they subscribe would have no one to go to.
   await consumer.start();

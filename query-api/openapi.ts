@@ -2,7 +2,10 @@ import { FRAMEWORK_IDS } from '../domain/frameworks/index.js';
 import { aiServiceProfile } from '../command-api/openapi.js';
 
 /** The read side's part of the OpenAPI document. */
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
 const authed = {
   '401': problem('Missing, invalid or expired access token'),
   '403': problem('Your role lacks the permission this route needs'),
@@ -16,7 +19,10 @@ const summary = {
     frameworkId: { enum: FRAMEWORK_IDS },
     name: { type: 'string' },
     version: { type: 'string', description: 'The catalog version an assessment pins' },
-    source: { type: 'object', properties: { title: { type: 'string' }, license: { type: 'string' }, origin: { type: 'string' } } },
+    source: {
+      type: 'object',
+      properties: { title: { type: 'string' }, license: { type: 'string' }, origin: { type: 'string' } },
+    },
     requirementCount: { type: 'integer' },
   },
 };
@@ -35,17 +41,54 @@ export const queryApiSchemas: Record<string, unknown> = {
 };
 
 const uuid = { type: 'string', format: 'uuid' };
-const listMeta = { type: 'object', required: ['total', 'page', 'size', 'pages'], properties: { total: { type: 'integer' }, page: { type: 'integer' }, size: { type: 'integer' }, pages: { type: 'integer' } } };
-const list = (items: unknown) => ({ type: 'object', required: ['data', 'meta'], properties: { data: { type: 'array', items }, meta: listMeta } });
+const listMeta = {
+  type: 'object',
+  required: ['total', 'page', 'size', 'pages'],
+  properties: {
+    total: { type: 'integer' },
+    page: { type: 'integer' },
+    size: { type: 'integer' },
+    pages: { type: 'integer' },
+  },
+};
+const list = (items: unknown) => ({
+  type: 'object',
+  required: ['data', 'meta'],
+  properties: { data: { type: 'array', items }, meta: listMeta },
+});
 
 // allowReserved: times ("2024-05-01T09:00:00Z") and lists ("a,b") may be sent as people type them, colons and commas
 // unencoded; only "+" (a space in a query string) and "&" must be encoded.
-const q = (name: string, schema: unknown, description?: string, required = false) => ({ name, in: 'query', required, allowReserved: true, schema, ...(description ? { description } : {}) });
-const paging = [q('page', { type: 'integer', minimum: 1, default: 1 }), q('size', { type: 'integer', minimum: 1, maximum: 100, default: 20 })];
-const range = [q('from', { type: 'string', format: 'date-time' }, 'inclusive'), q('to', { type: 'string', format: 'date-time' }, 'exclusive')];
-const minPosition = { name: 'X-Min-Position', in: 'header', required: false, schema: { type: 'string' }, description: "A command's meta.position: the answer waits until the read model has reached it (503 with Retry-After if it takes too long)" };
+const q = (name: string, schema: unknown, description?: string, required = false) => ({
+  name,
+  in: 'query',
+  required,
+  allowReserved: true,
+  schema,
+  ...(description ? { description } : {}),
+});
+const paging = [
+  q('page', { type: 'integer', minimum: 1, default: 1 }),
+  q('size', { type: 'integer', minimum: 1, maximum: 100, default: 20 }),
+];
+const range = [
+  q('from', { type: 'string', format: 'date-time' }, 'inclusive'),
+  q('to', { type: 'string', format: 'date-time' }, 'exclusive'),
+];
+const minPosition = {
+  name: 'X-Min-Position',
+  in: 'header',
+  required: false,
+  schema: { type: 'string' },
+  description:
+    "A command's meta.position: the answer waits until the read model has reached it (503 with Retry-After if it takes too long)",
+};
 const json = (description: string, schema: unknown) => ({ description, content: { 'application/json': { schema } } });
-const object = (properties: Record<string, unknown>, required = Object.keys(properties)) => ({ type: 'object', required, properties });
+const object = (properties: Record<string, unknown>, required = Object.keys(properties)) => ({
+  type: 'object',
+  required,
+  properties,
+});
 const nullableString = { type: ['string', 'null'] };
 const clientSchema = object({
   clientId: uuid,
@@ -94,7 +137,11 @@ const historyEvent = object({
   data: { type: 'object' },
   metadata: { type: 'object' },
 });
-const asOf = q('asOf', { type: 'string' }, 'an ISO 8601 time (not in the future) or a log position: the state as it was then, replayed from the log');
+const asOf = q(
+  'asOf',
+  { type: 'string' },
+  'an ISO 8601 time (not in the future) or a log position: the state as it was then, replayed from the log',
+);
 const one = (id: string) => ({ name: id, in: 'path', required: true, schema: uuid });
 const assessmentSchema = object({
   assessmentId: uuid,
@@ -119,7 +166,14 @@ const userSchema = object({
   createdAt: { type: 'string', format: 'date-time' },
   updatedAt: { type: 'string', format: 'date-time' },
 });
-const single = (description: string, data: unknown) => json(description, object({ data, meta: { type: 'object', description: 'with asOf: the moment read and the last position replayed' } }));
+const single = (description: string, data: unknown) =>
+  json(
+    description,
+    object({
+      data,
+      meta: { type: 'object', description: 'with asOf: the moment read and the last position replayed' },
+    }),
+  );
 const stale = { '503': problem('The read model has not reached X-Min-Position in time; see Retry-After') };
 
 export const queryApiPaths: Record<string, unknown> = {
@@ -129,7 +183,15 @@ export const queryApiPaths: Record<string, unknown> = {
       tags: ['clients'],
       summary: "The MSP's clients (a client-scoped user sees its own)",
       security: bearer,
-      parameters: [...paging, q('status', { enum: ['active', 'archived'] }), q('framework', { enum: FRAMEWORK_IDS }), q('q', { type: 'string', maxLength: 200 }, 'name contains'), q('clientId', uuid), q('sort', { enum: ['name', 'createdAt'] }), minPosition],
+      parameters: [
+        ...paging,
+        q('status', { enum: ['active', 'archived'] }),
+        q('framework', { enum: FRAMEWORK_IDS }),
+        q('q', { type: 'string', maxLength: 200 }, 'name contains'),
+        q('clientId', uuid),
+        q('sort', { enum: ['name', 'createdAt'] }),
+        minPosition,
+      ],
       responses: { '200': json('Clients', list(clientSchema)), ...stale, ...authed },
     },
   },
@@ -140,7 +202,12 @@ export const queryApiPaths: Record<string, unknown> = {
       summary: 'One client, now or as it was at asOf',
       security: bearer,
       parameters: [one('id'), asOf, minPosition],
-      responses: { '200': json('The client', object({ data: clientSchema, meta: { type: 'object' } })), '404': problem('No such client'), ...stale, ...authed },
+      responses: {
+        '200': json('The client', object({ data: clientSchema, meta: { type: 'object' } })),
+        '404': problem('No such client'),
+        ...stale,
+        ...authed,
+      },
     },
   },
   '/api/v1/policies': {
@@ -169,7 +236,17 @@ export const queryApiPaths: Record<string, unknown> = {
       security: bearer,
       parameters: [one('id'), asOf, minPosition],
       responses: {
-        '200': json('The policy', object({ data: { ...policySchema, required: [...policySchema.required, 'content', 'contentHash'], properties: { ...policySchema.properties, content: { type: 'string' }, contentHash: { type: 'string' } } }, meta: { type: 'object' } })),
+        '200': json(
+          'The policy',
+          object({
+            data: {
+              ...policySchema,
+              required: [...policySchema.required, 'content', 'contentHash'],
+              properties: { ...policySchema.properties, content: { type: 'string' }, contentHash: { type: 'string' } },
+            },
+            meta: { type: 'object' },
+          }),
+        ),
         '404': problem('No such policy'),
         ...stale,
         ...authed,
@@ -180,7 +257,8 @@ export const queryApiPaths: Record<string, unknown> = {
     get: {
       operationId: 'listPolicyVersions',
       tags: ['policies'],
-      summary: 'Every version of a policy with its review history (generated, edited, submitted, approved, published), now or as at asOf',
+      summary:
+        'Every version of a policy with its review history (generated, edited, submitted, approved, published), now or as at asOf',
       security: bearer,
       parameters: [one('id'), asOf, minPosition],
       responses: {
@@ -192,7 +270,15 @@ export const queryApiPaths: Record<string, unknown> = {
               contentHash: { type: 'string' },
               authorId: { type: 'string' },
               createdAt: { type: 'string', format: 'date-time' },
-              history: { type: 'array', items: object({ action: { type: 'string' }, actorId: { type: 'string' }, comment: nullableString, at: { type: 'string', format: 'date-time' } }) },
+              history: {
+                type: 'array',
+                items: object({
+                  action: { type: 'string' },
+                  actorId: { type: 'string' },
+                  comment: nullableString,
+                  at: { type: 'string', format: 'date-time' },
+                }),
+              },
             }),
           ),
         ),
@@ -206,7 +292,8 @@ export const queryApiPaths: Record<string, unknown> = {
     get: {
       operationId: 'listEvidence',
       tags: ['evidence'],
-      summary: 'Evidence, soonest to expire first (or newest upload, or title), with its freshness (valid, expiring within 30 days, expired)',
+      summary:
+        'Evidence, soonest to expire first (or newest upload, or title), with its freshness (valid, expiring within 30 days, expired)',
       security: bearer,
       parameters: [
         ...paging,
@@ -227,7 +314,12 @@ export const queryApiPaths: Record<string, unknown> = {
       summary: 'One piece of evidence with its freshness, now or as it was at asOf (freshness at that moment)',
       security: bearer,
       parameters: [one('id'), asOf, minPosition],
-      responses: { '200': json('The evidence', object({ data: evidenceSchema, meta: { type: 'object' } })), '404': problem('No such evidence'), ...stale, ...authed },
+      responses: {
+        '200': json('The evidence', object({ data: evidenceSchema, meta: { type: 'object' } })),
+        '404': problem('No such evidence'),
+        ...stale,
+        ...authed,
+      },
     },
   },
   '/api/v1/assessments': {
@@ -236,7 +328,15 @@ export const queryApiPaths: Record<string, unknown> = {
       tags: ['assessments'],
       summary: 'Assessments, most recently started first (or by score)',
       security: bearer,
-      parameters: [...paging, ...range, q('clientId', uuid), q('frameworkId', { enum: FRAMEWORK_IDS }), q('status', { enum: ['in_progress', 'submitted'] }), q('sort', { enum: ['startedAt', 'score'] }), minPosition],
+      parameters: [
+        ...paging,
+        ...range,
+        q('clientId', uuid),
+        q('frameworkId', { enum: FRAMEWORK_IDS }),
+        q('status', { enum: ['in_progress', 'submitted'] }),
+        q('sort', { enum: ['startedAt', 'score'] }),
+        minPosition,
+      ],
       responses: { '200': json('Assessments', list(assessmentSchema)), ...stale, ...authed },
     },
   },
@@ -248,10 +348,22 @@ export const queryApiPaths: Record<string, unknown> = {
       security: bearer,
       parameters: [one('id'), asOf, minPosition],
       responses: {
-        '200': single(
-          'The assessment',
-          { ...assessmentSchema, required: [...assessmentSchema.required, 'results'], properties: { ...assessmentSchema.properties, results: { type: 'array', items: object({ requirementId: { type: 'string' }, result: { type: 'string' }, score: { type: ['number', 'null'] }, evidenceIds: { type: 'array', items: { type: 'string' } } }) } } },
-        ),
+        '200': single('The assessment', {
+          ...assessmentSchema,
+          required: [...assessmentSchema.required, 'results'],
+          properties: {
+            ...assessmentSchema.properties,
+            results: {
+              type: 'array',
+              items: object({
+                requirementId: { type: 'string' },
+                result: { type: 'string' },
+                score: { type: ['number', 'null'] },
+                evidenceIds: { type: 'array', items: { type: 'string' } },
+              }),
+            },
+          },
+        }),
         '404': problem('No such assessment'),
         ...stale,
         ...authed,
@@ -264,7 +376,13 @@ export const queryApiPaths: Record<string, unknown> = {
       tags: ['users'],
       summary: "The tenant's users and their roles (a client-scoped user sees its client's)",
       security: bearer,
-      parameters: [...paging, q('clientId', uuid), q('role', { type: 'string' }), q('status', { enum: ['invited', 'active', 'deactivated', 'erased'] }), minPosition],
+      parameters: [
+        ...paging,
+        q('clientId', uuid),
+        q('role', { type: 'string' }),
+        q('status', { enum: ['invited', 'active', 'deactivated', 'erased'] }),
+        minPosition,
+      ],
       responses: { '200': json('Users', list(userSchema)), ...stale, ...authed },
     },
   },
@@ -282,7 +400,8 @@ export const queryApiPaths: Record<string, unknown> = {
     get: {
       operationId: 'listAiServices',
       tags: ['ai-governance'],
-      summary: "The AI service registry; with clientId, that client's approval of each and its use of them over 30 days",
+      summary:
+        "The AI service registry; with clientId, that client's approval of each and its use of them over 30 days",
       security: bearer,
       parameters: [...paging, q('clientId', uuid), minPosition],
       responses: {
@@ -293,7 +412,12 @@ export const queryApiPaths: Record<string, unknown> = {
               ...aiServiceProfile,
               registeredAt: { type: 'string', format: 'date-time' },
               approval: { enum: ['approved', 'revoked', 'none', null] },
-              usageLast30Days: object({ analysed: { type: 'integer' }, warned: { type: 'integer' }, redacted: { type: 'integer' }, blocked: { type: 'integer' } }),
+              usageLast30Days: object({
+                analysed: { type: 'integer' },
+                warned: { type: 'integer' },
+                redacted: { type: 'integer' },
+                blocked: { type: 'integer' },
+              }),
             }),
           ),
         ),
@@ -306,7 +430,8 @@ export const queryApiPaths: Record<string, unknown> = {
     get: {
       operationId: 'mspSummary',
       tags: ['msp'],
-      summary: 'For each active client: latest compliance score per framework and its trend, violations by severity (24 h, 7 d, 30 d), AI usage by service, policies by status, evidence expiring soon; now or as it was at asOf',
+      summary:
+        'For each active client: latest compliance score per framework and its trend, violations by severity (24 h, 7 d, 30 d), AI usage by service, policies by status, evidence expiring soon; now or as it was at asOf',
       description:
         "A score is the latest submitted assessment's, recomputed at the moment read (now, or asOf) over the catalog version the assessment pinned and the freshness of its linked evidence at that moment: compliant requirements whose evidence has all expired count as partially compliant (listed in `flagged`). `submittedScore` is the score recorded at submission; `trend` compares the score with the previous assessment's.",
       security: bearer,
@@ -337,13 +462,26 @@ export const queryApiPaths: Record<string, unknown> = {
                     trend: { type: ['number', 'null'] },
                   }),
                 },
-                violations: object({ last24h: { type: 'object' }, last7d: { type: 'object' }, last30d: { type: 'object' } }),
+                violations: object({
+                  last24h: { type: 'object' },
+                  last7d: { type: 'object' },
+                  last30d: { type: 'object' },
+                }),
                 aiUsage: { type: 'array', items: { type: 'object' } },
                 policies: { type: 'object' },
                 evidence: object({ expiringSoon: { type: 'integer' }, expired: { type: 'integer' } }),
               }),
             },
-            meta: object({ generatedAt: { type: 'string' }, total: { type: 'integer' }, asOf: { type: 'string' }, position: { type: ['string', 'null'] }, eventsReplayed: { type: 'integer' } }, ['generatedAt', 'total']),
+            meta: object(
+              {
+                generatedAt: { type: 'string' },
+                total: { type: 'integer' },
+                asOf: { type: 'string' },
+                position: { type: ['string', 'null'] },
+                eventsReplayed: { type: 'integer' },
+              },
+              ['generatedAt', 'total'],
+            ),
           }),
         ),
         ...stale,
@@ -440,10 +578,19 @@ export const queryApiPaths: Record<string, unknown> = {
     get: {
       operationId: 'listAudit',
       tags: ['audit'],
-      summary: 'Who did what, when, from where and with what outcome: one entry per recorded event and per refused command, newest first',
-      description: 'A refused command is an authenticated command answered with a 4xx by a permission, domain or concurrency rule (type CommandRefused): its entry says what was asked (method and path, never the body) and why it was refused. Requests refused by schema validation never became commands and are not listed.',
+      summary:
+        'Who did what, when, from where and with what outcome: one entry per recorded event and per refused command, newest first',
+      description:
+        'A refused command is an authenticated command answered with a 4xx by a permission, domain or concurrency rule (type CommandRefused): its entry says what was asked (method and path, never the body) and why it was refused. Requests refused by schema validation never became commands and are not listed.',
       security: bearer,
-      parameters: [...paging, ...range, q('actorId', { type: 'string' }), q('type', { type: 'string' }, 'event type'), q('outcome', { enum: ['recorded', 'refused'] }), minPosition],
+      parameters: [
+        ...paging,
+        ...range,
+        q('actorId', { type: 'string' }),
+        q('type', { type: 'string' }, 'event type'),
+        q('outcome', { enum: ['recorded', 'refused'] }),
+        minPosition,
+      ],
       responses: {
         '200': json(
           'Audit entries',
@@ -460,7 +607,15 @@ export const queryApiPaths: Record<string, unknown> = {
               outcome: { enum: ['recorded', 'refused'] },
               refusal: {
                 type: ['object', 'null'],
-                properties: { method: { type: 'string' }, path: { type: 'string' }, status: { type: 'integer' }, problem: { type: 'string' }, title: { type: 'string' }, detail: nullableString, fields: { type: 'array', items: { type: 'string' } } },
+                properties: {
+                  method: { type: 'string' },
+                  path: { type: 'string' },
+                  status: { type: 'integer' },
+                  problem: { type: 'string' },
+                  title: { type: 'string' },
+                  detail: nullableString,
+                  fields: { type: 'array', items: { type: 'string' } },
+                },
               },
             }),
           ),
@@ -478,7 +633,13 @@ export const queryApiPaths: Record<string, unknown> = {
       security: bearer,
       parameters: [...range, q('format', { enum: ['csv', 'jsonl'], default: 'csv' }), minPosition],
       responses: {
-        '200': { description: 'The export', content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } } },
+        '200': {
+          description: 'The export',
+          content: {
+            'text/csv': { schema: { type: 'string' } },
+            'application/x-ndjson': { schema: { type: 'string' } },
+          },
+        },
         ...stale,
         ...authed,
       },
@@ -491,17 +652,39 @@ export const queryApiPaths: Record<string, unknown> = {
       summary: "One aggregate's events, in order (the stream id URL-encoded, as in violation links)",
       security: bearer,
       parameters: [{ name: 'streamId', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { '200': json('Events', object({ data: { type: 'array', items: historyEvent }, meta: object({ total: { type: 'integer' } }) })), '404': problem('No such stream in your tenant'), ...authed },
+      responses: {
+        '200': json(
+          'Events',
+          object({ data: { type: 'array', items: historyEvent }, meta: object({ total: { type: 'integer' } }) }),
+        ),
+        '404': problem('No such stream in your tenant'),
+        ...authed,
+      },
     },
   },
   '/api/v1/history/events': {
     get: {
       operationId: 'tenantHistory',
       tags: ['history'],
-      summary: "The tenant's log in global order, filtered by time and type, paginated by position (meta.next → ?after=)",
+      summary:
+        "The tenant's log in global order, filtered by time and type, paginated by position (meta.next → ?after=)",
       security: bearer,
-      parameters: [...range, q('type', { type: 'string' }, 'event types, comma-separated'), q('after', { type: 'string' }, 'meta.next of the previous page'), q('size', { type: 'integer', minimum: 1, maximum: 500, default: 100 })],
-      responses: { '200': json('Events', object({ data: { type: 'array', items: historyEvent }, meta: object({ size: { type: 'integer' }, next: nullableString }) })), ...authed },
+      parameters: [
+        ...range,
+        q('type', { type: 'string' }, 'event types, comma-separated'),
+        q('after', { type: 'string' }, 'meta.next of the previous page'),
+        q('size', { type: 'integer', minimum: 1, maximum: 500, default: 100 }),
+      ],
+      responses: {
+        '200': json(
+          'Events',
+          object({
+            data: { type: 'array', items: historyEvent },
+            meta: object({ size: { type: 'integer' }, next: nullableString }),
+          }),
+        ),
+        ...authed,
+      },
     },
   },
   '/api/v1/history/verify': {
@@ -514,7 +697,16 @@ export const queryApiPaths: Record<string, unknown> = {
         '200': json(
           'Verification',
           object({
-            data: object({ tenantId: { type: 'string' }, ok: { type: 'boolean' }, eventsChecked: { type: 'integer' }, verifiedAt: { type: 'string' }, firstBreak: { type: 'object' } }, ['tenantId', 'ok', 'eventsChecked', 'verifiedAt']),
+            data: object(
+              {
+                tenantId: { type: 'string' },
+                ok: { type: 'boolean' },
+                eventsChecked: { type: 'integer' },
+                verifiedAt: { type: 'string' },
+                firstBreak: { type: 'object' },
+              },
+              ['tenantId', 'ok', 'eventsChecked', 'verifiedAt'],
+            ),
             meta: { type: 'object' },
           }),
         ),
@@ -541,7 +733,25 @@ export const queryApiPaths: Record<string, unknown> = {
         '200': {
           description: 'The report',
           content: {
-            'application/json': { schema: object({ data: { type: 'object', required: ['client', 'framework', 'asOf', 'assessment', 'requirements', 'policies', 'violations', 'scoreHistory', 'verification'] }, meta: { type: 'object' } }) },
+            'application/json': {
+              schema: object({
+                data: {
+                  type: 'object',
+                  required: [
+                    'client',
+                    'framework',
+                    'asOf',
+                    'assessment',
+                    'requirements',
+                    'policies',
+                    'violations',
+                    'scoreHistory',
+                    'verification',
+                  ],
+                },
+                meta: { type: 'object' },
+              }),
+            },
             'application/pdf': { schema: { type: 'string', format: 'binary' } },
           },
         },
@@ -555,7 +765,8 @@ export const queryApiPaths: Record<string, unknown> = {
     get: {
       operationId: 'historyDiff',
       tags: ['history'],
-      summary: 'What changed between two moments: requirement results, evidence added or expired, policy versions and statuses, violations recorded in between',
+      summary:
+        'What changed between two moments: requirement results, evidence added or expired, policy versions and statuses, violations recorded in between',
       security: bearer,
       parameters: [
         q('from', { type: 'string' }, 'an ISO 8601 time or a log position', true),
@@ -569,10 +780,40 @@ export const queryApiPaths: Record<string, unknown> = {
             data: object({
               from: object({ asOf: { type: 'string' }, position: nullableString }),
               to: object({ asOf: { type: 'string' }, position: nullableString }),
-              requirements: { type: 'array', items: object({ assessmentId: { type: 'string' }, clientId: { type: 'string' }, frameworkId: { type: 'string' }, assessment: { type: 'string' }, requirementId: { type: 'string' }, from: nullableString, to: { type: 'string' } }) },
-              evidence: object({ added: { type: 'array', items: { type: 'object' } }, expired: { type: 'array', items: { type: 'object' } } }),
-              policies: { type: 'array', items: object({ policyId: { type: 'string' }, clientId: { type: 'string' }, frameworkId: { type: 'string' }, title: { type: 'string' }, fromVersion: { type: ['integer', 'null'] }, toVersion: { type: 'integer' }, fromStatus: nullableString, toStatus: { type: 'string' } }) },
-              violations: object({ total: { type: 'integer' }, bySeverity: { type: 'object' }, items: { type: 'array', items: { type: 'object' } } }),
+              requirements: {
+                type: 'array',
+                items: object({
+                  assessmentId: { type: 'string' },
+                  clientId: { type: 'string' },
+                  frameworkId: { type: 'string' },
+                  assessment: { type: 'string' },
+                  requirementId: { type: 'string' },
+                  from: nullableString,
+                  to: { type: 'string' },
+                }),
+              },
+              evidence: object({
+                added: { type: 'array', items: { type: 'object' } },
+                expired: { type: 'array', items: { type: 'object' } },
+              }),
+              policies: {
+                type: 'array',
+                items: object({
+                  policyId: { type: 'string' },
+                  clientId: { type: 'string' },
+                  frameworkId: { type: 'string' },
+                  title: { type: 'string' },
+                  fromVersion: { type: ['integer', 'null'] },
+                  toVersion: { type: 'integer' },
+                  fromStatus: nullableString,
+                  toStatus: { type: 'string' },
+                }),
+              },
+              violations: object({
+                total: { type: 'integer' },
+                bySeverity: { type: 'object' },
+                items: { type: 'array', items: { type: 'object' } },
+              }),
               truncated: { type: 'boolean' },
             }),
             meta: { type: 'object' },
@@ -596,7 +837,12 @@ export const queryApiPaths: Record<string, unknown> = {
               schema: list({
                 type: 'object',
                 required: ['webhookId', 'url', 'events', 'clientId'],
-                properties: { webhookId: uuid, url: { type: 'string' }, events: { type: 'array', items: { type: 'string' } }, clientId: { type: ['string', 'null'] } },
+                properties: {
+                  webhookId: uuid,
+                  url: { type: 'string' },
+                  events: { type: 'array', items: { type: 'string' } },
+                  clientId: { type: ['string', 'null'] },
+                },
               }),
             },
           },
@@ -666,7 +912,11 @@ export const queryApiPaths: Record<string, unknown> = {
           description: 'Frameworks',
           content: {
             'application/json': {
-              schema: { type: 'object', required: ['data', 'meta'], properties: { data: { type: 'array', items: summary }, meta: { type: 'object' } } },
+              schema: {
+                type: 'object',
+                required: ['data', 'meta'],
+                properties: { data: { type: 'array', items: summary }, meta: { type: 'object' } },
+              },
             },
           },
         },
@@ -690,7 +940,18 @@ export const queryApiPaths: Record<string, unknown> = {
                 type: 'object',
                 required: ['data', 'meta'],
                 properties: {
-                  data: { allOf: [summary, { type: 'object', required: ['requirements'], properties: { requirements: { type: 'array', items: { $ref: '#/components/schemas/CatalogNode' } } } }] },
+                  data: {
+                    allOf: [
+                      summary,
+                      {
+                        type: 'object',
+                        required: ['requirements'],
+                        properties: {
+                          requirements: { type: 'array', items: { $ref: '#/components/schemas/CatalogNode' } },
+                        },
+                      },
+                    ],
+                  },
                   meta: { type: 'object' },
                 },
               },

@@ -17,9 +17,21 @@ export function queryApi(resources: Resources): Router {
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
   router.use('/frameworks', authenticated, frameworkRoutes());
   router.use('/history', authenticated, historyRoutes(resources.database, resources.eventStore, resources.vault));
-  router.use(readModelRoutes(resources.database, resources.eventStore, resources.vault, resources.config.QUERY_WAIT_MS, authenticated));
+  router.use(
+    readModelRoutes(
+      resources.database,
+      resources.eventStore,
+      resources.vault,
+      resources.config.QUERY_WAIT_MS,
+      authenticated,
+    ),
+  );
   router.use(mspSummaryRoutes(resources.database, resources.eventStore, resources.config.QUERY_WAIT_MS, authenticated));
   router.use(reportRoutes(resources.database, resources.eventStore, resources.config.QUERY_WAIT_MS, authenticated));
-  router.use('/webhooks', authenticated, webhookQueries(resources.database, new NotificationDirectory(resources.eventStore, resources.vault, 0)));
+  router.use(
+    '/webhooks',
+    authenticated,
+    webhookQueries(resources.database, new NotificationDirectory(resources.eventStore, resources.vault, 0)),
+  );
   return router;
 }

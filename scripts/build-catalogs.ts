@@ -38,27 +38,39 @@ const clean = (text: string): string =>
     .replace(/\s+/g, ' ')
     .trim();
 
-const prop = (control: OscalControl, name: string): string | undefined => control.props?.find((p) => p.name === name)?.value;
+const prop = (control: OscalControl, name: string): string | undefined =>
+  control.props?.find((p) => p.name === name)?.value;
 const withdrawn = (control: OscalControl): boolean => prop(control, 'status') === 'withdrawn';
 
 function fromControl(control: OscalControl): CatalogNode {
   const children = (control.controls ?? []).filter((c) => !withdrawn(c)).map(fromControl);
-  return { id: prop(control, 'label') ?? control.id, title: clean(control.title), kind: 'requirement', ...(children.length ? { children } : {}) };
+  return {
+    id: prop(control, 'label') ?? control.id,
+    title: clean(control.title),
+    kind: 'requirement',
+    ...(children.length ? { children } : {}),
+  };
 }
 
 function fromGroup(group: OscalGroup, index: number): CatalogNode {
-  const children = [...(group.groups ?? []).map(fromGroup), ...(group.controls ?? []).filter((c) => !withdrawn(c)).map(fromControl)];
+  const children = [
+    ...(group.groups ?? []).map(fromGroup),
+    ...(group.controls ?? []).filter((c) => !withdrawn(c)).map(fromControl),
+  ];
   return { id: group.id ?? `group-${index + 1}`, title: clean(group.title), kind: 'group', children };
 }
 
 function oscalJson(file: string): { title: string; version: string; groups: OscalGroup[] } {
-  const { catalog } = JSON.parse(readFileSync(join(source, file), 'utf8')) as { catalog: { metadata: { title: string; version: string }; groups: OscalGroup[] } };
+  const { catalog } = JSON.parse(readFileSync(join(source, file), 'utf8')) as {
+    catalog: { metadata: { title: string; version: string }; groups: OscalGroup[] };
+  };
   return { title: catalog.metadata.title, version: catalog.metadata.version, groups: catalog.groups };
 }
 
 function write(catalog: FrameworkCatalog): void {
   writeFileSync(join(target, `${catalog.id}.json`), `${JSON.stringify(catalog)}\n`);
-  const count = (nodes: CatalogNode[]): number => nodes.reduce((n, node) => n + (node.kind === 'requirement' ? 1 : 0) + count(node.children ?? []), 0);
+  const count = (nodes: CatalogNode[]): number =>
+    nodes.reduce((n, node) => n + (node.kind === 'requirement' ? 1 : 0) + count(node.children ?? []), 0);
   console.log(`${catalog.id}: ${count(catalog.requirements)} requirements`);
 }
 
@@ -85,12 +97,20 @@ write({
   id: 'nist-ai-rmf',
   name: 'NIST AI RMF: Generative AI Profile (NIST AI 600-1)',
   version: airmf.version,
-  source: { title: 'NIST AI Risk Management Framework Generative AI Profile', license: 'Apache-2.0', origin: 'oscal-compass/oscal-content' },
+  source: {
+    title: 'NIST AI Risk Management Framework Generative AI Profile',
+    license: 'Apache-2.0',
+    origin: 'oscal-compass/oscal-content',
+  },
   requirements: airmf.groups.map(fromGroup),
 });
 
 // CSF 2.0 is published as OSCAL XML only. Subcategories carry their id as title; their statement is the text.
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['group', 'control', 'part', 'prop', 'p'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  isArray: (name) => ['group', 'control', 'part', 'prop', 'p'].includes(name),
+});
 interface XmlNode {
   id: string;
   title: string | { '#text': string };
@@ -101,10 +121,18 @@ const csf = parser.parse(readFileSync(join(source, 'NIST_CSF_v2.0_catalog.xml'),
   metadata: { title: string; version: string };
   group: XmlNode[];
 };
-const text = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'object' && value && '#text' in value ? String((value as { '#text': unknown })['#text']) : '');
+const text = (value: unknown): string =>
+  typeof value === 'string'
+    ? value
+    : typeof value === 'object' && value && '#text' in value
+      ? String((value as { '#text': unknown })['#text'])
+      : '';
 // Functions and categories organise; subcategories (the outcomes) are what an assessment answers.
 function fromCsf(node: XmlNode, depth: number): CatalogNode {
-  const statement = node.part?.find((p) => p.name === 'statement')?.p?.map(text).join(' ');
+  const statement = node.part
+    ?.find((p) => p.name === 'statement')
+    ?.p?.map(text)
+    .join(' ');
   const title = clean(text(node.title) === node.id && statement ? statement : text(node.title));
   const kind = depth < 2 ? 'group' : 'requirement';
   const children = (node.control ?? []).map((child) => fromCsf(child, depth + 1));

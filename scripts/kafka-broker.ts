@@ -19,7 +19,8 @@ export const KAFKA_VERSION = '3.9.1';
 const SCALA_VERSION = '2.13';
 
 export function kafkaCacheDir(): string {
-  const base = process.env.LEDGER_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'compliance-ledger');
+  const base =
+    process.env.LEDGER_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'compliance-ledger');
   return join(base, `kafka-${KAFKA_VERSION}`);
 }
 
@@ -33,7 +34,10 @@ export async function fetchKafka(log: (line: string) => void = console.log): Pro
   const libs = join(dir, 'libs');
   if (existsSync(join(dir, '.complete'))) return libs;
   for (const tool of ['java', 'mvn']) {
-    if (!which(tool)) throw new Error(`Starting a local Kafka broker needs "${tool}" on the PATH (or set KAFKA_BROKERS to an existing broker)`);
+    if (!which(tool))
+      throw new Error(
+        `Starting a local Kafka broker needs "${tool}" on the PATH (or set KAFKA_BROKERS to an existing broker)`,
+      );
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -48,7 +52,11 @@ export async function fetchKafka(log: (line: string) => void = console.log): Pro
 `,
   );
   log(`Fetching Apache Kafka ${KAFKA_VERSION} from Maven Central into ${dir} (once)…`);
-  const { status, output } = await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'], dir);
+  const { status, output } = await run(
+    'mvn',
+    ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${libs}`, '-DincludeScope=runtime'],
+    dir,
+  );
   if (status !== 0) throw new Error(`Fetching Kafka with Maven failed (exit ${status}):\n${output.slice(-4000)}`);
   writeFileSync(join(dir, '.complete'), new Date().toISOString());
   return libs;
@@ -74,7 +82,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -88,7 +98,9 @@ export interface KafkaBroker {
   destroy(): Promise<void>;
 }
 
-export async function startKafkaBroker(options: { port?: number; log?: (line: string) => void } = {}): Promise<KafkaBroker> {
+export async function startKafkaBroker(
+  options: { port?: number; log?: (line: string) => void } = {},
+): Promise<KafkaBroker> {
   const log = options.log ?? console.log;
   const libs = await fetchKafka(log);
   const port = options.port ?? (await freePort());
@@ -138,7 +150,11 @@ export async function startKafkaBroker(options: { port?: number; log?: (line: st
     mainClass,
     ...args,
   ];
-  const format = await run('java', java('kafka.tools.StorageTool', ['format', '-t', clusterId(), '-c', config, '--ignore-formatted']), home);
+  const format = await run(
+    'java',
+    java('kafka.tools.StorageTool', ['format', '-t', clusterId(), '-c', config, '--ignore-formatted']),
+    home,
+  );
   if (format.status !== 0) throw new Error(`Formatting Kafka storage failed:\n${format.output}`);
 
   let child: ChildProcess | undefined;
@@ -149,7 +165,9 @@ export async function startKafkaBroker(options: { port?: number; log?: (line: st
     child = proc;
     let stderr = '';
     proc.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`Kafka exited with ${code}: ${stderr}`))));
+    const exited = new Promise<never>((_, reject) =>
+      proc.once('exit', (code) => reject(new Error(`Kafka exited with ${code}: ${stderr}`))),
+    );
     exited.catch(() => {});
     const logFile = join(home, 'broker.log');
     const startedBefore = countStarts(logFile);

@@ -9,7 +9,8 @@ import { clientStream, commandContext } from '../clients/routes.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 
-export const aiServiceStream = (tenantId: string, aiServiceId: string): string => `${tenantId}/ai-service/${aiServiceId}`;
+export const aiServiceStream = (tenantId: string, aiServiceId: string): string =>
+  `${tenantId}/ai-service/${aiServiceId}`;
 export const clientAiStream = (tenantId: string, clientId: string): string => `${tenantId}/client-ai/${clientId}`;
 
 /** Mounted at /ai-services: the MSP's registry of AI services. */
@@ -17,7 +18,13 @@ export function aiServiceRoutes(handler: CommandHandler): Router {
   const router = express.Router();
   router.post('/', requirePermission('ai-service:write'), async (req, res) => {
     const actor = authOf(res);
-    if (actor.clientId !== null) throw new HttpProblem(403, 'forbidden', 'Forbidden', 'The AI service registry is kept by the MSP; clients approve services from it.');
+    if (actor.clientId !== null)
+      throw new HttpProblem(
+        403,
+        'forbidden',
+        'Forbidden',
+        'The AI service registry is kept by the MSP; clients approve services from it.',
+      );
     const aiServiceId = randomUUID();
     const result = await handler.execute(
       { decider: aiServiceDecider },
@@ -55,7 +62,9 @@ export function clientAiRoutes(handler: CommandHandler): Router {
       const result = await handler.execute(
         { decider: clientAiDecider },
         clientAiStream(actor.tenantId, clientId),
-        decision === 'approve' ? { type: 'ApproveAiService', aiServiceId, reason } : { type: 'RevokeAiService', aiServiceId, reason },
+        decision === 'approve'
+          ? { type: 'ApproveAiService', aiServiceId, reason }
+          : { type: 'RevokeAiService', aiServiceId, reason },
         commandContext(req, res),
         { ifMatch: ifMatchOf(req) },
       );
@@ -69,7 +78,11 @@ export function clientAiRoutes(handler: CommandHandler): Router {
     assertClientAccess(actor, clientId);
     await requireActiveClient(actor.tenantId, clientId);
     const body = req.body as Omit<AiPolicy, 'customPatterns'> & { customPatterns?: AiPolicy['customPatterns'] };
-    const policy: AiPolicy = { rules: body.rules, unapprovedService: body.unapprovedService, customPatterns: body.customPatterns ?? [] };
+    const policy: AiPolicy = {
+      rules: body.rules,
+      unapprovedService: body.unapprovedService,
+      customPatterns: body.customPatterns ?? [],
+    };
     if (body.regions) policy.regions = body.regions;
     const result = await handler.execute(
       { decider: clientAiDecider },

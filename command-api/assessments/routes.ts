@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { assessmentDecider, type AssessmentCommand, type AssessmentEvent, type AssessmentState } from '../../domain/assessments/assessment.js';
+import {
+  assessmentDecider,
+  type AssessmentCommand,
+  type AssessmentEvent,
+  type AssessmentState,
+} from '../../domain/assessments/assessment.js';
 import { SCALES } from '../../domain/assessments/scales.js';
 import { scoreAssessment, type Result } from '../../domain/assessments/scoring.js';
 import { catalogAt, FRAMEWORKS, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
@@ -13,13 +18,19 @@ import type { Aggregate, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 
 const assessments: Aggregate<AssessmentCommand, AssessmentEvent, AssessmentState> = { decider: assessmentDecider };
-export const assessmentStream = (tenantId: string, assessmentId: string): string => `${tenantId}/assessment/${assessmentId}`;
+export const assessmentStream = (tenantId: string, assessmentId: string): string =>
+  `${tenantId}/assessment/${assessmentId}`;
 
 /** Requirement ids of a framework at a catalog version; only the current version of each catalog ships today. */
 function catalogRequirements(frameworkId: FrameworkId, version: string): ReadonlyArray<{ id: string }> {
   const catalog = catalogAt(frameworkId, version);
   if (!catalog) {
-    throw new HttpProblem(409, 'catalog-version-unavailable', 'Catalog version unavailable', `This ledger has ${frameworkId} ${FRAMEWORKS[frameworkId].version}, not ${version}.`);
+    throw new HttpProblem(
+      409,
+      'catalog-version-unavailable',
+      'Catalog version unavailable',
+      `This ledger has ${frameworkId} ${FRAMEWORKS[frameworkId].version}, not ${version}.`,
+    );
   }
   return requirementList(catalog);
 }
@@ -29,7 +40,13 @@ export function assessmentRoutes(handler: CommandHandler, now: () => Date = () =
   const router = express.Router();
 
   const visible = (req: Request, res: Response): Promise<AssessmentState> =>
-    loadScoped(handler, assessments, assessmentStream(authOf(res).tenantId, String(req.params.id)), authOf(res), 'assessment');
+    loadScoped(
+      handler,
+      assessments,
+      assessmentStream(authOf(res).tenantId, String(req.params.id)),
+      authOf(res),
+      'assessment',
+    );
 
   router.post('/', requirePermission('assessment:write'), async (req, res) => {
     const actor = authOf(res);
@@ -39,7 +56,14 @@ export function assessmentRoutes(handler: CommandHandler, now: () => Date = () =
     const result = await handler.execute(
       assessments,
       assessmentStream(actor.tenantId, assessmentId),
-      { type: 'StartAssessment', assessmentId, clientId, frameworkId, catalogVersion: FRAMEWORKS[frameworkId].version, title },
+      {
+        type: 'StartAssessment',
+        assessmentId,
+        clientId,
+        frameworkId,
+        catalogVersion: FRAMEWORKS[frameworkId].version,
+        title,
+      },
       commandContext(req, res),
       { expect: 'new' },
     );
@@ -54,9 +78,15 @@ export function assessmentRoutes(handler: CommandHandler, now: () => Date = () =
     for (const evidenceId of body.evidenceIds ?? []) {
       const item = (await handler.load(evidence, evidenceStream(authOf(res).tenantId, evidenceId))).state;
       if (item.status === 'none' || item.clientId !== state.clientId) {
-        throw new HttpProblem(422, 'invalid-command', 'The request cannot be carried out', `No evidence ${evidenceId} for this client.`, {
-          errors: [{ field: 'evidenceIds', message: `no evidence ${evidenceId} for this client` }],
-        });
+        throw new HttpProblem(
+          422,
+          'invalid-command',
+          'The request cannot be carried out',
+          `No evidence ${evidenceId} for this client.`,
+          {
+            errors: [{ field: 'evidenceIds', message: `no evidence ${evidenceId} for this client` }],
+          },
+        );
       }
     }
     const known = catalogRequirements(state.frameworkId!, state.catalogVersion!).some((r) => r.id === requirementId);
@@ -103,7 +133,12 @@ export function assessmentRoutes(handler: CommandHandler, now: () => Date = () =
       commandContext(req, res),
       { ifMatch: ifMatchOf(req) },
     );
-    sendCommandResult(res, 200, { assessmentId: String(req.params.id), score: score.score, progress: score.progress, flagged: score.flagged }, result);
+    sendCommandResult(
+      res,
+      200,
+      { assessmentId: String(req.params.id), score: score.score, progress: score.progress, flagged: score.flagged },
+      result,
+    );
   });
 
   return router;

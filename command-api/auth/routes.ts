@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { emailDecider, organizationDecider, type EmailCommand, type EmailEvent, type EmailState } from '../../domain/accounts/organization.js';
+import {
+  emailDecider,
+  organizationDecider,
+  type EmailCommand,
+  type EmailEvent,
+  type EmailState,
+} from '../../domain/accounts/organization.js';
 import { permissionsOf } from '../../domain/accounts/roles.js';
-import { userDecider, userPersonalData, type UserCommand, type UserEvent, type UserState } from '../../domain/accounts/user.js';
+import {
+  userDecider,
+  userPersonalData,
+  type UserCommand,
+  type UserEvent,
+  type UserState,
+} from '../../domain/accounts/user.js';
 import { DomainError } from '../../domain/decider.js';
 import { decoyHash, hashPassword, verifyPassword } from '../../infrastructure/auth/passwords.js';
 import { hashToken, opaqueToken } from '../../infrastructure/auth/tokens.js';
@@ -17,7 +29,10 @@ import { passwordResetMail, verificationMail } from '../mail/templates.js';
 export const SYSTEM_TENANT = 'system';
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
 const RESET_TTL_MS = 3600 * 1000;
-export const users: Aggregate<UserCommand, UserEvent, UserState> = { decider: userDecider, personalData: userPersonalData };
+export const users: Aggregate<UserCommand, UserEvent, UserState> = {
+  decider: userDecider,
+  personalData: userPersonalData,
+};
 export const emails: Aggregate<EmailCommand, EmailEvent, EmailState> = { decider: emailDecider };
 
 export const userStream = (tenantId: string, userId: string): string => `${tenantId}/user/${userId}`;
@@ -30,7 +45,10 @@ export function accountToken(tenantId: string, userId: string, secret: string): 
 }
 
 /** Splits a one-time token; anything malformed is the same 422 as a wrong one. */
-export function parseAccountToken(token: string, what: string): { tenantId: string; userId: string; secretHash: string } {
+export function parseAccountToken(
+  token: string,
+  what: string,
+): { tenantId: string; userId: string; secretHash: string } {
   const match = ACCOUNT_TOKEN.exec(token);
   if (!match) throw new DomainError('invalid', `This ${what} link is not valid`, 'token');
   return { tenantId: match[1]!, userId: match[2]!, secretHash: hashToken(match[3]!) };
@@ -39,7 +57,8 @@ export function parseAccountToken(token: string, what: string): { tenantId: stri
 /** Runs a command against the account a token names; a token naming no account is an invalid token. */
 export async function onTokenAccount(run: () => Promise<unknown>, what: string): Promise<void> {
   await run().catch((error: unknown) => {
-    if (error instanceof DomainError && error.code === 'not_found') throw new DomainError('invalid', `This ${what} link is not valid`, 'token');
+    if (error instanceof DomainError && error.code === 'not_found')
+      throw new DomainError('invalid', `This ${what} link is not valid`, 'token');
     throw error;
   });
 }
@@ -65,7 +84,12 @@ async function limited(check: () => Promise<void>, res: Response): Promise<void>
   } catch (error) {
     if (error instanceof TooManyAttemptsError) {
       res.setHeader('Retry-After', String(error.retryAfterSeconds));
-      throw new HttpProblem(429, 'too-many-attempts', 'Too many attempts', `Too many attempts; retry in ${error.retryAfterSeconds} seconds.`);
+      throw new HttpProblem(
+        429,
+        'too-many-attempts',
+        'Too many attempts',
+        `Too many attempts; retry in ${error.retryAfterSeconds} seconds.`,
+      );
     }
     throw error;
   }
@@ -81,20 +105,45 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
   }
 
   /** The login answer: a fresh access token with the user's current role, and the session's new refresh token. */
-  function tokensFor(user: UserState, session: { familyId: string; userId: string; tenantId: string }, refreshToken: string) {
-    const accessToken = accessTokens.issue({ userId: session.userId, tenantId: session.tenantId, role: user.role!, clientId: user.clientId ?? null, sessionId: session.familyId });
+  function tokensFor(
+    user: UserState,
+    session: { familyId: string; userId: string; tenantId: string },
+    refreshToken: string,
+  ) {
+    const accessToken = accessTokens.issue({
+      userId: session.userId,
+      tenantId: session.tenantId,
+      role: user.role!,
+      clientId: user.clientId ?? null,
+      sessionId: session.familyId,
+    });
     return { accessToken, refreshToken, expiresIn: accessTokens.ttlSeconds, tokenType: 'Bearer' as const };
   }
 
   router.post('/auth/register', async (req, res) => {
-    const { email, password, name, organizationName } = req.body as { email: string; password: string; name: string; organizationName: string };
+    const { email, password, name, organizationName } = req.body as {
+      email: string;
+      password: string;
+      name: string;
+      organizationName: string;
+    };
     const tenantId = randomUUID();
     const userId = randomUUID();
     const emailStream = `${SYSTEM_TENANT}/email/${resources.emailKey(email)}`;
     const passwordHash = await hashPassword(password);
-    await handler.execute(emails, emailStream, { type: 'ClaimEmail', userId, tenantId }, contextOf(req, SYSTEM_TENANT, userId));
+    await handler.execute(
+      emails,
+      emailStream,
+      { type: 'ClaimEmail', userId, tenantId },
+      contextOf(req, SYSTEM_TENANT, userId),
+    );
     try {
-      await handler.execute({ decider: organizationDecider }, `${tenantId}/organization/${tenantId}`, { type: 'RegisterOrganization', tenantId, name: organizationName, registeredBy: userId }, contextOf(req, tenantId, userId));
+      await handler.execute(
+        { decider: organizationDecider },
+        `${tenantId}/organization/${tenantId}`,
+        { type: 'RegisterOrganization', tenantId, name: organizationName, registeredBy: userId },
+        contextOf(req, tenantId, userId),
+      );
       const verification = opaqueToken();
       const result = await handler.execute(
         users,
@@ -108,7 +157,10 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
           passwordHash,
           role: 'msp_admin',
           clientId: null,
-          verification: { tokenHash: verification.hash, expiresAt: new Date(now().getTime() + VERIFICATION_TTL_MS).toISOString() },
+          verification: {
+            tokenHash: verification.hash,
+            expiresAt: new Date(now().getTime() + VERIFICATION_TTL_MS).toISOString(),
+          },
         },
         contextOf(req, tenantId, userId),
         { expect: 'new' },
@@ -119,7 +171,9 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
       sendCommandResult(res, 201, { userId, tenantId }, result);
     } catch (error) {
       // Give the address back, so that the same registration can be tried again.
-      await handler.execute(emails, emailStream, { type: 'ReleaseEmail', userId }, contextOf(req, SYSTEM_TENANT, userId)).catch(() => {});
+      await handler
+        .execute(emails, emailStream, { type: 'ReleaseEmail', userId }, contextOf(req, SYSTEM_TENANT, userId))
+        .catch(() => {});
       throw error;
     }
   });
@@ -128,9 +182,15 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
     const { tenantId, userId, secretHash } = parseAccountToken((req.body as { token: string }).token, 'verification');
     await onTokenAccount(
       () =>
-        handler.execute(users, userStream(tenantId, userId), { type: 'VerifyEmail', tokenHash: secretHash, now: now().toISOString() }, contextOf(req, tenantId, userId), {
-          expect: 'existing',
-        }),
+        handler.execute(
+          users,
+          userStream(tenantId, userId),
+          { type: 'VerifyEmail', tokenHash: secretHash, now: now().toISOString() },
+          contextOf(req, tenantId, userId),
+          {
+            expect: 'existing',
+          },
+        ),
       'verification',
     );
     res.status(204).end();
@@ -149,7 +209,10 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
       const result = await handler.execute(
         users,
         userStream(found.tenantId, found.userId),
-        { type: 'IssuePasswordReset', reset: { tokenHash: reset.hash, expiresAt: new Date(now().getTime() + RESET_TTL_MS).toISOString() } },
+        {
+          type: 'IssuePasswordReset',
+          reset: { tokenHash: reset.hash, expiresAt: new Date(now().getTime() + RESET_TTL_MS).toISOString() },
+        },
         contextOf(req, found.tenantId, found.userId),
       );
       if (result.events.length > 0) {
@@ -167,9 +230,15 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
     const passwordHash = await hashPassword(password);
     await onTokenAccount(
       () =>
-        handler.execute(users, userStream(tenantId, userId), { type: 'ResetPassword', tokenHash: secretHash, passwordHash, now: now().toISOString() }, contextOf(req, tenantId, userId), {
-          expect: 'existing',
-        }),
+        handler.execute(
+          users,
+          userStream(tenantId, userId),
+          { type: 'ResetPassword', tokenHash: secretHash, passwordHash, now: now().toISOString() },
+          contextOf(req, tenantId, userId),
+          {
+            expect: 'existing',
+          },
+        ),
       'reset',
     );
     await sessions.revokeUser(userId, refreshTtl); // a reset ends every session of the account
@@ -190,7 +259,12 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
       throw new HttpProblem(401, 'invalid-credentials', 'Invalid credentials', 'The email or password is wrong.');
     }
     if (!user.emailVerified) {
-      throw new HttpProblem(403, 'email-not-verified', 'Email not verified', 'Confirm your email address with the link we sent, then log in.');
+      throw new HttpProblem(
+        403,
+        'email-not-verified',
+        'Email not verified',
+        'Confirm your email address with the link we sent, then log in.',
+      );
     }
     await resources.loginLimiter.succeed(account);
     const session = { familyId: randomUUID(), userId: user.userId!, tenantId: user.tenantId! };
@@ -201,12 +275,30 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
 
   router.post('/auth/refresh', async (req, res) => {
     const next = opaqueToken();
-    const rotation = await sessions.rotate(hashToken((req.body as { refreshToken: string }).refreshToken), next.hash, refreshTtl);
+    const rotation = await sessions.rotate(
+      hashToken((req.body as { refreshToken: string }).refreshToken),
+      next.hash,
+      refreshTtl,
+    );
     if (rotation.status === 'reused') {
-      req.log.warn({ sessionId: rotation.session.familyId, userId: rotation.session.userId }, 'refresh token reused: session revoked');
-      throw new HttpProblem(401, 'refresh-token-reused', 'Refresh token reused', 'This refresh token was already used; the session has been ended for safety. Log in again.');
+      req.log.warn(
+        { sessionId: rotation.session.familyId, userId: rotation.session.userId },
+        'refresh token reused: session revoked',
+      );
+      throw new HttpProblem(
+        401,
+        'refresh-token-reused',
+        'Refresh token reused',
+        'This refresh token was already used; the session has been ended for safety. Log in again.',
+      );
     }
-    if (rotation.status === 'unknown') throw new HttpProblem(401, 'invalid-refresh-token', 'Invalid refresh token', 'The refresh token is unknown or expired. Log in again.');
+    if (rotation.status === 'unknown')
+      throw new HttpProblem(
+        401,
+        'invalid-refresh-token',
+        'Invalid refresh token',
+        'The refresh token is unknown or expired. Log in again.',
+      );
     const { session } = rotation;
     const user = (await handler.load(users, userStream(session.tenantId, session.userId))).state;
     if (!user.active) {

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { clientDecider, type ClientCommand, type ClientEvent, type ClientProfile, type ClientState } from '../../domain/clients/client.js';
+import {
+  clientDecider,
+  type ClientCommand,
+  type ClientEvent,
+  type ClientProfile,
+  type ClientState,
+} from '../../domain/clients/client.js';
 import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import type { Aggregate, CommandContext, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
@@ -22,7 +28,13 @@ export function clientRoutes(handler: CommandHandler): Router {
     const context = commandContext(req, res);
     const clientId = randomUUID();
     const body = req.body as ClientProfile;
-    const result = await handler.execute(clients, clientStream(context.tenantId, clientId), { type: 'RegisterClient', clientId, ...body }, context, { expect: 'new' });
+    const result = await handler.execute(
+      clients,
+      clientStream(context.tenantId, clientId),
+      { type: 'RegisterClient', clientId, ...body },
+      context,
+      { expect: 'new' },
+    );
     res.setHeader('Location', `/api/v1/clients/${clientId}`);
     sendCommandResult(res, 201, { clientId }, result);
   });
@@ -31,10 +43,16 @@ export function clientRoutes(handler: CommandHandler): Router {
     const context = commandContext(req, res);
     const clientId = String(req.params.id);
     assertClientAccess(authOf(res), clientId);
-    const result = await handler.execute(clients, clientStream(context.tenantId, clientId), { type: 'UpdateClient', ...(req.body as Partial<ClientProfile>) }, context, {
-      expect: 'existing',
-      ifMatch: ifMatchOf(req),
-    });
+    const result = await handler.execute(
+      clients,
+      clientStream(context.tenantId, clientId),
+      { type: 'UpdateClient', ...(req.body as Partial<ClientProfile>) },
+      context,
+      {
+        expect: 'existing',
+        ifMatch: ifMatchOf(req),
+      },
+    );
     sendCommandResult(res, 200, { clientId }, result);
   });
 
@@ -42,10 +60,16 @@ export function clientRoutes(handler: CommandHandler): Router {
     const context = commandContext(req, res);
     const clientId = String(req.params.id);
     assertClientAccess(authOf(res), clientId);
-    const result = await handler.execute(clients, clientStream(context.tenantId, clientId), { type: 'ArchiveClient', reason: null }, context, {
-      expect: 'existing',
-      ifMatch: ifMatchOf(req),
-    });
+    const result = await handler.execute(
+      clients,
+      clientStream(context.tenantId, clientId),
+      { type: 'ArchiveClient', reason: null },
+      context,
+      {
+        expect: 'existing',
+        ifMatch: ifMatchOf(req),
+      },
+    );
     sendCommandResult(res, 200, { clientId, status: 'archived' }, result);
   });
 

@@ -16,7 +16,8 @@ function looksLikeText(head: Buffer): boolean {
   if (head.length === 0) return false;
   // A multi-byte character may be cut at the end of the sample; judge the sample without its last 3 bytes.
   const sample = head.length > 4 ? head.subarray(0, head.length - 3) : head;
-  if (sample.some((byte) => byte === 0 || (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d))) return false;
+  if (sample.some((byte) => byte === 0 || (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d)))
+    return false;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(sample);
     return true;

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import busboy from 'busboy';
 import express, { type Request, type Response, type Router } from 'express';
-import { evidenceDecider, type EvidenceCommand, type EvidenceEvent, type EvidenceState } from '../../domain/evidence/evidence.js';
+import {
+  evidenceDecider,
+  type EvidenceCommand,
+  type EvidenceEvent,
+  type EvidenceState,
+} from '../../domain/evidence/evidence.js';
 import { BlobTooLargeError, type BlobStore, type StagedBlob } from '../../infrastructure/blobs/blob-store.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
@@ -18,23 +23,39 @@ const FIELDS = ['clientId', 'title', 'validFrom', 'expiresAt'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const invalid = (field: string, message: string) =>
-  new HttpProblem(400, 'validation', 'The request is not valid', `${field}: ${message}`, { errors: [{ field, message }] });
+  new HttpProblem(400, 'validation', 'The request is not valid', `${field}: ${message}`, {
+    errors: [{ field, message }],
+  });
 
 /**
  * Reads a multipart upload: the form fields, and the file streamed straight into the blob store's staging area
  * (hashed and measured on the way, never buffered whole). Nothing is committed here.
  */
-function readUpload(req: Request, blobs: BlobStore, maxBytes: number): Promise<{ fields: Record<string, string>; file?: { name: string; blob: StagedBlob } }> {
+function readUpload(
+  req: Request,
+  blobs: BlobStore,
+  maxBytes: number,
+): Promise<{ fields: Record<string, string>; file?: { name: string; blob: StagedBlob } }> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 10, fieldSize: 10_000, parts: 12, fileSize: maxBytes } });
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: 1, fields: 10, fieldSize: 10_000, parts: 12, fileSize: maxBytes },
+      });
     } catch {
-      return reject(new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Send multipart/form-data with a file and the evidence fields.'));
+      return reject(
+        new HttpProblem(
+          415,
+          'unsupported-media-type',
+          'Unsupported media type',
+          'Send multipart/form-data with a file and the evidence fields.',
+        ),
+      );
     }
     const fields: Record<string, string> = {};
     let staged: Promise<{ name: string; blob: StagedBlob } | undefined> = Promise.resolve(undefined);
-    let fileStream: NodeJS.ReadableStream & { truncated?: boolean; destroy(error?: Error): void } | undefined;
+    let fileStream: (NodeJS.ReadableStream & { truncated?: boolean; destroy(error?: Error): void }) | undefined;
     let failed: unknown;
     let finished = false;
     parser.on('field', (name, value) => (fields[name] = value));
@@ -95,7 +116,10 @@ export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, option
   router.post('/upload', requirePermission('evidence:write'), async (req, res) => {
     const actor = authOf(res);
     const upload = await readUpload(req, blobs, options.maxBytes).catch((error: unknown) => {
-      if (error instanceof BlobTooLargeError) throw new HttpProblem(413, 'payload-too-large', 'Payload too large', error.message, { errors: [{ field: 'file', message: error.message }] });
+      if (error instanceof BlobTooLargeError)
+        throw new HttpProblem(413, 'payload-too-large', 'Payload too large', error.message, {
+          errors: [{ field: 'file', message: error.message }],
+        });
       throw error;
     });
     const { fields, file } = upload;
@@ -103,7 +127,9 @@ export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, option
       if (!file) throw invalid('file', 'required');
       const missing = FIELDS.filter((name) => !fields[name]);
       if (missing.length > 0) {
-        throw new HttpProblem(400, 'validation', 'The request is not valid', `Missing: ${missing.join(', ')}`, { errors: missing.map((field) => ({ field, message: 'required' })) });
+        throw new HttpProblem(400, 'validation', 'The request is not valid', `Missing: ${missing.join(', ')}`, {
+          errors: missing.map((field) => ({ field, message: 'required' })),
+        });
       }
       if (!UUID.test(fields.clientId!)) throw invalid('clientId', 'must be a UUID');
       const dates = Object.fromEntries(
@@ -116,9 +142,15 @@ export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, option
       const fileName = sanitiseFileName(file.name);
       const contentType = await detectContentType(file.blob.head, fileName);
       if (!contentType) {
-        throw new HttpProblem(415, 'unsupported-file-type', 'Unsupported file type', `Evidence must be one of: PDF, PNG, JPEG, text, CSV, JSON, DOCX, XLSX. The file's content is none of them.`, {
-          errors: [{ field: 'file', message: 'content is not an allowed type' }],
-        });
+        throw new HttpProblem(
+          415,
+          'unsupported-file-type',
+          'Unsupported file type',
+          `Evidence must be one of: PDF, PNG, JPEG, text, CSV, JSON, DOCX, XLSX. The file's content is none of them.`,
+          {
+            errors: [{ field: 'file', message: 'content is not an allowed type' }],
+          },
+        );
       }
       await requireActiveClient(handler, actor, fields.clientId!);
 
@@ -165,9 +197,15 @@ export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, option
 
   router.delete('/:id', requirePermission('evidence:write'), async (req, res) => {
     await visible(req, res);
-    const result = await handler.execute(evidence, evidenceStream(authOf(res).tenantId, String(req.params.id)), { type: 'RetireEvidence', retiredBy: authOf(res).userId }, commandContext(req, res), {
-      ifMatch: ifMatchOf(req),
-    });
+    const result = await handler.execute(
+      evidence,
+      evidenceStream(authOf(res).tenantId, String(req.params.id)),
+      { type: 'RetireEvidence', retiredBy: authOf(res).userId },
+      commandContext(req, res),
+      {
+        ifMatch: ifMatchOf(req),
+      },
+    );
     sendCommandResult(res, 200, { evidenceId: String(req.params.id), status: 'retired' }, result);
   });
 

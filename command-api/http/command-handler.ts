@@ -46,9 +46,14 @@ export class CommandHandler {
     private readonly vault: PersonalDataVault,
   ) {}
 
-  async load<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, streamId: string): Promise<{ state: S; revision: number | 'no_stream' }> {
+  async load<C, E extends DomainEvent, S>(
+    aggregate: Aggregate<C, E, S>,
+    streamId: string,
+  ): Promise<{ state: S; revision: number | 'no_stream' }> {
     const recorded = await this.eventStore.readStream(streamId);
-    const events = aggregate.personalData ? await Promise.all(recorded.map((e) => this.vault.reveal(e.data))) : recorded.map((e) => e.data);
+    const events = aggregate.personalData
+      ? await Promise.all(recorded.map((e) => this.vault.reveal(e.data)))
+      : recorded.map((e) => e.data);
     const state = fold(
       aggregate.decider,
       recorded.map((e, i) => ({ type: e.type, data: events[i] }) as E),
@@ -64,10 +69,17 @@ export class CommandHandler {
     options: ExecuteOptions = {},
   ): Promise<CommandResult<E, S>> {
     const { state, revision } = await this.load(aggregate, streamId);
-    if (options.expect === 'existing' && revision === 'no_stream') throw new DomainError('not_found', 'No such resource');
-    if (options.expect === 'new' && revision !== 'no_stream') throw new DomainError('conflict', 'The resource already exists');
+    if (options.expect === 'existing' && revision === 'no_stream')
+      throw new DomainError('not_found', 'No such resource');
+    if (options.expect === 'new' && revision !== 'no_stream')
+      throw new DomainError('conflict', 'The resource already exists');
     if (options.ifMatch !== undefined && options.ifMatch !== revision) {
-      throw new HttpProblem(412, 'precondition-failed', 'Precondition failed', `The resource is at revision ${String(revision)}, not ${options.ifMatch}; read it again.`);
+      throw new HttpProblem(
+        412,
+        'precondition-failed',
+        'Precondition failed',
+        `The resource is at revision ${String(revision)}, not ${options.ifMatch}; read it again.`,
+      );
     }
     const events = aggregate.decider.decide(command, state);
     const after = events.reduce((s, e) => aggregate.decider.evolve(s, e), state);
@@ -94,7 +106,11 @@ export class CommandHandler {
   }
 
   /** Encrypts the event's personal data fields under their subject's key. */
-  private async seal<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, tenantId: string, event: E): Promise<E> {
+  private async seal<C, E extends DomainEvent, S>(
+    aggregate: Aggregate<C, E, S>,
+    tenantId: string,
+    event: E,
+  ): Promise<E> {
     const policy = aggregate.personalData?.[event.type];
     if (!policy) return event;
     const data = { ...event.data } as Record<string, unknown>;

@@ -7,7 +7,8 @@ import type { Logger } from '../../infrastructure/logging/logger.js';
 const COMMANDS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** The tenant's log of refused commands: one stream a day, so that no stream grows without end. */
-export const commandLogStream = (tenantId: string, at: Date): string => `${tenantId}/command-log/${at.toISOString().slice(0, 10)}`;
+export const commandLogStream = (tenantId: string, at: Date): string =>
+  `${tenantId}/command-log/${at.toISOString().slice(0, 10)}`;
 
 export interface CommandRefusedData {
   method: string;
@@ -43,10 +44,22 @@ export function recordRefusals(eventStore: EventStore, logger: Logger): RequestH
           detail: problem?.detail ? problem.detail.slice(0, 500) : null,
           fields: (problem?.errors ?? []).map((e) => e.field),
         };
-        const metadata = { tenantId: auth.tenantId, actorId: auth.userId, correlationId: String(req.id), ...(req.ip ? { ip: req.ip } : {}) };
+        const metadata = {
+          tenantId: auth.tenantId,
+          actorId: auth.userId,
+          correlationId: String(req.id),
+          ...(req.ip ? { ip: req.ip } : {}),
+        };
         eventStore
-          .append(commandLogStream(auth.tenantId, new Date()), [{ type: 'CommandRefused', data, metadata }], { expectedRevision: 'any' })
-          .catch((error: unknown) => logger.error({ err: error, method: req.method, path: data.path, status: data.status }, 'could not record a refused command'));
+          .append(commandLogStream(auth.tenantId, new Date()), [{ type: 'CommandRefused', data, metadata }], {
+            expectedRevision: 'any',
+          })
+          .catch((error: unknown) =>
+            logger.error(
+              { err: error, method: req.method, path: data.path, status: data.status },
+              'could not record a refused command',
+            ),
+          );
       });
     }
     next();

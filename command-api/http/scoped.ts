@@ -23,10 +23,16 @@ export async function loadScoped<C, E extends DomainEvent, S extends { status: s
 }
 
 /** The client named in a request body must be one of the caller's active clients. */
-export async function requireActiveClient(handler: CommandHandler, actor: Authenticated, clientId: string): Promise<void> {
+export async function requireActiveClient(
+  handler: CommandHandler,
+  actor: Authenticated,
+  clientId: string,
+): Promise<void> {
   assertClientAccess(actor, clientId);
   const { state } = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, clientId));
   if (state.status !== 'active') {
-    throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', { errors: [{ field: 'clientId', message: 'no such active client' }] });
+    throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', {
+      errors: [{ field: 'clientId', message: 'no such active client' }],
+    });
   }
 }

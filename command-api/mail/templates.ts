@@ -2,7 +2,11 @@ import type { Mail } from '../../infrastructure/mail/mailer.js';
 
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function layout(title: string, paragraphs: string[], action: { label: string; url: string }): Pick<Mail, 'text' | 'html'> {
+function layout(
+  title: string,
+  paragraphs: string[],
+  action: { label: string; url: string },
+): Pick<Mail, 'text' | 'html'> {
   return {
     text: `${paragraphs.join('\n\n')}\n\n${action.label}: ${action.url}\n`,
     html: `<!doctype html><html><body style="font-family:sans-serif;max-width:36em">
@@ -18,7 +22,10 @@ export function verificationMail(to: { email: string; name: string }, organizati
     subject: 'Confirm your email for Compliance Ledger',
     ...layout(
       'Confirm your email',
-      [`Hello ${to.name},`, `You registered ${organization} on Compliance Ledger. Confirm your email address to log in. The link works for 24 hours.`],
+      [
+        `Hello ${to.name},`,
+        `You registered ${organization} on Compliance Ledger. Confirm your email address to log in. The link works for 24 hours.`,
+      ],
       { label: 'Confirm my email', url },
     ),
   };
@@ -28,10 +35,17 @@ export function invitationMail(to: string, organization: string, role: string, u
   return {
     to,
     subject: `You are invited to ${organization} on Compliance Ledger`,
-    ...layout('You are invited', [`${organization} invites you to Compliance Ledger as ${role.replace('_', ' ')}.`, 'Choose your name and password to accept. The link works for 7 days.'], {
-      label: 'Accept the invitation',
-      url,
-    }),
+    ...layout(
+      'You are invited',
+      [
+        `${organization} invites you to Compliance Ledger as ${role.replace('_', ' ')}.`,
+        'Choose your name and password to accept. The link works for 7 days.',
+      ],
+      {
+        label: 'Accept the invitation',
+        url,
+      },
+    ),
   };
 }
 
@@ -39,9 +53,15 @@ export function passwordResetMail(to: string, url: string): Mail {
   return {
     to,
     subject: 'Reset your Compliance Ledger password',
-    ...layout('Reset your password', ['Someone asked to reset the password of this account. The link works once, for one hour, and logs you out everywhere.'], {
-      label: 'Choose a new password',
-      url,
-    }),
+    ...layout(
+      'Reset your password',
+      [
+        'Someone asked to reset the password of this account. The link works once, for one hour, and logs you out everywhere.',
+      ],
+      {
+        label: 'Choose a new password',
+        url,
+      },
+    ),
   };
 }

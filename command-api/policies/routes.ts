@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { FRAMEWORKS, type FrameworkId } from '../../domain/frameworks/index.js';
 import { TEMPLATE_GENERATOR, generatePolicy, type CompanyContext } from '../../domain/policies/generator.js';
-import { currentVersion, policyDecider, type Generator, type PolicyCommand, type PolicyEvent, type PolicyState } from '../../domain/policies/policy.js';
+import {
+  currentVersion,
+  policyDecider,
+  type Generator,
+  type PolicyCommand,
+  type PolicyEvent,
+  type PolicyState,
+} from '../../domain/policies/policy.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { canonicalJson, sha256Hex } from '../../infrastructure/hashing.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
@@ -25,12 +32,21 @@ export function policyRoutes(handler: CommandHandler, drafter?: PolicyDrafter): 
 
   const answer = (res: Response, result: CommandResult<PolicyEvent, PolicyState>, status = 200) => {
     const version = currentVersion(result.state)!;
-    sendCommandResult(res, status, { policyId: result.state.policyId, version: version.version, status: result.state.status }, result);
+    sendCommandResult(
+      res,
+      status,
+      { policyId: result.state.policyId, version: version.version, status: result.state.status },
+      result,
+    );
   };
 
   router.post('/generate', requirePermission('policy:write'), async (req, res) => {
     const actor = authOf(res);
-    const { clientId, frameworkId, companyContext } = req.body as { clientId: string; frameworkId: FrameworkId; companyContext: CompanyContext };
+    const { clientId, frameworkId, companyContext } = req.body as {
+      clientId: string;
+      frameworkId: FrameworkId;
+      companyContext: CompanyContext;
+    };
     await requireActiveClient(handler, actor, clientId);
     const catalog = FRAMEWORKS[frameworkId];
     const generated = generatePolicy(catalog, companyContext);
@@ -40,7 +56,8 @@ export function policyRoutes(handler: CommandHandler, drafter?: PolicyDrafter): 
     if (drafter) {
       // The LLM rewrites the template's draft; a failure is reported, never silently replaced by the template.
       content = await drafter.draft(generated.content, companyContext).catch((error: unknown) => {
-        if (error instanceof DrafterUnavailableError) throw new HttpProblem(502, 'drafter-unavailable', 'Policy drafter unavailable', error.message);
+        if (error instanceof DrafterUnavailableError)
+          throw new HttpProblem(502, 'drafter-unavailable', 'Policy drafter unavailable', error.message);
         throw error;
       });
       generator = { name: drafter.name, version: drafter.version, inputHash };
@@ -81,23 +98,39 @@ export function policyRoutes(handler: CommandHandler, drafter?: PolicyDrafter): 
     answer(res, result);
   });
 
-  const transitions = { submit: ['policy:write', 'SubmitPolicy'], approve: ['policy:approve', 'ApprovePolicy'], publish: ['policy:approve', 'PublishPolicy'] } as const;
+  const transitions = {
+    submit: ['policy:write', 'SubmitPolicy'],
+    approve: ['policy:approve', 'ApprovePolicy'],
+    publish: ['policy:approve', 'PublishPolicy'],
+  } as const;
   for (const [action, [permission, type]] of Object.entries(transitions)) {
     router.post(`/:id/${action}`, requirePermission(permission), async (req, res) => {
       await visiblePolicy(req, res);
       const comment = (req.body as { comment?: string } | undefined)?.comment ?? null;
-      const result = await handler.execute(policies, policyStream(authOf(res).tenantId, String(req.params.id)), { type, actorId: authOf(res).userId, comment }, commandContext(req, res), {
-        ifMatch: ifMatchOf(req),
-      });
+      const result = await handler.execute(
+        policies,
+        policyStream(authOf(res).tenantId, String(req.params.id)),
+        { type, actorId: authOf(res).userId, comment },
+        commandContext(req, res),
+        {
+          ifMatch: ifMatchOf(req),
+        },
+      );
       answer(res, result);
     });
   }
 
   router.delete('/:id', requirePermission('policy:approve'), async (req, res) => {
     await visiblePolicy(req, res);
-    const result = await handler.execute(policies, policyStream(authOf(res).tenantId, String(req.params.id)), { type: 'RetirePolicy', actorId: authOf(res).userId }, commandContext(req, res), {
-      ifMatch: ifMatchOf(req),
-    });
+    const result = await handler.execute(
+      policies,
+      policyStream(authOf(res).tenantId, String(req.params.id)),
+      { type: 'RetirePolicy', actorId: authOf(res).userId },
+      commandContext(req, res),
+      {
+        ifMatch: ifMatchOf(req),
+      },
+    );
     answer(res, result);
   });
 
@@ -105,7 +138,10 @@ export function policyRoutes(handler: CommandHandler, drafter?: PolicyDrafter): 
     const state = await visiblePolicy(req, res);
     const { format, version: wanted } = req.body as { format: 'pdf' | 'markdown'; version?: number };
     const version = wanted === undefined ? currentVersion(state)! : state.versions.find((v) => v.version === wanted);
-    if (!version) throw new HttpProblem(404, 'not-found', 'Not found', `The policy has no version ${wanted}.`, { errors: [{ field: 'version', message: 'no such version' }] });
+    if (!version)
+      throw new HttpProblem(404, 'not-found', 'Not found', `The policy has no version ${wanted}.`, {
+        errors: [{ field: 'version', message: 'no such version' }],
+      });
     const file = `policy-${state.policyId}-v${version.version}`;
     res.setHeader('X-Content-SHA256', version.contentHash);
     if (format === 'markdown') {

@@ -5,9 +5,18 @@ import { clientAiDecider, type ClientAiState } from '../../domain/ai-governance/
 import { clientDecider } from '../../domain/clients/client.js';
 import { redact, type RedactionStyle } from '../../domain/prompt-analysis/detection/redaction.js';
 import { promptAnalysisDecider, type PromptAnalyzedData } from '../../domain/prompt-analysis/prompt-analysis.js';
-import { applicableRules, type PolicyContext, type ServiceStanding } from '../../domain/prompt-analysis/usage-policy.js';
+import {
+  applicableRules,
+  type PolicyContext,
+  type ServiceStanding,
+} from '../../domain/prompt-analysis/usage-policy.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
-import { assertClientAccess, authOf, requirePermission, type Authenticated } from '../../infrastructure/http/authentication.js';
+import {
+  assertClientAccess,
+  authOf,
+  requirePermission,
+  type Authenticated,
+} from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import { aiServiceStream, clientAiStream } from '../ai-governance/routes.js';
@@ -15,7 +24,8 @@ import { clientStream, commandContext } from '../clients/routes.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { sendCommandResult } from '../http/responses.js';
 
-export const promptAnalysisStream = (tenantId: string, analysisId: string): string => `${tenantId}/prompt-analysis/${analysisId}`;
+export const promptAnalysisStream = (tenantId: string, analysisId: string): string =>
+  `${tenantId}/prompt-analysis/${analysisId}`;
 
 interface AnalyzeBody {
   clientId: string;
@@ -26,7 +36,11 @@ interface AnalyzeBody {
   redaction?: RedactionStyle;
 }
 
-function standing(aiServiceId: string, profile: AiServiceProfile | undefined, approvals: ClientAiState): ServiceStanding {
+function standing(
+  aiServiceId: string,
+  profile: AiServiceProfile | undefined,
+  approvals: ClientAiState,
+): ServiceStanding {
   return {
     aiServiceId,
     name: profile?.name ?? null,
@@ -38,18 +52,26 @@ function standing(aiServiceId: string, profile: AiServiceProfile | undefined, ap
 }
 
 /** Mounted at /analyze: prompts checked against the client's AI usage policy before they leave. */
-export function promptAnalysisRoutes(resources: Pick<Resources, 'eventStore' | 'tenantHash' | 'config'>, handler: CommandHandler): Router {
+export function promptAnalysisRoutes(
+  resources: Pick<Resources, 'eventStore' | 'tenantHash' | 'config'>,
+  handler: CommandHandler,
+): Router {
   const router = express.Router();
 
   /** The client (active, and the caller's), its approvals and policy, and its frameworks. */
-  async function clientContext(actor: Authenticated, clientId: string): Promise<{ frameworks: PolicyContext['frameworks']; governance: ClientAiState }> {
+  async function clientContext(
+    actor: Authenticated,
+    clientId: string,
+  ): Promise<{ frameworks: PolicyContext['frameworks']; governance: ClientAiState }> {
     assertClientAccess(actor, clientId);
     const [client, governance] = await Promise.all([
       handler.load({ decider: clientDecider }, clientStream(actor.tenantId, clientId)),
       handler.load({ decider: clientAiDecider }, clientAiStream(actor.tenantId, clientId)),
     ]);
     if (client.state.status !== 'active') {
-      throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', { errors: [{ field: 'clientId', message: 'no such active client' }] });
+      throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', {
+        errors: [{ field: 'clientId', message: 'no such active client' }],
+      });
     }
     return { frameworks: client.state.profile?.frameworks ?? [], governance: governance.state };
   }
@@ -75,7 +97,11 @@ export function promptAnalysisRoutes(resources: Pick<Resources, 'eventStore' | '
         userRefHash: body.userRef === undefined ? null : resources.tenantHash(actor.tenantId, 'user-ref', body.userRef),
         conversationId: body.conversationId ?? null,
         maxLength: resources.config.PROMPT_MAX_CHARS,
-        context: { policy: governance.policy, frameworks, service: standing(body.aiServiceId, service.state.profile, governance) },
+        context: {
+          policy: governance.policy,
+          frameworks,
+          service: standing(body.aiServiceId, service.state.profile, governance),
+        },
       },
       commandContext(req, res),
       { expect: 'new' },
@@ -101,24 +127,42 @@ export function promptAnalysisRoutes(resources: Pick<Resources, 'eventStore' | '
     const actor = authOf(res);
     const clientId = String(req.query.clientId);
     const { frameworks, governance } = await clientContext(actor, clientId);
-    const approved = Object.entries(governance.services).filter(([, status]) => status === 'approved').map(([id]) => id);
+    const approved = Object.entries(governance.services)
+      .filter(([, status]) => status === 'approved')
+      .map(([id]) => id);
     const profiles = await registeredServices(resources.eventStore, actor.tenantId, new Set(approved));
     const data = approved
       .filter((id) => profiles.has(id))
       .map((aiServiceId) => {
         const profile = profiles.get(aiServiceId)!;
-        const context: PolicyContext = { policy: governance.policy, frameworks, service: standing(aiServiceId, profile, governance) };
-        return { aiServiceId, ...profile, approval: 'approved' as const, policy: { frameworks, rules: applicableRules(context) } };
+        const context: PolicyContext = {
+          policy: governance.policy,
+          frameworks,
+          service: standing(aiServiceId, profile, governance),
+        };
+        return {
+          aiServiceId,
+          ...profile,
+          approval: 'approved' as const,
+          policy: { frameworks, rules: applicableRules(context) },
+        };
       })
       .sort((a, b) => a.name.localeCompare(b.name));
-    res.json({ data, meta: { total: data.length, unapprovedService: governance.policy?.unapprovedService ?? 'block' } });
+    res.json({
+      data,
+      meta: { total: data.length, unapprovedService: governance.policy?.unapprovedService ?? 'block' },
+    });
   });
 
   return router;
 }
 
 /** The registry entries of the given services, read from their streams. */
-async function registeredServices(eventStore: EventStore, tenantId: string, ids: Set<string>): Promise<Map<string, AiServiceProfile>> {
+async function registeredServices(
+  eventStore: EventStore,
+  tenantId: string,
+  ids: Set<string>,
+): Promise<Map<string, AiServiceProfile>> {
   const profiles = new Map<string, AiServiceProfile>();
   await Promise.all(
     [...ids].map(async (id) => {

@@ -34,12 +34,18 @@ const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
  */
 function checkGrant(actor: Authenticated, role: Role, clientId: string | null): void {
   if (actor.clientId === null) return;
-  if (!isClientScoped(role)) throw new HttpProblem(403, 'forbidden', 'Forbidden', `A client administrator cannot grant the ${role} role.`);
-  if (clientId !== actor.clientId) throw new DomainError('invalid', 'You can only manage users of your own client', 'clientId');
+  if (!isClientScoped(role))
+    throw new HttpProblem(403, 'forbidden', 'Forbidden', `A client administrator cannot grant the ${role} role.`);
+  if (clientId !== actor.clientId)
+    throw new DomainError('invalid', 'You can only manage users of your own client', 'clientId');
 }
 
 /** The public part: accepting an invitation needs no account yet. */
-export function invitationAcceptance(resources: Resources, handler: CommandHandler, now: () => Date = () => new Date()): Router {
+export function invitationAcceptance(
+  resources: Resources,
+  handler: CommandHandler,
+  now: () => Date = () => new Date(),
+): Router {
   const router = express.Router();
   router.post('/users/accept-invite', async (req, res) => {
     const { token, name, password } = req.body as { token: string; name: string; password: string };
@@ -47,9 +53,15 @@ export function invitationAcceptance(resources: Resources, handler: CommandHandl
     const passwordHash = await hashPassword(password);
     let position = null;
     await onTokenAccount(async () => {
-      const result = await handler.execute(users, userStream(tenantId, userId), { type: 'AcceptInvitation', tokenHash: secretHash, name, passwordHash, now: now().toISOString() }, contextOf(req, tenantId, userId), {
-        expect: 'existing',
-      });
+      const result = await handler.execute(
+        users,
+        userStream(tenantId, userId),
+        { type: 'AcceptInvitation', tokenHash: secretHash, name, passwordHash, now: now().toISOString() },
+        contextOf(req, tenantId, userId),
+        {
+          expect: 'existing',
+        },
+      );
       position = result.position;
     }, 'invitation');
     res.json({ data: { userId }, meta: { position } });
@@ -63,7 +75,8 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
 
   /** Loads a user of the caller's tenant that the caller may manage; anything else is a 404. */
   async function manageable(actor: Authenticated, userId: string) {
-    if (userId === actor.userId) throw new HttpProblem(403, 'forbidden', 'Forbidden', 'You cannot change your own role or account here.');
+    if (userId === actor.userId)
+      throw new HttpProblem(403, 'forbidden', 'Forbidden', 'You cannot change your own role or account here.');
     const loaded = await handler.load(users, userStream(actor.tenantId, userId));
     const outOfScope = actor.clientId !== null && loaded.state.clientId !== actor.clientId;
     if (!loaded.state.exists || outOfScope) throw new HttpProblem(404, 'not-found', 'Not found', 'No such user.');
@@ -85,7 +98,12 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
     await requireActiveClient(actor.tenantId, clientId);
     const userId = randomUUID();
     const emailStream = `${SYSTEM_TENANT}/email/${resources.emailKey(email)}`;
-    await handler.execute(emails, emailStream, { type: 'ClaimEmail', userId, tenantId: actor.tenantId }, { ...context, tenantId: SYSTEM_TENANT });
+    await handler.execute(
+      emails,
+      emailStream,
+      { type: 'ClaimEmail', userId, tenantId: actor.tenantId },
+      { ...context, tenantId: SYSTEM_TENANT },
+    );
     try {
       const invitation = opaqueToken();
       const result = await handler.execute(
@@ -99,18 +117,25 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
           role,
           clientId,
           invitedBy: actor.userId,
-          invitation: { tokenHash: invitation.hash, expiresAt: new Date(now().getTime() + INVITATION_TTL_MS).toISOString() },
+          invitation: {
+            tokenHash: invitation.hash,
+            expiresAt: new Date(now().getTime() + INVITATION_TTL_MS).toISOString(),
+          },
         },
         context,
         { expect: 'new' },
       );
-      const organization = (await handler.load({ decider: organizationDecider }, `${actor.tenantId}/organization/${actor.tenantId}`)).state.name ?? 'Your MSP';
+      const organization =
+        (await handler.load({ decider: organizationDecider }, `${actor.tenantId}/organization/${actor.tenantId}`)).state
+          .name ?? 'Your MSP';
       const link = `${publicUrl(req, resources.config.PUBLIC_URL)}/accept-invite?token=${accountToken(actor.tenantId, userId, invitation.token)}`;
       await resources.mailer.send(invitationMail(email, organization, role, link));
       showLinkWithoutSmtp(resources.config.SMTP_URL, `Invitation for ${email}`, link);
       sendCommandResult(res, 201, { userId }, result);
     } catch (error) {
-      await handler.execute(emails, emailStream, { type: 'ReleaseEmail', userId }, { ...context, tenantId: SYSTEM_TENANT }).catch(() => {});
+      await handler
+        .execute(emails, emailStream, { type: 'ReleaseEmail', userId }, { ...context, tenantId: SYSTEM_TENANT })
+        .catch(() => {});
       throw error;
     }
   });
@@ -123,11 +148,18 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
     await manageable(actor, userId);
     checkGrant(actor, role, clientId);
     await requireActiveClient(actor.tenantId, clientId);
-    const result = await handler.execute(users, userStream(actor.tenantId, userId), { type: 'ChangeRole', role, clientId, changedBy: actor.userId }, commandContext(req, res), {
-      ifMatch: ifMatchOf(req),
-    });
+    const result = await handler.execute(
+      users,
+      userStream(actor.tenantId, userId),
+      { type: 'ChangeRole', role, clientId, changedBy: actor.userId },
+      commandContext(req, res),
+      {
+        ifMatch: ifMatchOf(req),
+      },
+    );
     // The new role applies at once: the user's current tokens carry the old one.
-    if (result.events.length > 0) await resources.sessions.revokeUser(userId, resources.config.REFRESH_TOKEN_TTL_SECONDS);
+    if (result.events.length > 0)
+      await resources.sessions.revokeUser(userId, resources.config.REFRESH_TOKEN_TTL_SECONDS);
     sendCommandResult(res, 200, { userId, role }, result);
   });
 
@@ -135,7 +167,13 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
     const actor = authOf(res);
     const userId = String(req.params.id);
     await manageable(actor, userId);
-    const result = await handler.execute(users, userStream(actor.tenantId, userId), { type: 'DeactivateUser', reason: null }, commandContext(req, res), { ifMatch: ifMatchOf(req) });
+    const result = await handler.execute(
+      users,
+      userStream(actor.tenantId, userId),
+      { type: 'DeactivateUser', reason: null },
+      commandContext(req, res),
+      { ifMatch: ifMatchOf(req) },
+    );
     await resources.sessions.revokeUser(userId, resources.config.REFRESH_TOKEN_TTL_SECONDS);
     sendCommandResult(res, 200, { userId, status: 'deactivated' }, result);
   });
@@ -146,10 +184,20 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
     const userId = String(req.params.id);
     const { state } = await manageable(actor, userId);
     const context = commandContext(req, res);
-    const result = await handler.execute(users, userStream(actor.tenantId, userId), { type: 'EraseUser', erasedBy: actor.userId }, context);
+    const result = await handler.execute(
+      users,
+      userStream(actor.tenantId, userId),
+      { type: 'EraseUser', erasedBy: actor.userId },
+      context,
+    );
     await resources.sessions.revokeUser(userId, resources.config.REFRESH_TOKEN_TTL_SECONDS);
     if (state.email && state.status !== 'erased') {
-      await handler.execute(emails, `${SYSTEM_TENANT}/email/${resources.emailKey(state.email)}`, { type: 'ReleaseEmail', userId }, { ...context, tenantId: SYSTEM_TENANT });
+      await handler.execute(
+        emails,
+        `${SYSTEM_TENANT}/email/${resources.emailKey(state.email)}`,
+        { type: 'ReleaseEmail', userId },
+        { ...context, tenantId: SYSTEM_TENANT },
+      );
     }
     await resources.vault.erase(actor.tenantId, userId);
     sendCommandResult(res, 200, { userId, status: 'erased' }, result);

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Router } from 'express';
-import { webhookDecider, webhookPersonalData, webhookSecretSubject, type WebhookEventKind } from '../../domain/webhooks/webhook.js';
+import {
+  webhookDecider,
+  webhookPersonalData,
+  webhookSecretSubject,
+  type WebhookEventKind,
+} from '../../domain/webhooks/webhook.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
@@ -23,9 +28,15 @@ export function webhookRoutes(handler: CommandHandler, guard: WebhookAddressGuar
     const { url, events, clientId } = req.body as { url: string; events: WebhookEventKind[]; clientId?: string };
     const refused = guard.checkUrl(url);
     if (refused) {
-      throw new HttpProblem(422, 'invalid', 'The webhook URL is refused', `The URL ${refused}. Private and loopback addresses need the operator's WEBHOOK_ALLOWED_HOSTS.`, {
-        errors: [{ field: 'url', message: refused }],
-      });
+      throw new HttpProblem(
+        422,
+        'invalid',
+        'The webhook URL is refused',
+        `The URL ${refused}. Private and loopback addresses need the operator's WEBHOOK_ALLOWED_HOSTS.`,
+        {
+          errors: [{ field: 'url', message: refused }],
+        },
+      );
     }
     if (clientId) await requireActiveClient(handler, actor, clientId);
     const webhookId = randomUUID();
@@ -45,7 +56,13 @@ export function webhookRoutes(handler: CommandHandler, guard: WebhookAddressGuar
   router.delete('/:id', requirePermission('webhook:write'), async (req, res) => {
     const actor = authOf(res);
     const webhookId = String(req.params.id);
-    const result = await handler.execute(webhooks, webhookStream(actor.tenantId, webhookId), { type: 'DeleteWebhook', deletedBy: actor.userId }, commandContext(req, res), { expect: 'existing' });
+    const result = await handler.execute(
+      webhooks,
+      webhookStream(actor.tenantId, webhookId),
+      { type: 'DeleteWebhook', deletedBy: actor.userId },
+      commandContext(req, res),
+      { expect: 'existing' },
+    );
     // The secret is sealed under the webhook's own key: destroying the key destroys every copy of it.
     await vault.erase(actor.tenantId, webhookSecretSubject(webhookId));
     sendCommandResult(res, 200, { webhookId, status: 'deleted' }, result);

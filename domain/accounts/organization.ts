@@ -1,8 +1,16 @@
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 
 /** An MSP organisation: the tenant. Everything it owns lives in streams that begin with its id. */
-export type OrganizationEvent = DomainEvent<'OrganizationRegistered', { tenantId: string; name: string; registeredBy: string }>;
-export type OrganizationCommand = { type: 'RegisterOrganization'; tenantId: string; name: string; registeredBy: string };
+export type OrganizationEvent = DomainEvent<
+  'OrganizationRegistered',
+  { tenantId: string; name: string; registeredBy: string }
+>;
+export type OrganizationCommand = {
+  type: 'RegisterOrganization';
+  tenantId: string;
+  name: string;
+  registeredBy: string;
+};
 export interface OrganizationState {
   exists: boolean;
   name?: string;
@@ -14,7 +22,12 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
     if (state.exists) throw new DomainError('conflict', 'The organisation already exists');
     const name = command.name.trim();
     if (!name) throw new DomainError('invalid', 'The organisation needs a name', 'organizationName');
-    return [{ type: 'OrganizationRegistered', data: { tenantId: command.tenantId, name, registeredBy: command.registeredBy } }];
+    return [
+      {
+        type: 'OrganizationRegistered',
+        data: { tenantId: command.tenantId, name, registeredBy: command.registeredBy },
+      },
+    ];
   },
   evolve: (state, event) => ({ ...state, exists: true, name: event.data.name }),
 };
@@ -24,9 +37,9 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
  * so finding an account by email needs no read model and no plaintext address in a stream name.
  */
 export type EmailEvent =
-  | DomainEvent<'EmailClaimed', { userId: string; tenantId: string }>
-  | DomainEvent<'EmailReleased', { userId: string }>;
-export type EmailCommand = { type: 'ClaimEmail'; userId: string; tenantId: string } | { type: 'ReleaseEmail'; userId: string };
+  DomainEvent<'EmailClaimed', { userId: string; tenantId: string }> | DomainEvent<'EmailReleased', { userId: string }>;
+export type EmailCommand =
+  { type: 'ClaimEmail'; userId: string; tenantId: string } | { type: 'ReleaseEmail'; userId: string };
 export interface EmailState {
   owner?: { userId: string; tenantId: string };
 }

@@ -25,13 +25,39 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READ_ALL: Permission[] = ['framework:read', 'client:read', 'user:read', 'policy:read', 'assessment:read', 'evidence:read', 'ai-service:read', 'violation:read'];
+const READ_ALL: Permission[] = [
+  'framework:read',
+  'client:read',
+  'user:read',
+  'policy:read',
+  'assessment:read',
+  'evidence:read',
+  'ai-service:read',
+  'violation:read',
+];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   msp_admin: PERMISSIONS,
   msp_analyst: [...READ_ALL, 'policy:write', 'assessment:write', 'evidence:write', 'prompt:analyze', 'audit:read'],
-  client_admin: [...READ_ALL, 'user:write', 'policy:write', 'policy:approve', 'assessment:write', 'evidence:write', 'ai-service:write', 'prompt:analyze'],
-  compliance_officer: [...READ_ALL, 'policy:write', 'policy:approve', 'assessment:write', 'evidence:write', 'prompt:analyze', 'audit:read'],
+  client_admin: [
+    ...READ_ALL,
+    'user:write',
+    'policy:write',
+    'policy:approve',
+    'assessment:write',
+    'evidence:write',
+    'ai-service:write',
+    'prompt:analyze',
+  ],
+  compliance_officer: [
+    ...READ_ALL,
+    'policy:write',
+    'policy:approve',
+    'assessment:write',
+    'evidence:write',
+    'prompt:analyze',
+    'audit:read',
+  ],
   auditor: [...READ_ALL, 'audit:read'],
   member: ['framework:read', 'policy:read', 'prompt:analyze'],
 };

@@ -12,10 +12,24 @@ export interface OneTimeToken {
 }
 
 export type UserEvent =
-  | DomainEvent<'UserRegistered', { userId: string; tenantId: string; email: string; name: string; passwordHash: string; role: Role; clientId: string | null }>
+  | DomainEvent<
+      'UserRegistered',
+      {
+        userId: string;
+        tenantId: string;
+        email: string;
+        name: string;
+        passwordHash: string;
+        role: Role;
+        clientId: string | null;
+      }
+    >
   | DomainEvent<'EmailVerificationIssued', OneTimeToken>
   | DomainEvent<'EmailVerified', { verifiedAt: string }>
-  | DomainEvent<'UserInvited', { userId: string; tenantId: string; email: string; role: Role; clientId: string | null; invitedBy: string }>
+  | DomainEvent<
+      'UserInvited',
+      { userId: string; tenantId: string; email: string; role: Role; clientId: string | null; invitedBy: string }
+    >
   | DomainEvent<'InvitationIssued', OneTimeToken>
   | DomainEvent<'InvitationAccepted', { userId: string; name: string; passwordHash: string; acceptedAt: string }>
   | DomainEvent<'PasswordResetIssued', OneTimeToken>
@@ -25,9 +39,28 @@ export type UserEvent =
   | DomainEvent<'UserErased', { erasedBy: string }>;
 
 export type UserCommand =
-  | { type: 'RegisterUser'; userId: string; tenantId: string; email: string; name: string; passwordHash: string; role: Role; clientId: string | null; verification: OneTimeToken }
+  | {
+      type: 'RegisterUser';
+      userId: string;
+      tenantId: string;
+      email: string;
+      name: string;
+      passwordHash: string;
+      role: Role;
+      clientId: string | null;
+      verification: OneTimeToken;
+    }
   | { type: 'VerifyEmail'; tokenHash: string; now: string }
-  | { type: 'InviteUser'; userId: string; tenantId: string; email: string; role: Role; clientId: string | null; invitedBy: string; invitation: OneTimeToken }
+  | {
+      type: 'InviteUser';
+      userId: string;
+      tenantId: string;
+      email: string;
+      role: Role;
+      clientId: string | null;
+      invitedBy: string;
+      invitation: OneTimeToken;
+    }
   | { type: 'AcceptInvitation'; tokenHash: string; name: string; passwordHash: string; now: string }
   | { type: 'IssuePasswordReset'; reset: OneTimeToken }
   | { type: 'ResetPassword'; tokenHash: string; passwordHash: string; now: string }
@@ -62,12 +95,15 @@ export const userPersonalData: Record<string, PersonalDataFields> = {
 
 /** MSP roles act for the whole MSP; client roles for exactly one client. */
 export function checkRoleScope(role: Role, clientId: string | null): void {
-  if (isClientScoped(role) && !clientId) throw new DomainError('invalid', `The ${role} role belongs to one client: give its clientId`, 'clientId');
-  if (!isClientScoped(role) && clientId) throw new DomainError('invalid', `The ${role} role acts for the whole MSP: it takes no clientId`, 'clientId');
+  if (isClientScoped(role) && !clientId)
+    throw new DomainError('invalid', `The ${role} role belongs to one client: give its clientId`, 'clientId');
+  if (!isClientScoped(role) && clientId)
+    throw new DomainError('invalid', `The ${role} role acts for the whole MSP: it takes no clientId`, 'clientId');
 }
 
 function redeem(token: OneTimeToken | undefined, tokenHash: string, now: string, what: string): void {
-  if (!token || token.tokenHash !== tokenHash) throw new DomainError('invalid', `This ${what} link is not valid`, 'token');
+  if (!token || token.tokenHash !== tokenHash)
+    throw new DomainError('invalid', `This ${what} link is not valid`, 'token');
   if (token.expiresAt <= now) throw new DomainError('gone', `This ${what} link has expired`, 'token');
 }
 
@@ -106,7 +142,17 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         if (state.status !== 'invited') throw new DomainError('invalid', 'This invitation link is not valid', 'token');
         redeem(state.invitation, command.tokenHash, command.now, 'invitation');
         if (!command.name.trim()) throw new DomainError('invalid', 'A name is needed', 'name');
-        return [{ type: 'InvitationAccepted', data: { userId: state.userId!, name: command.name.trim(), passwordHash: command.passwordHash, acceptedAt: command.now } }];
+        return [
+          {
+            type: 'InvitationAccepted',
+            data: {
+              userId: state.userId!,
+              name: command.name.trim(),
+              passwordHash: command.passwordHash,
+              acceptedAt: command.now,
+            },
+          },
+        ];
       }
       case 'IssuePasswordReset': {
         if (!state.active) return []; // nothing to reset, and the caller says the same either way
@@ -115,13 +161,23 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'ResetPassword': {
         if (!state.active) throw new DomainError('invalid', 'This reset link is not valid', 'token');
         redeem(state.reset, command.tokenHash, command.now, 'reset');
-        return [{ type: 'PasswordReset', data: { userId: state.userId!, passwordHash: command.passwordHash, resetAt: command.now } }];
+        return [
+          {
+            type: 'PasswordReset',
+            data: { userId: state.userId!, passwordHash: command.passwordHash, resetAt: command.now },
+          },
+        ];
       }
       case 'ChangeRole': {
         existing();
         checkRoleScope(command.role, command.clientId);
         if (state.role === command.role && (state.clientId ?? null) === command.clientId) return [];
-        return [{ type: 'UserRoleChanged', data: { role: command.role, clientId: command.clientId, changedBy: command.changedBy } }];
+        return [
+          {
+            type: 'UserRoleChanged',
+            data: { role: command.role, clientId: command.clientId, changedBy: command.changedBy },
+          },
+        ];
       }
       case 'DeactivateUser': {
         existing();
@@ -152,7 +208,15 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         return { ...state, invitation: event.data };
       case 'InvitationAccepted':
         // The invitation went to the address, so accepting it proves the address.
-        return { ...state, status: 'active', active: true, emailVerified: true, invitation: undefined, name: event.data.name, passwordHash: event.data.passwordHash };
+        return {
+          ...state,
+          status: 'active',
+          active: true,
+          emailVerified: true,
+          invitation: undefined,
+          name: event.data.name,
+          passwordHash: event.data.passwordHash,
+        };
       case 'PasswordResetIssued':
         return { ...state, reset: event.data };
       case 'PasswordReset':

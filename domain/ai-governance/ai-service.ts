@@ -24,9 +24,15 @@ export const aiServiceDecider: Decider<AiServiceCommand, AiServiceEvent, AiServi
   decide(command, state) {
     if (state.exists) throw new DomainError('conflict', 'The AI service already exists');
     if (!command.name.trim()) throw new DomainError('invalid', 'An AI service needs a name', 'name');
-    if (command.dataRetentionDays < 0) throw new DomainError('invalid', 'Retention cannot be negative', 'dataRetentionDays');
+    if (command.dataRetentionDays < 0)
+      throw new DomainError('invalid', 'Retention cannot be negative', 'dataRetentionDays');
     const { type: _type, ...service } = command;
-    return [{ type: 'AiServiceRegistered', data: { ...service, name: service.name.trim(), models: [...new Set(service.models)] } }];
+    return [
+      {
+        type: 'AiServiceRegistered',
+        data: { ...service, name: service.name.trim(), models: [...new Set(service.models)] },
+      },
+    ];
   },
   evolve: (_state, event) => {
     const { aiServiceId: _id, ...profile } = event.data;

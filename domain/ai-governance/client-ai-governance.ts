@@ -60,22 +60,39 @@ export function checkCustomPattern(pattern: string, field: string): void {
   try {
     RE2JS.compile(pattern);
   } catch (error) {
-    throw new DomainError('invalid', `The pattern cannot run on the linear-time engine (RE2 syntax, no back-references or lookarounds): ${(error as Error).message}`, field);
+    throw new DomainError(
+      'invalid',
+      `The pattern cannot run on the linear-time engine (RE2 syntax, no back-references or lookarounds): ${(error as Error).message}`,
+      field,
+    );
   }
   if (RE2JS.compile(pattern).matches('')) throw new DomainError('invalid', 'The pattern matches empty text', field);
 }
 
 function checkPolicy(policy: AiPolicy): void {
   policy.rules.forEach((rule, i) => {
-    if (!ENTITY.test(rule.entity)) throw new DomainError('invalid', 'An entity is an upper-case type name such as US_SSN, or *', `rules.${i}.entity`);
-    if (!(rule.minScore >= 0 && rule.minScore <= 1)) throw new DomainError('invalid', 'minScore is between 0 and 1', `rules.${i}.minScore`);
+    if (!ENTITY.test(rule.entity))
+      throw new DomainError(
+        'invalid',
+        'An entity is an upper-case type name such as US_SSN, or *',
+        `rules.${i}.entity`,
+      );
+    if (!(rule.minScore >= 0 && rule.minScore <= 1))
+      throw new DomainError('invalid', 'minScore is between 0 and 1', `rules.${i}.minScore`);
   });
   policy.regions?.forEach((region, i) => {
-    if (!isSupportedCountry(region)) throw new DomainError('invalid', 'A region is an ISO 3166-1 alpha-2 code with a numbering plan, such as US or GB', `regions.${i}`);
+    if (!isSupportedCountry(region))
+      throw new DomainError(
+        'invalid',
+        'A region is an ISO 3166-1 alpha-2 code with a numbering plan, such as US or GB',
+        `regions.${i}`,
+      );
   });
   policy.customPatterns.forEach((custom, i) => {
-    if (!ENTITY.test(custom.entity) || custom.entity === '*') throw new DomainError('invalid', 'An entity is an upper-case type name', `customPatterns.${i}.entity`);
-    if (!(custom.score >= 0 && custom.score <= 1)) throw new DomainError('invalid', 'score is between 0 and 1', `customPatterns.${i}.score`);
+    if (!ENTITY.test(custom.entity) || custom.entity === '*')
+      throw new DomainError('invalid', 'An entity is an upper-case type name', `customPatterns.${i}.entity`);
+    if (!(custom.score >= 0 && custom.score <= 1))
+      throw new DomainError('invalid', 'score is between 0 and 1', `customPatterns.${i}.score`);
     checkCustomPattern(custom.pattern, `customPatterns.${i}.pattern`);
   });
 }

@@ -4,13 +4,35 @@ import type { RequirementAnswer, Result, ScoreResult } from './scoring.js';
 
 /** An assessment of one client against one framework, at the catalog version pinned when it was started. */
 export type AssessmentEvent =
-  | DomainEvent<'AssessmentStarted', { assessmentId: string; clientId: string; frameworkId: FrameworkId; catalogVersion: string; title: string }>
-  | DomainEvent<'RequirementAssessed', { requirementId: string; result: Result; score: number | null; note: string | null; evidenceIds: string[] }>
+  | DomainEvent<
+      'AssessmentStarted',
+      { assessmentId: string; clientId: string; frameworkId: FrameworkId; catalogVersion: string; title: string }
+    >
+  | DomainEvent<
+      'RequirementAssessed',
+      { requirementId: string; result: Result; score: number | null; note: string | null; evidenceIds: string[] }
+    >
   | DomainEvent<'AssessmentSubmitted', ScoreResult & { submittedBy: string; submittedAt: string }>;
 
 export type AssessmentCommand =
-  | { type: 'StartAssessment'; assessmentId: string; clientId: string; frameworkId: FrameworkId; catalogVersion: string; title: string }
-  | { type: 'AssessRequirement'; requirementId: string; result: Result; score: number | null; note: string | null; evidenceIds: string[]; knownRequirement: boolean; scale: { min: number; max: number } }
+  | {
+      type: 'StartAssessment';
+      assessmentId: string;
+      clientId: string;
+      frameworkId: FrameworkId;
+      catalogVersion: string;
+      title: string;
+    }
+  | {
+      type: 'AssessRequirement';
+      requirementId: string;
+      result: Result;
+      score: number | null;
+      note: string | null;
+      evidenceIds: string[];
+      knownRequirement: boolean;
+      scale: { min: number; max: number };
+    }
   | { type: 'SubmitAssessment'; submittedBy: string; submittedAt: string; score: ScoreResult };
 
 export interface AssessmentState {
@@ -37,20 +59,39 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
       case 'AssessRequirement': {
         if (state.status === 'none') throw new DomainError('not_found', 'No such assessment');
         if (state.status === 'submitted') throw new DomainError('conflict', 'A submitted assessment cannot change');
-        if (!command.knownRequirement) throw new DomainError('invalid', `The framework has no requirement ${command.requirementId}`, 'requirementId');
+        if (!command.knownRequirement)
+          throw new DomainError(
+            'invalid',
+            `The framework has no requirement ${command.requirementId}`,
+            'requirementId',
+          );
         if (command.score !== null && (command.score < command.scale.min || command.score > command.scale.max)) {
-          throw new DomainError('invalid', `A score is between ${command.scale.min} and ${command.scale.max} on this framework's scale`, 'score');
+          throw new DomainError(
+            'invalid',
+            `A score is between ${command.scale.min} and ${command.scale.max} on this framework's scale`,
+            'score',
+          );
         }
         if (command.score !== null && (command.result === 'not_applicable' || command.result === 'not_assessed')) {
           throw new DomainError('invalid', `A ${command.result} requirement takes no score`, 'score');
         }
         const { requirementId, result, score, note, evidenceIds } = command;
-        return [{ type: 'RequirementAssessed', data: { requirementId, result, score, note, evidenceIds: [...new Set(evidenceIds)] } }];
+        return [
+          {
+            type: 'RequirementAssessed',
+            data: { requirementId, result, score, note, evidenceIds: [...new Set(evidenceIds)] },
+          },
+        ];
       }
       case 'SubmitAssessment': {
         if (state.status === 'none') throw new DomainError('not_found', 'No such assessment');
         if (state.status === 'submitted') throw new DomainError('conflict', 'The assessment was already submitted');
-        return [{ type: 'AssessmentSubmitted', data: { ...command.score, submittedBy: command.submittedBy, submittedAt: command.submittedAt } }];
+        return [
+          {
+            type: 'AssessmentSubmitted',
+            data: { ...command.score, submittedBy: command.submittedBy, submittedAt: command.submittedAt },
+          },
+        ];
       }
     }
   },

@@ -44,7 +44,11 @@ export interface ScoreResult {
   flagged: string[];
 }
 
-const RESULT_VALUE: Record<'compliant' | 'partially_compliant' | 'non_compliant', number> = { compliant: 1, partially_compliant: 0.5, non_compliant: 0 };
+const RESULT_VALUE: Record<'compliant' | 'partially_compliant' | 'non_compliant', number> = {
+  compliant: 1,
+  partially_compliant: 0.5,
+  non_compliant: 0,
+};
 
 export function normalise(score: number, scale: Scale): number {
   return Math.min(1, Math.max(0, (score - scale.min) / (scale.max - scale.min)));
@@ -64,18 +68,25 @@ export function scoreAssessment(input: ScoreInput): ScoreResult {
     assessed++;
     let result = answer.result;
     const evidence = answer.evidenceIds ?? [];
-    if (result === 'compliant' && evidence.length > 0 && evidence.every((e) => !(input.evidenceExpiry[e] && input.evidenceExpiry[e]! > input.at))) {
+    if (
+      result === 'compliant' &&
+      evidence.length > 0 &&
+      evidence.every((e) => !(input.evidenceExpiry[e] && input.evidenceExpiry[e]! > input.at))
+    ) {
       result = 'partially_compliant';
       flagged.push(id);
     }
     const value =
-      answer.score !== undefined && answer.score !== null && result === answer.result ? normalise(answer.score, input.scale) : RESULT_VALUE[result];
+      answer.score !== undefined && answer.score !== null && result === answer.result
+        ? normalise(answer.score, input.scale)
+        : RESULT_VALUE[result];
     weighted += value * weight;
     weights += weight;
   }
   const mean = weights > 0 ? weighted / weights : null;
   return {
-    score: mean === null ? null : Math.round((input.scale.min + mean * (input.scale.max - input.scale.min)) * 100) / 100,
+    score:
+      mean === null ? null : Math.round((input.scale.min + mean * (input.scale.max - input.scale.min)) * 100) / 100,
     progress: assessable > 0 ? Math.round((assessed / assessable) * 1000) / 1000 : 0,
     assessed,
     assessable,

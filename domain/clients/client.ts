@@ -41,7 +41,12 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         if (state.status !== 'none') throw new DomainError('conflict', 'The client already exists');
         checkName(command.name);
         const { type: _type, ...client } = command;
-        return [{ type: 'ClientRegistered', data: { ...client, name: client.name.trim(), frameworks: [...new Set(client.frameworks ?? [])].sort() } }];
+        return [
+          {
+            type: 'ClientRegistered',
+            data: { ...client, name: client.name.trim(), frameworks: [...new Set(client.frameworks ?? [])].sort() },
+          },
+        ];
       }
       case 'UpdateClient': {
         if (state.status === 'none') throw new DomainError('not_found', 'No such client');
@@ -50,11 +55,13 @@ export const clientDecider: Decider<ClientCommand, ClientEvent, ClientState> = {
         const changes: Partial<ClientProfile> = {};
         for (const key of ['name', 'industry', 'size'] as const) {
           const value = command[key];
-          if (value !== undefined && value !== state.profile?.[key]) Object.assign(changes, { [key]: key === 'name' ? value.trim() : value });
+          if (value !== undefined && value !== state.profile?.[key])
+            Object.assign(changes, { [key]: key === 'name' ? value.trim() : value });
         }
         if (command.frameworks !== undefined) {
           const frameworks = [...new Set(command.frameworks)].sort();
-          if (frameworks.join() !== [...(state.profile?.frameworks ?? [])].sort().join()) changes.frameworks = frameworks;
+          if (frameworks.join() !== [...(state.profile?.frameworks ?? [])].sort().join())
+            changes.frameworks = frameworks;
         }
         return Object.keys(changes).length > 0 ? [{ type: 'ClientUpdated', data: changes }] : [];
       }

@@ -12,12 +12,30 @@ export interface EvidenceFile {
 }
 
 export type EvidenceEvent =
-  | DomainEvent<'EvidenceUploaded', EvidenceFile & { evidenceId: string; clientId: string; title: string; validFrom: string; expiresAt: string; uploadedBy: string }>
+  | DomainEvent<
+      'EvidenceUploaded',
+      EvidenceFile & {
+        evidenceId: string;
+        clientId: string;
+        title: string;
+        validFrom: string;
+        expiresAt: string;
+        uploadedBy: string;
+      }
+    >
   | DomainEvent<'EvidenceMapped', { requirementIds: string[] }>
   | DomainEvent<'EvidenceRetired', { retiredBy: string }>;
 
 export type EvidenceCommand =
-  | ({ type: 'UploadEvidence'; evidenceId: string; clientId: string; title: string; validFrom: string; expiresAt: string; uploadedBy: string } & EvidenceFile)
+  | ({
+      type: 'UploadEvidence';
+      evidenceId: string;
+      clientId: string;
+      title: string;
+      validFrom: string;
+      expiresAt: string;
+      uploadedBy: string;
+    } & EvidenceFile)
   | { type: 'MapEvidence'; requirementIds: string[] }
   | { type: 'RetireEvidence'; retiredBy: string };
 
@@ -46,7 +64,8 @@ export const evidenceDecider: Decider<EvidenceCommand, EvidenceEvent, EvidenceSt
       case 'UploadEvidence': {
         if (state.status !== 'none') throw new DomainError('conflict', 'The evidence already exists');
         if (!command.title.trim()) throw new DomainError('invalid', 'Evidence needs a title', 'title');
-        if (command.expiresAt <= command.validFrom) throw new DomainError('invalid', 'expiresAt must be after validFrom', 'expiresAt');
+        if (command.expiresAt <= command.validFrom)
+          throw new DomainError('invalid', 'expiresAt must be after validFrom', 'expiresAt');
         const { type: _type, ...evidence } = command;
         return [{ type: 'EvidenceUploaded', data: { ...evidence, title: evidence.title.trim() } }];
       }
@@ -68,7 +87,15 @@ export const evidenceDecider: Decider<EvidenceCommand, EvidenceEvent, EvidenceSt
     switch (event.type) {
       case 'EvidenceUploaded': {
         const { fileName, contentType, sha256, size, clientId, title, validFrom, expiresAt } = event.data;
-        return { ...state, status: 'active', clientId, title, validFrom, expiresAt, file: { fileName, contentType, sha256, size } };
+        return {
+          ...state,
+          status: 'active',
+          clientId,
+          title,
+          validFrom,
+          expiresAt,
+          file: { fileName, contentType, sha256, size },
+        };
       }
       case 'EvidenceMapped':
         return { ...state, requirementIds: [...state.requirementIds, ...event.data.requirementIds] };

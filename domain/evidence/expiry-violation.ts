@@ -21,8 +21,10 @@ export const evidenceExpiryDecider: Decider<RecordEvidenceExpiry, EvidenceExpiry
   initialState: () => ({ recorded: false }),
   decide(command, state) {
     if (state.recorded) return [];
-    if (command.expiresAt > command.now) throw new DomainError('invalid', 'The evidence has not expired yet', 'expiresAt');
-    if (command.assessmentIds.length === 0) throw new DomainError('invalid', 'No submitted assessment cites this evidence', 'assessmentIds');
+    if (command.expiresAt > command.now)
+      throw new DomainError('invalid', 'The evidence has not expired yet', 'expiresAt');
+    if (command.assessmentIds.length === 0)
+      throw new DomainError('invalid', 'No submitted assessment cites this evidence', 'assessmentIds');
     const assessments = [...new Set(command.assessmentIds)].sort();
     return [
       {
@@ -37,7 +39,9 @@ export const evidenceExpiryDecider: Decider<RecordEvidenceExpiry, EvidenceExpiry
           evidenceId: command.evidenceId,
           assessmentIds: assessments,
           entityCounts: {},
-          reasons: [`Evidence "${command.title}" expired on ${command.expiresAt.slice(0, 10)} while ${assessments.length === 1 ? 'a submitted assessment cites' : `${assessments.length} submitted assessments cite`} it`],
+          reasons: [
+            `Evidence "${command.title}" expired on ${command.expiresAt.slice(0, 10)} while ${assessments.length === 1 ? 'a submitted assessment cites' : `${assessments.length} submitted assessments cite`} it`,
+          ],
         },
       },
     ];

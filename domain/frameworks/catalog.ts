@@ -41,5 +41,10 @@ export function* requirementsOf(catalog: FrameworkCatalog): Generator<CatalogNod
 
 /** A group of requirements written as [id, title] pairs: how our own summaries (GDPR, SOC 2) are kept. */
 export function summaryGroup(id: string, title: string, children: Array<[id: string, title: string]>): CatalogNode {
-  return { id, title, kind: 'group', children: children.map(([childId, childTitle]) => ({ id: childId, title: childTitle, kind: 'requirement' })) };
+  return {
+    id,
+    title,
+    kind: 'group',
+    children: children.map(([childId, childTitle]) => ({ id: childId, title: childTitle, kind: 'requirement' })),
+  };
 }

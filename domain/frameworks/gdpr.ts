@@ -10,10 +10,17 @@ export const gdpr: FrameworkCatalog = {
   id: 'gdpr',
   name: 'GDPR',
   version: '2016/679-summary-1',
-  source: { title: 'Compliance Ledger summary of the General Data Protection Regulation', license: 'Apache-2.0 (our wording)', origin: 'compliance-ledger' },
+  source: {
+    title: 'Compliance Ledger summary of the General Data Protection Regulation',
+    license: 'Apache-2.0 (our wording)',
+    origin: 'compliance-ledger',
+  },
   requirements: [
     group('principles', 'Principles and lawful processing', [
-      ['Art.5', 'Personal data is processed lawfully, fairly, transparently, for stated purposes, minimised, accurate, kept no longer than needed and secured'],
+      [
+        'Art.5',
+        'Personal data is processed lawfully, fairly, transparently, for stated purposes, minimised, accurate, kept no longer than needed and secured',
+      ],
       ['Art.5(2)', 'The organisation can demonstrate that it follows the principles (accountability)'],
       ['Art.6', 'Each processing activity has a documented lawful basis'],
       ['Art.7', 'Where consent is the basis, it is recorded, specific and as easy to withdraw as to give'],
@@ -22,7 +29,10 @@ export const gdpr: FrameworkCatalog = {
     ]),
     group('rights', 'Rights of data subjects', [
       ['Art.12', 'Requests from data subjects are answered clearly and within one month'],
-      ['Art.13-14', 'People are told who processes their data, why, on what basis, for how long, and with whom it is shared'],
+      [
+        'Art.13-14',
+        'People are told who processes their data, why, on what basis, for how long, and with whom it is shared',
+      ],
       ['Art.15', 'People can obtain a copy of their data and information about its processing'],
       ['Art.16', 'Inaccurate data is corrected on request'],
       ['Art.17', 'Data is erased on request when no ground to keep it remains'],
@@ -40,7 +50,10 @@ export const gdpr: FrameworkCatalog = {
       ['Art.32', 'Security of processing: encryption or pseudonymisation, resilience, restore, and regular testing'],
       ['Art.33', 'Personal data breaches are reported to the supervisory authority within 72 hours where required'],
       ['Art.34', 'People are told of a breach that is likely to put them at high risk'],
-      ['Art.35', 'A data protection impact assessment precedes high-risk processing, such as new AI uses of personal data'],
+      [
+        'Art.35',
+        'A data protection impact assessment precedes high-risk processing, such as new AI uses of personal data',
+      ],
       ['Art.36', 'The authority is consulted when an assessment shows high residual risk'],
       ['Art.37-39', 'A data protection officer is appointed where required, independent and involved'],
     ]),

@@ -10,7 +10,11 @@ export const soc2: FrameworkCatalog = {
   id: 'soc2',
   name: 'SOC 2 (Trust Services Criteria)',
   version: 'tsc-2017-summary-1',
-  source: { title: 'Compliance Ledger summary of the SOC 2 Trust Services Criteria (ids only from the AICPA)', license: 'Apache-2.0 (our wording)', origin: 'compliance-ledger' },
+  source: {
+    title: 'Compliance Ledger summary of the SOC 2 Trust Services Criteria (ids only from the AICPA)',
+    license: 'Apache-2.0 (our wording)',
+    origin: 'compliance-ledger',
+  },
   requirements: [
     group('CC1', 'Control environment', [
       ['CC1.1', 'Leadership shows a commitment to integrity and ethical values'],
@@ -56,7 +60,9 @@ export const soc2: FrameworkCatalog = {
       ['CC7.4', 'Incidents are responded to with a defined programme'],
       ['CC7.5', 'Recovery from incidents is planned and carried out'],
     ]),
-    group('CC8', 'Change management', [['CC8.1', 'Changes to systems are authorised, designed, tested, approved and documented']]),
+    group('CC8', 'Change management', [
+      ['CC8.1', 'Changes to systems are authorised, designed, tested, approved and documented'],
+    ]),
     group('CC9', 'Risk mitigation', [
       ['CC9.1', 'Business disruption risks are mitigated'],
       ['CC9.2', 'Risks from vendors and business partners are assessed and managed'],

@@ -34,11 +34,15 @@ interface Section {
   body: (context: CompanyContext, catalog: FrameworkCatalog) => string[];
 }
 
-const has = (list: string[], ...values: string[]): boolean => list.some((item) => values.includes(item.trim().toLowerCase()));
+const has = (list: string[], ...values: string[]): boolean =>
+  list.some((item) => values.includes(item.trim().toLowerCase()));
 const small = (context: CompanyContext): boolean => ['1-10', '11-50'].includes(context.size);
-const officer = (context: CompanyContext): string => (small(context) ? 'the owner or a person they name as compliance officer' : 'the designated compliance officer');
-const handlesPhi = (c: CompanyContext, f: FrameworkCatalog): boolean => has(c.dataTypes, 'phi', 'ephi', 'health') || f.id === 'hipaa';
-const handlesPersonalData = (c: CompanyContext, f: FrameworkCatalog): boolean => has(c.dataTypes, 'pii', 'personal') || has(c.jurisdictions, 'eu', 'eea', 'uk') || f.id === 'gdpr';
+const officer = (context: CompanyContext): string =>
+  small(context) ? 'the owner or a person they name as compliance officer' : 'the designated compliance officer';
+const handlesPhi = (c: CompanyContext, f: FrameworkCatalog): boolean =>
+  has(c.dataTypes, 'phi', 'ephi', 'health') || f.id === 'hipaa';
+const handlesPersonalData = (c: CompanyContext, f: FrameworkCatalog): boolean =>
+  has(c.dataTypes, 'pii', 'personal') || has(c.jurisdictions, 'eu', 'eea', 'uk') || f.id === 'gdpr';
 
 const SECTIONS: Section[] = [
   {
@@ -71,7 +75,9 @@ const SECTIONS: Section[] = [
             ...c.aiTools.map((tool) => `- ${tool}`),
             'Any other AI tool needs the compliance officer’s written approval first. Approvals and revocations are recorded in the compliance ledger.',
           ]
-        : ['No AI tool is approved yet. Until one is, no company or customer information may be entered into any AI tool.'],
+        : [
+            'No AI tool is approved yet. Until one is, no company or customer information may be entered into any AI tool.',
+          ],
   },
   {
     key: 'data-handling',
@@ -80,8 +86,12 @@ const SECTIONS: Section[] = [
     body: (c) => [
       '- Passwords, API keys, access tokens, private keys or any other secret.',
       '- Government identifiers (social security, passport, driver’s licence numbers), bank and card numbers.',
-      ...(has(c.dataTypes, 'source_code') ? ['- Proprietary source code, unless the tool is approved for code and configured not to retain it.'] : []),
-      ...(has(c.dataTypes, 'confidential', 'financial') ? ['- Non-public financial results and confidential business plans.'] : []),
+      ...(has(c.dataTypes, 'source_code')
+        ? ['- Proprietary source code, unless the tool is approved for code and configured not to retain it.']
+        : []),
+      ...(has(c.dataTypes, 'confidential', 'financial')
+        ? ['- Non-public financial results and confidential business plans.']
+        : []),
       'Prompts are checked automatically before they reach an AI tool. A prompt that carries sensitive data is redacted or blocked according to the client’s AI usage policy, and the event is recorded without the sensitive data itself.',
     ],
   },
@@ -110,7 +120,9 @@ const SECTIONS: Section[] = [
     heading: 'Cardholder data',
     keywords: ['payment', 'cardholder', 'financial'],
     when: (c) => has(c.dataTypes, 'payment', 'cardholder'),
-    body: () => ['Card numbers and security codes are never entered into an AI tool. Where a card must be referred to, only its last four digits are used.'],
+    body: () => [
+      'Card numbers and security codes are never entered into an AI tool. Where a card must be referred to, only its last four digits are used.',
+    ],
   },
   {
     key: 'access',
@@ -127,7 +139,11 @@ const SECTIONS: Section[] = [
     body: (c, f) => [
       'Before approval, each AI vendor is reviewed for data retention, training on customer data, data location, security certifications and incident history.',
       ...(handlesPhi(c, f) ? ['Vendors that may receive PHI sign a BAA.'] : []),
-      ...(handlesPersonalData(c, f) ? ['Vendors that may receive personal data sign a DPA, and transfers outside the jurisdiction rely on an approved safeguard.'] : []),
+      ...(handlesPersonalData(c, f)
+        ? [
+            'Vendors that may receive personal data sign a DPA, and transfers outside the jurisdiction rely on an approved safeguard.',
+          ]
+        : []),
     ],
   },
   {
@@ -136,8 +152,14 @@ const SECTIONS: Section[] = [
     keywords: ['incident', 'breach', 'response', 'anomal'],
     body: (c, f) => [
       'Anyone who enters prohibited data into an AI tool, or sees an AI tool expose data, tells the compliance officer the same day.',
-      ...(handlesPersonalData(c, f) ? ['A personal data breach is assessed at once; where the law requires, the authority is notified within 72 hours.'] : []),
-      ...(handlesPhi(c, f) ? ['A breach of unsecured PHI is notified as the HIPAA Breach Notification Rule requires.'] : []),
+      ...(handlesPersonalData(c, f)
+        ? [
+            'A personal data breach is assessed at once; where the law requires, the authority is notified within 72 hours.',
+          ]
+        : []),
+      ...(handlesPhi(c, f)
+        ? ['A breach of unsecured PHI is notified as the HIPAA Breach Notification Rule requires.']
+        : []),
     ],
   },
   {
@@ -176,7 +198,11 @@ function traces(catalog: FrameworkCatalog, keywords: string[], max = 4): string[
 
 export function generatePolicy(catalog: FrameworkCatalog, context: CompanyContext): GeneratedPolicy {
   const title = `AI Acceptable Use Policy: ${context.name}`;
-  const lines = [`# ${title}`, '', `*Framework: ${catalog.name} (catalog ${catalog.version}). Industry: ${context.industry}. Organisation size: ${context.size}.*`];
+  const lines = [
+    `# ${title}`,
+    '',
+    `*Framework: ${catalog.name} (catalog ${catalog.version}). Industry: ${context.industry}. Organisation size: ${context.size}.*`,
+  ];
   const traced: Record<string, string[]> = {};
   let number = 0;
   for (const section of SECTIONS) {
@@ -184,8 +210,24 @@ export function generatePolicy(catalog: FrameworkCatalog, context: CompanyContex
     number++;
     const ids = traces(catalog, section.keywords);
     traced[section.key] = ids;
-    lines.push('', `## ${number}. ${section.heading}`, '', ...section.body(context, catalog).flatMap((paragraph, i, all) => (paragraph.startsWith('- ') && all[i + 1]?.startsWith('- ') ? [paragraph] : [paragraph, ''])));
+    lines.push(
+      '',
+      `## ${number}. ${section.heading}`,
+      '',
+      ...section
+        .body(context, catalog)
+        .flatMap((paragraph, i, all) =>
+          paragraph.startsWith('- ') && all[i + 1]?.startsWith('- ') ? [paragraph] : [paragraph, ''],
+        ),
+    );
     if (ids.length > 0) lines.push(`> Traces to ${catalog.name}: ${ids.join(', ')}`);
   }
-  return { title, content: `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`, traces: traced };
+  return {
+    title,
+    content: `${lines
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim()}\n`,
+    traces: traced,
+  };
 }

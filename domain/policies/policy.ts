@@ -23,7 +23,17 @@ export interface Generator {
 }
 
 export type PolicyEvent =
-  | DomainEvent<'PolicyGenerated', { policyId: string; clientId: string; frameworkId: FrameworkId; catalogVersion: string; title: string; generator: Generator } & PolicyVersion>
+  | DomainEvent<
+      'PolicyGenerated',
+      {
+        policyId: string;
+        clientId: string;
+        frameworkId: FrameworkId;
+        catalogVersion: string;
+        title: string;
+        generator: Generator;
+      } & PolicyVersion
+    >
   | DomainEvent<'PolicyDraftEdited', PolicyVersion>
   | DomainEvent<'PolicySubmitted', { version: number; submittedBy: string; comment: string | null }>
   | DomainEvent<'PolicyApproved', { version: number; contentHash: string; approvedBy: string; comment: string | null }>
@@ -31,7 +41,18 @@ export type PolicyEvent =
   | DomainEvent<'PolicyRetired', { retiredBy: string }>;
 
 export type PolicyCommand =
-  | { type: 'GeneratePolicy'; policyId: string; clientId: string; frameworkId: FrameworkId; catalogVersion: string; title: string; content: string; contentHash: string; generator: Generator; actorId: string }
+  | {
+      type: 'GeneratePolicy';
+      policyId: string;
+      clientId: string;
+      frameworkId: FrameworkId;
+      catalogVersion: string;
+      title: string;
+      content: string;
+      contentHash: string;
+      generator: Generator;
+      actorId: string;
+    }
   | { type: 'EditPolicy'; content: string; contentHash: string; actorId: string }
   | { type: 'SubmitPolicy'; actorId: string; comment: string | null }
   | { type: 'ApprovePolicy'; actorId: string; comment: string | null }
@@ -49,7 +70,8 @@ export interface PolicyState {
   publishedVersion?: number;
 }
 
-export const currentVersion = (state: PolicyState): PolicyVersion | undefined => state.versions[state.versions.length - 1];
+export const currentVersion = (state: PolicyState): PolicyVersion | undefined =>
+  state.versions[state.versions.length - 1];
 
 /** Edits that change only whitespace are not material: they make no new version. */
 const normalise = (markdown: string): string => markdown.replace(/\s+/g, ' ').trim();
@@ -72,23 +94,59 @@ export const policyDecider: Decider<PolicyCommand, PolicyEvent, PolicyState> = {
       case 'EditPolicy': {
         if (!command.content.trim()) throw new DomainError('invalid', 'A policy cannot be empty', 'content');
         if (current && normalise(current.content) === normalise(command.content)) return [];
-        return [{ type: 'PolicyDraftEdited', data: { version: (current?.version ?? 0) + 1, content: command.content, contentHash: command.contentHash, authorId: command.actorId } }];
+        return [
+          {
+            type: 'PolicyDraftEdited',
+            data: {
+              version: (current?.version ?? 0) + 1,
+              content: command.content,
+              contentHash: command.contentHash,
+              authorId: command.actorId,
+            },
+          },
+        ];
       }
       case 'SubmitPolicy': {
-        if (state.status !== 'draft') throw new DomainError('conflict', `Only a draft can be submitted; the policy is ${state.status}`);
-        return [{ type: 'PolicySubmitted', data: { version: current!.version, submittedBy: command.actorId, comment: command.comment } }];
+        if (state.status !== 'draft')
+          throw new DomainError('conflict', `Only a draft can be submitted; the policy is ${state.status}`);
+        return [
+          {
+            type: 'PolicySubmitted',
+            data: { version: current!.version, submittedBy: command.actorId, comment: command.comment },
+          },
+        ];
       }
       case 'ApprovePolicy': {
-        if (state.status !== 'in_review') throw new DomainError('conflict', `Only a submitted policy can be approved; the policy is ${state.status}`);
+        if (state.status !== 'in_review')
+          throw new DomainError('conflict', `Only a submitted policy can be approved; the policy is ${state.status}`);
         const authors = new Set(state.versions.filter((v) => v.version === current!.version).map((v) => v.authorId));
-        if (authors.has(command.actorId)) throw new DomainError('forbidden', 'Nobody approves their own draft: ask another reviewer');
-        return [{ type: 'PolicyApproved', data: { version: current!.version, contentHash: current!.contentHash, approvedBy: command.actorId, comment: command.comment } }];
+        if (authors.has(command.actorId))
+          throw new DomainError('forbidden', 'Nobody approves their own draft: ask another reviewer');
+        return [
+          {
+            type: 'PolicyApproved',
+            data: {
+              version: current!.version,
+              contentHash: current!.contentHash,
+              approvedBy: command.actorId,
+              comment: command.comment,
+            },
+          },
+        ];
       }
       case 'PublishPolicy': {
         if (state.status !== 'approved' || state.approval?.contentHash !== current!.contentHash) {
-          throw new DomainError('conflict', 'Only the approved content can be published; submit the current draft for approval');
+          throw new DomainError(
+            'conflict',
+            'Only the approved content can be published; submit the current draft for approval',
+          );
         }
-        return [{ type: 'PolicyPublished', data: { version: current!.version, publishedBy: command.actorId, comment: command.comment } }];
+        return [
+          {
+            type: 'PolicyPublished',
+            data: { version: current!.version, publishedBy: command.actorId, comment: command.comment },
+          },
+        ];
       }
       case 'RetirePolicy':
         return [{ type: 'PolicyRetired', data: { retiredBy: command.actorId } }];
@@ -99,14 +157,30 @@ export const policyDecider: Decider<PolicyCommand, PolicyEvent, PolicyState> = {
     switch (event.type) {
       case 'PolicyGenerated': {
         const { version, content, contentHash, authorId, policyId, clientId, frameworkId, title } = event.data;
-        return { ...state, status: 'draft', policyId, clientId, frameworkId, title, versions: [{ version, content, contentHash, authorId }] };
+        return {
+          ...state,
+          status: 'draft',
+          policyId,
+          clientId,
+          frameworkId,
+          title,
+          versions: [{ version, content, contentHash, authorId }],
+        };
       }
       case 'PolicyDraftEdited':
         return { ...state, status: 'draft', versions: [...state.versions, event.data] };
       case 'PolicySubmitted':
         return { ...state, status: 'in_review' };
       case 'PolicyApproved':
-        return { ...state, status: 'approved', approval: { version: event.data.version, contentHash: event.data.contentHash, approvedBy: event.data.approvedBy } };
+        return {
+          ...state,
+          status: 'approved',
+          approval: {
+            version: event.data.version,
+            contentHash: event.data.contentHash,
+            approvedBy: event.data.approvedBy,
+          },
+        };
       case 'PolicyPublished':
         return { ...state, status: 'published', publishedVersion: event.data.version };
       case 'PolicyRetired':

@@ -29,7 +29,8 @@ export interface PromptAnalyzedData {
 
 export type { ViolationRecordedData };
 
-export type PromptAnalysisEvent = DomainEvent<'PromptAnalyzed', PromptAnalyzedData> | DomainEvent<'ViolationRecorded', ViolationRecordedData>;
+export type PromptAnalysisEvent =
+  DomainEvent<'PromptAnalyzed', PromptAnalyzedData> | DomainEvent<'ViolationRecorded', ViolationRecordedData>;
 
 export interface AnalyzePrompt {
   type: 'AnalyzePrompt';
@@ -62,7 +63,12 @@ export const promptAnalysisDecider: Decider<AnalyzePrompt, PromptAnalysisEvent, 
   decide(command, state) {
     if (state.analyzed) throw new DomainError('conflict', 'This analysis was already recorded');
     if (command.prompt.length === 0) throw new DomainError('invalid', 'The prompt is empty', 'prompt');
-    if (command.prompt.length > command.maxLength) throw new DomainError('invalid', `A prompt is at most ${command.maxLength} characters; this one has ${command.prompt.length}`, 'prompt');
+    if (command.prompt.length > command.maxLength)
+      throw new DomainError(
+        'invalid',
+        `A prompt is at most ${command.maxLength} characters; this one has ${command.prompt.length}`,
+        'prompt',
+      );
     const { policy } = command.context;
     const detect = createDetector({ regions: policy?.regions, customPatterns: policy?.customPatterns });
     const evaluation = evaluate(detect(command.prompt), command.context);
@@ -95,7 +101,8 @@ export const promptAnalysisDecider: Decider<AnalyzePrompt, PromptAnalysisEvent, 
           clientId,
           aiServiceId,
           ...violation,
-          entityCounts: violation.kind === 'sensitive-data' ? countBy(evaluation.findings, (f) => f.action !== 'allow') : {},
+          entityCounts:
+            violation.kind === 'sensitive-data' ? countBy(evaluation.findings, (f) => f.action !== 'allow') : {},
           reasons: evaluation.reasons,
         },
       });

@@ -53,10 +53,16 @@ export interface Evaluation {
 export const DEFAULT_UNAPPROVED_SERVICE_ACTION: Action = 'block';
 const DEFAULT_MIN_SCORE = 0.5;
 
-const rulesFor = (category: Category, action: Action): PolicyRule[] => entitiesIn(category).map((entity) => ({ entity, minScore: DEFAULT_MIN_SCORE, action }));
+const rulesFor = (category: Category, action: Action): PolicyRule[] =>
+  entitiesIn(category).map((entity) => ({ entity, minScore: DEFAULT_MIN_SCORE, action }));
 
 /** Every client: credentials never leave, payment data is redacted, other personal data is flagged. */
-export const BASELINE_RULES: readonly PolicyRule[] = [...rulesFor('personal', 'warn'), ...rulesFor('phi', 'warn'), ...rulesFor('financial', 'redact'), ...rulesFor('secret', 'block')];
+export const BASELINE_RULES: readonly PolicyRule[] = [
+  ...rulesFor('personal', 'warn'),
+  ...rulesFor('phi', 'warn'),
+  ...rulesFor('financial', 'redact'),
+  ...rulesFor('secret', 'block'),
+];
 
 /** What each framework adds: HIPAA blocks PHI, GDPR redacts personal data. */
 export const FRAMEWORK_RULES: Partial<Record<FrameworkId, readonly PolicyRule[]>> = {
@@ -73,7 +79,10 @@ interface Verdict {
 
 /** The strictest verdict; among equals the last, since verdicts come weakest source first (contracts last). */
 function strictest(verdicts: Verdict[]): Verdict {
-  return verdicts.reduce((best, v) => (ACTION_SEVERITY[v.action] >= ACTION_SEVERITY[best.action] ? v : best), { action: 'allow', source: 'no rule applies' });
+  return verdicts.reduce((best, v) => (ACTION_SEVERITY[v.action] >= ACTION_SEVERITY[best.action] ? v : best), {
+    action: 'allow',
+    source: 'no rule applies',
+  });
 }
 
 function inCategory(entity: string, category: Category): boolean {
@@ -87,22 +96,30 @@ function verdictFor(finding: Finding, context: PolicyContext): Verdict {
   const verdicts: Verdict[] = [];
   const own = clientRules.filter((rule) => rule.entity === finding.entity);
   if (own.length > 0) {
-    for (const rule of own.filter(applies)) verdicts.push({ action: rule.action, source: `client policy: ${rule.entity} at score ${rule.minScore} or more` });
+    for (const rule of own.filter(applies))
+      verdicts.push({ action: rule.action, source: `client policy: ${rule.entity} at score ${rule.minScore} or more` });
   } else {
-    for (const rule of BASELINE_RULES) if (rule.entity === finding.entity && applies(rule)) verdicts.push({ action: rule.action, source: 'default policy' });
+    for (const rule of BASELINE_RULES)
+      if (rule.entity === finding.entity && applies(rule))
+        verdicts.push({ action: rule.action, source: 'default policy' });
     for (const framework of context.frameworks) {
       for (const rule of FRAMEWORK_RULES[framework] ?? []) {
-        if (rule.entity === finding.entity && applies(rule)) verdicts.push({ action: rule.action, source: `${FRAMEWORK_NAMES[framework]} default` });
+        if (rule.entity === finding.entity && applies(rule))
+          verdicts.push({ action: rule.action, source: `${FRAMEWORK_NAMES[framework]} default` });
       }
     }
   }
-  for (const rule of clientRules) if (rule.entity === '*' && applies(rule)) verdicts.push({ action: rule.action, source: `client policy: any entity at score ${rule.minScore} or more` });
+  for (const rule of clientRules)
+    if (rule.entity === '*' && applies(rule))
+      verdicts.push({ action: rule.action, source: `client policy: any entity at score ${rule.minScore} or more` });
 
   // Contracts: what a vendor may receive at all.
   const { service } = context;
   if (finding.score >= DEFAULT_MIN_SCORE) {
-    if (context.frameworks.includes('hipaa') && inCategory(finding.entity, 'phi') && !service.baaSigned) verdicts.push({ action: 'block', source: 'HIPAA: no business associate agreement with the vendor' });
-    if (context.frameworks.includes('gdpr') && inCategory(finding.entity, 'personal') && !service.dpaSigned) verdicts.push({ action: 'block', source: 'GDPR: no data processing agreement with the vendor' });
+    if (context.frameworks.includes('hipaa') && inCategory(finding.entity, 'phi') && !service.baaSigned)
+      verdicts.push({ action: 'block', source: 'HIPAA: no business associate agreement with the vendor' });
+    if (context.frameworks.includes('gdpr') && inCategory(finding.entity, 'personal') && !service.dpaSigned)
+      verdicts.push({ action: 'block', source: 'GDPR: no data processing agreement with the vendor' });
   }
   return strictest(verdicts);
 }
@@ -134,8 +151,13 @@ export function evaluate(findings: readonly Finding[], context: PolicyContext): 
   const reasons = [...grouped].map(([key, { count }]) => (count > 1 ? `${count} × ${key}` : key));
   const violations: Violation[] = [];
   if (dataAction !== 'allow') {
-    const blockedSecret = dataAction === 'block' && assessed.some((f) => f.action === 'block' && inCategory(f.entity, 'secret'));
-    violations.push({ kind: 'sensitive-data', action: dataAction, severity: blockedSecret ? 'critical' : SEVERITY[dataAction] });
+    const blockedSecret =
+      dataAction === 'block' && assessed.some((f) => f.action === 'block' && inCategory(f.entity, 'secret'));
+    violations.push({
+      kind: 'sensitive-data',
+      action: dataAction,
+      severity: blockedSecret ? 'critical' : SEVERITY[dataAction],
+    });
   }
   let decision = dataAction;
   const problem = serviceProblem(context.service);
@@ -143,7 +165,11 @@ export function evaluate(findings: readonly Finding[], context: PolicyContext): 
     const action = context.policy?.unapprovedService ?? DEFAULT_UNAPPROVED_SERVICE_ACTION;
     reasons.unshift(`${problem} → ${action}`);
     // The rule for unapproved services decides the outcome of the call; a violation is recorded whatever it says.
-    violations.push({ kind: 'unapproved-ai-service', action: action === 'allow' ? 'warn' : action, severity: action === 'block' ? 'high' : 'medium' });
+    violations.push({
+      kind: 'unapproved-ai-service',
+      action: action === 'allow' ? 'warn' : action,
+      severity: action === 'block' ? 'high' : 'medium',
+    });
     if (ACTION_SEVERITY[action] > ACTION_SEVERITY[decision]) decision = action;
   }
   return { decision, findings: assessed, reasons, violations };
@@ -156,12 +182,18 @@ export type ExplainedRule = PolicyRule & { source: string };
  * staff see before they send anything.
  */
 export function applicableRules(context: PolicyContext): ExplainedRule[] {
-  const entities = new Set<string>([...BUILT_IN_ENTITIES, ...(context.policy?.customPatterns ?? []).map((c) => c.entity)]);
+  const entities = new Set<string>([
+    ...BUILT_IN_ENTITIES,
+    ...(context.policy?.customPatterns ?? []).map((c) => c.entity),
+  ]);
   const rules: ExplainedRule[] = [];
   for (const entity of entities) {
     const seen = new Set<string>();
     // The verdict at each threshold a rule names tells which rules bite, and from which score.
-    const thresholds = new Set<number>([DEFAULT_MIN_SCORE, ...(context.policy?.rules ?? []).filter((r) => r.entity === entity || r.entity === '*').map((r) => r.minScore)]);
+    const thresholds = new Set<number>([
+      DEFAULT_MIN_SCORE,
+      ...(context.policy?.rules ?? []).filter((r) => r.entity === entity || r.entity === '*').map((r) => r.minScore),
+    ]);
     for (const score of [...thresholds].sort((a, b) => a - b)) {
       const verdict = verdictFor({ entity, start: 0, end: 0, score, rule: '' }, context);
       const key = `${verdict.action}\u0000${verdict.source}`;

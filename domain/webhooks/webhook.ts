@@ -5,15 +5,39 @@ import { DomainError, type Decider, type DomainEvent, type PersonalDataFields } 
  * MSP's). Its signing secret is made outside (randomness) and shown once; the event holds it sealed under a key of
  * the webhook's own, which deleting the webhook destroys.
  */
-export const WEBHOOK_EVENTS = ['violation.*', 'violation.sensitive-data', 'violation.unapproved-ai-service', 'violation.evidence-expired'] as const;
+export const WEBHOOK_EVENTS = [
+  'violation.*',
+  'violation.sensitive-data',
+  'violation.unapproved-ai-service',
+  'violation.evidence-expired',
+] as const;
 export type WebhookEventKind = (typeof WEBHOOK_EVENTS)[number];
 
 export type WebhookEvent =
-  | DomainEvent<'WebhookRegistered', { webhookId: string; url: string; events: WebhookEventKind[]; clientId: string | null; secret: string; secretSubject: string; createdBy: string }>
+  | DomainEvent<
+      'WebhookRegistered',
+      {
+        webhookId: string;
+        url: string;
+        events: WebhookEventKind[];
+        clientId: string | null;
+        secret: string;
+        secretSubject: string;
+        createdBy: string;
+      }
+    >
   | DomainEvent<'WebhookDeleted', { webhookId: string; deletedBy: string }>;
 
 export type WebhookCommand =
-  | { type: 'RegisterWebhook'; webhookId: string; url: string; events: WebhookEventKind[]; clientId: string | null; secret: string; createdBy: string }
+  | {
+      type: 'RegisterWebhook';
+      webhookId: string;
+      url: string;
+      events: WebhookEventKind[];
+      clientId: string | null;
+      secret: string;
+      createdBy: string;
+    }
   | { type: 'DeleteWebhook'; deletedBy: string };
 
 export interface WebhookState {
@@ -47,7 +71,16 @@ export const webhookDecider: Decider<WebhookCommand, WebhookEvent, WebhookState>
         if (state.status !== 'none') throw new DomainError('conflict', 'The webhook already exists');
         if (command.events.length === 0) throw new DomainError('invalid', 'Name at least one kind of event', 'events');
         const { type: _type, ...webhook } = command;
-        return [{ type: 'WebhookRegistered', data: { ...webhook, events: [...new Set(webhook.events)], secretSubject: webhookSecretSubject(command.webhookId) } }];
+        return [
+          {
+            type: 'WebhookRegistered',
+            data: {
+              ...webhook,
+              events: [...new Set(webhook.events)],
+              secretSubject: webhookSecretSubject(command.webhookId),
+            },
+          },
+        ];
       }
       case 'DeleteWebhook': {
         if (state.status === 'none') throw new DomainError('not_found', 'No such webhook');

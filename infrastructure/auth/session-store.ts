@@ -180,7 +180,10 @@ export class RedisSessionStore implements SessionStore {
 
   async revoke(familyId: string, ttlSeconds: number): Promise<void> {
     const members = await this.redis.smembers(this.familyKey(familyId));
-    const multi = this.redis.multi().set(this.revokedKey(familyId), '1', 'EX', ttlSeconds).del(this.familyKey(familyId));
+    const multi = this.redis
+      .multi()
+      .set(this.revokedKey(familyId), '1', 'EX', ttlSeconds)
+      .del(this.familyKey(familyId));
     if (members.length > 0) multi.del(...members);
     await multi.exec();
   }

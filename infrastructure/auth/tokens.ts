@@ -35,19 +35,30 @@ export class AccessTokens {
   }
 
   issue(claims: AccessClaims): string {
-    return jwt.sign({ tid: claims.tenantId, role: claims.role, cid: claims.clientId, sid: claims.sessionId }, this.key, {
-      algorithm: 'HS256',
-      subject: claims.userId,
-      expiresIn: this.ttlSeconds,
-      jwtid: randomBytes(12).toString('base64url'),
-    });
+    return jwt.sign(
+      { tid: claims.tenantId, role: claims.role, cid: claims.clientId, sid: claims.sessionId },
+      this.key,
+      {
+        algorithm: 'HS256',
+        subject: claims.userId,
+        expiresIn: this.ttlSeconds,
+        jwtid: randomBytes(12).toString('base64url'),
+      },
+    );
   }
 
   verify(token: string): AccessClaims {
     try {
       const payload = jwt.verify(token, this.key, { algorithms: ['HS256'] }) as jwt.JwtPayload;
-      if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.sid !== 'string') throw new InvalidTokenError('invalid');
-      return { userId: payload.sub, tenantId: payload.tid, role: payload.role as Role, clientId: (payload.cid as string | null) ?? null, sessionId: payload.sid };
+      if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.sid !== 'string')
+        throw new InvalidTokenError('invalid');
+      return {
+        userId: payload.sub,
+        tenantId: payload.tid,
+        role: payload.role as Role,
+        clientId: (payload.cid as string | null) ?? null,
+        sessionId: payload.sid,
+      };
     } catch (error) {
       if (error instanceof jwt.TokenExpiredError) throw new InvalidTokenError('expired');
       throw new InvalidTokenError('invalid');

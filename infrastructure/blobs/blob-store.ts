@@ -33,7 +33,11 @@ export interface BlobStore {
 const HEAD_BYTES = 64 * 1024;
 
 /** Streams a blob into a staging file, hashing it, measuring it and keeping its first bytes; removes it on failure. */
-export async function stageToFile(source: Readable, staging: string, maxBytes: number): Promise<{ file: string; sha256: string; size: number; head: Buffer }> {
+export async function stageToFile(
+  source: Readable,
+  staging: string,
+  maxBytes: number,
+): Promise<{ file: string; sha256: string; size: number; head: Buffer }> {
   await mkdir(staging, { recursive: true });
   const file = join(staging, randomUUID());
   const hash = createHash('sha256');

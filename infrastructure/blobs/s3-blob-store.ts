@@ -49,7 +49,12 @@ export class S3BlobStore implements BlobStore {
         try {
           if (!(await this.exists(staged.sha256))) {
             await this.s3.send(
-              new PutObjectCommand({ Bucket: this.options.bucket, Key: this.key(staged.sha256), Body: createReadStream(staged.file), ContentLength: staged.size }),
+              new PutObjectCommand({
+                Bucket: this.options.bucket,
+                Key: this.key(staged.sha256),
+                Body: createReadStream(staged.file),
+                ContentLength: staged.size,
+              }),
             );
           }
         } finally {

@@ -37,9 +37,16 @@ export class KafkaBus implements MessageBus {
       if (missing.length === 0) return;
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions, replicationFactor: this.options.replicationFactor })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: this.options.partitions,
+          replicationFactor: this.options.replicationFactor,
+        })),
       });
-      this.logger.info({ topics: missing, partitions: this.options.partitions, replicationFactor: this.options.replicationFactor }, 'Kafka topics created');
+      this.logger.info(
+        { topics: missing, partitions: this.options.partitions, replicationFactor: this.options.replicationFactor },
+        'Kafka topics created',
+      );
     } finally {
       await admin.disconnect();
     }
@@ -47,7 +54,12 @@ export class KafkaBus implements MessageBus {
 
   private connectedProducer(): Promise<Producer> {
     this.producer ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: RETRY });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: RETRY,
+      });
       await producer.connect();
       return producer;
     })().catch((error: unknown) => {
@@ -60,13 +72,27 @@ export class KafkaBus implements MessageBus {
   async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const producer = await this.connectedProducer();
-    await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) });
+    await producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    });
   }
 
-  async subscribe(group: string, topics: readonly string[], handle: (message: ConsumedMessage) => Promise<void>): Promise<BusSubscription> {
+  async subscribe(
+    group: string,
+    topics: readonly string[],
+    handle: (message: ConsumedMessage) => Promise<void>,
+  ): Promise<BusSubscription> {
     // A short session: after a broker restart the group coordinator waits out the session of the member it remembers
     // before the group can settle (30 s with kafkajs's default). Handlers only write to the outbox, so they are quick.
-    const consumer = this.kafka.consumer({ groupId: group, retry: RETRY, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    const consumer = this.kafka.consumer({
+      groupId: group,
+      retry: RETRY,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
     this.consumers.add(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });

@@ -30,6 +30,10 @@ export interface MessageBus {
    * Delivers every message of the topics to one handler of the group, at least once and in order per key. A message
    * counts as consumed when the handler resolves; a handler that throws gets the message again.
    */
-  subscribe(group: string, topics: readonly string[], handle: (message: ConsumedMessage) => Promise<void>): Promise<BusSubscription>;
+  subscribe(
+    group: string,
+    topics: readonly string[],
+    handle: (message: ConsumedMessage) => Promise<void>,
+  ): Promise<BusSubscription>;
   close(): Promise<void>;
 }

@@ -11,7 +11,9 @@ export class CheckpointStore {
   constructor(private readonly database: Database) {}
 
   async get(name: string): Promise<Position | null> {
-    const { rows } = await sql<{ position: string }>`select position from checkpoints where name = ${name}`.execute(this.database.db);
+    const { rows } = await sql<{ position: string }>`select position from checkpoints where name = ${name}`.execute(
+      this.database.db,
+    );
     return rows[0] ? parsePosition(rows[0].position) : null;
   }
 

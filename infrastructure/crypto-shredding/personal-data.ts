@@ -24,7 +24,12 @@ export interface SealedValue {
 }
 
 export function isSealed(value: unknown): value is SealedValue {
-  return typeof value === 'object' && value !== null && (value as SealedValue).$pii === 'v1' && typeof (value as SealedValue).subject === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as SealedValue).$pii === 'v1' &&
+    typeof (value as SealedValue).subject === 'string'
+  );
 }
 
 export class SubjectErasedError extends Error {
@@ -63,7 +68,11 @@ export class PersonalDataVault {
   /** Encrypts a value under its subject's key, creating the key on first use. */
   async seal(tenantId: string, subjectId: string, value: string): Promise<SealedValue> {
     const key = await this.keyFor(tenantId, subjectId);
-    return { $pii: 'v1', subject: subjectId, box: seal(key, Buffer.from(value, 'utf8'), `field:${subjectId}`).toString('base64') };
+    return {
+      $pii: 'v1',
+      subject: subjectId,
+      box: seal(key, Buffer.from(value, 'utf8'), `field:${subjectId}`).toString('base64'),
+    };
   }
 
   /** Returns the plaintext, or ERASED when the subject's key is gone. */
@@ -87,8 +96,11 @@ export class PersonalDataVault {
   /** Deletes the subject's key for good. Returns false if there was nothing to erase. */
   async erase(tenantId: string, subjectId: string): Promise<boolean> {
     return this.database.db.transaction().execute(async (trx) => {
-      await sql`insert into erased_subjects (subject_id, tenant_id) values (${subjectId}, ${tenantId}) on conflict do nothing`.execute(trx);
-      const deleted = await sql`delete from subject_keys where subject_id = ${subjectId} and tenant_id = ${tenantId}`.execute(trx);
+      await sql`insert into erased_subjects (subject_id, tenant_id) values (${subjectId}, ${tenantId}) on conflict do nothing`.execute(
+        trx,
+      );
+      const deleted =
+        await sql`delete from subject_keys where subject_id = ${subjectId} and tenant_id = ${tenantId}`.execute(trx);
       return Number(deleted.numAffectedRows ?? 0) > 0;
     });
   }
@@ -110,7 +122,9 @@ export class PersonalDataVault {
 
   private async existingKey(subjectId: string): Promise<Buffer | undefined> {
     // No cache on purpose: another process may erase the subject at any moment, and it must take effect at once.
-    const { rows } = await sql<{ wrapped_key: Uint8Array }>`select wrapped_key from subject_keys where subject_id = ${subjectId}`.execute(this.database.db);
+    const { rows } = await sql<{
+      wrapped_key: Uint8Array;
+    }>`select wrapped_key from subject_keys where subject_id = ${subjectId}`.execute(this.database.db);
     const row = rows[0];
     if (!row) return undefined;
     return open(this.masterKey, Buffer.from(row.wrapped_key), `key:${subjectId}`);

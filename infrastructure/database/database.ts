@@ -28,7 +28,8 @@ export type DatabaseOptions =
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function assertIdentifier(name: string, what = 'identifier'): string {
-  if (!IDENTIFIER.test(name)) throw new RangeError(`Invalid ${what} ${JSON.stringify(name)}: use lower-case letters, digits and _`);
+  if (!IDENTIFIER.test(name))
+    throw new RangeError(`Invalid ${what} ${JSON.stringify(name)}: use lower-case letters, digits and _`);
   return name;
 }
 
@@ -40,7 +41,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 // int8 and numeric come back as strings by default; the ledger's bigints fit in a JS number up to 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-async function openPostgres(options: Extract<DatabaseOptions, { kind: 'postgres' }> & { schema: string }): Promise<Database> {
+async function openPostgres(
+  options: Extract<DatabaseOptions, { kind: 'postgres' }> & { schema: string },
+): Promise<Database> {
   const { url, schema } = options;
   const connection = {
     connectionString: url,
@@ -67,7 +70,9 @@ async function openPostgres(options: Extract<DatabaseOptions, { kind: 'postgres'
   };
 }
 
-async function openPglite(options: Extract<DatabaseOptions, { kind: 'pglite' }> & { schema: string }): Promise<Database> {
+async function openPglite(
+  options: Extract<DatabaseOptions, { kind: 'pglite' }> & { schema: string },
+): Promise<Database> {
   let dataDir: string | undefined;
   if (options.dataDir) {
     dataDir = join(options.dataDir, 'pglite');
@@ -121,7 +126,10 @@ class PgListener {
   private connect(): Promise<pg.Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const client = new pg.Client({ ...this.connection, application_name: `${this.connection.application_name}:listen` });
+      const client = new pg.Client({
+        ...this.connection,
+        application_name: `${this.connection.application_name}:listen`,
+      });
       client.on('notification', (message) => {
         for (const handler of this.handlers.get(message.channel) ?? []) handler();
       });

@@ -1,4 +1,11 @@
-import { Migrator, sql, type DatabaseIntrospector, type Kysely, type MigrationResultSet, type TableMetadata } from 'kysely';
+import {
+  Migrator,
+  sql,
+  type DatabaseIntrospector,
+  type Kysely,
+  type MigrationResultSet,
+  type TableMetadata,
+} from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import type { Database } from './database.js';
 
@@ -12,7 +19,9 @@ import type { Database } from './database.js';
 function schemaIntrospector(db: Kysely<unknown>, schema: string): DatabaseIntrospector {
   const introspector: DatabaseIntrospector = {
     async getSchemas() {
-      const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
+      const { rows } = await sql<{
+        name: string;
+      }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db);
       return rows;
     },
     async getTables() {
@@ -53,5 +62,8 @@ export async function migrateToLatest(database: Database): Promise<MigrationResu
   const { error, results } = await migrator.migrateToLatest();
   if (!error) return results;
   const failed = results?.find((result) => result.status === 'Error');
-  throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  throw new Error(
+    `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
 }

@@ -50,7 +50,9 @@ export function sealEvents(
       throw new InvalidAppendError(`Event ${event.type}: metadata needs tenantId, actorId and correlationId`);
     }
     if (!streamId.startsWith(`${tenantId}/`)) {
-      throw new InvalidAppendError(`Stream ${streamId} does not belong to tenant ${tenantId}: stream ids begin with "<tenantId>/"`);
+      throw new InvalidAppendError(
+        `Stream ${streamId} does not belong to tenant ${tenantId}: stream ids begin with "<tenantId>/"`,
+      );
     }
     // Round-trip through JSON so that what we hash is exactly what the store gives back (no undefined, no Dates).
     const data = JSON.parse(JSON.stringify(event.data ?? null)) as unknown;
@@ -83,7 +85,14 @@ export function sealEvents(
 export type ChainBreak =
   | { reason: 'hash-mismatch'; streamId: string; eventId: string; revision: number; expected: string; found: string }
   | { reason: 'broken-link'; streamId: string; eventId: string; revision: number; expected: string; found: string }
-  | { reason: 'missing-revision'; streamId: string; eventId: string; revision: number; expected: number; found: number };
+  | {
+      reason: 'missing-revision';
+      streamId: string;
+      eventId: string;
+      revision: number;
+      expected: number;
+      found: number;
+    };
 
 /** Checks events one stream at a time, in order; feed it the events of any number of interleaved streams. */
 export class ChainVerifier {

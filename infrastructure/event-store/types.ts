@@ -109,7 +109,11 @@ export interface Subscription extends AsyncIterable<SubscriptionMessage> {
  */
 export interface EventStore {
   /** Appends atomically. Throws WrongExpectedRevisionError when the expectation fails. */
-  append(streamId: string, events: readonly NewEvent[], options?: { expectedRevision?: ExpectedRevision }): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: { expectedRevision?: ExpectedRevision },
+  ): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Reads the global log in order, fetching in batches. Ends at the last event visible when it gets there. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
@@ -156,7 +160,11 @@ export class InvalidAppendError extends Error {
 }
 
 /** Throws WrongExpectedRevisionError unless a stream at `actual` meets the expectation. Shared by every adapter. */
-export function assertExpectedRevision(streamId: string, expected: ExpectedRevision, actual: number | 'no_stream'): void {
+export function assertExpectedRevision(
+  streamId: string,
+  expected: ExpectedRevision,
+  actual: number | 'no_stream',
+): void {
   const met =
     expected === 'any' ||
     (expected === 'no_stream' && actual === 'no_stream') ||

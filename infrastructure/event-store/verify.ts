@@ -1,7 +1,8 @@
 import { ChainVerifier, type ChainBreak } from './hash-chain.js';
 import type { EventStore, RecordedEvent } from './types.js';
 
-export type VerificationResult = { ok: true; eventsChecked: number } | { ok: false; eventsChecked: number; firstBreak: ChainBreak };
+export type VerificationResult =
+  { ok: true; eventsChecked: number } | { ok: false; eventsChecked: number; firstBreak: ChainBreak };
 
 async function verify(events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>): Promise<VerificationResult> {
   const verifier = new ChainVerifier();

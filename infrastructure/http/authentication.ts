@@ -22,7 +22,14 @@ export function authenticate(tokens: AccessTokens, sessions: SessionStore): Requ
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) {
-      return next(new HttpProblem(401, 'unauthenticated', 'Authentication required', 'Send an access token: Authorization: Bearer <token>.'));
+      return next(
+        new HttpProblem(
+          401,
+          'unauthenticated',
+          'Authentication required',
+          'Send an access token: Authorization: Bearer <token>.',
+        ),
+      );
     }
     try {
       const claims = tokens.verify(match[1]!);
@@ -56,7 +63,14 @@ export function requirePermission(permission: Permission, ...alternatives: Permi
   return (_req, res, next) => {
     const auth = authOf(res);
     if (!accepted.some((p) => auth.permissions.includes(p))) {
-      return next(new HttpProblem(403, 'forbidden', 'Forbidden', `Your role (${auth.role}) does not have the ${accepted.join(' or ')} permission.`));
+      return next(
+        new HttpProblem(
+          403,
+          'forbidden',
+          'Forbidden',
+          `Your role (${auth.role}) does not have the ${accepted.join(' or ')} permission.`,
+        ),
+      );
     }
     next();
   };

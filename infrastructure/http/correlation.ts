@@ -29,7 +29,11 @@ export function requestLogging(logger: Logger) {
     autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/ready' },
     serializers: {
       // The path only: query strings can carry tokens (an email verification link, say).
-      req: (req: { method: string; url: string; remoteAddress?: string }) => ({ method: req.method, path: req.url.split('?')[0], remoteAddress: req.remoteAddress }),
+      req: (req: { method: string; url: string; remoteAddress?: string }) => ({
+        method: req.method,
+        path: req.url.split('?')[0],
+        remoteAddress: req.remoteAddress,
+      }),
     },
   });
 }

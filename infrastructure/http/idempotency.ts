@@ -16,37 +16,71 @@ const RETENTION = '24 hours';
  * `skipStorage` routes (token issuing) honour the key for conflicts but never store their responses: tokens are not
  * written to the database.
  */
-export function idempotency(database: Database, options: { skipStorage?: (path: string) => boolean } = {}): RequestHandler {
+export function idempotency(
+  database: Database,
+  options: { skipStorage?: (path: string) => boolean } = {},
+): RequestHandler {
   return async (req, res, next) => {
     const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined) return next();
     if (typeof key !== 'string' || !KEY.test(key)) {
       return next(
-        new HttpProblem(400, 'validation', 'The request is not valid', 'Idempotency-Key must be 1 to 255 letters, digits or ._:-', {
-          errors: [{ field: 'Idempotency-Key', message: 'expected 1 to 255 letters, digits or ._:-' }],
-        }),
+        new HttpProblem(
+          400,
+          'validation',
+          'The request is not valid',
+          'Idempotency-Key must be 1 to 255 letters, digits or ._:-',
+          {
+            errors: [{ field: 'Idempotency-Key', message: 'expected 1 to 255 letters, digits or ._:-' }],
+          },
+        ),
       );
     }
     if (options.skipStorage?.(req.path)) return next();
     const auth = res.locals.auth as { tenantId: string; userId: string } | undefined;
     const scope = auth ? `${auth.tenantId}:${auth.userId}` : `anonymous:${req.path}`;
-    const requestHash = sha256Hex(`${req.method} ${req.originalUrl.split('?')[0]}\n${canonicalJson(req.body ?? null) ?? ''}`);
+    const requestHash = sha256Hex(
+      `${req.method} ${req.originalUrl.split('?')[0]}\n${canonicalJson(req.body ?? null) ?? ''}`,
+    );
     try {
-      const claimed = await sql`insert into idempotency_keys (scope, key, request_hash) values (${scope}, ${key}, ${requestHash})
+      const claimed =
+        await sql`insert into idempotency_keys (scope, key, request_hash) values (${scope}, ${key}, ${requestHash})
         on conflict (scope, key) do nothing returning key`.execute(database.db);
       if (claimed.rows.length === 0) {
-        const { rows } = await sql<{ request_hash: string; status: number | null; response: unknown; headers: Record<string, string> | null }>`
-          select request_hash, status, response, headers from idempotency_keys where scope = ${scope} and key = ${key}`.execute(database.db);
+        const { rows } = await sql<{
+          request_hash: string;
+          status: number | null;
+          response: unknown;
+          headers: Record<string, string> | null;
+        }>`
+          select request_hash, status, response, headers from idempotency_keys where scope = ${scope} and key = ${key}`.execute(
+          database.db,
+        );
         const stored = rows[0];
-        if (!stored) return next(new HttpProblem(409, 'idempotency-in-progress', 'Request in progress', 'Retry in a moment.'));
+        if (!stored)
+          return next(new HttpProblem(409, 'idempotency-in-progress', 'Request in progress', 'Retry in a moment.'));
         if (stored.request_hash !== requestHash) {
           return next(
-            new HttpProblem(422, 'idempotency-key-reused', 'Idempotency-Key reused', 'This Idempotency-Key was used for a different request.', {
-              errors: [{ field: 'Idempotency-Key', message: 'already used with another request body' }],
-            }),
+            new HttpProblem(
+              422,
+              'idempotency-key-reused',
+              'Idempotency-Key reused',
+              'This Idempotency-Key was used for a different request.',
+              {
+                errors: [{ field: 'Idempotency-Key', message: 'already used with another request body' }],
+              },
+            ),
           );
         }
-        if (stored.status === null) return next(new HttpProblem(409, 'idempotency-in-progress', 'Request in progress', 'The first request with this key has not finished; retry in a moment.'));
+        if (stored.status === null)
+          return next(
+            new HttpProblem(
+              409,
+              'idempotency-in-progress',
+              'Request in progress',
+              'The first request with this key has not finished; retry in a moment.',
+            ),
+          );
         for (const [name, value] of Object.entries(stored.headers ?? {})) res.setHeader(name, value);
         res.setHeader('Idempotent-Replayed', 'true');
         if (stored.response === null) return void res.status(stored.status).end();
@@ -83,7 +117,10 @@ export function idempotency(database: Database, options: { skipStorage?: (path: 
         .execute(database.db)
         .catch(() => {})
         .finally(() => end(...args));
-      if (Math.random() < 0.01) void sql`delete from idempotency_keys where created_at < now() - ${RETENTION}::interval`.execute(database.db).catch(() => {});
+      if (Math.random() < 0.01)
+        void sql`delete from idempotency_keys where created_at < now() - ${RETENTION}::interval`
+          .execute(database.db)
+          .catch(() => {});
       return res;
     }) as typeof res.end;
     next();

@@ -7,7 +7,11 @@ export type OpenApiDocument = {
   info: { title: string; version: string; description: string; license: { name: string; identifier: string } };
   servers: Array<{ url: string }>;
   paths: Record<string, unknown>;
-  components: { schemas: Record<string, unknown>; responses: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+  components: {
+    schemas: Record<string, unknown>;
+    responses: Record<string, unknown>;
+    securitySchemes: Record<string, unknown>;
+  };
 };
 
 const problemResponse = (description: string) => ({
@@ -15,7 +19,12 @@ const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 });
 
-export function openApiDocument(options: { version: string; serverUrl: string; paths?: Record<string, unknown>; schemas?: Record<string, unknown> }): OpenApiDocument {
+export function openApiDocument(options: {
+  version: string;
+  serverUrl: string;
+  paths?: Record<string, unknown>;
+  schemas?: Record<string, unknown>;
+}): OpenApiDocument {
   return {
     openapi: '3.1.0',
     info: {
@@ -33,7 +42,12 @@ export function openApiDocument(options: { version: string; serverUrl: string; p
           operationId: 'health',
           summary: 'Liveness: the process is up',
           tags: ['operations'],
-          responses: { '200': { description: 'Alive', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } } },
+          responses: {
+            '200': {
+              description: 'Alive',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } },
+            },
+          },
         },
       },
       '/ready': {
@@ -42,8 +56,14 @@ export function openApiDocument(options: { version: string; serverUrl: string; p
           summary: 'Readiness: every dependency answers',
           tags: ['operations'],
           responses: {
-            '200': { description: 'Ready', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
-            '503': { description: 'A dependency is down', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+            '200': {
+              description: 'Ready',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
+            },
+            '503': {
+              description: 'A dependency is down',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
+            },
           },
         },
       },
@@ -63,11 +83,19 @@ export function openApiDocument(options: { version: string; serverUrl: string; p
             instance: { type: 'string' },
             errors: {
               type: 'array',
-              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+              items: {
+                type: 'object',
+                required: ['field', 'message'],
+                properties: { field: { type: 'string' }, message: { type: 'string' } },
+              },
             },
           },
         },
-        Health: { type: 'object', required: ['status'], properties: { status: { const: 'ok' }, version: { type: 'string' } } },
+        Health: {
+          type: 'object',
+          required: ['status'],
+          properties: { status: { const: 'ok' }, version: { type: 'string' } },
+        },
         Readiness: {
           type: 'object',
           required: ['status', 'checks'],

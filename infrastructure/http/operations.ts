@@ -4,7 +4,11 @@ import type { OpenApiDocument } from './openapi.js';
 import { checkReadiness, type ReadinessCheck } from './readiness.js';
 
 /** /health, /ready, /openapi.json and the human-readable docs at /docs. */
-export function operationsRouter(options: { version: string; document: OpenApiDocument; readiness: readonly ReadinessCheck[] }): Router {
+export function operationsRouter(options: {
+  version: string;
+  document: OpenApiDocument;
+  readiness: readonly ReadinessCheck[];
+}): Router {
   const router = express.Router();
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok', version: options.version });

@@ -20,14 +20,26 @@ interface ValidatorError {
 }
 
 function isValidatorError(error: unknown): error is ValidatorError {
-  return typeof error === 'object' && error !== null && Array.isArray((error as ValidatorError).errors) && typeof (error as ValidatorError).status === 'number';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    Array.isArray((error as ValidatorError).errors) &&
+    typeof (error as ValidatorError).status === 'number'
+  );
 }
 
 /** '/body/companyContext/name' → 'companyContext.name'; '/headers/idempotency-key' → 'Idempotency-Key' stays readable. */
 function fieldOf(path: string | undefined): string {
   if (!path) return '(request)';
   const parts = path.replace(/^\./, '/').split(/[/.]/).filter(Boolean);
-  if (parts[0] === 'body' || parts[0] === 'query' || parts[0] === 'params' || parts[0] === 'path' || parts[0] === 'headers') parts.shift();
+  if (
+    parts[0] === 'body' ||
+    parts[0] === 'query' ||
+    parts[0] === 'params' ||
+    parts[0] === 'path' ||
+    parts[0] === 'headers'
+  )
+    parts.shift();
   return parts.join('.') || '(body)';
 }
 
@@ -64,7 +76,13 @@ export class HttpProblem extends Error {
   }
 
   toJSON(): ProblemDetails {
-    return { type: problemType(this.slug), title: this.title, status: this.status, detail: this.message, ...this.extensions };
+    return {
+      type: problemType(this.slug),
+      title: this.title,
+      status: this.status,
+      detail: this.message,
+      ...this.extensions,
+    };
   }
 }
 
@@ -105,11 +123,25 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (isValidatorError(error) && error.status >= 400 && error.status < 500) {
       const validation = error.status === 400;
       return sendProblem(res, {
-        type: problemType(validation ? 'validation' : error.status === 415 ? 'unsupported-media-type' : error.status === 405 ? 'method-not-allowed' : error.status === 404 ? 'not-found' : 'bad-request'),
+        type: problemType(
+          validation
+            ? 'validation'
+            : error.status === 415
+              ? 'unsupported-media-type'
+              : error.status === 405
+                ? 'method-not-allowed'
+                : error.status === 404
+                  ? 'not-found'
+                  : 'bad-request',
+        ),
         title: validation ? 'The request is not valid' : error.message,
         status: error.status,
-        detail: validation ? (error.errors ?? []).map((e) => `${fieldOf(e.path)}: ${e.message}`).join('; ') : error.message,
-        ...(validation ? { errors: (error.errors ?? []).map((e) => ({ field: fieldOf(e.path), message: e.message })) } : {}),
+        detail: validation
+          ? (error.errors ?? []).map((e) => `${fieldOf(e.path)}: ${e.message}`).join('; ')
+          : error.message,
+        ...(validation
+          ? { errors: (error.errors ?? []).map((e) => ({ field: fieldOf(e.path), message: e.message })) }
+          : {}),
       });
     }
     if (error instanceof WrongExpectedRevisionError) {
@@ -120,12 +152,19 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         detail: 'The resource was changed by another request; read it again and retry.',
       });
     }
-    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    const status =
+      (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Errors from body parsing and the like: the client's fault, so say what went wrong.
       const type = (error as { type?: string }).type;
       return sendProblem(res, {
-        type: problemType(type === 'entity.too.large' ? 'payload-too-large' : type === 'entity.parse.failed' ? 'malformed-body' : 'bad-request'),
+        type: problemType(
+          type === 'entity.too.large'
+            ? 'payload-too-large'
+            : type === 'entity.parse.failed'
+              ? 'malformed-body'
+              : 'bad-request',
+        ),
         title: type === 'entity.too.large' ? 'Payload too large' : 'Bad request',
         status,
         detail: (error as Error).message,

@@ -55,7 +55,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   if (format === 'pretty') {
     // Synchronous, in-process: the last lines before an exit are not lost, and redaction applies before formatting.
-    const stream = pretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', sync: true, destination: options.destination ?? 1 });
+    const stream = pretty({
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,name',
+      sync: true,
+      destination: options.destination ?? 1,
+    });
     return pino(base, stream);
   }
   return options.destination ? pino(base, options.destination) : pino(base);

@@ -5,7 +5,15 @@ import { webhookDecider, type WebhookEvent, type WebhookState } from '../../doma
 import type { PersonalDataVault } from '../crypto-shredding/personal-data.js';
 import type { EventStore, RecordedEvent } from '../event-store/types.js';
 
-const USER_EVENTS = ['UserRegistered', 'UserInvited', 'InvitationAccepted', 'EmailVerified', 'UserRoleChanged', 'UserDeactivated', 'UserErased'];
+const USER_EVENTS = [
+  'UserRegistered',
+  'UserInvited',
+  'InvitationAccepted',
+  'EmailVerified',
+  'UserRoleChanged',
+  'UserDeactivated',
+  'UserErased',
+];
 const WEBHOOK_EVENTS = ['WebhookRegistered', 'WebhookDeleted'];
 /** How long a tenant's recipients are remembered: a role change reaches notifications within this time. */
 const TTL_MS = 30_000;
@@ -54,9 +62,23 @@ export class NotificationDirectory {
     return this.cached(`officers:${tenantId}:${clientId}`, async () => {
       const officers: Officer[] = [];
       for (const events of (await this.streams(tenantId, USER_EVENTS)).values()) {
-        const revealed = await Promise.all(events.map(async (e) => ({ type: e.type, data: userPersonalData[e.type] ? await this.vault.reveal(e.data) : e.data }) as UserEvent));
+        const revealed = await Promise.all(
+          events.map(
+            async (e) =>
+              ({
+                type: e.type,
+                data: userPersonalData[e.type] ? await this.vault.reveal(e.data) : e.data,
+              }) as UserEvent,
+          ),
+        );
         const user = fold(userDecider, revealed);
-        if (user.active && user.role === 'compliance_officer' && user.clientId === clientId && user.email && user.email !== '[erased]') {
+        if (
+          user.active &&
+          user.role === 'compliance_officer' &&
+          user.clientId === clientId &&
+          user.email &&
+          user.email !== '[erased]'
+        ) {
           officers.push({ userId: user.userId!, email: user.email });
         }
       }
@@ -69,8 +91,17 @@ export class NotificationDirectory {
     return this.cached(`webhooks:${tenantId}`, async () => {
       const webhooks: WebhookEntry[] = [];
       for (const events of (await this.streams(tenantId, WEBHOOK_EVENTS)).values()) {
-        const state = fold(webhookDecider, events.map((e) => ({ type: e.type, data: e.data }) as WebhookEvent));
-        if (state.status === 'active') webhooks.push({ webhookId: state.webhookId!, url: state.url!, events: state.events!, clientId: state.clientId ?? null });
+        const state = fold(
+          webhookDecider,
+          events.map((e) => ({ type: e.type, data: e.data }) as WebhookEvent),
+        );
+        if (state.status === 'active')
+          webhooks.push({
+            webhookId: state.webhookId!,
+            url: state.url!,
+            events: state.events!,
+            clientId: state.clientId ?? null,
+          });
       }
       return webhooks;
     });
@@ -79,14 +110,21 @@ export class NotificationDirectory {
   /** One webhook as it is now, with its secret revealed (never cached). */
   async webhook(tenantId: string, webhookId: string): Promise<WebhookState> {
     const events = await this.eventStore.readStream(webhookStream(tenantId, webhookId));
-    const revealed = await Promise.all(events.map(async (e) => ({ type: e.type, data: await this.vault.reveal(e.data) }) as WebhookEvent));
+    const revealed = await Promise.all(
+      events.map(async (e) => ({ type: e.type, data: await this.vault.reveal(e.data) }) as WebhookEvent),
+    );
     return fold(webhookDecider, revealed);
   }
 
   clientName(tenantId: string, clientId: string): Promise<string> {
     return this.cached(`client:${tenantId}:${clientId}`, async () => {
       const events = await this.eventStore.readStream(`${tenantId}/client/${clientId}`);
-      return fold(clientDecider, events.map((e) => ({ type: e.type, data: e.data }) as ClientEvent)).profile?.name ?? clientId;
+      return (
+        fold(
+          clientDecider,
+          events.map((e) => ({ type: e.type, data: e.data }) as ClientEvent),
+        ).profile?.name ?? clientId
+      );
     });
   }
 }

@@ -29,13 +29,19 @@ export function openAiCompatibleDrafter(options: LlmDrafterOptions) {
       try {
         response = await fetch(`${options.url.replace(/\/$/, '')}/chat/completions`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+          },
           body: JSON.stringify({
             model: options.model,
             temperature: 0,
             messages: [
               { role: 'system', content: INSTRUCTIONS },
-              { role: 'user', content: `Company context (JSON): ${JSON.stringify(context)}\n\nDraft:\n\n${templateDraft}` },
+              {
+                role: 'user',
+                content: `Company context (JSON): ${JSON.stringify(context)}\n\nDraft:\n\n${templateDraft}`,
+              },
             ],
           }),
           signal: AbortSignal.timeout(options.timeoutMs),
@@ -44,9 +50,11 @@ export function openAiCompatibleDrafter(options: LlmDrafterOptions) {
         throw new DrafterUnavailableError(`The policy drafter did not answer: ${(error as Error).message}`);
       }
       if (!response.ok) throw new DrafterUnavailableError(`The policy drafter answered ${response.status}`);
-      const body = (await response.json().catch(() => undefined)) as { choices?: Array<{ message?: { content?: string } }> } | undefined;
+      const body = (await response.json().catch(() => undefined)) as
+        { choices?: Array<{ message?: { content?: string } }> } | undefined;
       const content = body?.choices?.[0]?.message?.content?.trim();
-      if (!content || !content.startsWith('# ')) throw new DrafterUnavailableError('The policy drafter returned no Markdown policy');
+      if (!content || !content.startsWith('# '))
+        throw new DrafterUnavailableError('The policy drafter returned no Markdown policy');
       return `${content}\n`;
     },
   };

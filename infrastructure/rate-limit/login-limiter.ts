@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RateLimiterRes} from 'rate-limiter-flexible';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface LimitOptions {
@@ -29,7 +29,13 @@ export class AttemptLimiter {
   constructor(name: string, options: LimitOptions, redis?: Redis) {
     const make = (suffix: string, points: number): RateLimiterAbstract =>
       redis
-        ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `ledger:limit:${name}:${suffix}`, points, duration: options.windowSeconds, useRedisPackage: false })
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: `ledger:limit:${name}:${suffix}`,
+            points,
+            duration: options.windowSeconds,
+            useRedisPackage: false,
+          })
         : new RateLimiterMemory({ keyPrefix: `${name}:${suffix}`, points, duration: options.windowSeconds });
     this.byAccount = make('account', options.perAccount);
     this.byIp = make('ip', options.perIp);
@@ -38,10 +44,12 @@ export class AttemptLimiter {
   /** Throws TooManyAttemptsError when either the account or the IP has used up its attempts. */
   async check(account: string, ip: string): Promise<void> {
     const [a, i] = await Promise.all([this.byAccount.get(account), this.byIp.get(ip)]);
-    const blocked = [a && a.consumedPoints >= this.byAccount.points ? a : null, i && i.consumedPoints >= this.byIp.points ? i : null].filter(
-      (r): r is RateLimiterRes => r !== null,
-    );
-    if (blocked.length > 0) throw new TooManyAttemptsError(Math.max(1, Math.ceil(Math.max(...blocked.map((r) => r.msBeforeNext)) / 1000)));
+    const blocked = [
+      a && a.consumedPoints >= this.byAccount.points ? a : null,
+      i && i.consumedPoints >= this.byIp.points ? i : null,
+    ].filter((r): r is RateLimiterRes => r !== null);
+    if (blocked.length > 0)
+      throw new TooManyAttemptsError(Math.max(1, Math.ceil(Math.max(...blocked.map((r) => r.msBeforeNext)) / 1000)));
   }
 
   async fail(account: string, ip: string): Promise<void> {

@@ -56,11 +56,21 @@ export interface Resources {
   close(): Promise<void>;
 }
 
-export async function openResources(config: Config, logger: Logger, options: { migrate?: boolean } = {}): Promise<Resources> {
+export async function openResources(
+  config: Config,
+  logger: Logger,
+  options: { migrate?: boolean } = {},
+): Promise<Resources> {
   const dataDir = resolve(config.DATA_DIR);
   const database = await openDatabase(
     config.DATABASE_URL
-      ? { kind: 'postgres', url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE, applicationName: `ledger-${config.LEDGER_ROLE}` }
+      ? {
+          kind: 'postgres',
+          url: config.DATABASE_URL,
+          schema: config.DATABASE_SCHEMA,
+          poolSize: config.DATABASE_POOL_SIZE,
+          applicationName: `ledger-${config.LEDGER_ROLE}`,
+        }
       : { kind: 'pglite', dataDir, schema: config.DATABASE_SCHEMA },
   );
   const closers: Array<() => Promise<unknown>> = [() => database.close()];
@@ -85,7 +95,10 @@ export async function openResources(config: Config, logger: Logger, options: { m
           return { kind: database.kind, schema: database.schema };
         },
       },
-      { name: 'eventStore', check: async () => ({ adapter: config.EVENT_STORE, head: await eventStore.headPosition() }) },
+      {
+        name: 'eventStore',
+        check: async () => ({ adapter: config.EVENT_STORE, head: await eventStore.headPosition() }),
+      },
     ];
     let redis: Redis | undefined;
     if (config.REDIS_URL) {
@@ -100,15 +113,22 @@ export async function openResources(config: Config, logger: Logger, options: { m
       readiness.push(kafkaReadiness(kafka));
     }
     const bus: MessageBus = kafka
-      ? new KafkaBus(kafka, { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR }, logger)
+      ? new KafkaBus(
+          kafka,
+          { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_REPLICATION_FACTOR },
+          logger,
+        )
       : new InProcessBus();
     closers.unshift(() => bus.close());
     const sessions: SessionStore = redis ? new RedisSessionStore(redis) : new MemorySessionStore();
-    const jwtSecret = config.JWT_SECRET ?? persistentSecret(dataDir, 'jwt.secret', () => randomBytes(48).toString('base64'));
+    const jwtSecret =
+      config.JWT_SECRET ?? persistentSecret(dataDir, 'jwt.secret', () => randomBytes(48).toString('base64'));
     const mailDir = join(dataDir, 'mail');
     const mailer = config.SMTP_URL
       ? smtpMailer(config.SMTP_URL, config.MAIL_FROM)
-      : fileMailer(mailDir, config.MAIL_FROM, (file, mail) => logger.info({ file, to: '[redacted]', subject: mail.subject }, 'mail written (no SMTP_URL configured)'));
+      : fileMailer(mailDir, config.MAIL_FROM, (file, mail) =>
+          logger.info({ file, to: '[redacted]', subject: mail.subject }, 'mail written (no SMTP_URL configured)'),
+        );
     closers.unshift(() => mailer.close());
     const blobs: BlobStore =
       config.BLOB_STORE === 's3'
@@ -117,7 +137,9 @@ export async function openResources(config: Config, logger: Logger, options: { m
             region: config.S3_REGION,
             endpoint: config.S3_ENDPOINT,
             forcePathStyle: config.S3_FORCE_PATH_STYLE,
-            credentials: config.S3_ACCESS_KEY_ID ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY! } : undefined,
+            credentials: config.S3_ACCESS_KEY_ID
+              ? { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY! }
+              : undefined,
             stagingDir: join(dataDir, 'blobs', 'staging'),
           })
         : new FileBlobStore(join(dataDir, 'blobs'));
@@ -135,7 +157,12 @@ export async function openResources(config: Config, logger: Logger, options: { m
       mailer,
       blobs,
       policyDrafter: config.POLICY_LLM_URL
-        ? openAiCompatibleDrafter({ url: config.POLICY_LLM_URL, apiKey: config.POLICY_LLM_API_KEY, model: config.POLICY_LLM_MODEL, timeoutMs: config.POLICY_LLM_TIMEOUT_MS })
+        ? openAiCompatibleDrafter({
+            url: config.POLICY_LLM_URL,
+            apiKey: config.POLICY_LLM_API_KEY,
+            model: config.POLICY_LLM_MODEL,
+            timeoutMs: config.POLICY_LLM_TIMEOUT_MS,
+          })
         : undefined,
       loginLimiter: new AttemptLimiter('login', { perAccount: 5, perIp: 50, windowSeconds: 15 * 60 }, redis),
       resetLimiter: new AttemptLimiter('reset', { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 }, redis),
@@ -153,7 +180,8 @@ export async function openResources(config: Config, logger: Logger, options: { m
       readiness,
       async close() {
         for (const check of readiness) await check.close?.().catch(() => {});
-        for (const close of closers) await close().catch((error: unknown) => logger.warn({ err: error }, 'error while closing'));
+        for (const close of closers)
+          await close().catch((error: unknown) => logger.warn({ err: error }, 'error while closing'));
       },
     };
   } catch (error) {
@@ -182,8 +210,14 @@ export function persistentSecret(dataDir: string, file: string, make: () => stri
  */
 function masterKey(config: Config, dataDir: string, logger: Logger): Buffer {
   if (config.MASTER_KEY) return config.MASTER_KEY;
-  if (!isEmbedded(config)) logger.warn('MASTER_KEY is not set: using one kept in DATA_DIR/master.key. Set MASTER_KEY for any shared deployment.');
-  const key = Buffer.from(persistentSecret(dataDir, 'master.key', () => randomBytes(32).toString('base64')), 'base64');
+  if (!isEmbedded(config))
+    logger.warn(
+      'MASTER_KEY is not set: using one kept in DATA_DIR/master.key. Set MASTER_KEY for any shared deployment.',
+    );
+  const key = Buffer.from(
+    persistentSecret(dataDir, 'master.key', () => randomBytes(32).toString('base64')),
+    'base64',
+  );
   if (key.length !== 32) throw new Error(`${join(dataDir, 'master.key')} does not hold a 32-byte base64 key`);
   return key;
 }

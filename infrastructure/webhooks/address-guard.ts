@@ -30,7 +30,8 @@ export class WebhookAddressGuard {
     if (url.protocol !== 'https:') return 'must be https';
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (ipaddr.isValid(host)) return publicAddress(host) ? null : 'points at a private or loopback address';
-    if (host === 'localhost' || /\.(?:localhost|local|internal|lan|home\.arpa)$/i.test(host) || !host.includes('.')) return 'is not a public host name';
+    if (host === 'localhost' || /\.(?:localhost|local|internal|lan|home\.arpa)$/i.test(host) || !host.includes('.'))
+      return 'is not a public host name';
     return null;
   }
 
@@ -43,7 +44,9 @@ export class WebhookAddressGuard {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (ipaddr.isValid(host)) return null;
     const addresses = await lookup(host, { all: true, verbatim: true });
-    return addresses.every((a) => publicAddress(a.address)) ? null : `${host} resolves to a private or loopback address`;
+    return addresses.every((a) => publicAddress(a.address))
+      ? null
+      : `${host} resolves to a private or loopback address`;
   }
 }
 

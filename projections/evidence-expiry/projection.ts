@@ -22,13 +22,17 @@ export const evidenceWatchProjection: Projection = {
           on conflict (tenant_id, evidence_id) do nothing`.execute(trx);
         return;
       case 'EvidenceRetired':
-        await sql`update ${watch} set active = false where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(trx);
+        await sql`update ${watch} set active = false where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(
+          trx,
+        );
         return;
       case 'RequirementAssessed':
         await sql`
           insert into ${citations} (tenant_id, assessment_id, requirement_id, evidence_ids)
           values (${tenantId}, ${aggregateIdOf(event.streamId)}, ${String(data.requirementId)}, ${(data.evidenceIds as string[]) ?? []}::text[])
-          on conflict (tenant_id, assessment_id, requirement_id) do update set evidence_ids = excluded.evidence_ids`.execute(trx);
+          on conflict (tenant_id, assessment_id, requirement_id) do update set evidence_ids = excluded.evidence_ids`.execute(
+          trx,
+        );
         return;
       case 'AssessmentSubmitted':
         await sql`
@@ -39,7 +43,9 @@ export const evidenceWatchProjection: Projection = {
       case 'ViolationRecorded': {
         const violation = event.data as ViolationRecordedData;
         if (violation.kind === 'evidence-expired' && violation.evidenceId) {
-          await sql`update ${watch} set violation_recorded = true where tenant_id = ${tenantId} and evidence_id = ${violation.evidenceId}`.execute(trx);
+          await sql`update ${watch} set violation_recorded = true where tenant_id = ${tenantId} and evidence_id = ${violation.evidenceId}`.execute(
+            trx,
+          );
         }
         return;
       }

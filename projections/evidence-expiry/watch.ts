@@ -5,7 +5,8 @@ import type { Database } from '../../infrastructure/database/database.js';
 import { WrongExpectedRevisionError, type EventStore } from '../../infrastructure/event-store/types.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
 
-export const evidenceExpiryStream = (tenantId: string, evidenceId: string): string => `${tenantId}/evidence-expiry/${evidenceId}`;
+export const evidenceExpiryStream = (tenantId: string, evidenceId: string): string =>
+  `${tenantId}/evidence-expiry/${evidenceId}`;
 
 interface Due {
   tenant_id: string;
@@ -27,7 +28,13 @@ export class EvidenceExpiryWatch {
   private stopped = false;
 
   constructor(
-    private readonly options: { database: Database; eventStore: EventStore; logger: Logger; intervalMs: number; now?: () => Date },
+    private readonly options: {
+      database: Database;
+      eventStore: EventStore;
+      logger: Logger;
+      intervalMs: number;
+      now?: () => Date;
+    },
   ) {}
 
   start(): void {
@@ -69,7 +76,15 @@ export class EvidenceExpiryWatch {
       try {
         await this.options.eventStore.append(
           evidenceExpiryStream(due.tenant_id, due.evidence_id),
-          events.map((e) => ({ type: e.type, data: e.data, metadata: { tenantId: due.tenant_id, actorId: 'system:evidence-expiry-watch', correlationId: `evidence-expiry:${due.evidence_id}` } })),
+          events.map((e) => ({
+            type: e.type,
+            data: e.data,
+            metadata: {
+              tenantId: due.tenant_id,
+              actorId: 'system:evidence-expiry-watch',
+              correlationId: `evidence-expiry:${due.evidence_id}`,
+            },
+          })),
           { expectedRevision: 'no_stream' },
         );
         recorded++;

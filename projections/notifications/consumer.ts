@@ -34,7 +34,9 @@ export class NotificationConsumer {
   constructor(private readonly options: ConsumerOptions) {}
 
   async start(): Promise<void> {
-    this.subscription = await this.options.bus.subscribe(NOTIFICATIONS_GROUP, [this.options.topic], (message) => this.handle(message));
+    this.subscription = await this.options.bus.subscribe(NOTIFICATIONS_GROUP, [this.options.topic], (message) =>
+      this.handle(message),
+    );
   }
 
   async handle(message: ConsumedMessage): Promise<void> {
@@ -42,7 +44,8 @@ export class NotificationConsumer {
     let event: ViolationCloudEvent;
     try {
       event = JSON.parse(message.value) as ViolationCloudEvent;
-      if (event.type !== VIOLATION_CLOUD_EVENT_TYPE || typeof event.id !== 'string' || !event.data?.tenantId) throw new Error(`not a violation event: ${String(event.type)}`);
+      if (event.type !== VIOLATION_CLOUD_EVENT_TYPE || typeof event.id !== 'string' || !event.data?.tenantId)
+        throw new Error(`not a violation event: ${String(event.type)}`);
     } catch (error) {
       // A message no consumer can read must not stall the partition: it is logged and skipped.
       logger.error({ err: error, topic: message.topic, key: message.key }, 'notifications: unreadable message skipped');
@@ -51,7 +54,8 @@ export class NotificationConsumer {
     const { tenantId, clientId, kind, severity } = event.data;
     const rows: Array<{ channel: 'email' | 'webhook'; target: string }> = [];
     if (SEVERITY_RANK[severity] >= SEVERITY_RANK[this.options.minSeverity]) {
-      for (const officer of await directory.officers(tenantId, clientId)) rows.push({ channel: 'email', target: officer.userId });
+      for (const officer of await directory.officers(tenantId, clientId))
+        rows.push({ channel: 'email', target: officer.userId });
     }
     for (const webhook of await directory.webhooks(tenantId)) {
       if (wants(webhook, kind, clientId)) rows.push({ channel: 'webhook', target: webhook.webhookId });

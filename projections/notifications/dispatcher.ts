@@ -37,7 +37,8 @@ interface OutboxRow {
   created_at: Date;
 }
 
-type Outcome = { delivered: true; statusCode?: number } | { delivered: false; statusCode?: number; error: string; final?: boolean };
+type Outcome =
+  { delivered: true; statusCode?: number } | { delivered: false; statusCode?: number; error: string; final?: boolean };
 
 /** How long a claimed row stays invisible to other dispatchers: longer than any one delivery can take. */
 const LEASE_SECONDS = 120;
@@ -76,7 +77,8 @@ export class NotificationDispatcher {
       const deliveries: Array<Promise<void>> = [];
       for (const row of rows) {
         if (row.channel === 'webhook') deliveries.push(this.attempt([row], () => this.deliverWebhook(row)));
-        else emails.set(`${row.tenant_id}:${row.target}`, [...(emails.get(`${row.tenant_id}:${row.target}`) ?? []), row]);
+        else
+          emails.set(`${row.tenant_id}:${row.target}`, [...(emails.get(`${row.tenant_id}:${row.target}`) ?? []), row]);
       }
       // An officer's due violations go out in one mail: one at a time when immediate, the hour's when hourly.
       for (const group of emails.values()) deliveries.push(this.attempt(group, () => this.sendMail(group)));
@@ -92,7 +94,9 @@ export class NotificationDispatcher {
         where status = 'pending' and next_attempt_at <= now()
         order by next_attempt_at limit ${BATCH}
         for update skip locked)
-      returning id, tenant_id, event_id, channel, target, payload, attempts, created_at`.execute(this.options.database.db);
+      returning id, tenant_id, event_id, channel, target, payload, attempts, created_at`.execute(
+      this.options.database.db,
+    );
     return rows;
   }
 
@@ -120,8 +124,13 @@ export class NotificationDispatcher {
         await this.deadLetter(row, attempt, error!);
       } catch (dlqError) {
         // Without the dead-letter topic the row stays pending and is tried again later: nothing is dropped silently.
-        logger.warn({ err: dlqError, outboxId: row.id }, 'notification dispatcher: the dead-letter topic is unreachable; keeping the delivery');
-        await sql`update notification_outbox set next_attempt_at = now() + make_interval(secs => 60) where id = ${row.id}`.execute(database.db);
+        logger.warn(
+          { err: dlqError, outboxId: row.id },
+          'notification dispatcher: the dead-letter topic is unreachable; keeping the delivery',
+        );
+        await sql`update notification_outbox set next_attempt_at = now() + make_interval(secs => 60) where id = ${row.id}`.execute(
+          database.db,
+        );
         return;
       }
     }
@@ -140,18 +149,33 @@ export class NotificationDispatcher {
           next_attempt_at = now() + make_interval(secs => ${delayMs / 1000})
         where id = ${row.id}`.execute(trx);
     });
-    if (!outcome.delivered) logger.warn({ outboxId: row.id, channel: row.channel, attempt, dead, error }, dead ? 'notification dead-lettered' : 'notification failed; will retry');
+    if (!outcome.delivered)
+      logger.warn(
+        { outboxId: row.id, channel: row.channel, attempt, dead, error },
+        dead ? 'notification dead-lettered' : 'notification failed; will retry',
+      );
   }
 
   private async deadLetter(row: OutboxRow, attempts: number, error: string): Promise<void> {
-    const message = { channel: row.channel, target: row.target, attempts, lastError: error, eventId: row.event_id, deadAt: new Date().toISOString(), event: row.payload };
-    await this.options.bus.publish(`${this.options.topic}.dlq`, [{ key: row.tenant_id, value: JSON.stringify(message), headers: { 'ce-id': row.event_id } }]);
+    const message = {
+      channel: row.channel,
+      target: row.target,
+      attempts,
+      lastError: error,
+      eventId: row.event_id,
+      deadAt: new Date().toISOString(),
+      event: row.payload,
+    };
+    await this.options.bus.publish(`${this.options.topic}.dlq`, [
+      { key: row.tenant_id, value: JSON.stringify(message), headers: { 'ce-id': row.event_id } },
+    ]);
   }
 
   private async deliverWebhook(row: OutboxRow): Promise<Outcome> {
     const { directory, guard, webhookTimeoutMs } = this.options;
     const webhook = await directory.webhook(row.tenant_id, row.target);
-    if (webhook.status !== 'active' || !webhook.url || !webhook.secret) return { delivered: false, error: 'the webhook was deleted', final: true };
+    if (webhook.status !== 'active' || !webhook.url || !webhook.secret)
+      return { delivered: false, error: 'the webhook was deleted', final: true };
     const refused = await guard.checkDelivery(webhook.url);
     if (refused) return { delivered: false, error: `refused: the URL ${refused}`, final: true };
     const body = JSON.stringify(row.payload);
@@ -160,10 +184,16 @@ export class NotificationDispatcher {
       body,
       redirect: 'manual',
       signal: AbortSignal.timeout(webhookTimeoutMs),
-      headers: { 'content-type': 'application/cloudevents+json', 'user-agent': 'compliance-ledger-webhooks/1', ...signatureHeaders(webhook.secret, row.event_id, body) },
+      headers: {
+        'content-type': 'application/cloudevents+json',
+        'user-agent': 'compliance-ledger-webhooks/1',
+        ...signatureHeaders(webhook.secret, row.event_id, body),
+      },
     });
     await response.arrayBuffer().catch(() => undefined);
-    return response.ok ? { delivered: true, statusCode: response.status } : { delivered: false, statusCode: response.status, error: `HTTP ${response.status}` };
+    return response.ok
+      ? { delivered: true, statusCode: response.status }
+      : { delivered: false, statusCode: response.status, error: `HTTP ${response.status}` };
   }
 
   private async sendMail(rows: OutboxRow[]): Promise<Outcome> {
@@ -173,7 +203,13 @@ export class NotificationDispatcher {
     const officer = officers.find((o) => o.userId === first!.target);
     if (!officer) return { delivered: false, error: 'no longer a compliance officer of this client', final: true };
     const clientName = await directory.clientName(first!.tenant_id, first!.payload.data.clientId);
-    await mailer.send(violationMail(officer.email, clientName, rows.map((row) => row.payload)));
+    await mailer.send(
+      violationMail(
+        officer.email,
+        clientName,
+        rows.map((row) => row.payload),
+      ),
+    );
     return { delivered: true };
   }
 

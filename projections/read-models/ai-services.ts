@@ -37,7 +37,9 @@ export const aiServicesProjection: Projection = {
         await sql`
           insert into ${sql.table(table('ai_service_approvals'))} (tenant_id, client_id, ai_service_id, status, reason, changed_at)
           values (${tenantId}, ${aggregateIdOf(event.streamId)}, ${data.aiServiceId}, ${type === 'AiServiceApproved' ? 'approved' : 'revoked'}, ${data.reason}, ${at})
-          on conflict (tenant_id, client_id, ai_service_id) do update set status = excluded.status, reason = excluded.reason, changed_at = excluded.changed_at`.execute(trx);
+          on conflict (tenant_id, client_id, ai_service_id) do update set status = excluded.status, reason = excluded.reason, changed_at = excluded.changed_at`.execute(
+          trx,
+        );
         return;
     }
   },

@@ -23,7 +23,9 @@ export const assessmentsProjection: Projection = {
         await sql`
           insert into ${sql.table(table('assessment_results'))} (tenant_id, assessment_id, requirement_id, result, score, evidence_ids)
           values (${tenantId}, ${assessmentId}, ${data.requirementId}, ${data.result}, ${data.score}, ${data.evidenceIds}::text[])
-          on conflict (tenant_id, assessment_id, requirement_id) do update set result = excluded.result, score = excluded.score, evidence_ids = excluded.evidence_ids`.execute(trx);
+          on conflict (tenant_id, assessment_id, requirement_id) do update set result = excluded.result, score = excluded.score, evidence_ids = excluded.evidence_ids`.execute(
+          trx,
+        );
         return;
       case 'AssessmentSubmitted':
         await sql`

@@ -16,7 +16,12 @@ function changes(events: readonly RecordedEvent[]): Row[] {
   const rows = new Map<string, Row>();
   for (const event of events) {
     const key = event.streamId;
-    const row = rows.get(key) ?? { tenantId: event.metadata.tenantId, clientId: aggregateIdOf(event.streamId), registered: false, patch: {} };
+    const row = rows.get(key) ?? {
+      tenantId: event.metadata.tenantId,
+      clientId: aggregateIdOf(event.streamId),
+      registered: false,
+      patch: {},
+    };
     rows.set(key, row);
     const at = event.metadata.recordedAt;
     const { type, data } = event as unknown as ClientEvent;
@@ -47,7 +52,12 @@ export const clientsProjection: Projection = {
       await sql`
         insert into ${clients} (tenant_id, client_id, name, industry, size, frameworks, status, created_at, updated_at)
         values ${sql.join(
-          inserts.slice(i, i + 1000).map(({ tenantId, clientId, patch: p }) => sql`(${tenantId}, ${clientId}, ${p.name}, ${p.industry}, ${p.size}, ${p.frameworks ?? []}::text[], ${p.status}, ${p.createdAt}::timestamptz, ${p.updatedAt}::timestamptz)`),
+          inserts
+            .slice(i, i + 1000)
+            .map(
+              ({ tenantId, clientId, patch: p }) =>
+                sql`(${tenantId}, ${clientId}, ${p.name}, ${p.industry}, ${p.size}, ${p.frameworks ?? []}::text[], ${p.status}, ${p.createdAt}::timestamptz, ${p.updatedAt}::timestamptz)`,
+            ),
         )}
         on conflict (tenant_id, client_id) do nothing`.execute(trx);
     }

@@ -26,7 +26,9 @@ export const evidenceProjection: Projection = {
           where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(trx);
         return;
       case 'EvidenceRetired':
-        await sql`update ${evidence} set status = 'retired' where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(trx);
+        await sql`update ${evidence} set status = 'retired' where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(
+          trx,
+        );
         return;
     }
   },

@@ -9,7 +9,15 @@ const sealed = (value: unknown) => (value === undefined ? null : JSON.stringify(
 export const usersProjection: Projection = {
   name: 'users',
   version: 1,
-  types: ['UserRegistered', 'UserInvited', 'InvitationAccepted', 'EmailVerified', 'UserRoleChanged', 'UserDeactivated', 'UserErased'],
+  types: [
+    'UserRegistered',
+    'UserInvited',
+    'InvitationAccepted',
+    'EmailVerified',
+    'UserRoleChanged',
+    'UserDeactivated',
+    'UserErased',
+  ],
   tables: ['users'],
   async apply(trx, event, table) {
     const users = sql.table(table('users'));
@@ -17,7 +25,9 @@ export const usersProjection: Projection = {
     const userId = aggregateIdOf(event.streamId);
     const at = event.metadata.recordedAt;
     const update = (changes: ReturnType<typeof sql>) =>
-      sql`update ${users} set ${changes}, updated_at = ${at}::timestamptz where tenant_id = ${tenantId} and user_id = ${userId}`.execute(trx);
+      sql`update ${users} set ${changes}, updated_at = ${at}::timestamptz where tenant_id = ${tenantId} and user_id = ${userId}`.execute(
+        trx,
+      );
     const { type, data } = event as unknown as UserEvent;
     switch (type) {
       case 'UserRegistered':

@@ -41,7 +41,9 @@ export class ViolationPublisher {
   async start(): Promise<void> {
     await this.options.bus.ensureTopics([this.options.topic]);
     this.checkpoint = (await this.options.checkpoints.get(PUBLISHER_CHECKPOINT)) ?? START;
-    this.running = this.run().catch((error: unknown) => this.options.logger.error({ err: error }, 'violation publisher stopped on an error'));
+    this.running = this.run().catch((error: unknown) =>
+      this.options.logger.error({ err: error }, 'violation publisher stopped on an error'),
+    );
   }
 
   private async run(): Promise<void> {
@@ -81,7 +83,10 @@ export class ViolationPublisher {
       } catch (error) {
         this.lastError = (error as Error).message;
         const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
-        logger.warn({ err: error, attempt, retryInMs: Math.round(delay), pending: batch.length }, 'violation publisher: the bus did not acknowledge; retrying');
+        logger.warn(
+          { err: error, attempt, retryInMs: Math.round(delay), pending: batch.length },
+          'violation publisher: the bus did not acknowledge; retrying',
+        );
         await this.sleep(delay);
       }
     }
@@ -108,7 +113,13 @@ export class ViolationPublisher {
       name: 'violationsPublisher',
       check: async () => {
         const lag = await lagAfter(this.options.eventStore, VIOLATION_EVENT_TYPES, this.checkpoint);
-        return { bus: this.options.bus.kind, topic: this.options.topic, backlog: lag.events, lagSeconds: Math.round(lag.seconds), ...(this.lastError ? { lastError: this.lastError } : {}) };
+        return {
+          bus: this.options.bus.kind,
+          topic: this.options.topic,
+          backlog: lag.events,
+          lagSeconds: Math.round(lag.seconds),
+          ...(this.lastError ? { lastError: this.lastError } : {}),
+        };
       },
     };
   }

@@ -1,6 +1,11 @@
 import { sql, type Transaction } from 'kysely';
 import { SCALES } from '../../domain/assessments/scales.js';
-import { scoreAssessment, type RequirementAnswer, type Result, type ScoreResult } from '../../domain/assessments/scoring.js';
+import {
+  scoreAssessment,
+  type RequirementAnswer,
+  type Result,
+  type ScoreResult,
+} from '../../domain/assessments/scoring.js';
 import { catalogAt, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
 
 export interface AssessmentRow {
@@ -27,16 +32,27 @@ export async function answersOf(trx: Transaction<unknown>, assessmentId: string)
 }
 
 /** The answers of several assessments in two queries, whatever their number (the MSP summary scores each client's). */
-export async function answersOfMany(trx: Transaction<unknown>, assessmentIds: readonly string[]): Promise<Map<string, AssessmentAnswers>> {
+export async function answersOfMany(
+  trx: Transaction<unknown>,
+  assessmentIds: readonly string[],
+): Promise<Map<string, AssessmentAnswers>> {
   const answers = new Map<string, AssessmentAnswers>(assessmentIds.map((id) => [id, { results: [], evidence: [] }]));
   if (assessmentIds.length === 0) return answers;
   const { rows: results } = await sql<AssessmentAnswers['results'][number] & { assessment_id: string }>`
-    select assessment_id, requirement_id, result, score, evidence_ids from assessment_results where assessment_id = any(${[...assessmentIds]}::text[])`.execute(trx);
+    select assessment_id, requirement_id, result, score, evidence_ids from assessment_results where assessment_id = any(${[...assessmentIds]}::text[])`.execute(
+    trx,
+  );
   const linked = [...new Set(results.flatMap((r) => r.evidence_ids))];
   const evidence =
     linked.length === 0
       ? []
-      : (await sql<AssessmentAnswers['evidence'][number]>`select evidence_id, title, status, expires_at from evidence where evidence_id = any(${linked}::text[])`.execute(trx)).rows;
+      : (
+          await sql<
+            AssessmentAnswers['evidence'][number]
+          >`select evidence_id, title, status, expires_at from evidence where evidence_id = any(${linked}::text[])`.execute(
+            trx,
+          )
+        ).rows;
   const byId = new Map(evidence.map((e) => [e.evidence_id, e]));
   for (const { assessment_id: id, ...result } of results) answers.get(id)!.results.push(result);
   for (const entry of answers.values()) {
@@ -52,20 +68,44 @@ export async function answersOfMany(trx: Transaction<unknown>, assessmentIds: re
  * expired or was retired by then no longer backs a "compliant"). Reads the read models through `trx`, so over a
  * replay (point in time) it sees the evidence as it was; pass `answers` when they are already loaded.
  */
-export async function scoreAt(trx: Transaction<unknown>, assessment: AssessmentRow, at: string, answers?: AssessmentAnswers): Promise<ScoreAt> {
+export async function scoreAt(
+  trx: Transaction<unknown>,
+  assessment: AssessmentRow,
+  at: string,
+  answers?: AssessmentAnswers,
+): Promise<ScoreAt> {
   const frameworkId = assessment.framework_id as FrameworkId;
   const catalog = catalogAt(frameworkId, assessment.catalog_version);
   if (!catalog) {
     const score = assessment.score === null ? null : Number(assessment.score);
-    return { score, progress: Number(assessment.progress ?? 0), assessed: 0, assessable: 0, flagged: [], basis: 'as-submitted' };
+    return {
+      score,
+      progress: Number(assessment.progress ?? 0),
+      assessed: 0,
+      assessable: 0,
+      flagged: [],
+      basis: 'as-submitted',
+    };
   }
   const { results, evidence } = answers ?? (await answersOf(trx, assessment.assessment_id));
   const byRequirement: Record<string, RequirementAnswer> = {};
-  for (const r of results) byRequirement[r.requirement_id] = { result: r.result, score: r.score === null ? null : Number(r.score), evidenceIds: r.evidence_ids };
+  for (const r of results)
+    byRequirement[r.requirement_id] = {
+      result: r.result,
+      score: r.score === null ? null : Number(r.score),
+      evidenceIds: r.evidence_ids,
+    };
   const evidenceExpiry: Record<string, string> = {};
-  for (const e of evidence) if (e.status === 'active') evidenceExpiry[e.evidence_id] = new Date(e.expires_at).toISOString();
+  for (const e of evidence)
+    if (e.status === 'active') evidenceExpiry[e.evidence_id] = new Date(e.expires_at).toISOString();
   return {
-    ...scoreAssessment({ requirements: requirementList(catalog), answers: byRequirement, scale: SCALES[frameworkId], evidenceExpiry, at }),
+    ...scoreAssessment({
+      requirements: requirementList(catalog),
+      answers: byRequirement,
+      scale: SCALES[frameworkId],
+      evidenceExpiry,
+      at,
+    }),
     basis: 'recomputed',
   };
 }

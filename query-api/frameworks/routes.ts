@@ -14,7 +14,13 @@ export function frameworkRoutes(): Router {
 
   router.get('/:id', requirePermission('framework:read'), (req, res) => {
     const catalog = FRAMEWORKS[req.params.id as FrameworkId];
-    if (!catalog) throw new HttpProblem(404, 'not-found', 'Not found', `No framework ${req.params.id}; see GET /api/v1/frameworks.`);
+    if (!catalog)
+      throw new HttpProblem(
+        404,
+        'not-found',
+        'Not found',
+        `No framework ${req.params.id}; see GET /api/v1/frameworks.`,
+      );
     res.json({ data: { ...frameworkSummary(catalog), requirements: catalog.requirements }, meta: {} });
   });
   return router;

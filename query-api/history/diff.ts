@@ -22,7 +22,12 @@ interface Snapshot {
 }
 
 /** What the diff compares, read from the read models as they were at one moment. */
-async function snapshot(trx: Transaction<unknown>, moment: Replayed, clientId: string | null, violationsAfter: string | null): Promise<Snapshot> {
+async function snapshot(
+  trx: Transaction<unknown>,
+  moment: Replayed,
+  clientId: string | null,
+  violationsAfter: string | null,
+): Promise<Snapshot> {
   const mine = sql`(${clientId}::text is null or client_id = ${clientId})`;
   const rows = async (query: ReturnType<typeof sql<Row>>) => (await query.execute(trx)).rows;
   return {
@@ -30,8 +35,12 @@ async function snapshot(trx: Transaction<unknown>, moment: Replayed, clientId: s
     results: await rows(sql`
       select r.assessment_id, a.client_id, a.framework_id, a.title, r.requirement_id, r.result
       from assessment_results r join assessments a using (tenant_id, assessment_id) where (${clientId}::text is null or a.client_id = ${clientId})`),
-    evidence: await rows(sql`select evidence_id, client_id, title, status, expires_at, uploaded_at from evidence where ${mine}`),
-    policies: await rows(sql`select policy_id, client_id, framework_id, title, status, current_version, published_version from policies where ${mine}`),
+    evidence: await rows(
+      sql`select evidence_id, client_id, title, status, expires_at, uploaded_at from evidence where ${mine}`,
+    ),
+    policies: await rows(
+      sql`select policy_id, client_id, framework_id, title, status, current_version, published_version from policies where ${mine}`,
+    ),
     violations:
       violationsAfter === null
         ? []
@@ -41,25 +50,57 @@ async function snapshot(trx: Transaction<unknown>, moment: Replayed, clientId: s
   };
 }
 
-const expiredAt = (row: Row | undefined, at: string): boolean => !!row && (row.status !== 'active' || iso(row.expires_at) <= at);
+const expiredAt = (row: Row | undefined, at: string): boolean =>
+  !!row && (row.status !== 'active' || iso(row.expires_at) <= at);
 
 /**
  * What changed between two moments: requirements whose result changed, evidence added or expired (or retired),
  * policies that changed version or status, and the violations recorded in between. Both ends are replayed by the
  * same projections as any asOf read, so a diff agrees with the two states it compares.
  */
-export async function historyDiff(database: Database, eventStore: EventStore, tenantId: string, from: AsOf, to: AsOf, clientId: string | null) {
-  const before = await atMoment(database, eventStore, { tenantId, asOf: from, projections: DIFF_PROJECTIONS }, (trx, moment) => snapshot(trx, moment, clientId, null));
-  const after = await atMoment(database, eventStore, { tenantId, asOf: to, projections: DIFF_PROJECTIONS }, (trx, moment) => snapshot(trx, moment, clientId, before.moment.at));
+export async function historyDiff(
+  database: Database,
+  eventStore: EventStore,
+  tenantId: string,
+  from: AsOf,
+  to: AsOf,
+  clientId: string | null,
+) {
+  const before = await atMoment(
+    database,
+    eventStore,
+    { tenantId, asOf: from, projections: DIFF_PROJECTIONS },
+    (trx, moment) => snapshot(trx, moment, clientId, null),
+  );
+  const after = await atMoment(
+    database,
+    eventStore,
+    { tenantId, asOf: to, projections: DIFF_PROJECTIONS },
+    (trx, moment) => snapshot(trx, moment, clientId, before.moment.at),
+  );
 
   const key = (r: Row) => `${String(r.assessment_id)}/${String(r.requirement_id)}`;
   const resultsBefore = new Map(before.results.map((r) => [key(r), r]));
   const requirements = after.results
     .filter((r) => resultsBefore.get(key(r))?.result !== r.result)
-    .map((r) => ({ assessmentId: r.assessment_id, clientId: r.client_id, frameworkId: r.framework_id, assessment: r.title, requirementId: r.requirement_id, from: resultsBefore.get(key(r))?.result ?? null, to: r.result }));
+    .map((r) => ({
+      assessmentId: r.assessment_id,
+      clientId: r.client_id,
+      frameworkId: r.framework_id,
+      assessment: r.title,
+      requirementId: r.requirement_id,
+      from: resultsBefore.get(key(r))?.result ?? null,
+      to: r.result,
+    }));
 
   const evidenceBefore = new Map(before.evidence.map((r) => [r.evidence_id, r]));
-  const evidenceItem = (r: Row) => ({ evidenceId: r.evidence_id, clientId: r.client_id, title: r.title, status: r.status, expiresAt: iso(r.expires_at) });
+  const evidenceItem = (r: Row) => ({
+    evidenceId: r.evidence_id,
+    clientId: r.client_id,
+    title: r.title,
+    status: r.status,
+    expiresAt: iso(r.expires_at),
+  });
   const added = after.evidence.filter((r) => !evidenceBefore.has(r.evidence_id)).map(evidenceItem);
   const expired = after.evidence
     .filter((r) => expiredAt(r, after.moment.at) && !expiredAt(evidenceBefore.get(r.evidence_id), before.moment.at))
@@ -97,8 +138,17 @@ export async function historyDiff(database: Database, eventStore: EventStore, te
     violations: {
       total: after.violations.length,
       bySeverity,
-      items: after.violations.slice(0, MAX_ITEMS).map((v) => ({ violationId: v.violation_id, clientId: v.client_id, kind: v.kind, severity: v.severity, action: v.action, occurredAt: iso(v.occurred_at), position: v.position })),
+      items: after.violations.slice(0, MAX_ITEMS).map((v) => ({
+        violationId: v.violation_id,
+        clientId: v.client_id,
+        kind: v.kind,
+        severity: v.severity,
+        action: v.action,
+        occurredAt: iso(v.occurred_at),
+        position: v.position,
+      })),
     },
-    truncated: Math.max(requirements.length, added.length, expired.length, policies.length, after.violations.length) > MAX_ITEMS,
+    truncated:
+      Math.max(requirements.length, added.length, expired.length, policies.length, after.violations.length) > MAX_ITEMS,
   };
 }

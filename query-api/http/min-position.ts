@@ -6,11 +6,17 @@ import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { checkpointName, readCheckpoint, type Projection } from '../../projections/runner.js';
 
 /** Whether the projection has applied everything of its own up to `position`. */
-async function caughtUp(database: Database, eventStore: EventStore, projection: Projection, position: Position): Promise<boolean> {
+async function caughtUp(
+  database: Database,
+  eventStore: EventStore,
+  projection: Projection,
+  position: Position,
+): Promise<boolean> {
   const checkpoint = (await readCheckpoint(database.db, checkpointName(projection))) ?? START;
   if (comparePositions(checkpoint, position) >= 0) return true;
   // A command that wrote no event of this projection's types leaves its checkpoint behind, yet nothing is pending.
-  for await (const next of eventStore.readAll({ from: checkpoint, types: projection.types, maxCount: 1 })) return comparePositions(next.position, position) > 0;
+  for await (const next of eventStore.readAll({ from: checkpoint, types: projection.types, maxCount: 1 }))
+    return comparePositions(next.position, position) > 0;
   return true;
 }
 
@@ -18,22 +24,46 @@ async function caughtUp(database: Database, eventStore: EventStore, projection: 
  * Read-your-writes: a request carrying X-Min-Position (the meta.position a command answered) waits until the
  * projections it reads have reached it, up to `waitMs`; then 503 with Retry-After.
  */
-export function minPosition(database: Database, eventStore: EventStore, projections: readonly Projection[], waitMs: number): RequestHandler {
+export function minPosition(
+  database: Database,
+  eventStore: EventStore,
+  projections: readonly Projection[],
+  waitMs: number,
+): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers['x-min-position'];
     if (header === undefined) return next();
     if (typeof header !== 'string' || !isPosition(header)) {
-      return next(new HttpProblem(400, 'invalid-min-position', 'Invalid X-Min-Position', 'X-Min-Position must be a position a command answered in meta.position.', { errors: [{ field: 'X-Min-Position', message: 'not a log position' }] }));
+      return next(
+        new HttpProblem(
+          400,
+          'invalid-min-position',
+          'Invalid X-Min-Position',
+          'X-Min-Position must be a position a command answered in meta.position.',
+          { errors: [{ field: 'X-Min-Position', message: 'not a log position' }] },
+        ),
+      );
     }
     const deadline = Date.now() + waitMs;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
       // The position must be in the visible log at all (a commit is visible a moment after its answer, at worst).
       const visible = comparePositions(await eventStore.headPosition(), header) >= 0;
-      if (visible && (await Promise.all(projections.map((p) => caughtUp(database, eventStore, p, header)))).every(Boolean)) return next();
+      if (
+        visible &&
+        (await Promise.all(projections.map((p) => caughtUp(database, eventStore, p, header)))).every(Boolean)
+      )
+        return next();
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
     res.setHeader('Retry-After', '1');
-    next(new HttpProblem(503, 'not-yet-visible', 'Not yet visible', `The read models have not reached position ${header} within ${waitMs} ms; retry shortly.`));
+    next(
+      new HttpProblem(
+        503,
+        'not-yet-visible',
+        'Not yet visible',
+        `The read models have not reached position ${header} within ${waitMs} ms; retry shortly.`,
+      ),
+    );
   };
 }

@@ -17,10 +17,18 @@ import { atMoment, parseAsOf } from '../point-in-time/replay.js';
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 const POLICY_STATUSES = ['draft', 'in_review', 'approved', 'published', 'retired'] as const;
 type Rows = Array<Record<string, unknown>>;
-const bySeverity = () => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<(typeof SEVERITIES)[number], number>;
+const bySeverity = () =>
+  Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<(typeof SEVERITIES)[number], number>;
 
 /** What the summary reads: replayed whole for a summary as of a moment. */
-export const SUMMARY_PROJECTIONS = [clientsProjection, assessmentsProjection, violationsProjection, aiServicesProjection, policiesProjection, evidenceProjection];
+export const SUMMARY_PROJECTIONS = [
+  clientsProjection,
+  assessmentsProjection,
+  violationsProjection,
+  aiServicesProjection,
+  policiesProjection,
+  evidenceProjection,
+];
 
 /**
  * The MSP summary at the moment `at`, read through `trx` (the live read models, or a replay of them): for each active
@@ -31,7 +39,9 @@ export const SUMMARY_PROJECTIONS = [clientsProjection, assessmentsProjection, vi
 export async function summaryAt(trx: Transaction<unknown>, at: string, only: string | null) {
   const run = async (query: ReturnType<typeof sql<Record<string, unknown>>>) => (await query.execute(trx)).rows as Rows;
   const now = sql`${at}::timestamptz`;
-  const clients = await run(sql`select client_id, name, frameworks from clients where status = 'active' and (${only}::text is null or client_id = ${only}) order by name`);
+  const clients = await run(
+    sql`select client_id, name, frameworks from clients where status = 'active' and (${only}::text is null or client_id = ${only}) order by name`,
+  );
   const scores = await run(sql`
     select assessment_id, client_id, framework_id, catalog_version, score, progress, submitted_at,
            row_number() over (partition by client_id, framework_id order by submitted_at desc) as n
@@ -46,16 +56,22 @@ export async function summaryAt(trx: Transaction<unknown>, at: string, only: str
     select u.client_id, u.ai_service_id, s.name, sum(u.analysed)::int as analysed, sum(u.warned)::int as warned, sum(u.redacted)::int as redacted, sum(u.blocked)::int as blocked
     from ai_usage u left join ai_services s on s.ai_service_id = u.ai_service_id
     where u.day > (${now})::date - 30 and u.day <= (${now})::date group by u.client_id, u.ai_service_id, s.name`);
-  const policies = await run(sql`select client_id, status, count(*)::int as n from policies group by client_id, status`);
+  const policies = await run(
+    sql`select client_id, status, count(*)::int as n from policies group by client_id, status`,
+  );
   const evidence = await run(sql`
     select client_id,
            count(*) filter (where status = 'active' and expires_at > ${now} and expires_at <= ${now} + interval '30 days')::int as expiring,
            count(*) filter (where status <> 'active' or expires_at <= ${now})::int as expired
     from evidence group by client_id`);
   const latest = scores.filter((r) => Number(r.n) === 1) as unknown as AssessmentRow[];
-  const answers = await answersOfMany(trx, latest.map((row) => row.assessment_id));
+  const answers = await answersOfMany(
+    trx,
+    latest.map((row) => row.assessment_id),
+  );
   const latestScores = new Map<unknown, Awaited<ReturnType<typeof scoreAt>>>();
-  for (const row of latest) latestScores.set(row.assessment_id, await scoreAt(trx, row, at, answers.get(row.assessment_id)));
+  for (const row of latest)
+    latestScores.set(row.assessment_id, await scoreAt(trx, row, at, answers.get(row.assessment_id)));
 
   return clients.map((client) => {
     const id = client.client_id;
@@ -95,7 +111,14 @@ export async function summaryAt(trx: Transaction<unknown>, at: string, only: str
           };
         }),
       violations: counts,
-      aiUsage: mine(usage).map((r) => ({ aiServiceId: r.ai_service_id, name: r.name ?? null, analysed: r.analysed, warned: r.warned, redacted: r.redacted, blocked: r.blocked })),
+      aiUsage: mine(usage).map((r) => ({
+        aiServiceId: r.ai_service_id,
+        name: r.name ?? null,
+        analysed: r.analysed,
+        warned: r.warned,
+        redacted: r.redacted,
+        blocked: r.blocked,
+      })),
       policies: statusCounts,
       evidence: { expiringSoon: Number(ev?.expiring ?? 0), expired: Number(ev?.expired ?? 0) },
     };
@@ -103,22 +126,47 @@ export async function summaryAt(trx: Transaction<unknown>, at: string, only: str
 }
 
 /** GET /msp/summary, now or as of ?asOf (the tenant's log replayed up to then by the same projections). */
-export function mspSummaryRoutes(database: Database, eventStore: EventStore, waitMs: number, authenticated: RequestHandler): Router {
+export function mspSummaryRoutes(
+  database: Database,
+  eventStore: EventStore,
+  waitMs: number,
+  authenticated: RequestHandler,
+): Router {
   const router = express.Router();
-  router.get('/msp/summary', authenticated, requirePermission('client:read'), minPosition(database, eventStore, SUMMARY_PROJECTIONS, waitMs), async (req, res) => {
-    const actor = authOf(res);
-    if (req.query.asOf === undefined) {
-      const at = new Date().toISOString();
-      const data = await asTenant(database.db, actor.tenantId, (trx) => summaryAt(trx, at, actor.clientId));
-      res.json({ data, meta: { generatedAt: at, total: data.length } });
-      return;
-    }
-    const asOf = parseAsOf(String(req.query.asOf));
-    const { data, moment } = await atMoment(database, eventStore, { tenantId: actor.tenantId, asOf, projections: SUMMARY_PROJECTIONS }, async (trx, moment) => ({
-      data: await summaryAt(trx, moment.at, actor.clientId),
-      moment,
-    }));
-    res.json({ data, meta: { generatedAt: new Date().toISOString(), asOf: moment.at, position: moment.position, eventsReplayed: moment.events, total: data.length } });
-  });
+  router.get(
+    '/msp/summary',
+    authenticated,
+    requirePermission('client:read'),
+    minPosition(database, eventStore, SUMMARY_PROJECTIONS, waitMs),
+    async (req, res) => {
+      const actor = authOf(res);
+      if (req.query.asOf === undefined) {
+        const at = new Date().toISOString();
+        const data = await asTenant(database.db, actor.tenantId, (trx) => summaryAt(trx, at, actor.clientId));
+        res.json({ data, meta: { generatedAt: at, total: data.length } });
+        return;
+      }
+      const asOf = parseAsOf(String(req.query.asOf));
+      const { data, moment } = await atMoment(
+        database,
+        eventStore,
+        { tenantId: actor.tenantId, asOf, projections: SUMMARY_PROJECTIONS },
+        async (trx, moment) => ({
+          data: await summaryAt(trx, moment.at, actor.clientId),
+          moment,
+        }),
+      );
+      res.json({
+        data,
+        meta: {
+          generatedAt: new Date().toISOString(),
+          asOf: moment.at,
+          position: moment.position,
+          eventsReplayed: moment.events,
+          total: data.length,
+        },
+      });
+    },
+  );
   return router;
 }

@@ -13,14 +13,22 @@ export function parseAsOf(value: string, field = 'asOf'): AsOf {
   if (isPosition(value)) return { kind: 'position', position: value };
   const time = Date.parse(value);
   if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    throw new HttpProblem(400, 'validation', 'The request is not valid', `${field} is an ISO 8601 time or a log position`, {
-      errors: [{ field, message: 'expected an ISO 8601 time or a position' }],
-    });
+    throw new HttpProblem(
+      400,
+      'validation',
+      'The request is not valid',
+      `${field} is an ISO 8601 time or a log position`,
+      {
+        errors: [{ field, message: 'expected an ISO 8601 time or a position' }],
+      },
+    );
   }
   // History is what was recorded: a state "as of" a time still to come would be a guess (evidence that will have
   // expired by then, say), so it is refused rather than made up. A few seconds of clock skew are let through.
   if (time > Date.now() + FUTURE_SKEW_MS) {
-    throw new HttpProblem(400, 'validation', 'The request is not valid', `${field} is in the future`, { errors: [{ field, message: 'must not be later than now' }] });
+    throw new HttpProblem(400, 'validation', 'The request is not valid', `${field} is in the future`, {
+      errors: [{ field, message: 'must not be later than now' }],
+    });
   }
   return { kind: 'time', time: new Date(time).toISOString() };
 }
@@ -42,7 +50,9 @@ export interface Replayed {
 export async function* eventsUpTo(eventStore: EventStore, scope: ReplayScope): AsyncGenerator<RecordedEvent[]> {
   const { asOf, projections } = scope;
   const after = (event: RecordedEvent): boolean =>
-    asOf.kind === 'position' ? comparePositions(event.position, asOf.position) > 0 : event.metadata.recordedAt > asOf.time;
+    asOf.kind === 'position'
+      ? comparePositions(event.position, asOf.position) > 0
+      : event.metadata.recordedAt > asOf.time;
   if (scope.streamId !== undefined) {
     const stream = await eventStore.readStream(scope.streamId);
     const end = stream.findIndex(after);
@@ -76,7 +86,8 @@ export interface ReplayScope {
 
 /** The moment a position stands for: when the tenant's last event at or before it was recorded. */
 async function timeOf(eventStore: EventStore, tenantId: string, position: Position): Promise<string> {
-  if (eventStore.recordedAtOrBefore) return (await eventStore.recordedAtOrBefore(position, { tenantId })) ?? new Date(0).toISOString();
+  if (eventStore.recordedAtOrBefore)
+    return (await eventStore.recordedAtOrBefore(position, { tenantId })) ?? new Date(0).toISOString();
   let at = new Date(0).toISOString();
   for await (const event of eventStore.readAll({ tenantId, batchSize: 5000 })) {
     if (comparePositions(event.position, position) > 0) break;
@@ -105,7 +116,9 @@ export async function atMoment<T>(
   const preloaded = database.kind === 'pglite' ? await collect(eventsUpTo(eventStore, scope)) : null;
   return database.db.transaction().execute(async (trx) => {
     for (const table of new Set(projections.flatMap((p) => p.tables))) {
-      await sql`create temporary table ${sql.id(table)} (like ${sql.table(`${database.schema}.${table}`)} including defaults including constraints including indexes) on commit drop`.execute(trx);
+      await sql`create temporary table ${sql.id(table)} (like ${sql.table(`${database.schema}.${table}`)} including defaults including constraints including indexes) on commit drop`.execute(
+        trx,
+      );
       await sql`grant select, insert, update, delete on pg_temp.${sql.id(table)} to ledger_app`.execute(trx);
     }
     await sql`set local role ledger_app`.execute(trx);
@@ -121,7 +134,11 @@ export async function atMoment<T>(
       events += batch.length;
       last = batch[batch.length - 1];
     }
-    const moment: Replayed = { at, position: asOf.kind === 'position' ? asOf.position : (last?.position ?? null), events };
+    const moment: Replayed = {
+      at,
+      position: asOf.kind === 'position' ? asOf.position : (last?.position ?? null),
+      events,
+    };
     return query(trx, moment);
   });
 }

@@ -25,14 +25,21 @@ import { listMeta, pageOf, type Page } from '../http/pagination.js';
 const iso = (value: unknown): string => new Date(value as string).toISOString();
 
 /** Conditions joined with AND; `true` when there are none. */
-const where = (conditions: RawBuilder<unknown>[]) => (conditions.length > 0 ? sql.join(conditions, sql` and `) : sql`true`);
+const where = (conditions: RawBuilder<unknown>[]) =>
+  conditions.length > 0 ? sql.join(conditions, sql` and `) : sql`true`;
 
 function timeRange(req: Request, column: string): RawBuilder<unknown>[] {
   const conditions: RawBuilder<unknown>[] = [];
-  for (const [param, op] of [['from', '>='], ['to', '<']] as const) {
+  for (const [param, op] of [
+    ['from', '>='],
+    ['to', '<'],
+  ] as const) {
     const value = req.query[param];
     if (value === undefined) continue;
-    if (Number.isNaN(Date.parse(String(value)))) throw new HttpProblem(400, 'validation', 'The request is not valid', `${param} is not a time`, { errors: [{ field: param, message: 'expected an ISO 8601 time' }] });
+    if (Number.isNaN(Date.parse(String(value))))
+      throw new HttpProblem(400, 'validation', 'The request is not valid', `${param} is not a time`, {
+        errors: [{ field: param, message: 'expected an ISO 8601 time' }],
+      });
     conditions.push(sql`${sql.ref(column)} ${sql.raw(op)} ${new Date(String(value)).toISOString()}::timestamptz`);
   }
   return conditions;
@@ -47,20 +54,38 @@ function clientFilter(req: Request, actor: Authenticated): string | undefined {
 }
 
 /** Mounted at the API root: lists and single resources from the read models, under row-level security. */
-export function readModelRoutes(database: Database, eventStore: EventStore, vault: PersonalDataVault, waitMs: number, authenticated: RequestHandler): Router {
+export function readModelRoutes(
+  database: Database,
+  eventStore: EventStore,
+  vault: PersonalDataVault,
+  waitMs: number,
+  authenticated: RequestHandler,
+): Router {
   const router = express.Router();
   const db = database.db;
   /**
    * A single resource now, or as it was at ?asOf: the same `read` runs over the live read models, or over the
    * resource's own stream replayed up to then by the same projections. `at` is the moment read (for freshness).
    */
-  const readAt = async <T>(req: Request, actor: Authenticated, projections: Projection[], streamId: string, read: (trx: Transaction<unknown>, at: string) => Promise<T>) => {
-    if (req.query.asOf === undefined) return { data: await asTenant(db, actor.tenantId, (trx) => read(trx, new Date().toISOString())), meta: {} };
+  const readAt = async <T>(
+    req: Request,
+    actor: Authenticated,
+    projections: Projection[],
+    streamId: string,
+    read: (trx: Transaction<unknown>, at: string) => Promise<T>,
+  ) => {
+    if (req.query.asOf === undefined)
+      return { data: await asTenant(db, actor.tenantId, (trx) => read(trx, new Date().toISOString())), meta: {} };
     const asOf = parseAsOf(String(req.query.asOf));
-    return atMoment(database, eventStore, { tenantId: actor.tenantId, asOf, projections, streamId }, async (trx, moment) => ({
-      data: await read(trx, moment.at),
-      meta: { asOf: moment.at, position: moment.position },
-    }));
+    return atMoment(
+      database,
+      eventStore,
+      { tenantId: actor.tenantId, asOf, projections, streamId },
+      async (trx, moment) => ({
+        data: await read(trx, moment.at),
+        meta: { asOf: moment.at, position: moment.position },
+      }),
+    );
   };
   const one = async (trx: Transaction<unknown>, query: RawBuilder<Record<string, unknown>>, what: string) => {
     const row = (await query.execute(trx)).rows[0];
@@ -69,11 +94,18 @@ export function readModelRoutes(database: Database, eventStore: EventStore, vaul
   };
   /** Client-scoped users read their own client's resources only; others are "not found", not "forbidden". */
   const ownedBy = (actor: Authenticated, row: Record<string, unknown>, what: string) => {
-    if (actor.clientId !== null && row.client_id !== actor.clientId) throw new HttpProblem(404, 'not-found', 'Not found', `No such ${what}.`);
+    if (actor.clientId !== null && row.client_id !== actor.clientId)
+      throw new HttpProblem(404, 'not-found', 'Not found', `No such ${what}.`);
     return row;
   };
   /** One page of a read model for the caller's tenant, with the total of matching rows. */
-  const pageFrom = async (actor: Authenticated, table: string, conditions: RawBuilder<unknown>[], order: RawBuilder<unknown>, page: Page) => {
+  const pageFrom = async (
+    actor: Authenticated,
+    table: string,
+    conditions: RawBuilder<unknown>[],
+    order: RawBuilder<unknown>,
+    page: Page,
+  ) => {
     const { rows } = await asTenant(db, actor.tenantId, (trx) =>
       sql<Record<string, unknown> & { total: string }>`
         select *, count(*) over ()::text as total from ${sql.table(table)} where ${where(conditions)}
@@ -81,7 +113,8 @@ export function readModelRoutes(database: Database, eventStore: EventStore, vaul
     );
     return { rows, meta: listMeta(page, Number(rows[0]?.total ?? 0)) };
   };
-  const wait = (...projections: Parameters<typeof minPosition>[2]) => minPosition(database, eventStore, projections, waitMs);
+  const wait = (...projections: Parameters<typeof minPosition>[2]) =>
+    minPosition(database, eventStore, projections, waitMs);
 
   router.get('/clients', authenticated, requirePermission('client:read'), wait(clientsProjection), async (req, res) => {
     const actor = authOf(res);
@@ -97,116 +130,226 @@ export function readModelRoutes(database: Database, eventStore: EventStore, vaul
     res.json({ data: rows.map(clientOf), meta });
   });
 
-  router.get('/clients/:id', authenticated, requirePermission('client:read'), wait(clientsProjection), async (req, res) => {
-    const actor = authOf(res);
-    const clientId = String(req.params.id);
-    if (actor.clientId !== null && actor.clientId !== clientId) throw new HttpProblem(404, 'not-found', 'Not found', 'No such client.');
-    res.json(await readAt(req, actor, [clientsProjection], `${actor.tenantId}/client/${clientId}`, async (trx) => clientOf(await one(trx, sql`select * from clients where client_id = ${clientId}`, 'client'))));
-  });
+  router.get(
+    '/clients/:id',
+    authenticated,
+    requirePermission('client:read'),
+    wait(clientsProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const clientId = String(req.params.id);
+      if (actor.clientId !== null && actor.clientId !== clientId)
+        throw new HttpProblem(404, 'not-found', 'Not found', 'No such client.');
+      res.json(
+        await readAt(req, actor, [clientsProjection], `${actor.tenantId}/client/${clientId}`, async (trx) =>
+          clientOf(await one(trx, sql`select * from clients where client_id = ${clientId}`, 'client')),
+        ),
+      );
+    },
+  );
 
-  router.get('/policies', authenticated, requirePermission('policy:read'), wait(policiesProjection), async (req, res) => {
-    const actor = authOf(res);
-    const page = pageOf(req);
-    const conditions: RawBuilder<unknown>[] = [];
-    const clientId = clientFilter(req, actor);
-    if (clientId) conditions.push(sql`client_id = ${clientId}`);
-    if (req.query.status) conditions.push(sql`status = ${String(req.query.status)}`);
-    if (req.query.frameworkId) conditions.push(sql`framework_id = ${String(req.query.frameworkId)}`);
-    conditions.push(...timeRange(req, 'updated_at'));
-    const order = req.query.sort === 'title' ? sql`title, policy_id` : req.query.sort === 'createdAt' ? sql`created_at desc, policy_id` : sql`updated_at desc, policy_id`;
-    const { rows, meta } = await pageFrom(actor, 'policies', conditions, order, page);
-    res.json({ data: rows.map(policyOf), meta });
-  });
+  router.get(
+    '/policies',
+    authenticated,
+    requirePermission('policy:read'),
+    wait(policiesProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const page = pageOf(req);
+      const conditions: RawBuilder<unknown>[] = [];
+      const clientId = clientFilter(req, actor);
+      if (clientId) conditions.push(sql`client_id = ${clientId}`);
+      if (req.query.status) conditions.push(sql`status = ${String(req.query.status)}`);
+      if (req.query.frameworkId) conditions.push(sql`framework_id = ${String(req.query.frameworkId)}`);
+      conditions.push(...timeRange(req, 'updated_at'));
+      const order =
+        req.query.sort === 'title'
+          ? sql`title, policy_id`
+          : req.query.sort === 'createdAt'
+            ? sql`created_at desc, policy_id`
+            : sql`updated_at desc, policy_id`;
+      const { rows, meta } = await pageFrom(actor, 'policies', conditions, order, page);
+      res.json({ data: rows.map(policyOf), meta });
+    },
+  );
 
   const policyStream = (actor: Authenticated, policyId: string) => `${actor.tenantId}/policy/${policyId}`;
   const policyRow = async (trx: Transaction<unknown>, actor: Authenticated, policyId: string) =>
     ownedBy(actor, await one(trx, sql`select * from policies where policy_id = ${policyId}`, 'policy'), 'policy');
 
-  router.get('/policies/:id', authenticated, requirePermission('policy:read'), wait(policiesProjection), async (req, res) => {
-    const actor = authOf(res);
-    const policyId = String(req.params.id);
-    res.json(
-      await readAt(req, actor, [policiesProjection], policyStream(actor, policyId), async (trx) => {
-        const policy = await policyRow(trx, actor, policyId);
-        const { rows } = await sql<{ content: string; content_hash: string }>`
-          select content, content_hash from policy_versions where policy_id = ${policyId} and version = ${policy.current_version as number}`.execute(trx);
-        return { ...policyOf(policy), content: rows[0]?.content ?? '', contentHash: rows[0]?.content_hash ?? '' };
-      }),
-    );
-  });
+  router.get(
+    '/policies/:id',
+    authenticated,
+    requirePermission('policy:read'),
+    wait(policiesProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const policyId = String(req.params.id);
+      res.json(
+        await readAt(req, actor, [policiesProjection], policyStream(actor, policyId), async (trx) => {
+          const policy = await policyRow(trx, actor, policyId);
+          const { rows } = await sql<{ content: string; content_hash: string }>`
+          select content, content_hash from policy_versions where policy_id = ${policyId} and version = ${policy.current_version as number}`.execute(
+            trx,
+          );
+          return { ...policyOf(policy), content: rows[0]?.content ?? '', contentHash: rows[0]?.content_hash ?? '' };
+        }),
+      );
+    },
+  );
 
-  router.get('/policies/:id/versions', authenticated, requirePermission('policy:read'), wait(policiesProjection), async (req, res) => {
-    const actor = authOf(res);
-    const policyId = String(req.params.id);
-    const { data, meta } = await readAt(req, actor, [policiesProjection], policyStream(actor, policyId), async (trx) => {
-      await policyRow(trx, actor, policyId);
-      const versions = await sql<Record<string, unknown>>`select version, content_hash, author_id, created_at from policy_versions where policy_id = ${policyId} order by version`.execute(trx);
-      const reviews = await sql<Record<string, unknown>>`select version, action, actor_id, comment, at from policy_reviews where policy_id = ${policyId} order by position`.execute(trx);
-      return versions.rows.map((v) => ({
-        version: v.version,
-        contentHash: v.content_hash,
-        authorId: v.author_id,
-        createdAt: iso(v.created_at),
-        history: reviews.rows.filter((r) => r.version === v.version).map((r) => ({ action: r.action, actorId: r.actor_id, comment: r.comment, at: iso(r.at) })),
-      }));
-    });
-    res.json({ data, meta: { ...meta, total: data.length, page: 1, size: data.length, pages: 1 } });
-  });
+  router.get(
+    '/policies/:id/versions',
+    authenticated,
+    requirePermission('policy:read'),
+    wait(policiesProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const policyId = String(req.params.id);
+      const { data, meta } = await readAt(
+        req,
+        actor,
+        [policiesProjection],
+        policyStream(actor, policyId),
+        async (trx) => {
+          await policyRow(trx, actor, policyId);
+          const versions = await sql<
+            Record<string, unknown>
+          >`select version, content_hash, author_id, created_at from policy_versions where policy_id = ${policyId} order by version`.execute(
+            trx,
+          );
+          const reviews = await sql<
+            Record<string, unknown>
+          >`select version, action, actor_id, comment, at from policy_reviews where policy_id = ${policyId} order by position`.execute(
+            trx,
+          );
+          return versions.rows.map((v) => ({
+            version: v.version,
+            contentHash: v.content_hash,
+            authorId: v.author_id,
+            createdAt: iso(v.created_at),
+            history: reviews.rows
+              .filter((r) => r.version === v.version)
+              .map((r) => ({ action: r.action, actorId: r.actor_id, comment: r.comment, at: iso(r.at) })),
+          }));
+        },
+      );
+      res.json({ data, meta: { ...meta, total: data.length, page: 1, size: data.length, pages: 1 } });
+    },
+  );
 
-  router.get('/evidence', authenticated, requirePermission('evidence:read'), wait(evidenceProjection), async (req, res) => {
-    const actor = authOf(res);
-    const page = pageOf(req);
-    const conditions: RawBuilder<unknown>[] = [];
-    const clientId = clientFilter(req, actor);
-    if (clientId) conditions.push(sql`client_id = ${clientId}`);
-    if (req.query.requirementId) conditions.push(sql`${String(req.query.requirementId)} = any(requirement_ids)`);
-    // Freshness as of now: expired (or retired), expiring within 30 days, valid.
-    const freshness = { expired: sql`(status <> 'active' or expires_at <= now())`, expiring: sql`(status = 'active' and expires_at > now() and expires_at <= now() + interval '30 days')`, valid: sql`(status = 'active' and expires_at > now() + interval '30 days')` };
-    if (req.query.freshness) conditions.push(freshness[String(req.query.freshness) as keyof typeof freshness]);
-    conditions.push(...timeRange(req, 'uploaded_at'));
-    const order = req.query.sort === 'uploadedAt' ? sql`uploaded_at desc, evidence_id` : req.query.sort === 'title' ? sql`title, evidence_id` : sql`expires_at, evidence_id`;
-    const { rows, meta } = await pageFrom(actor, 'evidence', conditions, order, page);
-    res.json({ data: rows.map((row) => evidenceOf(row)), meta });
-  });
+  router.get(
+    '/evidence',
+    authenticated,
+    requirePermission('evidence:read'),
+    wait(evidenceProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const page = pageOf(req);
+      const conditions: RawBuilder<unknown>[] = [];
+      const clientId = clientFilter(req, actor);
+      if (clientId) conditions.push(sql`client_id = ${clientId}`);
+      if (req.query.requirementId) conditions.push(sql`${String(req.query.requirementId)} = any(requirement_ids)`);
+      // Freshness as of now: expired (or retired), expiring within 30 days, valid.
+      const freshness = {
+        expired: sql`(status <> 'active' or expires_at <= now())`,
+        expiring: sql`(status = 'active' and expires_at > now() and expires_at <= now() + interval '30 days')`,
+        valid: sql`(status = 'active' and expires_at > now() + interval '30 days')`,
+      };
+      if (req.query.freshness) conditions.push(freshness[String(req.query.freshness) as keyof typeof freshness]);
+      conditions.push(...timeRange(req, 'uploaded_at'));
+      const order =
+        req.query.sort === 'uploadedAt'
+          ? sql`uploaded_at desc, evidence_id`
+          : req.query.sort === 'title'
+            ? sql`title, evidence_id`
+            : sql`expires_at, evidence_id`;
+      const { rows, meta } = await pageFrom(actor, 'evidence', conditions, order, page);
+      res.json({ data: rows.map((row) => evidenceOf(row)), meta });
+    },
+  );
 
-  router.get('/evidence/:id', authenticated, requirePermission('evidence:read'), wait(evidenceProjection), async (req, res) => {
-    const actor = authOf(res);
-    const evidenceId = String(req.params.id);
-    res.json(
-      await readAt(req, actor, [evidenceProjection], `${actor.tenantId}/evidence/${evidenceId}`, async (trx, at) =>
-        evidenceOf(ownedBy(actor, await one(trx, sql`select * from evidence where evidence_id = ${evidenceId}`, 'evidence'), 'evidence'), at),
-      ),
-    );
-  });
+  router.get(
+    '/evidence/:id',
+    authenticated,
+    requirePermission('evidence:read'),
+    wait(evidenceProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const evidenceId = String(req.params.id);
+      res.json(
+        await readAt(req, actor, [evidenceProjection], `${actor.tenantId}/evidence/${evidenceId}`, async (trx, at) =>
+          evidenceOf(
+            ownedBy(
+              actor,
+              await one(trx, sql`select * from evidence where evidence_id = ${evidenceId}`, 'evidence'),
+              'evidence',
+            ),
+            at,
+          ),
+        ),
+      );
+    },
+  );
 
-  router.get('/assessments', authenticated, requirePermission('assessment:read'), wait(assessmentsProjection), async (req, res) => {
-    const actor = authOf(res);
-    const page = pageOf(req);
-    const conditions = timeRange(req, 'started_at');
-    const clientId = clientFilter(req, actor);
-    if (clientId) conditions.push(sql`client_id = ${clientId}`);
-    if (req.query.status) conditions.push(sql`status = ${String(req.query.status)}`);
-    if (req.query.frameworkId) conditions.push(sql`framework_id = ${String(req.query.frameworkId)}`);
-    const order = req.query.sort === 'score' ? sql`score desc nulls last, assessment_id` : sql`started_at desc, assessment_id`;
-    const { rows, meta } = await pageFrom(actor, 'assessments', conditions, order, page);
-    res.json({ data: rows.map(assessmentOf), meta });
-  });
+  router.get(
+    '/assessments',
+    authenticated,
+    requirePermission('assessment:read'),
+    wait(assessmentsProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const page = pageOf(req);
+      const conditions = timeRange(req, 'started_at');
+      const clientId = clientFilter(req, actor);
+      if (clientId) conditions.push(sql`client_id = ${clientId}`);
+      if (req.query.status) conditions.push(sql`status = ${String(req.query.status)}`);
+      if (req.query.frameworkId) conditions.push(sql`framework_id = ${String(req.query.frameworkId)}`);
+      const order =
+        req.query.sort === 'score' ? sql`score desc nulls last, assessment_id` : sql`started_at desc, assessment_id`;
+      const { rows, meta } = await pageFrom(actor, 'assessments', conditions, order, page);
+      res.json({ data: rows.map(assessmentOf), meta });
+    },
+  );
 
-  router.get('/assessments/:id', authenticated, requirePermission('assessment:read'), wait(assessmentsProjection), async (req, res) => {
-    const actor = authOf(res);
-    const assessmentId = String(req.params.id);
-    res.json(
-      await readAt(req, actor, [assessmentsProjection], `${actor.tenantId}/assessment/${assessmentId}`, async (trx) => {
-        const assessment = ownedBy(actor, await one(trx, sql`select * from assessments where assessment_id = ${assessmentId}`, 'assessment'), 'assessment');
-        const { rows } = await sql<Record<string, unknown>>`
-          select requirement_id, result, score, evidence_ids from assessment_results where assessment_id = ${assessmentId} order by requirement_id`.execute(trx);
-        return {
-          ...assessmentOf(assessment),
-          results: rows.map((r) => ({ requirementId: r.requirement_id, result: r.result, score: r.score === null ? null : Number(r.score), evidenceIds: r.evidence_ids })),
-        };
-      }),
-    );
-  });
+  router.get(
+    '/assessments/:id',
+    authenticated,
+    requirePermission('assessment:read'),
+    wait(assessmentsProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const assessmentId = String(req.params.id);
+      res.json(
+        await readAt(
+          req,
+          actor,
+          [assessmentsProjection],
+          `${actor.tenantId}/assessment/${assessmentId}`,
+          async (trx) => {
+            const assessment = ownedBy(
+              actor,
+              await one(trx, sql`select * from assessments where assessment_id = ${assessmentId}`, 'assessment'),
+              'assessment',
+            );
+            const { rows } = await sql<Record<string, unknown>>`
+          select requirement_id, result, score, evidence_ids from assessment_results where assessment_id = ${assessmentId} order by requirement_id`.execute(
+              trx,
+            );
+            return {
+              ...assessmentOf(assessment),
+              results: rows.map((r) => ({
+                requirementId: r.requirement_id,
+                result: r.result,
+                score: r.score === null ? null : Number(r.score),
+                evidenceIds: r.evidence_ids,
+              })),
+            };
+          },
+        ),
+      );
+    },
+  );
 
   router.get('/users', authenticated, requirePermission('user:read'), wait(usersProjection), async (req, res) => {
     const actor = authOf(res);
@@ -223,107 +366,156 @@ export function readModelRoutes(database: Database, eventStore: EventStore, vaul
   router.get('/users/:id', authenticated, requirePermission('user:read'), wait(usersProjection), async (req, res) => {
     const actor = authOf(res);
     const userId = String(req.params.id);
-    const { data, meta } = await readAt(req, actor, [usersProjection], `${actor.tenantId}/user/${userId}`, async (trx) =>
-      ownedBy(actor, await one(trx, sql`select * from users where user_id = ${userId}`, 'user'), 'user'),
+    const { data, meta } = await readAt(
+      req,
+      actor,
+      [usersProjection],
+      `${actor.tenantId}/user/${userId}`,
+      async (trx) => ownedBy(actor, await one(trx, sql`select * from users where user_id = ${userId}`, 'user'), 'user'),
     );
     res.json({ data: await userOf(data, vault), meta });
   });
 
-  router.get('/ai-services', authenticated, requirePermission('ai-service:read'), wait(aiServicesProjection), async (req, res) => {
-    const actor = authOf(res);
-    const page = pageOf(req);
-    const clientId = clientFilter(req, actor) ?? null;
-    const rows = await asTenant(db, actor.tenantId, (trx) =>
-      sql<Record<string, unknown> & { total: string }>`
+  router.get(
+    '/ai-services',
+    authenticated,
+    requirePermission('ai-service:read'),
+    wait(aiServicesProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const page = pageOf(req);
+      const clientId = clientFilter(req, actor) ?? null;
+      const rows = await asTenant(db, actor.tenantId, (trx) =>
+        sql<Record<string, unknown> & { total: string }>`
         select s.*, a.status as approval, a.reason as approval_reason, count(*) over ()::text as total,
           (select json_build_object('analysed', coalesce(sum(u.analysed), 0), 'warned', coalesce(sum(u.warned), 0), 'redacted', coalesce(sum(u.redacted), 0), 'blocked', coalesce(sum(u.blocked), 0))
            from ai_usage u where u.ai_service_id = s.ai_service_id and u.day > current_date - 30 and (${clientId}::text is null or u.client_id = ${clientId})) as usage
         from ai_services s
         left join ai_service_approvals a on a.ai_service_id = s.ai_service_id and a.client_id = ${clientId}
         order by s.name, s.ai_service_id limit ${page.size} offset ${page.offset}`.execute(trx),
-    );
-    res.json({
-      data: rows.rows.map((r) => ({
-        aiServiceId: r.ai_service_id,
-        name: r.name,
-        vendor: r.vendor,
-        models: r.models,
-        baaSigned: r.baa_signed,
-        dpaSigned: r.dpa_signed,
-        dataRetentionDays: r.data_retention_days,
-        registeredAt: iso(r.registered_at),
-        approval: clientId === null ? null : (r.approval ?? 'none'),
-        usageLast30Days: r.usage,
-      })),
-      meta: listMeta(page, Number(rows.rows[0]?.total ?? 0)),
-    });
-  });
+      );
+      res.json({
+        data: rows.rows.map((r) => ({
+          aiServiceId: r.ai_service_id,
+          name: r.name,
+          vendor: r.vendor,
+          models: r.models,
+          baaSigned: r.baa_signed,
+          dpaSigned: r.dpa_signed,
+          dataRetentionDays: r.data_retention_days,
+          registeredAt: iso(r.registered_at),
+          approval: clientId === null ? null : (r.approval ?? 'none'),
+          usageLast30Days: r.usage,
+        })),
+        meta: listMeta(page, Number(rows.rows[0]?.total ?? 0)),
+      });
+    },
+  );
 
-  router.get('/violations', authenticated, requirePermission('violation:read'), wait(violationsProjection), async (req, res) => {
-    const actor = authOf(res);
-    const page = pageOf(req);
-    const conditions = timeRange(req, 'occurred_at');
-    const clientId = clientFilter(req, actor);
-    if (clientId) conditions.push(sql`client_id = ${clientId}`);
-    for (const [param, column] of [['severity', 'severity'], ['kind', 'kind'], ['action', 'action'], ['aiServiceId', 'ai_service_id']] as const) {
-      if (req.query[param] !== undefined) conditions.push(sql`${sql.ref(column)} = ${String(req.query[param])}`);
-    }
-    const direction = req.query.sort === 'occurredAt' ? sql`asc` : sql`desc`;
-    const { rows, meta } = await pageFrom(actor, 'violations', conditions, sql`occurred_at ${direction}, violation_id`, page);
-    res.json({
-      data: rows.map((r) => ({
-        violationId: r.violation_id,
-        clientId: r.client_id,
-        kind: r.kind,
-        severity: r.severity,
-        action: r.action,
-        aiServiceId: r.ai_service_id,
-        analysisId: r.analysis_id,
-        evidenceId: r.evidence_id,
-        entityCounts: r.entity_counts,
-        reasons: r.reasons,
-        occurredAt: iso(r.occurred_at),
-        position: r.position,
-      })),
-      meta,
-    });
-  });
+  router.get(
+    '/violations',
+    authenticated,
+    requirePermission('violation:read'),
+    wait(violationsProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const page = pageOf(req);
+      const conditions = timeRange(req, 'occurred_at');
+      const clientId = clientFilter(req, actor);
+      if (clientId) conditions.push(sql`client_id = ${clientId}`);
+      for (const [param, column] of [
+        ['severity', 'severity'],
+        ['kind', 'kind'],
+        ['action', 'action'],
+        ['aiServiceId', 'ai_service_id'],
+      ] as const) {
+        if (req.query[param] !== undefined) conditions.push(sql`${sql.ref(column)} = ${String(req.query[param])}`);
+      }
+      const direction = req.query.sort === 'occurredAt' ? sql`asc` : sql`desc`;
+      const { rows, meta } = await pageFrom(
+        actor,
+        'violations',
+        conditions,
+        sql`occurred_at ${direction}, violation_id`,
+        page,
+      );
+      res.json({
+        data: rows.map((r) => ({
+          violationId: r.violation_id,
+          clientId: r.client_id,
+          kind: r.kind,
+          severity: r.severity,
+          action: r.action,
+          aiServiceId: r.ai_service_id,
+          analysisId: r.analysis_id,
+          evidenceId: r.evidence_id,
+          entityCounts: r.entity_counts,
+          reasons: r.reasons,
+          occurredAt: iso(r.occurred_at),
+          position: r.position,
+        })),
+        meta,
+      });
+    },
+  );
 
-  router.get('/prompt-analyses', authenticated, requirePermission('violation:read'), wait(promptAnalysesProjection), async (req, res) => {
-    const actor = authOf(res);
-    const page = pageOf(req);
-    const conditions = timeRange(req, 'analysed_at');
-    const clientId = clientFilter(req, actor);
-    if (clientId) conditions.push(sql`client_id = ${clientId}`);
-    for (const [param, column] of [['decision', 'decision'], ['aiServiceId', 'ai_service_id'], ['conversationId', 'conversation_id']] as const) {
-      if (req.query[param] !== undefined) conditions.push(sql`${sql.ref(column)} = ${String(req.query[param])}`);
-    }
-    if (req.query.entity) conditions.push(sql`entity_counts ? ${String(req.query.entity)}`);
-    const { rows, meta } = await pageFrom(actor, 'prompt_analyses', conditions, sql`analysed_at desc, analysis_id`, page);
-    res.json({
-      data: rows.map((r) => ({
-        analysisId: r.analysis_id,
-        clientId: r.client_id,
-        aiServiceId: r.ai_service_id,
-        decision: r.decision,
-        findings: r.findings,
-        entityCounts: r.entity_counts,
-        reasons: r.reasons,
-        serviceApproved: r.service_approved,
-        promptLength: r.prompt_length,
-        conversationId: r.conversation_id,
-        userRefHash: r.user_ref_hash,
-        engineVersion: r.engine_version,
-        analysedAt: iso(r.analysed_at),
-        position: r.position,
-      })),
-      meta,
-    });
-  });
+  router.get(
+    '/prompt-analyses',
+    authenticated,
+    requirePermission('violation:read'),
+    wait(promptAnalysesProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      const page = pageOf(req);
+      const conditions = timeRange(req, 'analysed_at');
+      const clientId = clientFilter(req, actor);
+      if (clientId) conditions.push(sql`client_id = ${clientId}`);
+      for (const [param, column] of [
+        ['decision', 'decision'],
+        ['aiServiceId', 'ai_service_id'],
+        ['conversationId', 'conversation_id'],
+      ] as const) {
+        if (req.query[param] !== undefined) conditions.push(sql`${sql.ref(column)} = ${String(req.query[param])}`);
+      }
+      if (req.query.entity) conditions.push(sql`entity_counts ? ${String(req.query.entity)}`);
+      const { rows, meta } = await pageFrom(
+        actor,
+        'prompt_analyses',
+        conditions,
+        sql`analysed_at desc, analysis_id`,
+        page,
+      );
+      res.json({
+        data: rows.map((r) => ({
+          analysisId: r.analysis_id,
+          clientId: r.client_id,
+          aiServiceId: r.ai_service_id,
+          decision: r.decision,
+          findings: r.findings,
+          entityCounts: r.entity_counts,
+          reasons: r.reasons,
+          serviceApproved: r.service_approved,
+          promptLength: r.prompt_length,
+          conversationId: r.conversation_id,
+          userRefHash: r.user_ref_hash,
+          engineVersion: r.engine_version,
+          analysedAt: iso(r.analysed_at),
+          position: r.position,
+        })),
+        meta,
+      });
+    },
+  );
 
   router.get('/audit', authenticated, requirePermission('audit:read'), wait(auditLogProjection), async (req, res) => {
     const actor = authOf(res);
-    if (actor.clientId !== null) throw new HttpProblem(403, 'forbidden', 'Forbidden', "The audit log is the MSP's: client-scoped roles do not read it.");
+    if (actor.clientId !== null)
+      throw new HttpProblem(
+        403,
+        'forbidden',
+        'Forbidden',
+        "The audit log is the MSP's: client-scoped roles do not read it.",
+      );
     const page = pageOf(req);
     const conditions = timeRange(req, 'recorded_at');
     if (req.query.actorId) conditions.push(sql`actor_id = ${String(req.query.actorId)}`);
@@ -333,38 +525,72 @@ export function readModelRoutes(database: Database, eventStore: EventStore, vaul
     res.json({ data: rows.map(auditEntryOf), meta });
   });
 
-  router.get('/audit/export', authenticated, requirePermission('audit:read'), wait(auditLogProjection), async (req, res) => {
-    const actor = authOf(res);
-    if (actor.clientId !== null) throw new HttpProblem(403, 'forbidden', 'Forbidden', "The audit log is the MSP's: client-scoped roles do not read it.");
-    const format = req.query.format === 'jsonl' ? 'jsonl' : 'csv';
-    const range = timeRange(req, 'recorded_at');
-    res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
-    res.setHeader('Content-Disposition', `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.${format}"`);
-    if (format === 'csv') res.write(`${AUDIT_COLUMNS.join(',')}\n`);
-    // Keyset pages of 1,000 rows, written as they come: the log is never held whole in memory.
-    let after = '';
-    for (;;) {
-      const { rows } = await asTenant(db, actor.tenantId, (trx) =>
-        sql<Record<string, unknown>>`
+  router.get(
+    '/audit/export',
+    authenticated,
+    requirePermission('audit:read'),
+    wait(auditLogProjection),
+    async (req, res) => {
+      const actor = authOf(res);
+      if (actor.clientId !== null)
+        throw new HttpProblem(
+          403,
+          'forbidden',
+          'Forbidden',
+          "The audit log is the MSP's: client-scoped roles do not read it.",
+        );
+      const format = req.query.format === 'jsonl' ? 'jsonl' : 'csv';
+      const range = timeRange(req, 'recorded_at');
+      res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+      res.setHeader(
+        'Content-Disposition',
+        `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.${format}"`,
+      );
+      if (format === 'csv') res.write(`${AUDIT_COLUMNS.join(',')}\n`);
+      // Keyset pages of 1,000 rows, written as they come: the log is never held whole in memory.
+      let after = '';
+      for (;;) {
+        const { rows } = await asTenant(db, actor.tenantId, (trx) =>
+          sql<Record<string, unknown>>`
           select * from audit_log where ${where([...range, sql`position > ${after}`])}
           order by position limit 1000`.execute(trx),
-      );
-      for (const r of rows) {
-        const entry = auditEntryOf(r);
-        const flat = { ...entry, command: entry.refusal ? `${entry.refusal.method} ${entry.refusal.path}` : null, status: entry.refusal?.status ?? null, reason: entry.refusal?.title ?? null };
-        const line = format === 'csv' ? AUDIT_COLUMNS.map((column) => csvField(flat[column])).join(',') : JSON.stringify(entry);
-        if (!res.write(`${line}\n`)) await new Promise((resolve) => res.once('drain', resolve));
+        );
+        for (const r of rows) {
+          const entry = auditEntryOf(r);
+          const flat = {
+            ...entry,
+            command: entry.refusal ? `${entry.refusal.method} ${entry.refusal.path}` : null,
+            status: entry.refusal?.status ?? null,
+            reason: entry.refusal?.title ?? null,
+          };
+          const line =
+            format === 'csv' ? AUDIT_COLUMNS.map((column) => csvField(flat[column])).join(',') : JSON.stringify(entry);
+          if (!res.write(`${line}\n`)) await new Promise((resolve) => res.once('drain', resolve));
+        }
+        if (rows.length < 1000) break;
+        after = String(rows[rows.length - 1]!.position);
       }
-      if (rows.length < 1000) break;
-      after = String(rows[rows.length - 1]!.position);
-    }
-    res.end();
-  });
+      res.end();
+    },
+  );
 
   return router;
 }
 
-const AUDIT_COLUMNS = ['position', 'eventId', 'streamId', 'type', 'actorId', 'correlationId', 'ip', 'recordedAt', 'outcome', 'command', 'status', 'reason'] as const;
+const AUDIT_COLUMNS = [
+  'position',
+  'eventId',
+  'streamId',
+  'type',
+  'actorId',
+  'correlationId',
+  'ip',
+  'recordedAt',
+  'outcome',
+  'command',
+  'status',
+  'reason',
+] as const;
 
 /** One audit entry: a recorded event, or a refused command with what was asked and why it was refused. */
 function auditEntryOf(r: Record<string, unknown>) {

@@ -11,7 +11,13 @@ import { freshnessAt, type Freshness } from '../compliance/freshness.js';
 import { answersOf, scoreAt, type AssessmentRow } from '../compliance/score-at.js';
 
 /** What a compliance report reads: replayed whole for a report as of a moment. */
-export const REPORT_PROJECTIONS = [clientsProjection, assessmentsProjection, evidenceProjection, policiesProjection, violationsProjection];
+export const REPORT_PROJECTIONS = [
+  clientsProjection,
+  assessmentsProjection,
+  evidenceProjection,
+  policiesProjection,
+  violationsProjection,
+];
 
 type Row = Record<string, unknown>;
 const iso = (value: unknown): string => new Date(value as string).toISOString();
@@ -45,7 +51,14 @@ export interface ComplianceReport {
     flagged: boolean;
     evidence: Array<{ evidenceId: string; title: string; expiresAt: string; freshness: Freshness }>;
   }>;
-  policies: Array<{ policyId: string; title: string; frameworkId: string; status: string; publishedVersion: number; currentVersion: number }>;
+  policies: Array<{
+    policyId: string;
+    title: string;
+    frameworkId: string;
+    status: string;
+    publishedVersion: number;
+    currentVersion: number;
+  }>;
   violations: { windowDays: 30; total: number; bySeverity: Record<string, number>; byKind: Record<string, number> };
   /** Submitted assessments of this client and framework up to the moment: the score over time. */
   scoreHistory: Array<{ assessmentId: string; submittedAt: string; score: number | null }>;
@@ -99,7 +112,9 @@ export async function complianceReport(
     const { results, evidence } = answers;
     const byId = new Map(evidence.map((e) => [e.evidence_id, e]));
     requirements = results
-      .sort((a, b) => (order.get(String(a.requirement_id)) ?? Infinity) - (order.get(String(b.requirement_id)) ?? Infinity))
+      .sort(
+        (a, b) => (order.get(String(a.requirement_id)) ?? Infinity) - (order.get(String(b.requirement_id)) ?? Infinity),
+      )
       .map((r) => ({
         requirementId: String(r.requirement_id),
         title: titles.get(String(r.requirement_id)) ?? '',
@@ -108,7 +123,9 @@ export async function complianceReport(
         flagged: score.flagged.includes(String(r.requirement_id)),
         evidence: r.evidence_ids.flatMap((id) => {
           const e = byId.get(id);
-          return e ? [{ evidenceId: id, title: String(e.title), expiresAt: iso(e.expires_at), freshness: freshnessAt(e, at) }] : [];
+          return e
+            ? [{ evidenceId: id, title: String(e.title), expiresAt: iso(e.expires_at), freshness: freshnessAt(e, at) }]
+            : [];
         }),
       }));
   }
@@ -133,13 +150,24 @@ export async function complianceReport(
 
   return {
     client: { clientId, name: String(client.name), industry: String(client.industry) },
-    framework: { frameworkId, name: FRAMEWORKS[frameworkId].name, catalogVersion: latest ? String(latest.catalog_version) : null },
+    framework: {
+      frameworkId,
+      name: FRAMEWORKS[frameworkId].name,
+      catalogVersion: latest ? String(latest.catalog_version) : null,
+    },
     asOf: at,
     position: moment.position,
     generatedAt: new Date().toISOString(),
     assessment,
     requirements,
-    policies: policies.map((p) => ({ policyId: String(p.policy_id), title: String(p.title), frameworkId: String(p.framework_id), status: String(p.status), publishedVersion: Number(p.published_version), currentVersion: Number(p.current_version) })),
+    policies: policies.map((p) => ({
+      policyId: String(p.policy_id),
+      title: String(p.title),
+      frameworkId: String(p.framework_id),
+      status: String(p.status),
+      publishedVersion: Number(p.published_version),
+      currentVersion: Number(p.current_version),
+    })),
     violations: { windowDays: 30, total: violations.reduce((sum, v) => sum + Number(v.n), 0), bySeverity, byKind },
     scoreHistory,
     verification,

@@ -35,15 +35,22 @@ export function complianceReportPdf(report: ComplianceReport): Promise<Buffer> {
     doc.on('error', reject);
   });
   const width = doc.page.width - 2 * MARGIN;
-  const heading = (text: string) => doc.moveDown(1).font('Helvetica-Bold').fontSize(13).fillColor('black').text(text, MARGIN).moveDown(0.3);
+  const heading = (text: string) =>
+    doc.moveDown(1).font('Helvetica-Bold').fontSize(13).fillColor('black').text(text, MARGIN).moveDown(0.3);
   const line = (text: string, options: { color?: string; size?: number; bold?: boolean } = {}) =>
-    doc.font(options.bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(options.size ?? 10).fillColor(options.color ?? 'black').text(text, MARGIN, undefined, { width });
+    doc
+      .font(options.bold ? 'Helvetica-Bold' : 'Helvetica')
+      .fontSize(options.size ?? 10)
+      .fillColor(options.color ?? 'black')
+      .text(text, MARGIN, undefined, { width });
 
   // Title and what the report is of.
   doc.font('Helvetica-Bold').fontSize(20).text('Compliance report');
   doc.moveDown(0.3);
   line(`Client: ${report.client.name} (${report.client.industry})`, { size: 11 });
-  line(`Framework: ${report.framework.name}, catalog version ${report.framework.catalogVersion ?? 'n/a'}`, { size: 11 });
+  line(`Framework: ${report.framework.name}, catalog version ${report.framework.catalogVersion ?? 'n/a'}`, {
+    size: 11,
+  });
   line(`As of: ${report.asOf}${report.position ? ` (log position ${report.position})` : ''}`, { size: 11 });
   line(`Generated: ${report.generatedAt}`, { color: GREY, size: 9 });
 
@@ -52,12 +59,19 @@ export function complianceReportPdf(report: ComplianceReport): Promise<Buffer> {
   if (!a) {
     line('No assessment of this framework had been started at this moment.');
   } else {
-    line(`Assessment: ${a.title} (${a.status.replace('_', ' ')}${a.submittedAt ? `, submitted ${day(a.submittedAt)}` : ''})`);
+    line(
+      `Assessment: ${a.title} (${a.status.replace('_', ' ')}${a.submittedAt ? `, submitted ${day(a.submittedAt)}` : ''})`,
+    );
     line(`Score: ${figure(a.score)}`, { bold: true, size: 14 });
     line(`Progress: ${percent(a.progress)} (${a.assessed} of ${a.assessable} assessable requirements)`);
-    if (a.submittedScore !== null && a.submittedScore !== a.score) line(`Score at submission: ${a.submittedScore}`, { color: GREY });
-    if (a.flagged.length > 0) line(`Compliant but with expired evidence, counted as partially compliant: ${a.flagged.join(', ')}`, { color: '#a33' });
-    if (a.basis === 'as-submitted') line('This catalog version is not shipped here: the score is the one recorded at submission.', { color: GREY });
+    if (a.submittedScore !== null && a.submittedScore !== a.score)
+      line(`Score at submission: ${a.submittedScore}`, { color: GREY });
+    if (a.flagged.length > 0)
+      line(`Compliant but with expired evidence, counted as partially compliant: ${a.flagged.join(', ')}`, {
+        color: '#a33',
+      });
+    if (a.basis === 'as-submitted')
+      line('This catalog version is not shipped here: the score is the one recorded at submission.', { color: GREY });
   }
 
   heading('Score over time');
@@ -69,17 +83,29 @@ export function complianceReportPdf(report: ComplianceReport): Promise<Buffer> {
 
   heading('Policies in force');
   if (report.policies.length === 0) line('No published policy.');
-  for (const p of report.policies) line(`${p.title}: published version ${p.publishedVersion}${p.currentVersion !== p.publishedVersion ? ` (draft version ${p.currentVersion} in progress)` : ''}`);
+  for (const p of report.policies)
+    line(
+      `${p.title}: published version ${p.publishedVersion}${p.currentVersion !== p.publishedVersion ? ` (draft version ${p.currentVersion} in progress)` : ''}`,
+    );
 
   heading(`Violations in the ${report.violations.windowDays} days before`);
   line(`Total: ${report.violations.total}`, { bold: true });
-  line(`By severity: ${Object.entries(report.violations.bySeverity).map(([s, n]) => `${s} ${n}`).join(', ')}`);
+  line(
+    `By severity: ${Object.entries(report.violations.bySeverity)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(', ')}`,
+  );
   const kinds = Object.entries(report.violations.byKind);
   if (kinds.length > 0) line(`By kind: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
 
   heading('Audit trail integrity');
   const v = report.verification;
-  line(v.ok ? `Hash chain verified: ${v.eventsChecked} events, no broken link.` : `Hash chain BROKEN after ${v.eventsChecked} events: ${JSON.stringify(v.firstBreak)}`, { bold: !v.ok, color: v.ok ? 'black' : '#a33' });
+  line(
+    v.ok
+      ? `Hash chain verified: ${v.eventsChecked} events, no broken link.`
+      : `Hash chain BROKEN after ${v.eventsChecked} events: ${JSON.stringify(v.firstBreak)}`,
+    { bold: !v.ok, color: v.ok ? 'black' : '#a33' },
+  );
   line(`Verified at ${v.verifiedAt}`, { color: GREY, size: 9 });
 
   // Page numbers, once the number of pages is known.
@@ -89,7 +115,12 @@ export function complianceReportPdf(report: ComplianceReport): Promise<Buffer> {
     // The footer sits in the bottom margin: without this, pdfkit would start a new page for it.
     doc.page.margins.bottom = 0;
     doc.font('Helvetica').fontSize(8).fillColor(GREY);
-    doc.text(`${report.client.name} · ${report.framework.name} · as of ${day(report.asOf)} · page ${i + 1} of ${range.count}`, MARGIN, doc.page.height - MARGIN + 15, { width, align: 'center', lineBreak: false });
+    doc.text(
+      `${report.client.name} · ${report.framework.name} · as of ${day(report.asOf)} · page ${i + 1} of ${range.count}`,
+      MARGIN,
+      doc.page.height - MARGIN + 15,
+      { width, align: 'center', lineBreak: false },
+    );
   }
   doc.end();
   return done;
@@ -97,8 +128,11 @@ export function complianceReportPdf(report: ComplianceReport): Promise<Buffer> {
 
 function drawChart(doc: PDFKit.PDFDocument, report: ComplianceReport): void {
   const scale = SCALES[report.framework.frameworkId as FrameworkId] ?? { min: 0, max: 100 };
-  const points = report.scoreHistory.filter((p) => p.score !== null).map((p) => ({ at: Date.parse(p.submittedAt), score: p.score!, label: day(p.submittedAt) }));
-  if (report.assessment?.score !== null && report.assessment?.score !== undefined) points.push({ at: Date.parse(report.asOf), score: report.assessment.score, label: 'as of' });
+  const points = report.scoreHistory
+    .filter((p) => p.score !== null)
+    .map((p) => ({ at: Date.parse(p.submittedAt), score: p.score!, label: day(p.submittedAt) }));
+  if (report.assessment?.score !== null && report.assessment?.score !== undefined)
+    points.push({ at: Date.parse(report.asOf), score: report.assessment.score, label: 'as of' });
   if (points.length === 0) {
     doc.font('Helvetica').fontSize(10).fillColor('black').text('No scored assessment yet.', MARGIN);
     return;
@@ -116,8 +150,15 @@ function drawChart(doc: PDFKit.PDFDocument, report: ComplianceReport): void {
   doc.lineWidth(0.5).strokeColor('#cccccc');
   for (let q = 0; q <= 4; q++) {
     const value = scale.min + ((scale.max - scale.min) * q) / 4;
-    doc.moveTo(left, y(value)).lineTo(left + width, y(value)).stroke();
-    doc.font('Helvetica').fontSize(7).fillColor(GREY).text(String(value), MARGIN, y(value) - 3, { width: 25, align: 'right', lineBreak: false });
+    doc
+      .moveTo(left, y(value))
+      .lineTo(left + width, y(value))
+      .stroke();
+    doc
+      .font('Helvetica')
+      .fontSize(7)
+      .fillColor(GREY)
+      .text(String(value), MARGIN, y(value) - 3, { width: 25, align: 'right', lineBreak: false });
   }
   doc.lineWidth(1.5).strokeColor('#1f5fa8');
   points.forEach((p, i) => (i === 0 ? doc.moveTo(x(p.at), y(p.score)) : doc.lineTo(x(p.at), y(p.score))));
@@ -127,7 +168,11 @@ function drawChart(doc: PDFKit.PDFDocument, report: ComplianceReport): void {
     doc.circle(x(p.at), y(p.score), 2.5).fillColor('#1f5fa8').fill();
     // Labels that would overlap the one to their right are left out; the newest always shows.
     if (lastLabel !== Infinity && lastLabel - x(p.at) < 60) continue;
-    doc.font('Helvetica').fontSize(7).fillColor(GREY).text(p.label, x(p.at) - 30, top + height + 4, { width: 60, align: 'center', lineBreak: false });
+    doc
+      .font('Helvetica')
+      .fontSize(7)
+      .fillColor(GREY)
+      .text(p.label, x(p.at) - 30, top + height + 4, { width: 60, align: 'center', lineBreak: false });
     lastLabel = x(p.at);
   }
   doc.fillColor('black').strokeColor('black').lineWidth(1);
@@ -151,7 +196,12 @@ function drawRequirements(doc: PDFKit.PDFDocument, report: ComplianceReport): vo
       doc.text(column.title, x, top, { width: column.width - 6 });
       x += column.width;
     }
-    doc.moveTo(MARGIN, doc.y + 2).lineTo(doc.page.width - MARGIN, doc.y + 2).lineWidth(0.5).strokeColor('#999999').stroke();
+    doc
+      .moveTo(MARGIN, doc.y + 2)
+      .lineTo(doc.page.width - MARGIN, doc.y + 2)
+      .lineWidth(0.5)
+      .strokeColor('#999999')
+      .stroke();
     doc.y += 5;
   };
   header();

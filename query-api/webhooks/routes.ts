@@ -21,7 +21,16 @@ export function webhookQueries(database: Database, directory: NotificationDirect
     if (webhook.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', 'No such webhook.');
     const page = Math.max(1, Number(req.query.page ?? 1));
     const size = Math.min(100, Math.max(1, Number(req.query.size ?? 20)));
-    const { rows } = await sql<{ event_id: string; status: string; attempts: number; last_error: string | null; created_at: Date; delivered_at: Date | null; history: unknown; total: string }>`
+    const { rows } = await sql<{
+      event_id: string;
+      status: string;
+      attempts: number;
+      last_error: string | null;
+      created_at: Date;
+      delivered_at: Date | null;
+      history: unknown;
+      total: string;
+    }>`
       select o.event_id, o.status, o.attempts, o.last_error, o.created_at, o.delivered_at, count(*) over () as total,
         coalesce((select json_agg(json_build_object('attempt', a.attempt, 'at', a.attempted_at, 'outcome', a.outcome, 'statusCode', a.status_code, 'error', a.error, 'durationMs', a.duration_ms) order by a.attempt)
                   from notification_attempts a where a.outbox_id = o.id), '[]') as history

@@ -5,64 +5,111 @@ import { startTestLedger, type TestLedger } from '../support/ledger.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
-describe.skipIf(skip)(`AI service registry and client AI policy over HTTP${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
-  let ledger: TestLedger;
-  let admin: Awaited<ReturnType<TestLedger['signUp']>>;
-  let clientId: string;
-  let aiServiceId: string;
-  const chatgpt = { name: 'ChatGPT Enterprise', vendor: 'OpenAI', models: ['gpt-4o'], baaSigned: true, dpaSigned: true, dataRetentionDays: 30 };
-
-  beforeAll(async () => {
-    ledger = await startTestLedger();
-    admin = await ledger.signUp();
-    clientId = (await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token: admin.accessToken, body: { name: 'Clinic', industry: 'healthcare', size: '11-50' } })).body.data.clientId;
-    const registered = await ledger.request<{ data: { aiServiceId: string } }>('POST', '/ai-services', { token: admin.accessToken, body: chatgpt });
-    expect(registered.status).toBe(201);
-    aiServiceId = registered.body.data.aiServiceId;
-  });
-  afterAll(() => ledger?.close());
-
-  const tokenFor = (role: string, scopedClient: string | null) => ledger.tokenFor(admin.tenantId, role, scopedClient);
-
-  it('approves and revokes a service for a client, with reasons', async () => {
-    const path = `/clients/${clientId}/ai-services/${aiServiceId}`;
-    const approved = await ledger.request('POST', `${path}/approve`, { token: admin.accessToken, body: { reason: 'BAA signed 2026-01-10' } });
-    expect(approved.status).toBe(200);
-    expect(approved.body).toMatchObject({ data: { clientId, aiServiceId, status: 'approved' } });
-    const revoked = await ledger.request('POST', `${path}/revoke`, { token: admin.accessToken, body: { reason: 'Vendor incident' } });
-    expect(revoked.body).toMatchObject({ data: { status: 'revoked' } });
-    expect((await ledger.request('POST', `${path}/approve`, { token: admin.accessToken, body: {} })).status).toBe(400);
-    expect((await ledger.request('POST', `/clients/${clientId}/ai-services/${randomUUID()}/approve`, { token: admin.accessToken, body: { reason: 'x' } })).status).toBe(404);
-  });
-
-  it('sets an AI usage policy and refuses a custom pattern that needs backtracking, naming it', async () => {
-    const policy = {
-      rules: [{ entity: 'US_SSN', minScore: 0.5, action: 'block' }],
-      unapprovedService: 'block',
-      customPatterns: [{ entity: 'PATIENT_ID', pattern: 'PT-\\d{6}', score: 0.9 }],
+describe.skipIf(skip)(
+  `AI service registry and client AI policy over HTTP${skip ? ' (skipped: no postgres or redis)' : ''}`,
+  () => {
+    let ledger: TestLedger;
+    let admin: Awaited<ReturnType<TestLedger['signUp']>>;
+    let clientId: string;
+    let aiServiceId: string;
+    const chatgpt = {
+      name: 'ChatGPT Enterprise',
+      vendor: 'OpenAI',
+      models: ['gpt-4o'],
+      baaSigned: true,
+      dpaSigned: true,
+      dataRetentionDays: 30,
     };
-    const set = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, { token: admin.accessToken, body: policy });
-    expect(set.status).toBe(200);
-    const unsafe = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
-      token: admin.accessToken,
-      body: { ...policy, customPatterns: [{ entity: 'BAD', pattern: '(a)\\1', score: 0.5 }] },
-    });
-    expect(unsafe.status).toBe(422);
-    expect(unsafe.body).toMatchObject({ errors: [{ field: 'customPatterns.0.pattern' }] });
-    const badAction = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, { token: admin.accessToken, body: { ...policy, unapprovedService: 'shrug' } });
-    expect(badAction.status).toBe(400);
-    expect(badAction.body).toMatchObject({ errors: [{ field: 'unapprovedService' }] });
-  });
 
-  it('keeps the registry to the MSP and each client to its own governance', async () => {
-    expect((await ledger.request('POST', '/ai-services', { token: tokenFor('client_admin', clientId), body: chatgpt })).status).toBe(403);
-    expect((await ledger.request('POST', '/ai-services', { token: tokenFor('auditor', null), body: chatgpt })).status).toBe(403);
-    const ownClient = await ledger.request('POST', `/clients/${clientId}/ai-services/${aiServiceId}/approve`, { token: tokenFor('client_admin', clientId), body: { reason: 'ok' } });
-    expect(ownClient.status).toBe(200);
-    const otherClient = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
-      token: tokenFor('client_admin', randomUUID()),
-      body: { rules: [], unapprovedService: 'warn' },
+    beforeAll(async () => {
+      ledger = await startTestLedger();
+      admin = await ledger.signUp();
+      clientId = (
+        await ledger.request<{ data: { clientId: string } }>('POST', '/clients', {
+          token: admin.accessToken,
+          body: { name: 'Clinic', industry: 'healthcare', size: '11-50' },
+        })
+      ).body.data.clientId;
+      const registered = await ledger.request<{ data: { aiServiceId: string } }>('POST', '/ai-services', {
+        token: admin.accessToken,
+        body: chatgpt,
+      });
+      expect(registered.status).toBe(201);
+      aiServiceId = registered.body.data.aiServiceId;
     });
-    expect(otherClient.status).toBe(404);
-  });
-});
+    afterAll(() => ledger?.close());
+
+    const tokenFor = (role: string, scopedClient: string | null) => ledger.tokenFor(admin.tenantId, role, scopedClient);
+
+    it('approves and revokes a service for a client, with reasons', async () => {
+      const path = `/clients/${clientId}/ai-services/${aiServiceId}`;
+      const approved = await ledger.request('POST', `${path}/approve`, {
+        token: admin.accessToken,
+        body: { reason: 'BAA signed 2026-01-10' },
+      });
+      expect(approved.status).toBe(200);
+      expect(approved.body).toMatchObject({ data: { clientId, aiServiceId, status: 'approved' } });
+      const revoked = await ledger.request('POST', `${path}/revoke`, {
+        token: admin.accessToken,
+        body: { reason: 'Vendor incident' },
+      });
+      expect(revoked.body).toMatchObject({ data: { status: 'revoked' } });
+      expect((await ledger.request('POST', `${path}/approve`, { token: admin.accessToken, body: {} })).status).toBe(
+        400,
+      );
+      expect(
+        (
+          await ledger.request('POST', `/clients/${clientId}/ai-services/${randomUUID()}/approve`, {
+            token: admin.accessToken,
+            body: { reason: 'x' },
+          })
+        ).status,
+      ).toBe(404);
+    });
+
+    it('sets an AI usage policy and refuses a custom pattern that needs backtracking, naming it', async () => {
+      const policy = {
+        rules: [{ entity: 'US_SSN', minScore: 0.5, action: 'block' }],
+        unapprovedService: 'block',
+        customPatterns: [{ entity: 'PATIENT_ID', pattern: 'PT-\\d{6}', score: 0.9 }],
+      };
+      const set = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
+        token: admin.accessToken,
+        body: policy,
+      });
+      expect(set.status).toBe(200);
+      const unsafe = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
+        token: admin.accessToken,
+        body: { ...policy, customPatterns: [{ entity: 'BAD', pattern: '(a)\\1', score: 0.5 }] },
+      });
+      expect(unsafe.status).toBe(422);
+      expect(unsafe.body).toMatchObject({ errors: [{ field: 'customPatterns.0.pattern' }] });
+      const badAction = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
+        token: admin.accessToken,
+        body: { ...policy, unapprovedService: 'shrug' },
+      });
+      expect(badAction.status).toBe(400);
+      expect(badAction.body).toMatchObject({ errors: [{ field: 'unapprovedService' }] });
+    });
+
+    it('keeps the registry to the MSP and each client to its own governance', async () => {
+      expect(
+        (await ledger.request('POST', '/ai-services', { token: tokenFor('client_admin', clientId), body: chatgpt }))
+          .status,
+      ).toBe(403);
+      expect(
+        (await ledger.request('POST', '/ai-services', { token: tokenFor('auditor', null), body: chatgpt })).status,
+      ).toBe(403);
+      const ownClient = await ledger.request('POST', `/clients/${clientId}/ai-services/${aiServiceId}/approve`, {
+        token: tokenFor('client_admin', clientId),
+        body: { reason: 'ok' },
+      });
+      expect(ownClient.status).toBe(200);
+      const otherClient = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
+        token: tokenFor('client_admin', randomUUID()),
+        body: { rules: [], unapprovedService: 'warn' },
+      });
+      expect(otherClient.status).toBe(404);
+    });
+  },
+);

@@ -11,12 +11,20 @@ describe.skipIf(skip)(`assessments over HTTP${skip ? ' (skipped: no postgres or 
   beforeAll(async () => {
     ledger = await startTestLedger();
     token = (await ledger.signUp()).accessToken;
-    clientId = (await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token, body: { name: 'Acme', industry: 'saas', size: '51-200' } })).body.data.clientId;
+    clientId = (
+      await ledger.request<{ data: { clientId: string } }>('POST', '/clients', {
+        token,
+        body: { name: 'Acme', industry: 'saas', size: '51-200' },
+      })
+    ).body.data.clientId;
   });
   afterAll(() => ledger?.close());
 
   it('records results, submits with a score and progress, and is frozen after', async () => {
-    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', { token, body: { clientId, frameworkId: 'soc2', title: 'SOC 2 readiness' } });
+    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', {
+      token,
+      body: { clientId, frameworkId: 'soc2', title: 'SOC 2 readiness' },
+    });
     expect(started.status).toBe(201);
     const path = `/assessments/${started.body.data.assessmentId}`;
     for (const [requirement, body] of [
@@ -27,43 +35,88 @@ describe.skipIf(skip)(`assessments over HTTP${skip ? ' (skipped: no postgres or 
     ] as const) {
       expect((await ledger.request('PUT', `${path}/requirements/${requirement}`, { token, body })).status).toBe(200);
     }
-    const unknown = await ledger.request('PUT', `${path}/requirements/CC99.9`, { token, body: { result: 'compliant' } });
+    const unknown = await ledger.request('PUT', `${path}/requirements/CC99.9`, {
+      token,
+      body: { result: 'compliant' },
+    });
     expect(unknown.status).toBe(422);
     expect(unknown.body).toMatchObject({ errors: [{ field: 'requirementId' }] });
-    const badScore = await ledger.request('PUT', `${path}/requirements/CC7.1`, { token, body: { result: 'compliant', score: 250 } });
+    const badScore = await ledger.request('PUT', `${path}/requirements/CC7.1`, {
+      token,
+      body: { result: 'compliant', score: 250 },
+    });
     expect(badScore.body).toMatchObject({ errors: [{ field: 'score' }] });
 
-    const submitted = await ledger.request<{ data: { score: number; progress: number } }>('PUT', `${path}/submit`, { token, body: {} });
+    const submitted = await ledger.request<{ data: { score: number; progress: number } }>('PUT', `${path}/submit`, {
+      token,
+      body: {},
+    });
     expect(submitted.status).toBe(200);
     expect(submitted.body.data.score).toBe(50);
     expect(submitted.body.data.progress).toBeCloseTo(3 / 50, 3);
-    expect((await ledger.request('PUT', `${path}/requirements/CC6.3`, { token, body: { result: 'compliant' } })).status).toBe(409);
+    expect(
+      (await ledger.request('PUT', `${path}/requirements/CC6.3`, { token, body: { result: 'compliant' } })).status,
+    ).toBe(409);
   });
 
   it('counts compliant requirements whose evidence has all expired as partially compliant, and flags them', async () => {
     const uploadEvidence = async (expiresAt: string) => {
       const data = new FormData();
-      for (const [name, value] of Object.entries({ clientId, title: 'Evidence', validFrom: '2020-01-01', expiresAt })) data.append(name, value);
+      for (const [name, value] of Object.entries({ clientId, title: 'Evidence', validFrom: '2020-01-01', expiresAt }))
+        data.append(name, value);
       data.append('file', new Blob([Buffer.from(`evidence valid until ${expiresAt}\n`)]), 'evidence.txt');
-      const response = await fetch(`${ledger.url}/api/v1/evidence/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: data });
+      const response = await fetch(`${ledger.url}/api/v1/evidence/upload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: data,
+      });
       return ((await response.json()) as { data: { evidenceId: string } }).data.evidenceId;
     };
     const expired = await uploadEvidence('2021-01-01T00:00:00Z');
     const fresh = await uploadEvidence('2999-01-01T00:00:00Z');
-    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', { token, body: { clientId, frameworkId: 'soc2', title: 'Evidence check' } });
+    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', {
+      token,
+      body: { clientId, frameworkId: 'soc2', title: 'Evidence check' },
+    });
     const path = `/assessments/${started.body.data.assessmentId}`;
-    await ledger.request('PUT', `${path}/requirements/CC6.1`, { token, body: { result: 'compliant', evidenceIds: [expired] } });
-    await ledger.request('PUT', `${path}/requirements/CC6.2`, { token, body: { result: 'compliant', evidenceIds: [expired, fresh] } });
-    const unknown = await ledger.request('PUT', `${path}/requirements/CC6.3`, { token, body: { result: 'compliant', evidenceIds: [crypto.randomUUID()] } });
+    await ledger.request('PUT', `${path}/requirements/CC6.1`, {
+      token,
+      body: { result: 'compliant', evidenceIds: [expired] },
+    });
+    await ledger.request('PUT', `${path}/requirements/CC6.2`, {
+      token,
+      body: { result: 'compliant', evidenceIds: [expired, fresh] },
+    });
+    const unknown = await ledger.request('PUT', `${path}/requirements/CC6.3`, {
+      token,
+      body: { result: 'compliant', evidenceIds: [crypto.randomUUID()] },
+    });
     expect(unknown.body).toMatchObject({ errors: [{ field: 'evidenceIds' }] });
-    const submitted = await ledger.request<{ data: { score: number; flagged: string[] } }>('PUT', `${path}/submit`, { token, body: {} });
+    const submitted = await ledger.request<{ data: { score: number; flagged: string[] } }>('PUT', `${path}/submit`, {
+      token,
+      body: {},
+    });
     expect(submitted.body.data).toMatchObject({ score: 75, flagged: ['CC6.1'] });
   });
 
   it('refuses an unknown framework and a result outside the vocabulary, naming the field', async () => {
-    expect((await ledger.request('POST', '/assessments', { token, body: { clientId, frameworkId: 'iso-27001', title: 'x' } })).body).toMatchObject({ errors: [{ field: 'frameworkId' }] });
-    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', { token, body: { clientId, frameworkId: 'nist-csf-2', title: 'CSF' } });
-    const response = await ledger.request('PUT', `/assessments/${started.body.data.assessmentId}/requirements/GV.OC-01`, { token, body: { result: 'mostly' } });
+    expect(
+      (
+        await ledger.request('POST', '/assessments', {
+          token,
+          body: { clientId, frameworkId: 'iso-27001', title: 'x' },
+        })
+      ).body,
+    ).toMatchObject({ errors: [{ field: 'frameworkId' }] });
+    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', {
+      token,
+      body: { clientId, frameworkId: 'nist-csf-2', title: 'CSF' },
+    });
+    const response = await ledger.request(
+      'PUT',
+      `/assessments/${started.body.data.assessmentId}/requirements/GV.OC-01`,
+      { token, body: { result: 'mostly' } },
+    );
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ errors: [{ field: 'result' }] });
   });

@@ -20,17 +20,25 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
   describe('registration', () => {
     it('creates the organisation and its administrator, and mails a verification link', async () => {
       const email = `new-${Date.now()}@example.com`;
-      const response = await ledger.request<{ data: { userId: string; tenantId: string }; meta: { position: string } }>('POST', '/auth/register', {
-        body: { email, password: 'a long enough password', name: 'Grace', organizationName: 'Hopper IT' },
-      });
+      const response = await ledger.request<{ data: { userId: string; tenantId: string }; meta: { position: string } }>(
+        'POST',
+        '/auth/register',
+        {
+          body: { email, password: 'a long enough password', name: 'Grace', organizationName: 'Hopper IT' },
+        },
+      );
       expect(response.status).toBe(201);
       expect(response.body.data).toEqual({ userId: expect.any(String), tenantId: expect.any(String) });
       expect(response.body.meta.position).toMatch(/^\d{20}-\d{20}$/);
       const mail = ledger.lastMailTo(email);
       expect(mail).toContain('Subject: Confirm your email for Compliance Ledger');
-      expect(mail).toMatch(new RegExp(`token=${response.body.data.tenantId}\\.${response.body.data.userId}\\.[A-Za-z0-9_-]{43}`));
+      expect(mail).toMatch(
+        new RegExp(`token=${response.body.data.tenantId}\\.${response.body.data.userId}\\.[A-Za-z0-9_-]{43}`),
+      );
 
-      const login = await ledger.request('POST', '/auth/login', { body: { email, password: 'a long enough password' } });
+      const login = await ledger.request('POST', '/auth/login', {
+        body: { email, password: 'a long enough password' },
+      });
       expect(login.status).toBe(403);
       expect(login.body).toEqual(problem('email-not-verified'));
     });
@@ -45,7 +53,9 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
     });
 
     it('names every field at fault in a malformed body', async () => {
-      const response = await ledger.request('POST', '/auth/register', { body: { email: 'not-an-email', password: 'short', organizationName: 'Y', admin: true } });
+      const response = await ledger.request('POST', '/auth/register', {
+        body: { email: 'not-an-email', password: 'short', organizationName: 'Y', admin: true },
+      });
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       const fields = (response.body as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort();
@@ -57,7 +67,9 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
       const broken = await ledger.request('POST', '/auth/register', { rawBody: '{"email": ' });
       expect(broken.status).toBe(400);
       expect(broken.body).toEqual(problem('malformed-body'));
-      const huge = await ledger.request('POST', '/auth/register', { rawBody: JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(300_000), name: 'n', organizationName: 'o' }) });
+      const huge = await ledger.request('POST', '/auth/register', {
+        rawBody: JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(300_000), name: 'n', organizationName: 'o' }),
+      });
       expect(huge.status).toBe(413);
       expect(huge.body).toEqual(problem('payload-too-large'));
     });
@@ -74,7 +86,9 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
   describe('sessions', () => {
     it('logs in and says who the caller is', async () => {
       const user = await ledger.signUp();
-      const me = await ledger.request<{ data: Record<string, unknown> }>('GET', '/auth/me', { token: user.accessToken });
+      const me = await ledger.request<{ data: Record<string, unknown> }>('GET', '/auth/me', {
+        token: user.accessToken,
+      });
       expect(me.status).toBe(200);
       expect(me.body.data).toMatchObject({
         userId: user.userId,
@@ -88,13 +102,30 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
 
     it('refuses a wrong password, a missing token, a forged token and an expired one', async () => {
       const user = await ledger.signUp();
-      expect((await ledger.request('POST', '/auth/login', { body: { email: user.email, password: 'wrong password!' } })).body).toEqual(problem('invalid-credentials'));
-      expect((await ledger.request('POST', '/auth/login', { body: { email: 'nobody@example.com', password: 'whatever123' } })).status).toBe(401);
+      expect(
+        (await ledger.request('POST', '/auth/login', { body: { email: user.email, password: 'wrong password!' } }))
+          .body,
+      ).toEqual(problem('invalid-credentials'));
+      expect(
+        (
+          await ledger.request('POST', '/auth/login', {
+            body: { email: 'nobody@example.com', password: 'whatever123' },
+          })
+        ).status,
+      ).toBe(401);
       expect((await ledger.request('GET', '/auth/me')).body).toEqual(problem('unauthenticated'));
-      const forged = jwt.sign({ tid: user.tenantId, role: 'msp_admin', sid: 's' }, 'another secret of sufficient length!!', { subject: user.userId, expiresIn: 60 });
+      const forged = jwt.sign(
+        { tid: user.tenantId, role: 'msp_admin', sid: 's' },
+        'another secret of sufficient length!!',
+        { subject: user.userId, expiresIn: 60 },
+      );
       expect((await ledger.request('GET', '/auth/me', { token: forged })).body).toEqual(problem('invalid-token'));
       const key = createSecretKey(Buffer.from(ledger.config.JWT_SECRET!, 'utf8'));
-      const expired = jwt.sign({ tid: user.tenantId, role: 'msp_admin', cid: null, sid: 's', exp: Math.floor(Date.now() / 1000) - 10 }, key, { subject: user.userId });
+      const expired = jwt.sign(
+        { tid: user.tenantId, role: 'msp_admin', cid: null, sid: 's', exp: Math.floor(Date.now() / 1000) - 10 },
+        key,
+        { subject: user.userId },
+      );
       const response = await ledger.request('GET', '/auth/me', { token: expired });
       expect(response.status).toBe(401);
       expect(response.body).toEqual(problem('token-expired'));
@@ -102,7 +133,11 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
 
     it('rotates refresh tokens and ends the session when an old one is reused', async () => {
       const user = await ledger.signUp();
-      const first = await ledger.request<{ data: { accessToken: string; refreshToken: string } }>('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      const first = await ledger.request<{ data: { accessToken: string; refreshToken: string } }>(
+        'POST',
+        '/auth/refresh',
+        { body: { refreshToken: user.refreshToken } },
+      );
       expect(first.status).toBe(200);
       expect(first.body.data.refreshToken).not.toBe(user.refreshToken);
       expect((await ledger.request('GET', '/auth/me', { token: first.body.data.accessToken })).status).toBe(200);
@@ -111,25 +146,43 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
       expect(reuse.status).toBe(401);
       expect(reuse.body).toEqual(problem('refresh-token-reused'));
       // The whole family is gone: the newest refresh token and every access token of the session.
-      expect((await ledger.request('POST', '/auth/refresh', { body: { refreshToken: first.body.data.refreshToken } })).status).toBe(401);
-      expect((await ledger.request('GET', '/auth/me', { token: first.body.data.accessToken })).body).toEqual(problem('session-revoked'));
+      expect(
+        (await ledger.request('POST', '/auth/refresh', { body: { refreshToken: first.body.data.refreshToken } }))
+          .status,
+      ).toBe(401);
+      expect((await ledger.request('GET', '/auth/me', { token: first.body.data.accessToken })).body).toEqual(
+        problem('session-revoked'),
+      );
       expect((await ledger.request('GET', '/auth/me', { token: user.accessToken })).status).toBe(401);
     });
 
     it('makes both tokens unusable at once on logout', async () => {
       const user = await ledger.signUp();
-      const logout = await ledger.request('POST', '/auth/logout', { body: { refreshToken: user.refreshToken }, token: user.accessToken });
+      const logout = await ledger.request('POST', '/auth/logout', {
+        body: { refreshToken: user.refreshToken },
+        token: user.accessToken,
+      });
       expect(logout.status).toBe(204);
       expect((await ledger.request('GET', '/auth/me', { token: user.accessToken })).status).toBe(401);
-      expect((await ledger.request('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } })).status).toBe(401);
+      expect(
+        (await ledger.request('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } })).status,
+      ).toBe(401);
     });
 
     it('limits failed logins per account with 429 and Retry-After', async () => {
       const user = await ledger.signUp('limited');
       for (let i = 0; i < 5; i++) {
-        expect((await ledger.request('POST', '/auth/login', { body: { email: user.email, password: `wrong-${i}-password` } })).status).toBe(401);
+        expect(
+          (
+            await ledger.request('POST', '/auth/login', {
+              body: { email: user.email, password: `wrong-${i}-password` },
+            })
+          ).status,
+        ).toBe(401);
       }
-      const blocked = await ledger.request('POST', '/auth/login', { body: { email: user.email, password: user.password } });
+      const blocked = await ledger.request('POST', '/auth/login', {
+        body: { email: user.email, password: user.password },
+      });
       expect(blocked.status).toBe(429);
       expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(blocked.body).toEqual(problem('too-many-attempts'));
@@ -138,9 +191,16 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
 
   it('keeps passwords, emails and names out of the event log', async () => {
     const user = await ledger.signUp('private');
-    const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema: ledger.config.DATABASE_SCHEMA, poolSize: 1 });
+    const database = await openDatabase({
+      kind: 'postgres',
+      url: services.databaseUrl!,
+      schema: ledger.config.DATABASE_SCHEMA,
+      poolSize: 1,
+    });
     try {
-      const { rows } = await sql<{ text: string }>`select data::text || metadata::text || stream_id as text from events`.execute(database.db);
+      const { rows } = await sql<{
+        text: string;
+      }>`select data::text || metadata::text || stream_id as text from events`.execute(database.db);
       const log = rows.map((r) => r.text).join('\n');
       expect(log).toContain(user.userId);
       for (const secret of [user.password, user.email, 'Ada Admin', '$argon2id']) expect(log).not.toContain(secret);

@@ -19,9 +19,16 @@ describe.skipIf(skip)(`client companies over HTTP${skip ? ' (skipped: no postgre
   afterAll(() => ledger?.close());
 
   async function eventsOf(type: string): Promise<number> {
-    const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema: ledger.config.DATABASE_SCHEMA, poolSize: 1 });
+    const database = await openDatabase({
+      kind: 'postgres',
+      url: services.databaseUrl!,
+      schema: ledger.config.DATABASE_SCHEMA,
+      poolSize: 1,
+    });
     try {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from events where type = ${type}`.execute(database.db);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from events where type = ${type}`.execute(
+        database.db,
+      );
       return rows[0]!.n;
     } finally {
       await database.close();
@@ -29,10 +36,15 @@ describe.skipIf(skip)(`client companies over HTTP${skip ? ' (skipped: no postgre
   }
 
   /** An access token for another role in the same tenant, signed as the ledger signs them. */
-  const tokenFor = (role: string, tenantId = admin.tenantId, clientId: string | null = null) => ledger.tokenFor(tenantId, role, clientId);
+  const tokenFor = (role: string, tenantId = admin.tenantId, clientId: string | null = null) =>
+    ledger.tokenFor(tenantId, role, clientId);
 
   it('registers a client and answers with its id, position and ETag', async () => {
-    const created = await ledger.request<{ data: { clientId: string }; meta: { position: string } }>('POST', '/clients', { token: admin.accessToken, body: acme });
+    const created = await ledger.request<{ data: { clientId: string }; meta: { position: string } }>(
+      'POST',
+      '/clients',
+      { token: admin.accessToken, body: acme },
+    );
     expect(created.status).toBe(201);
     expect(created.body.data.clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.body.meta.position).toMatch(/^\d{20}-\d{20}$/);
@@ -43,8 +55,16 @@ describe.skipIf(skip)(`client companies over HTTP${skip ? ' (skipped: no postgre
   it('replays an idempotent retry without appending, and refuses the key for another body', async () => {
     const before = await eventsOf('ClientRegistered');
     const key = randomUUID();
-    const first = await ledger.request('POST', '/clients', { token: admin.accessToken, body: acme, headers: { 'Idempotency-Key': key } });
-    const retry = await ledger.request('POST', '/clients', { token: admin.accessToken, body: acme, headers: { 'Idempotency-Key': key } });
+    const first = await ledger.request('POST', '/clients', {
+      token: admin.accessToken,
+      body: acme,
+      headers: { 'Idempotency-Key': key },
+    });
+    const retry = await ledger.request('POST', '/clients', {
+      token: admin.accessToken,
+      body: acme,
+      headers: { 'Idempotency-Key': key },
+    });
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
     expect(retry.body).toEqual(first.body);
@@ -52,50 +72,98 @@ describe.skipIf(skip)(`client companies over HTTP${skip ? ' (skipped: no postgre
     expect(retry.headers.get('etag')).toBe('"0"');
     expect(await eventsOf('ClientRegistered')).toBe(before + 1);
 
-    const other = await ledger.request('POST', '/clients', { token: admin.accessToken, body: { ...acme, name: 'Other' }, headers: { 'Idempotency-Key': key } });
+    const other = await ledger.request('POST', '/clients', {
+      token: admin.accessToken,
+      body: { ...acme, name: 'Other' },
+      headers: { 'Idempotency-Key': key },
+    });
     expect(other.status).toBe(422);
-    expect(other.body).toMatchObject({ type: expect.stringMatching(/idempotency-key-reused$/), errors: [{ field: 'Idempotency-Key' }] });
+    expect(other.body).toMatchObject({
+      type: expect.stringMatching(/idempotency-key-reused$/),
+      errors: [{ field: 'Idempotency-Key' }],
+    });
     expect(await eventsOf('ClientRegistered')).toBe(before + 1);
   });
 
   it('updates with If-Match, refuses a stale one with 412, and archives', async () => {
-    const { body } = await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token: admin.accessToken, body: acme });
+    const { body } = await ledger.request<{ data: { clientId: string } }>('POST', '/clients', {
+      token: admin.accessToken,
+      body: acme,
+    });
     const path = `/clients/${body.data.clientId}`;
-    const updated = await ledger.request('PUT', path, { token: admin.accessToken, body: { size: '51-200' }, headers: { 'If-Match': '"0"' } });
+    const updated = await ledger.request('PUT', path, {
+      token: admin.accessToken,
+      body: { size: '51-200' },
+      headers: { 'If-Match': '"0"' },
+    });
     expect(updated.status).toBe(200);
     expect(updated.headers.get('etag')).toBe('"1"');
-    const stale = await ledger.request('PUT', path, { token: admin.accessToken, body: { size: '1-10' }, headers: { 'If-Match': '"0"' } });
+    const stale = await ledger.request('PUT', path, {
+      token: admin.accessToken,
+      body: { size: '1-10' },
+      headers: { 'If-Match': '"0"' },
+    });
     expect(stale.status).toBe(412);
     expect(stale.body).toMatchObject({ type: expect.stringMatching(/precondition-failed$/) });
 
     const archived = await ledger.request('DELETE', path, { token: admin.accessToken, headers: { 'If-Match': '"1"' } });
     expect(archived.status).toBe(200);
     expect(archived.body).toMatchObject({ data: { clientId: body.data.clientId, status: 'archived' } });
-    expect((await ledger.request('PUT', path, { token: admin.accessToken, body: { name: 'Too late' } })).status).toBe(410);
+    expect((await ledger.request('PUT', path, { token: admin.accessToken, body: { name: 'Too late' } })).status).toBe(
+      410,
+    );
   });
 
   it('checks the permission of every route', async () => {
     expect((await ledger.request('POST', '/clients', { body: acme })).status).toBe(401);
     const auditor = await ledger.request('POST', '/clients', { token: tokenFor('auditor'), body: acme });
     expect(auditor.status).toBe(403);
-    expect(auditor.body).toMatchObject({ type: expect.stringMatching(/forbidden$/), detail: expect.stringContaining('client:write') });
+    expect(auditor.body).toMatchObject({
+      type: expect.stringMatching(/forbidden$/),
+      detail: expect.stringContaining('client:write'),
+    });
   });
 
   it("answers 404 for another tenant's client, so that its existence does not leak", async () => {
-    const { body } = await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token: admin.accessToken, body: acme });
+    const { body } = await ledger.request<{ data: { clientId: string } }>('POST', '/clients', {
+      token: admin.accessToken,
+      body: acme,
+    });
     const other = await ledger.signUp('other');
-    const attempt = await ledger.request('PUT', `/clients/${body.data.clientId}`, { token: other.accessToken, body: { name: 'Mine now' } });
+    const attempt = await ledger.request('PUT', `/clients/${body.data.clientId}`, {
+      token: other.accessToken,
+      body: { name: 'Mine now' },
+    });
     expect(attempt.status).toBe(404);
-    const missing = await ledger.request('PUT', `/clients/${randomUUID()}`, { token: other.accessToken, body: { name: 'Nobody' } });
+    const missing = await ledger.request('PUT', `/clients/${randomUUID()}`, {
+      token: other.accessToken,
+      body: { name: 'Nobody' },
+    });
     expect(missing.status).toBe(404);
     expect(attempt.body).toEqual(missing.body);
   });
 
   it('rejects unknown fields, bad values and malformed ids with the fields named', async () => {
-    const bad = await ledger.request('POST', '/clients', { token: admin.accessToken, body: { ...acme, size: 'huge', color: 'red' } });
+    const bad = await ledger.request('POST', '/clients', {
+      token: admin.accessToken,
+      body: { ...acme, size: 'huge', color: 'red' },
+    });
     expect(bad.status).toBe(400);
-    expect((bad.body as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual(['color', 'size']);
-    expect((await ledger.request('PUT', '/clients/not-a-uuid', { token: admin.accessToken, body: { name: 'x' } })).status).toBe(400);
-    expect((await ledger.request('PUT', `/clients/${randomUUID()}`, { token: admin.accessToken, body: {}, headers: { 'If-Match': 'yesterday' } })).status).toBe(400);
+    expect((bad.body as { errors: Array<{ field: string }> }).errors.map((e) => e.field).sort()).toEqual([
+      'color',
+      'size',
+    ]);
+    expect(
+      (await ledger.request('PUT', '/clients/not-a-uuid', { token: admin.accessToken, body: { name: 'x' } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await ledger.request('PUT', `/clients/${randomUUID()}`, {
+          token: admin.accessToken,
+          body: {},
+          headers: { 'If-Match': 'yesterday' },
+        })
+      ).status,
+    ).toBe(400);
   });
 });

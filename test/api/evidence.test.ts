@@ -10,7 +10,11 @@ import { startTestLedger, type TestLedger } from '../support/ledger.js';
 const skip = needs('postgres').skip || needs('redis').skip;
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), Buffer.from('IHDR'), Buffer.alloc(17)]);
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+  Buffer.from('IHDR'),
+  Buffer.alloc(17),
+]);
 const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 0x90)]);
 
 describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
@@ -21,26 +25,56 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
   beforeAll(async () => {
     ledger = await startTestLedger({ env: { EVIDENCE_MAX_BYTES: '65536' } });
     admin = await ledger.signUp();
-    clientId = (await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token: admin.accessToken, body: { name: 'Acme', industry: 'health', size: '1-10' } })).body.data.clientId;
+    clientId = (
+      await ledger.request<{ data: { clientId: string } }>('POST', '/clients', {
+        token: admin.accessToken,
+        body: { name: 'Acme', industry: 'health', size: '1-10' },
+      })
+    ).body.data.clientId;
   });
   afterAll(() => ledger?.close());
 
   function form(file: Buffer, fileName: string, declaredType: string, fields: Record<string, string> = {}): FormData {
     const data = new FormData();
-    for (const [name, value] of Object.entries({ clientId, title: 'Access review Q1', validFrom: '2026-01-01', expiresAt: '2027-01-01T00:00:00Z', ...fields })) data.append(name, value);
+    for (const [name, value] of Object.entries({
+      clientId,
+      title: 'Access review Q1',
+      validFrom: '2026-01-01',
+      expiresAt: '2027-01-01T00:00:00Z',
+      ...fields,
+    }))
+      data.append(name, value);
     data.append('file', new Blob([file], { type: declaredType }), fileName);
     return data;
   }
 
   async function upload(body: FormData, token = admin.accessToken) {
-    const response = await fetch(`${ledger.url}/api/v1/evidence/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { data?: { evidenceId: string; sha256: string; size: number; contentType: string } } };
+    const response = await fetch(`${ledger.url}/api/v1/evidence/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body,
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown> & {
+        data?: { evidenceId: string; sha256: string; size: number; contentType: string };
+      },
+    };
   }
 
   async function uploadedEvents(): Promise<number> {
-    const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema: ledger.config.DATABASE_SCHEMA, poolSize: 1 });
+    const database = await openDatabase({
+      kind: 'postgres',
+      url: services.databaseUrl!,
+      schema: ledger.config.DATABASE_SCHEMA,
+      poolSize: 1,
+    });
     try {
-      return (await sql<{ n: number }>`select count(*)::int as n from events where type = 'EvidenceUploaded'`.execute(database.db)).rows[0]!.n;
+      return (
+        await sql<{ n: number }>`select count(*)::int as n from events where type = 'EvidenceUploaded'`.execute(
+          database.db,
+        )
+      ).rows[0]!.n;
     } finally {
       await database.close();
     }
@@ -52,8 +86,14 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
   it('stores a file by its SHA-256 with the type its bytes show, and serves it back', async () => {
     const response = await upload(form(PDF, '../../etc/Access Review.pdf', 'application/octet-stream'));
     expect(response.status).toBe(201);
-    expect(response.body.data).toMatchObject({ size: PDF.length, contentType: 'application/pdf', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const download = await fetch(`${ledger.url}/api/v1/evidence/${response.body.data!.evidenceId}/content`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
+    expect(response.body.data).toMatchObject({
+      size: PDF.length,
+      contentType: 'application/pdf',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    const download = await fetch(`${ledger.url}/api/v1/evidence/${response.body.data!.evidenceId}/content`, {
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    });
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('application/pdf');
     expect(download.headers.get('content-disposition')).toContain('Access Review.pdf');
@@ -83,8 +123,15 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
     data.append('file', new Blob([PDF]), 'x.pdf');
     const missing = await upload(data);
     expect(missing.status).toBe(400);
-    expect((missing.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual(['clientId', 'expiresAt', 'title', 'validFrom']);
-    const backwards = await upload(form(PDF, 'x.pdf', 'application/pdf', { validFrom: '2027-01-01', expiresAt: '2026-01-01' }));
+    expect((missing.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+      'clientId',
+      'expiresAt',
+      'title',
+      'validFrom',
+    ]);
+    const backwards = await upload(
+      form(PDF, 'x.pdf', 'application/pdf', { validFrom: '2027-01-01', expiresAt: '2026-01-01' }),
+    );
     expect(backwards.status).toBe(422);
     expect(backwards.body).toMatchObject({ errors: [{ field: 'expiresAt' }] });
   });
@@ -99,11 +146,17 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
         port: url.port,
         path: url.pathname,
         method: 'POST',
-        headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': '100000' },
+        headers: {
+          authorization: `Bearer ${admin.accessToken}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': '100000',
+        },
       });
       req.on('error', () => resolve());
       req.write(`--${boundary}\r\nContent-Disposition: form-data; name="clientId"\r\n\r\n${clientId}\r\n`);
-      req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.pdf"\r\nContent-Type: application/pdf\r\n\r\n`);
+      req.write(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+      );
       req.write(Buffer.concat([PDF, Buffer.alloc(20_000, 0x20)]));
       setTimeout(() => {
         req.destroy();
@@ -118,37 +171,86 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
   it('maps evidence to requirements, retires it, and keeps other tenants out', async () => {
     const { body } = await upload(form(PDF, 'policy.pdf', 'application/pdf'));
     const id = body.data!.evidenceId;
-    expect((await ledger.request('POST', `/evidence/${id}/map`, { token: admin.accessToken, body: { requirementIds: ['CC6.1', 'CC6.2'] } })).status).toBe(200);
+    expect(
+      (
+        await ledger.request('POST', `/evidence/${id}/map`, {
+          token: admin.accessToken,
+          body: { requirementIds: ['CC6.1', 'CC6.2'] },
+        })
+      ).status,
+    ).toBe(200);
     const other = await ledger.signUp('other');
-    expect((await fetch(`${ledger.url}/api/v1/evidence/${id}/content`, { headers: { authorization: `Bearer ${other.accessToken}` } })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${ledger.url}/api/v1/evidence/${id}/content`, {
+          headers: { authorization: `Bearer ${other.accessToken}` },
+        })
+      ).status,
+    ).toBe(404);
     expect((await ledger.request('DELETE', `/evidence/${id}`, { token: other.accessToken })).status).toBe(404);
-    expect((await ledger.request('DELETE', `/evidence/${id}`, { token: admin.accessToken })).body).toMatchObject({ data: { status: 'retired' } });
-    expect((await ledger.request('POST', `/evidence/${id}/map`, { token: admin.accessToken, body: { requirementIds: ['CC7.1'] } })).status).toBe(410);
+    expect((await ledger.request('DELETE', `/evidence/${id}`, { token: admin.accessToken })).body).toMatchObject({
+      data: { status: 'retired' },
+    });
+    expect(
+      (
+        await ledger.request('POST', `/evidence/${id}/map`, {
+          token: admin.accessToken,
+          body: { requirementIds: ['CC7.1'] },
+        })
+      ).status,
+    ).toBe(410);
   });
 });
 
-describe.skipIf(skip)(`evidence in an S3 bucket (a fake S3 endpoint)${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
-  it('uploads into the bucket under the SHA-256 and downloads from it', async () => {
-    const { startFakeS3Server } = await import('../support/fake-s3-server.js');
-    const s3 = await startFakeS3Server();
-    const ledger = await startTestLedger({
-      env: { BLOB_STORE: 's3', S3_BUCKET: 'evidence', S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'fake', S3_SECRET_ACCESS_KEY: 'fake' },
+describe.skipIf(skip)(
+  `evidence in an S3 bucket (a fake S3 endpoint)${skip ? ' (skipped: no postgres or redis)' : ''}`,
+  () => {
+    it('uploads into the bucket under the SHA-256 and downloads from it', async () => {
+      const { startFakeS3Server } = await import('../support/fake-s3-server.js');
+      const s3 = await startFakeS3Server();
+      const ledger = await startTestLedger({
+        env: {
+          BLOB_STORE: 's3',
+          S3_BUCKET: 'evidence',
+          S3_ENDPOINT: s3.endpoint,
+          S3_FORCE_PATH_STYLE: 'true',
+          S3_ACCESS_KEY_ID: 'fake',
+          S3_SECRET_ACCESS_KEY: 'fake',
+        },
+      });
+      try {
+        const admin = await ledger.signUp();
+        const { body } = await ledger.request<{ data: { clientId: string } }>('POST', '/clients', {
+          token: admin.accessToken,
+          body: { name: 'Acme', industry: 'health', size: '1-10' },
+        });
+        const form = new FormData();
+        for (const [name, value] of Object.entries({
+          clientId: body.data.clientId,
+          title: 'Scan',
+          validFrom: '2026-01-01',
+          expiresAt: '2027-01-01',
+        }))
+          form.append(name, value);
+        form.append('file', new Blob([PDF]), 'scan.pdf');
+        const upload = await fetch(`${ledger.url}/api/v1/evidence/upload`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin.accessToken}` },
+          body: form,
+        });
+        const uploaded = (await upload.json()) as { data: { evidenceId: string; sha256: string } };
+        expect(upload.status).toBe(201);
+        expect([...s3.objects.keys()]).toEqual([
+          `/evidence/blobs/${uploaded.data.sha256.slice(0, 2)}/${uploaded.data.sha256}`,
+        ]);
+        const download = await fetch(`${ledger.url}/api/v1/evidence/${uploaded.data.evidenceId}/content`, {
+          headers: { authorization: `Bearer ${admin.accessToken}` },
+        });
+        expect(Buffer.from(await download.arrayBuffer())).toEqual(PDF);
+      } finally {
+        await ledger.close();
+        await s3.close();
+      }
     });
-    try {
-      const admin = await ledger.signUp();
-      const { body } = await ledger.request<{ data: { clientId: string } }>('POST', '/clients', { token: admin.accessToken, body: { name: 'Acme', industry: 'health', size: '1-10' } });
-      const form = new FormData();
-      for (const [name, value] of Object.entries({ clientId: body.data.clientId, title: 'Scan', validFrom: '2026-01-01', expiresAt: '2027-01-01' })) form.append(name, value);
-      form.append('file', new Blob([PDF]), 'scan.pdf');
-      const upload = await fetch(`${ledger.url}/api/v1/evidence/upload`, { method: 'POST', headers: { authorization: `Bearer ${admin.accessToken}` }, body: form });
-      const uploaded = (await upload.json()) as { data: { evidenceId: string; sha256: string } };
-      expect(upload.status).toBe(201);
-      expect([...s3.objects.keys()]).toEqual([`/evidence/blobs/${uploaded.data.sha256.slice(0, 2)}/${uploaded.data.sha256}`]);
-      const download = await fetch(`${ledger.url}/api/v1/evidence/${uploaded.data.evidenceId}/content`, { headers: { authorization: `Bearer ${admin.accessToken}` } });
-      expect(Buffer.from(await download.arrayBuffer())).toEqual(PDF);
-    } finally {
-      await ledger.close();
-      await s3.close();
-    }
-  });
-});
+  },
+);

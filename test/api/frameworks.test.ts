@@ -36,15 +36,29 @@ describe.skipIf(skip)(`GET /frameworks${skip ? ' (skipped: no postgres or redis)
   afterAll(() => ledger?.close());
 
   it('lists every framework with its catalog version', async () => {
-    const response = await ledger.request<{ data: Array<{ frameworkId: string; version: string }>; meta: Record<string, number> }>('GET', '/frameworks', { token });
+    const response = await ledger.request<{
+      data: Array<{ frameworkId: string; version: string }>;
+      meta: Record<string, number>;
+    }>('GET', '/frameworks', { token });
     expect(response.status).toBe(200);
-    expect(response.body.data.map((f) => f.frameworkId)).toEqual(['hipaa', 'gdpr', 'soc2', 'nist-800-53', 'nist-csf-2', 'nist-ai-rmf']);
+    expect(response.body.data.map((f) => f.frameworkId)).toEqual([
+      'hipaa',
+      'gdpr',
+      'soc2',
+      'nist-800-53',
+      'nist-csf-2',
+      'nist-ai-rmf',
+    ]);
     expect(response.body.data.find((f) => f.frameworkId === 'nist-800-53')?.version).toBe('5.0.1');
     expect(response.body.meta).toEqual({ total: 6, page: 1, size: 6, pages: 1 });
   });
 
   it('serves one framework as a tree, and 404 for an unknown one', async () => {
-    const response = await ledger.request<{ data: { requirements: Array<{ id: string; children: unknown[] }> } }>('GET', '/frameworks/nist-csf-2', { token });
+    const response = await ledger.request<{ data: { requirements: Array<{ id: string; children: unknown[] }> } }>(
+      'GET',
+      '/frameworks/nist-csf-2',
+      { token },
+    );
     expect(response.status).toBe(200);
     expect(response.body.data.requirements.map((g) => g.id)).toEqual(['GV', 'ID', 'PR', 'DE', 'RS', 'RC']);
     expect((await ledger.request('GET', '/frameworks/iso-27001', { token })).status).toBe(404);

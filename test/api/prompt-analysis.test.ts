@@ -30,22 +30,41 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
   let withoutBaa: string; // approved for the clinic, no BAA signed
   let unapproved: string;
 
-  const post = <T = Record<string, unknown>>(path: string, body: unknown, token = admin.accessToken) => ledger.request<T>('POST', path, { token, body });
-  const analyze = (body: Record<string, unknown>, token?: string) => post<{ data: Analysis; meta: { position: string } }>('/analyze/prompt', body, token);
+  const post = <T = Record<string, unknown>>(path: string, body: unknown, token = admin.accessToken) =>
+    ledger.request<T>('POST', path, { token, body });
+  const analyze = (body: Record<string, unknown>, token?: string) =>
+    post<{ data: Analysis; meta: { position: string } }>('/analyze/prompt', body, token);
 
   beforeAll(async () => {
     ledger = await startTestLedger({ env: { PROMPT_MAX_CHARS: '4096' }, captureLogs: true });
     admin = await ledger.signUp();
-    const client = async (name: string, frameworks: string[]) => (await post<{ data: { clientId: string } }>('/clients', { name, industry: 'health', size: '11-50', frameworks })).body.data.clientId;
+    const client = async (name: string, frameworks: string[]) =>
+      (await post<{ data: { clientId: string } }>('/clients', { name, industry: 'health', size: '11-50', frameworks }))
+        .body.data.clientId;
     clinic = await client('Clinic', ['hipaa']);
     agency = await client('Agency', ['gdpr']);
     const service = async (name: string, baaSigned: boolean) =>
-      (await post<{ data: { aiServiceId: string } }>('/ai-services', { name, vendor: 'Vendor', models: ['m'], baaSigned, dpaSigned: true, dataRetentionDays: 0 })).body.data.aiServiceId;
+      (
+        await post<{ data: { aiServiceId: string } }>('/ai-services', {
+          name,
+          vendor: 'Vendor',
+          models: ['m'],
+          baaSigned,
+          dpaSigned: true,
+          dataRetentionDays: 0,
+        })
+      ).body.data.aiServiceId;
     withBaa = await service('Covered Chat', true);
     withoutBaa = await service('Plain Chat', false);
     unapproved = await service('Shadow Chat', true);
-    for (const [clientId, serviceId] of [[clinic, withBaa], [agency, withBaa], [clinic, withoutBaa]]) {
-      expect((await post(`/clients/${clientId}/ai-services/${serviceId}/approve`, { reason: 'contract in place' })).status).toBe(200);
+    for (const [clientId, serviceId] of [
+      [clinic, withBaa],
+      [agency, withBaa],
+      [clinic, withoutBaa],
+    ]) {
+      expect(
+        (await post(`/clients/${clientId}/ai-services/${serviceId}/approve`, { reason: 'contract in place' })).status,
+      ).toBe(200);
     }
   });
   afterAll(() => ledger?.close());
@@ -53,13 +72,26 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
   const tokenFor = (role: string, scopedClient: string | null) => ledger.tokenFor(admin.tenantId, role, scopedClient);
 
   it('blocks PHI for a HIPAA client, names each finding and redacts it', async () => {
-    const answer = await analyze({ clientId: clinic, aiServiceId: withBaa, prompt: CLINICAL_NOTE, userRef: 'employee-4711', conversationId: 'conv-1' });
+    const answer = await analyze({
+      clientId: clinic,
+      aiServiceId: withBaa,
+      prompt: CLINICAL_NOTE,
+      userRef: 'employee-4711',
+      conversationId: 'conv-1',
+    });
     expect(answer.status).toBe(201);
     const { data, meta } = answer.body;
     expect(meta.position).toMatch(/\d/);
     expect(data.decision).toBe('block');
     const found = Object.fromEntries(data.findings.map((f) => [f.entity, CLINICAL_NOTE.slice(f.start, f.end)]));
-    expect(found).toMatchObject({ PERSON: 'Maria Garcia', DATE_TIME: '03/14/1950', MEDICAL_RECORD_NUMBER: MRN, US_SSN: SSN, EMAIL_ADDRESS: EMAIL, PHONE_NUMBER: '(415) 555-2671' });
+    expect(found).toMatchObject({
+      PERSON: 'Maria Garcia',
+      DATE_TIME: '03/14/1950',
+      MEDICAL_RECORD_NUMBER: MRN,
+      US_SSN: SSN,
+      EMAIL_ADDRESS: EMAIL,
+      PHONE_NUMBER: '(415) 555-2671',
+    });
     expect(data.findings.every((f) => f.action === 'block')).toBe(true);
     expect(data.redactedPrompt).toBe(
       'Patient <PERSON_1>, DOB <DATE_TIME_1>, MRN <MEDICAL_RECORD_NUMBER_1>. SSN <US_SSN_1>. Reach her at <EMAIL_ADDRESS_1> or <PHONE_NUMBER_1>. Summarise her discharge plan.',
@@ -71,42 +103,87 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
     const prompt = `Draft a reply to ${EMAIL} about the refund to card ${CARD}.`;
     const answer = await analyze({ clientId: agency, aiServiceId: withBaa, prompt, redaction: 'mask' });
     expect(answer.body.data.decision).toBe('redact');
-    expect(answer.body.data.redactedPrompt).toBe('Draft a reply to <EMAIL_ADDRESS_1> about the refund to card **** **** **** 1111.');
+    expect(answer.body.data.redactedPrompt).toBe(
+      'Draft a reply to <EMAIL_ADDRESS_1> about the refund to card **** **** **** 1111.',
+    );
   });
 
   it('allows a clean prompt and records no violation', async () => {
-    const answer = await analyze({ clientId: agency, aiServiceId: withBaa, prompt: 'Write a haiku about compliance audits in autumn.' });
-    expect(answer.body.data).toMatchObject({ decision: 'allow', findings: [], reasons: [], redactedPrompt: 'Write a haiku about compliance audits in autumn.' });
+    const answer = await analyze({
+      clientId: agency,
+      aiServiceId: withBaa,
+      prompt: 'Write a haiku about compliance audits in autumn.',
+    });
+    expect(answer.body.data).toMatchObject({
+      decision: 'allow',
+      findings: [],
+      reasons: [],
+      redactedPrompt: 'Write a haiku about compliance audits in autumn.',
+    });
     const events = await ledger.storedEvents();
-    const forThis = events.filter((e) => (e.data as { analysisId?: string }).analysisId === answer.body.data.analysisId);
+    const forThis = events.filter(
+      (e) => (e.data as { analysisId?: string }).analysisId === answer.body.data.analysisId,
+    );
     expect(forThis.map((e) => e.type)).toEqual(['PromptAnalyzed']);
   });
 
   it('blocks secrets for every client and records a critical violation', async () => {
-    const answer = await analyze({ clientId: agency, aiServiceId: withBaa, prompt: `Why does boto fail with key ${AWS_KEY}?` });
+    const answer = await analyze({
+      clientId: agency,
+      aiServiceId: withBaa,
+      prompt: `Why does boto fail with key ${AWS_KEY}?`,
+    });
     expect(answer.body.data.decision).toBe('block');
     const events = await ledger.storedEvents();
-    const violation = events.find((e) => e.type === 'ViolationRecorded' && (e.data as { analysisId: string }).analysisId === answer.body.data.analysisId);
-    expect(violation?.data).toMatchObject({ kind: 'sensitive-data', action: 'block', severity: 'critical', entityCounts: { AWS_ACCESS_KEY: 1 } });
+    const violation = events.find(
+      (e) =>
+        e.type === 'ViolationRecorded' && (e.data as { analysisId: string }).analysisId === answer.body.data.analysisId,
+    );
+    expect(violation?.data).toMatchObject({
+      kind: 'sensitive-data',
+      action: 'block',
+      severity: 'critical',
+      entityCounts: { AWS_ACCESS_KEY: 1 },
+    });
   });
 
   it('records a violation for a service the client never approved, acting by its policy', async () => {
-    const blocked = await analyze({ clientId: agency, aiServiceId: unapproved, prompt: 'Summarise the meeting notes.' });
+    const blocked = await analyze({
+      clientId: agency,
+      aiServiceId: unapproved,
+      prompt: 'Summarise the meeting notes.',
+    });
     expect(blocked.body.data.decision).toBe('block');
     expect(blocked.body.data.reasons[0]).toMatch(/"Shadow Chat" is not approved for this client → block/);
-    expect((await ledger.request('PUT', `/clients/${agency}/ai-policy`, { token: admin.accessToken, body: { rules: [], unapprovedService: 'warn' } })).status).toBe(200);
+    expect(
+      (
+        await ledger.request('PUT', `/clients/${agency}/ai-policy`, {
+          token: admin.accessToken,
+          body: { rules: [], unapprovedService: 'warn' },
+        })
+      ).status,
+    ).toBe(200);
     const warned = await analyze({ clientId: agency, aiServiceId: unapproved, prompt: 'Summarise the meeting notes.' });
     expect(warned.body.data.decision).toBe('warn');
     const events = await ledger.storedEvents();
-    const violation = events.find((e) => e.type === 'ViolationRecorded' && (e.data as { analysisId: string }).analysisId === warned.body.data.analysisId);
+    const violation = events.find(
+      (e) =>
+        e.type === 'ViolationRecorded' && (e.data as { analysisId: string }).analysisId === warned.body.data.analysisId,
+    );
     expect(violation?.data).toMatchObject({ kind: 'unapproved-ai-service', action: 'warn' });
     const unknown = await analyze({ clientId: agency, aiServiceId: randomUUID(), prompt: 'Hello' });
     expect(unknown.body.data.reasons[0]).toMatch(/is not in the registry/);
   });
 
   it("applies the client's own rules and custom patterns, and blocks PHI to a vendor without a BAA", async () => {
-    const policy = { rules: [{ entity: 'US_SSN', minScore: 0.5, action: 'redact' }], unapprovedService: 'block', customPatterns: [{ entity: 'PATIENT_ID', pattern: 'PT-\\d{6}', score: 0.9 }] };
-    expect((await ledger.request('PUT', `/clients/${clinic}/ai-policy`, { token: admin.accessToken, body: policy })).status).toBe(200);
+    const policy = {
+      rules: [{ entity: 'US_SSN', minScore: 0.5, action: 'redact' }],
+      unapprovedService: 'block',
+      customPatterns: [{ entity: 'PATIENT_ID', pattern: 'PT-\\d{6}', score: 0.9 }],
+    };
+    expect(
+      (await ledger.request('PUT', `/clients/${clinic}/ai-policy`, { token: admin.accessToken, body: policy })).status,
+    ).toBe(200);
     const prompt = `Chart PT-004211, SSN ${SSN}.`;
     const covered = await analyze({ clientId: clinic, aiServiceId: withBaa, prompt });
     expect(covered.body.data.findings.map((f) => [f.entity, f.action])).toEqual([
@@ -116,24 +193,42 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
     expect(covered.body.data.decision).toBe('redact');
     const uncovered = await analyze({ clientId: clinic, aiServiceId: withoutBaa, prompt });
     expect(uncovered.body.data.decision).toBe('block');
-    expect(uncovered.body.data.reasons).toContain('US_SSN → block (HIPAA: no business associate agreement with the vendor)');
+    expect(uncovered.body.data.reasons).toContain(
+      'US_SSN → block (HIPAA: no business associate agreement with the vendor)',
+    );
   });
 
   it('lists the services a client may use with the rules that apply to each', async () => {
-    const list = await ledger.request<{ data: Array<{ name: string; policy: { rules: Array<{ entity: string; action: string; source: string }> } }> }>(
-      'GET',
-      `/analyze/ai-services?clientId=${clinic}`,
-      { token: admin.accessToken },
-    );
+    const list = await ledger.request<{
+      data: Array<{ name: string; policy: { rules: Array<{ entity: string; action: string; source: string }> } }>;
+    }>('GET', `/analyze/ai-services?clientId=${clinic}`, { token: admin.accessToken });
     expect(list.status).toBe(200);
     expect(list.body.data.map((s) => s.name)).toEqual(['Covered Chat', 'Plain Chat']);
     const [covered, plain] = list.body.data.map((service) => service.policy.rules);
-    expect(covered).toContainEqual(expect.objectContaining({ entity: 'US_SSN', action: 'redact', source: 'client policy: US_SSN at score 0.5 or more' }));
-    expect(covered).toContainEqual(expect.objectContaining({ entity: 'EMAIL_ADDRESS', action: 'block', source: 'HIPAA default' }));
-    expect(covered).toContainEqual(expect.objectContaining({ entity: 'PRIVATE_KEY', action: 'block', source: 'default policy' }));
+    expect(covered).toContainEqual(
+      expect.objectContaining({
+        entity: 'US_SSN',
+        action: 'redact',
+        source: 'client policy: US_SSN at score 0.5 or more',
+      }),
+    );
+    expect(covered).toContainEqual(
+      expect.objectContaining({ entity: 'EMAIL_ADDRESS', action: 'block', source: 'HIPAA default' }),
+    );
+    expect(covered).toContainEqual(
+      expect.objectContaining({ entity: 'PRIVATE_KEY', action: 'block', source: 'default policy' }),
+    );
     // Without a BAA, no rule of the client's can let PHI through.
-    expect(plain).toContainEqual(expect.objectContaining({ entity: 'US_SSN', action: 'block', source: 'HIPAA: no business associate agreement with the vendor' }));
-    const member = await ledger.request('GET', `/analyze/ai-services?clientId=${clinic}`, { token: tokenFor('member', clinic) });
+    expect(plain).toContainEqual(
+      expect.objectContaining({
+        entity: 'US_SSN',
+        action: 'block',
+        source: 'HIPAA: no business associate agreement with the vendor',
+      }),
+    );
+    const member = await ledger.request('GET', `/analyze/ai-services?clientId=${clinic}`, {
+      token: tokenFor('member', clinic),
+    });
     expect(member.status).toBe(200);
   });
 
@@ -159,15 +254,26 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
   });
 
   it('lets each role analyse only its own client, and auditors not at all', async () => {
-    expect((await analyze({ clientId: clinic, aiServiceId: withBaa, prompt: 'hello' }, tokenFor('member', clinic))).status).toBe(201);
-    expect((await analyze({ clientId: clinic, aiServiceId: withBaa, prompt: 'hello' }, tokenFor('member', agency))).status).toBe(404);
-    expect((await analyze({ clientId: clinic, aiServiceId: withBaa, prompt: 'hello' }, tokenFor('auditor', null))).status).toBe(403);
+    expect(
+      (await analyze({ clientId: clinic, aiServiceId: withBaa, prompt: 'hello' }, tokenFor('member', clinic))).status,
+    ).toBe(201);
+    expect(
+      (await analyze({ clientId: clinic, aiServiceId: withBaa, prompt: 'hello' }, tokenFor('member', agency))).status,
+    ).toBe(404);
+    expect(
+      (await analyze({ clientId: clinic, aiServiceId: withBaa, prompt: 'hello' }, tokenFor('auditor', null))).status,
+    ).toBe(403);
   });
 
   it('never stores or logs the prompt or a value found in it', async () => {
     const secrets = [SSN, CARD, EMAIL, AWS_KEY, MRN, 'Maria Garcia', '555-2671', 'employee-4711', '03/14/1950'];
     // Every analysis above already went through; one more with everything at once, on an unapproved service.
-    await analyze({ clientId: clinic, aiServiceId: unapproved, prompt: `${CLINICAL_NOTE} Card ${CARD}, key ${AWS_KEY}.`, userRef: 'employee-4711' });
+    await analyze({
+      clientId: clinic,
+      aiServiceId: unapproved,
+      prompt: `${CLINICAL_NOTE} Card ${CARD}, key ${AWS_KEY}.`,
+      userRef: 'employee-4711',
+    });
     const stored = JSON.stringify(await ledger.storedEvents());
     const logs = ledger.logs();
     expect(logs.length).toBeGreaterThan(1000); // the log was captured at trace level

@@ -20,8 +20,21 @@ interface Report {
   client: { name: string };
   framework: { frameworkId: string; catalogVersion: string };
   asOf: string;
-  assessment: { assessmentId: string; score: number; submittedScore: number; progress: number; assessed: number; assessable: number; flagged: string[] } | null;
-  requirements: Array<{ requirementId: string; title: string; result: string; evidence: Array<{ title: string; freshness: string }> }>;
+  assessment: {
+    assessmentId: string;
+    score: number;
+    submittedScore: number;
+    progress: number;
+    assessed: number;
+    assessable: number;
+    flagged: string[];
+  } | null;
+  requirements: Array<{
+    requirementId: string;
+    title: string;
+    result: string;
+    evidence: Array<{ title: string; freshness: string }>;
+  }>;
   policies: Array<{ title: string; publishedVersion: number }>;
   violations: { total: number; bySeverity: Record<string, number> };
   scoreHistory: Array<{ score: number }>;
@@ -44,16 +57,36 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
   };
   const upload = async (title: string, expiresAt: Date) => {
     const form = new FormData();
-    for (const [name, value] of Object.entries({ clientId, title, validFrom: '2024-01-01', expiresAt: expiresAt.toISOString() })) form.append(name, value);
+    for (const [name, value] of Object.entries({
+      clientId,
+      title,
+      validFrom: '2024-01-01',
+      expiresAt: expiresAt.toISOString(),
+    }))
+      form.append(name, value);
     form.append('file', new Blob([title], { type: 'text/plain' }), `${title}.txt`);
-    const answer = (await (await fetch(`${ledger.url}/api/v1/evidence/upload`, { method: 'POST', headers: { authorization: `Bearer ${admin.accessToken}` }, body: form })).json()) as Written;
+    const answer = (await (
+      await fetch(`${ledger.url}/api/v1/evidence/upload`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin.accessToken}` },
+        body: form,
+      })
+    ).json()) as Written;
     return answer.data.evidenceId!;
   };
-  const report = (query: string) => ledger.request<{ data: Report }>('GET', `/reports/compliance?clientId=${clientId}&frameworkId=nist-800-53${query}`, { token: admin.accessToken, headers: { 'X-Min-Position': last } });
+  const report = (query: string) =>
+    ledger.request<{ data: Report }>(
+      'GET',
+      `/reports/compliance?clientId=${clientId}&frameworkId=nist-800-53${query}`,
+      { token: admin.accessToken, headers: { 'X-Min-Position': last } },
+    );
   const pdf = async (query: string) => {
-    const answer = await fetch(`${ledger.url}/api/v1/reports/compliance?clientId=${clientId}&frameworkId=nist-800-53&format=pdf${query}`, {
-      headers: { authorization: `Bearer ${admin.accessToken}`, 'X-Min-Position': last },
-    });
+    const answer = await fetch(
+      `${ledger.url}/api/v1/reports/compliance?clientId=${clientId}&frameworkId=nist-800-53&format=pdf${query}`,
+      {
+        headers: { authorization: `Bearer ${admin.accessToken}`, 'X-Min-Position': last },
+      },
+    );
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('application/pdf');
     return pdfPages(new Uint8Array(await answer.arrayBuffer()));
@@ -62,32 +95,69 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
   beforeAll(async () => {
     ledger = await startTestLedger();
     admin = await ledger.signUp();
-    clientId = (await send('POST', '/clients', { name: 'Northwind Clinic', industry: 'health', size: '51-200', frameworks: ['nist-800-53'] })).data.clientId!;
+    clientId = (
+      await send('POST', '/clients', {
+        name: 'Northwind Clinic',
+        industry: 'health',
+        size: '51-200',
+        frameworks: ['nist-800-53'],
+      })
+    ).data.clientId!;
     const current = await upload('Access control review', new Date(Date.now() + 200 * DAY));
     const lapsed = await upload('Old pen test', new Date(Date.now() - 5 * DAY));
 
     // First assessment: everything compliant. Second: a mix, one backed only by lapsed evidence.
-    const first = (await send('POST', '/assessments', { clientId, frameworkId: 'nist-800-53', title: 'Baseline 2025' })).data.assessmentId!;
-    for (const r of requirements.slice(0, 10)) await send('PUT', `/assessments/${first}/requirements/${encodeURIComponent(r.id)}`, { result: 'compliant', evidenceIds: [current] });
+    const first = (await send('POST', '/assessments', { clientId, frameworkId: 'nist-800-53', title: 'Baseline 2025' }))
+      .data.assessmentId!;
+    for (const r of requirements.slice(0, 10))
+      await send('PUT', `/assessments/${first}/requirements/${encodeURIComponent(r.id)}`, {
+        result: 'compliant',
+        evidenceIds: [current],
+      });
     await send('PUT', `/assessments/${first}/submit`, {});
     firstSubmitted = last;
-    const second = (await send('POST', '/assessments', { clientId, frameworkId: 'nist-800-53', title: 'Review 2026' })).data.assessmentId!;
+    const second = (await send('POST', '/assessments', { clientId, frameworkId: 'nist-800-53', title: 'Review 2026' }))
+      .data.assessmentId!;
     const results = ['compliant', 'partially_compliant', 'non_compliant', 'not_applicable'];
     for (const [i, r] of requirements.entries()) {
       const evidenceIds = i === 0 ? [lapsed] : i % 4 === 0 ? [current] : [];
-      await send('PUT', `/assessments/${second}/requirements/${encodeURIComponent(r.id)}`, { result: results[i % 4], evidenceIds });
+      await send('PUT', `/assessments/${second}/requirements/${encodeURIComponent(r.id)}`, {
+        result: results[i % 4],
+        evidenceIds,
+      });
     }
     await send('PUT', `/assessments/${second}/submit`, {});
 
-    const context = { name: 'Northwind Clinic', industry: 'health', size: '51-200', dataTypes: ['phi'], aiTools: [], jurisdictions: ['US'] };
-    const policyId = (await send('POST', '/policies/generate', { clientId, frameworkId: 'nist-800-53', companyContext: context })).data.policyId!;
+    const context = {
+      name: 'Northwind Clinic',
+      industry: 'health',
+      size: '51-200',
+      dataTypes: ['phi'],
+      aiTools: [],
+      jurisdictions: ['US'],
+    };
+    const policyId = (
+      await send('POST', '/policies/generate', { clientId, frameworkId: 'nist-800-53', companyContext: context })
+    ).data.policyId!;
     await send('POST', `/policies/${policyId}/submit`, {});
     const reviewer = ledger.tokenFor(admin.tenantId, 'compliance_officer');
     for (const step of ['approve', 'publish']) {
-      const answer = await ledger.request<Written>('POST', `/policies/${policyId}/${step}`, { token: reviewer, body: {} });
+      const answer = await ledger.request<Written>('POST', `/policies/${policyId}/${step}`, {
+        token: reviewer,
+        body: {},
+      });
       expect(answer.status).toBe(200);
     }
-    const service = (await send('POST', '/ai-services', { name: 'Shadow GPT', vendor: 'V', models: ['m'], baaSigned: false, dpaSigned: false, dataRetentionDays: 30 })).data.aiServiceId!;
+    const service = (
+      await send('POST', '/ai-services', {
+        name: 'Shadow GPT',
+        vendor: 'V',
+        models: ['m'],
+        baaSigned: false,
+        dpaSigned: false,
+        dataRetentionDays: 30,
+      })
+    ).data.aiServiceId!;
     await send('POST', '/analyze/prompt', { clientId, aiServiceId: service, prompt: 'Draft a newsletter' });
   }, 120_000);
   afterAll(() => ledger?.close());
@@ -99,10 +169,24 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
     // 60 answers: 15 of each result; 45 assessable, all assessed. The first is compliant but its only evidence has
     // lapsed, so it counts as partially compliant: (14·1 + 16·0.5 + 15·0) / 45 = 48.89.
     const assessable = requirementList(FRAMEWORKS['nist-800-53']).length - 15;
-    expect(r.assessment).toMatchObject({ score: 48.89, submittedScore: 48.89, progress: Math.round((45 / assessable) * 1000) / 1000, assessed: 45, assessable, flagged: [requirements[0]!.id] });
+    expect(r.assessment).toMatchObject({
+      score: 48.89,
+      submittedScore: 48.89,
+      progress: Math.round((45 / assessable) * 1000) / 1000,
+      assessed: 45,
+      assessable,
+      flagged: [requirements[0]!.id],
+    });
     expect(r.requirements).toHaveLength(60);
-    expect(r.requirements[0]).toMatchObject({ requirementId: requirements[0]!.id, title: requirements[0]!.title, result: 'compliant', evidence: [{ title: 'Old pen test', freshness: 'expired' }] });
-    expect(r.requirements[4]!.evidence).toEqual([expect.objectContaining({ title: 'Access control review', freshness: 'valid' })]);
+    expect(r.requirements[0]).toMatchObject({
+      requirementId: requirements[0]!.id,
+      title: requirements[0]!.title,
+      result: 'compliant',
+      evidence: [{ title: 'Old pen test', freshness: 'expired' }],
+    });
+    expect(r.requirements[4]!.evidence).toEqual([
+      expect.objectContaining({ title: 'Access control review', freshness: 'valid' }),
+    ]);
     expect(r.policies).toEqual([expect.objectContaining({ publishedVersion: 1 })]);
     expect(r.violations).toMatchObject({ total: 1, bySeverity: { high: 1 } });
     expect(r.scoreHistory.map((p) => p.score)).toEqual([100, 48.89]);
@@ -139,10 +223,21 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
   });
 
   it('refuses bad parameters by name, and reports a broken hash chain', async () => {
-    const bad = await ledger.request<{ errors: Array<{ field: string }> }>('GET', `/reports/compliance?clientId=${clientId}&frameworkId=iso-9001`, { token: admin.accessToken });
+    const bad = await ledger.request<{ errors: Array<{ field: string }> }>(
+      'GET',
+      `/reports/compliance?clientId=${clientId}&frameworkId=iso-9001`,
+      { token: admin.accessToken },
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0]!.field).toContain('frameworkId');
-    await ledger.sql((db) => tamperWithEvent({ db } as never, `${admin.tenantId}/client/${clientId}`, 0, { clientId, name: 'Forged', industry: 'x', size: '1-10' }));
+    await ledger.sql((db) =>
+      tamperWithEvent({ db } as never, `${admin.tenantId}/client/${clientId}`, 0, {
+        clientId,
+        name: 'Forged',
+        industry: 'x',
+        size: '1-10',
+      }),
+    );
     expect((await report('')).body.data.verification.ok).toBe(false);
     expect((await pdf('')).join('\n')).toContain('Hash chain BROKEN');
   });

@@ -24,7 +24,9 @@ describe.skipIf(skip)(`mail over SMTP${skip ? ' (skipped: no postgres or redis)'
   it('sends the verification mail to the SMTP server, with a link that verifies the account', async () => {
     const email = `smtp-${Date.now()}@example.com`;
     const password = 'a long enough password';
-    const registered = await ledger.request('POST', '/auth/register', { body: { email, password, name: 'Sam', organizationName: 'SMTP MSP' } });
+    const registered = await ledger.request('POST', '/auth/register', {
+      body: { email, password, name: 'Sam', organizationName: 'SMTP MSP' },
+    });
     expect(registered.status).toBe(201);
     const mail = received.find((m) => m.to.includes(email));
     expect(mail).toBeDefined();

@@ -10,7 +10,10 @@ import { S3BlobStore } from '../../infrastructure/blobs/s3-blob-store.js';
 import { startFakeS3Server } from '../support/fake-s3-server.js';
 
 /** One suite for every BlobStore adapter. */
-function blobStoreContract(adapter: string, make: () => Promise<{ store: BlobStore; staging: string; cleanup(): Promise<void> }>): void {
+function blobStoreContract(
+  adapter: string,
+  make: () => Promise<{ store: BlobStore; staging: string; cleanup(): Promise<void> }>,
+): void {
   describe(`BlobStore contract: ${adapter}`, () => {
     let h: Awaited<ReturnType<typeof make>>;
     beforeAll(async () => {
@@ -40,7 +43,9 @@ function blobStoreContract(adapter: string, make: () => Promise<{ store: BlobSto
       const discarded = await h.store.stage(Readable.from([Buffer.from('never kept')]), { maxBytes: 100 });
       await discarded.discard();
       expect(await h.store.exists(discarded.sha256)).toBe(false);
-      await expect(h.store.stage(Readable.from([Buffer.alloc(200)]), { maxBytes: 100 })).rejects.toBeInstanceOf(BlobTooLargeError);
+      await expect(h.store.stage(Readable.from([Buffer.alloc(200)]), { maxBytes: 100 })).rejects.toBeInstanceOf(
+        BlobTooLargeError,
+      );
       expect(staged()).toEqual([]);
     });
   });
@@ -48,7 +53,11 @@ function blobStoreContract(adapter: string, make: () => Promise<{ store: BlobSto
 
 blobStoreContract('filesystem', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-blobs-'));
-  return { store: new FileBlobStore(dir), staging: join(dir, 'staging'), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    store: new FileBlobStore(dir),
+    staging: join(dir, 'staging'),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 });
 
 blobStoreContract('S3 (against a fake S3 endpoint)', async () => {

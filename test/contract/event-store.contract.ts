@@ -4,7 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERASED, SubjectErasedError, type PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
+import {
+  ERASED,
+  SubjectErasedError,
+  type PersonalDataVault,
+} from '../../infrastructure/crypto-shredding/personal-data.js';
 import { START, comparePositions, isPosition, type Position } from '../../infrastructure/event-store/position.js';
 import { verifyStream, verifyTenant } from '../../infrastructure/event-store/verify.js';
 import {
@@ -105,7 +109,11 @@ export interface ContractOptions {
   dropConnections?: boolean;
 }
 
-export function eventStoreContract(adapter: string, makeHarness: () => Promise<EventStoreHarness>, options: ContractOptions = {}): void {
+export function eventStoreContract(
+  adapter: string,
+  makeHarness: () => Promise<EventStoreHarness>,
+  options: ContractOptions = {},
+): void {
   const title = `EventStore contract: ${adapter}${options.skip ? ` (skipped: ${options.skip})` : ''}`;
   describe.skipIf(Boolean(options.skip))(title, () => {
     let h: EventStoreHarness;
@@ -123,7 +131,9 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         const first = await h.store.append(stream, [c.event(), c.event()], { expectedRevision: 'no_stream' });
         expect(first.nextExpectedRevision).toBe(1);
         expect(isPosition(first.position)).toBe(true);
-        const error = await h.store.append(stream, [c.event()], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+        const error = await h.store
+          .append(stream, [c.event()], { expectedRevision: 'no_stream' })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(WrongExpectedRevisionError);
         expect(error).toMatchObject({ streamId: stream, expected: 'no_stream', actual: 1 });
       });
@@ -139,7 +149,9 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
           expected: 0,
           actual: 1,
         });
-        await expect(h.store.append(c.stream(), [c.event()], { expectedRevision: 0 })).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(h.store.append(c.stream(), [c.event()], { expectedRevision: 0 })).rejects.toBeInstanceOf(
+          WrongExpectedRevisionError,
+        );
       });
 
       it('requires an existing stream with stream_exists', async () => {
@@ -162,25 +174,32 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         expect((await h.store.readStream(stream)).map((e) => e.revision)).toEqual([0, 1, 2]);
       });
 
-      it.each([['no_stream' as const], [0]])('lets exactly one of 20 concurrent appends expecting %s succeed', async (expected) => {
-        const c = context();
-        const stream = c.stream();
-        if (expected === 0) await h.store.append(stream, [c.event()], { expectedRevision: 'no_stream' });
-        const results = await Promise.allSettled(
-          Array.from({ length: 20 }, (_, i) => h.store.append(stream, [c.event('Raced', { i })], { expectedRevision: expected })),
-        );
-        const won = results.filter((r) => r.status === 'fulfilled');
-        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        expect(won).toHaveLength(1);
-        expect(lost).toHaveLength(19);
-        for (const failure of lost) expect(failure.reason).toBeInstanceOf(WrongExpectedRevisionError);
-        expect(await h.store.readStream(stream)).toHaveLength(expected === 0 ? 2 : 1);
-      });
+      it.each([['no_stream' as const], [0]])(
+        'lets exactly one of 20 concurrent appends expecting %s succeed',
+        async (expected) => {
+          const c = context();
+          const stream = c.stream();
+          if (expected === 0) await h.store.append(stream, [c.event()], { expectedRevision: 'no_stream' });
+          const results = await Promise.allSettled(
+            Array.from({ length: 20 }, (_, i) =>
+              h.store.append(stream, [c.event('Raced', { i })], { expectedRevision: expected }),
+            ),
+          );
+          const won = results.filter((r) => r.status === 'fulfilled');
+          const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+          expect(won).toHaveLength(1);
+          expect(lost).toHaveLength(19);
+          for (const failure of lost) expect(failure.reason).toBeInstanceOf(WrongExpectedRevisionError);
+          expect(await h.store.readStream(stream)).toHaveLength(expected === 0 ? 2 : 1);
+        },
+      );
 
       it('keeps concurrent appends with any in one unbroken chain', async () => {
         const c = context();
         const stream = c.stream();
-        await Promise.all(Array.from({ length: 10 }, () => h.store.append(stream, [c.event()], { expectedRevision: 'any' })));
+        await Promise.all(
+          Array.from({ length: 10 }, () => h.store.append(stream, [c.event()], { expectedRevision: 'any' })),
+        );
         const events = await h.store.readStream(stream);
         expect(events.map((e) => e.revision)).toEqual([...Array(10).keys()]);
         expect(await verifyStream(h.store, stream)).toMatchObject({ ok: true, eventsChecked: 10 });
@@ -232,7 +251,10 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
       it('reads forwards, backwards, from a revision and up to a revision', async () => {
         const c = context();
         const stream = c.stream();
-        await h.store.append(stream, [0, 1, 2, 3, 4].map((n) => c.event('Counted', { n })));
+        await h.store.append(
+          stream,
+          [0, 1, 2, 3, 4].map((n) => c.event('Counted', { n })),
+        );
         const data = (events: RecordedEvent[]) => events.map((e) => (e.data as { n: number }).n);
         expect(data(await h.store.readStream(stream))).toEqual([0, 1, 2, 3, 4]);
         expect(data(await h.store.readStream(stream, { direction: 'backwards' }))).toEqual([4, 3, 2, 1, 0]);
@@ -274,7 +296,8 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         const all = await collect(h.store.readAll({ from: before, batchSize: 2 }));
         const ours = all.filter((e) => e.streamId === sa || e.streamId === sb);
         expect(ours.map((e) => e.type)).toEqual(['X', 'Y', 'X', 'Z']);
-        for (let i = 1; i < all.length; i++) expect(comparePositions(all[i - 1]!.position, all[i]!.position)).toBeLessThan(0);
+        for (let i = 1; i < all.length; i++)
+          expect(comparePositions(all[i - 1]!.position, all[i]!.position)).toBeLessThan(0);
 
         const tenantA = await collect(h.store.readAll({ tenantId: a.tenantId, batchSize: 1 }));
         expect(tenantA.map((e) => e.type)).toEqual(['X', 'Y', 'Z']);
@@ -296,10 +319,16 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         h.setNow(new Date('2026-04-02T10:00:00Z'));
         const other = await h.store.append(b.stream(), [b.event()]);
         h.setNow(new Date());
-        expect(await h.store.recordedAtOrBefore(first.position, { tenantId: a.tenantId })).toBe('2026-04-01T10:00:00.000Z');
+        expect(await h.store.recordedAtOrBefore(first.position, { tenantId: a.tenantId })).toBe(
+          '2026-04-01T10:00:00.000Z',
+        );
         // Tenant b's later event does not move tenant a's moment.
-        expect(await h.store.recordedAtOrBefore(other.position, { tenantId: a.tenantId })).toBe('2026-04-01T10:00:00.000Z');
-        expect(await h.store.recordedAtOrBefore(other.position, { tenantId: b.tenantId })).toBe('2026-04-02T10:00:00.000Z');
+        expect(await h.store.recordedAtOrBefore(other.position, { tenantId: a.tenantId })).toBe(
+          '2026-04-01T10:00:00.000Z',
+        );
+        expect(await h.store.recordedAtOrBefore(other.position, { tenantId: b.tenantId })).toBe(
+          '2026-04-02T10:00:00.000Z',
+        );
         expect(await h.store.recordedAtOrBefore(START, { tenantId: a.tenantId })).toBeNull();
       });
 
@@ -332,12 +361,18 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
       it('restarted from a saved position, delivers each later event exactly once', async () => {
         const c = context();
         const stream = c.stream();
-        await h.store.append(stream, [1, 2, 3].map((n) => c.event('N', { n })));
+        await h.store.append(
+          stream,
+          [1, 2, 3].map((n) => c.event('N', { n })),
+        );
         const first = follow(h.store.subscribe({ tenantId: c.tenantId, batchSize: 2 }));
         await first.until(() => first.events.length === 3);
         const saved = first.events[1]!.position;
         await first.stop();
-        await h.store.append(stream, [4, 5].map((n) => c.event('N', { n })));
+        await h.store.append(
+          stream,
+          [4, 5].map((n) => c.event('N', { n })),
+        );
         const second = follow(h.store.subscribe({ tenantId: c.tenantId, from: saved, batchSize: 2 }));
         await second.until(() => second.caughtUp() > 0 && second.events.length >= 3);
         await sleep(300);
@@ -351,7 +386,8 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         await sub.until(() => sub.caughtUp() > 0);
         await Promise.all(
           Array.from({ length: 8 }, async (_, writer) => {
-            for (let i = 0; i < 5; i++) await h.store.append(c.stream(`w${writer}`), [c.event('W', { writer, i }), c.event('W', { writer, i })]);
+            for (let i = 0; i < 5; i++)
+              await h.store.append(c.stream(`w${writer}`), [c.event('W', { writer, i }), c.event('W', { writer, i })]);
           }),
         );
         await sub.until(() => sub.events.length >= 80);
@@ -363,55 +399,58 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         await sub.stop();
       });
 
-      if (options.interleavedCommits) it('does not skip a slow transaction that commits after a faster one', async () => {
-        const c = context();
-        const sub = follow(h.store.subscribe({ tenantId: c.tenantId }));
-        await sub.until(() => sub.caughtUp() > 0);
-        const slow = await h.openAppend!(c.stream('slow'), [c.event('Slow')]);
-        await h.store.append(c.stream('fast'), [c.event('Fast')]);
-        const checkpoint = await h.store.headPosition();
-        await sleep(300);
-        // The fast event is not delivered ahead of the slow one, which may still land before it.
-        expect(sub.events.map((e) => e.type)).toEqual([]);
-        await slow.commit();
-        await sub.until(() => sub.events.length === 2);
-        expect(sub.events.map((e) => e.type)).toEqual(['Slow', 'Fast']);
-        // A checkpoint taken while the slow transaction was open does not pass it.
-        const resumed = await collect(h.store.readAll({ from: checkpoint, tenantId: c.tenantId }));
-        expect(resumed.map((e) => e.type)).toEqual(['Slow', 'Fast']);
-        await sub.stop();
-      });
-
-      if (options.interleavedCommits) it('is not stalled by a rolled-back append', async () => {
-        const c = context();
-        const sub = follow(h.store.subscribe({ tenantId: c.tenantId }));
-        await sub.until(() => sub.caughtUp() > 0);
-        const doomed = await h.openAppend!(c.stream('doomed'), [c.event('Doomed')]);
-        await h.store.append(c.stream(), [c.event('Kept')]);
-        await doomed.rollback();
-        await sub.until(() => sub.events.length === 1, 5_000);
-        expect(sub.events.map((e) => e.type)).toEqual(['Kept']);
-        await h.store.append(c.stream(), [c.event('Later')]);
-        await sub.until(() => sub.events.length === 2, 5_000);
-        await sub.stop();
-      });
-
-      if (options.dropConnections) it('survives dropped database connections without losing or repeating events', async () => {
-        const c = context();
-        const stream = c.stream();
-        const sub = follow(h.store.subscribe({ tenantId: c.tenantId }));
-        await h.store.append(stream, [c.event('Before')]);
-        await sub.until(() => sub.events.length === 1);
-        await h.dropConnections!();
-        await h.store.append(stream, [c.event('After')]).catch(async () => {
-          // The pool may hand out a connection that was just cut: a caller retries, and so does this test.
-          await h.store.append(stream, [c.event('After')]);
+      if (options.interleavedCommits)
+        it('does not skip a slow transaction that commits after a faster one', async () => {
+          const c = context();
+          const sub = follow(h.store.subscribe({ tenantId: c.tenantId }));
+          await sub.until(() => sub.caughtUp() > 0);
+          const slow = await h.openAppend!(c.stream('slow'), [c.event('Slow')]);
+          await h.store.append(c.stream('fast'), [c.event('Fast')]);
+          const checkpoint = await h.store.headPosition();
+          await sleep(300);
+          // The fast event is not delivered ahead of the slow one, which may still land before it.
+          expect(sub.events.map((e) => e.type)).toEqual([]);
+          await slow.commit();
+          await sub.until(() => sub.events.length === 2);
+          expect(sub.events.map((e) => e.type)).toEqual(['Slow', 'Fast']);
+          // A checkpoint taken while the slow transaction was open does not pass it.
+          const resumed = await collect(h.store.readAll({ from: checkpoint, tenantId: c.tenantId }));
+          expect(resumed.map((e) => e.type)).toEqual(['Slow', 'Fast']);
+          await sub.stop();
         });
-        await sub.until(() => sub.events.length >= 2, 15_000);
-        await sleep(300);
-        expect(sub.events.map((e) => e.type)).toEqual(['Before', 'After']);
-        await sub.stop();
-      });
+
+      if (options.interleavedCommits)
+        it('is not stalled by a rolled-back append', async () => {
+          const c = context();
+          const sub = follow(h.store.subscribe({ tenantId: c.tenantId }));
+          await sub.until(() => sub.caughtUp() > 0);
+          const doomed = await h.openAppend!(c.stream('doomed'), [c.event('Doomed')]);
+          await h.store.append(c.stream(), [c.event('Kept')]);
+          await doomed.rollback();
+          await sub.until(() => sub.events.length === 1, 5_000);
+          expect(sub.events.map((e) => e.type)).toEqual(['Kept']);
+          await h.store.append(c.stream(), [c.event('Later')]);
+          await sub.until(() => sub.events.length === 2, 5_000);
+          await sub.stop();
+        });
+
+      if (options.dropConnections)
+        it('survives dropped database connections without losing or repeating events', async () => {
+          const c = context();
+          const stream = c.stream();
+          const sub = follow(h.store.subscribe({ tenantId: c.tenantId }));
+          await h.store.append(stream, [c.event('Before')]);
+          await sub.until(() => sub.events.length === 1);
+          await h.dropConnections!();
+          await h.store.append(stream, [c.event('After')]).catch(async () => {
+            // The pool may hand out a connection that was just cut: a caller retries, and so does this test.
+            await h.store.append(stream, [c.event('After')]);
+          });
+          await sub.until(() => sub.events.length >= 2, 15_000);
+          await sleep(300);
+          expect(sub.events.map((e) => e.type)).toEqual(['Before', 'After']);
+          await sub.stop();
+        });
     });
 
     describe('tamper evidence', () => {
@@ -429,15 +468,22 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         expect(await verifyTenant(h.store, c.tenantId)).toEqual({ ok: true, eventsChecked: 4 });
       });
 
-      if (options.tamper) it('finds the first event altered directly in the database', async () => {
-        const c = context();
-        const stream = c.stream();
-        await h.store.append(stream, [0, 1, 2].map((n) => c.event('Scored', { score: n })));
-        await h.tamper!(stream, 1, { score: 100 });
-        const result = await verifyStream(h.store, stream);
-        expect(result).toMatchObject({ ok: false, firstBreak: { reason: 'hash-mismatch', streamId: stream, revision: 1 } });
-        expect(await verifyTenant(h.store, c.tenantId)).toMatchObject({ ok: false, firstBreak: { revision: 1 } });
-      });
+      if (options.tamper)
+        it('finds the first event altered directly in the database', async () => {
+          const c = context();
+          const stream = c.stream();
+          await h.store.append(
+            stream,
+            [0, 1, 2].map((n) => c.event('Scored', { score: n })),
+          );
+          await h.tamper!(stream, 1, { score: 100 });
+          const result = await verifyStream(h.store, stream);
+          expect(result).toMatchObject({
+            ok: false,
+            firstBreak: { reason: 'hash-mismatch', streamId: stream, revision: 1 },
+          });
+          expect(await verifyTenant(h.store, c.tenantId)).toMatchObject({ ok: false, firstBreak: { revision: 1 } });
+        });
     });
 
     describe('crypto-shredding', () => {
@@ -451,11 +497,21 @@ export function eventStoreContract(adapter: string, makeHarness: () => Promise<E
         expect(JSON.stringify(await h.store.readStream(stream))).not.toContain('ada@example.com');
 
         const [before] = await h.store.readStream(stream);
-        expect(await h.vault.reveal(before!.data)).toEqual({ userId: subject, email: 'ada@example.com', name: 'Ada Lovelace', role: 'msp_admin' });
+        expect(await h.vault.reveal(before!.data)).toEqual({
+          userId: subject,
+          email: 'ada@example.com',
+          name: 'Ada Lovelace',
+          role: 'msp_admin',
+        });
 
         expect(await h.vault.erase(c.tenantId, subject)).toBe(true);
         const [after] = await h.store.readStream(stream);
-        expect(await h.vault.reveal(after!.data)).toEqual({ userId: subject, email: ERASED, name: ERASED, role: 'msp_admin' });
+        expect(await h.vault.reveal(after!.data)).toEqual({
+          userId: subject,
+          email: ERASED,
+          name: ERASED,
+          role: 'msp_admin',
+        });
         expect(await verifyStream(h.store, stream)).toEqual({ ok: true, eventsChecked: 1 });
         await expect(h.vault.seal(c.tenantId, subject, 'again@example.com')).rejects.toBeInstanceOf(SubjectErasedError);
       });

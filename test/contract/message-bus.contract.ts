@@ -3,7 +3,11 @@ import type { ConsumedMessage, MessageBus } from '../../infrastructure/bus/messa
 import { uniqueName } from '../support/services.js';
 
 /** Waits until `condition` holds, polling; fails with `what` after `ms`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 30_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
@@ -40,7 +44,11 @@ export function messageBusContract(name: string, open: () => Promise<MessageBus>
         await b.subscribe(uniqueName('group-a'), [topic], async (m) => void seen.a!.push(m)),
         await b.subscribe(uniqueName('group-b'), [topic], async (m) => void seen.b!.push(m)),
       ];
-      const messages = Array.from({ length: 20 }, (_, i) => ({ key: `tenant-${i % 2}`, value: JSON.stringify({ i }), headers: { 'ce-id': String(i) } }));
+      const messages = Array.from({ length: 20 }, (_, i) => ({
+        key: `tenant-${i % 2}`,
+        value: JSON.stringify({ i }),
+        headers: { 'ce-id': String(i) },
+      }));
       await b.publish(topic, messages.slice(0, 10));
       await b.publish(topic, messages.slice(10));
       await eventually(() => seen.a!.length >= 20 && seen.b!.length >= 20, 'both groups to receive 20 messages');

@@ -10,4 +10,13 @@ const logger = createLogger({ level: 'silent', format: 'json' });
 messageBusContract('in-process', async () => new InProcessBus());
 
 const kafka = needs('kafka');
-messageBusContract(`Kafka${kafka.title}`, async () => new KafkaBus(createKafka(services.kafkaBrokers!, uniqueName('bus'), logger), { partitions: 3, replicationFactor: 1 }, logger), kafka.skip);
+messageBusContract(
+  `Kafka${kafka.title}`,
+  async () =>
+    new KafkaBus(
+      createKafka(services.kafkaBrokers!, uniqueName('bus'), logger),
+      { partitions: 3, replicationFactor: 1 },
+      logger,
+    ),
+  kafka.skip,
+);

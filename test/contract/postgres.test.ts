@@ -46,7 +46,9 @@ eventStoreContract(
       tamper: (streamId, revision, data) => tamperWithEvent(database, streamId, revision, data),
       async dropConnections() {
         await sql`select pg_terminate_backend(pid) from pg_stat_activity
-          where application_name like ${`ledger-test-${database.schema}%`} and pid <> pg_backend_pid()`.execute(database.db).catch(() => {});
+          where application_name like ${`ledger-test-${database.schema}%`} and pid <> pg_backend_pid()`
+          .execute(database.db)
+          .catch(() => {});
       },
       cleanup: () => database.drop(),
     };

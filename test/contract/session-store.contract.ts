@@ -4,7 +4,11 @@ import { opaqueToken } from '../../infrastructure/auth/tokens.js';
 import type { SessionStore } from '../../infrastructure/auth/session-store.js';
 
 /** One suite for every SessionStore adapter (in-process and Redis). */
-export function sessionStoreContract(adapter: string, make: () => Promise<SessionStore & { cleanup?(): Promise<void> }>, skip?: string): void {
+export function sessionStoreContract(
+  adapter: string,
+  make: () => Promise<SessionStore & { cleanup?(): Promise<void> }>,
+  skip?: string,
+): void {
   describe.skipIf(Boolean(skip))(`SessionStore contract: ${adapter}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     let store: SessionStore & { cleanup?(): Promise<void> };
     beforeAll(async () => {
@@ -42,7 +46,10 @@ export function sessionStoreContract(adapter: string, make: () => Promise<Sessio
       const s = session();
       const first = opaqueToken();
       await store.start(s, first.hash, 60);
-      const results = await Promise.all([store.rotate(first.hash, opaqueToken().hash, 60), store.rotate(first.hash, opaqueToken().hash, 60)]);
+      const results = await Promise.all([
+        store.rotate(first.hash, opaqueToken().hash, 60),
+        store.rotate(first.hash, opaqueToken().hash, 60),
+      ]);
       expect(results.map((r) => r.status).sort()).toEqual(['reused', 'rotated']);
       expect(await store.isRevoked(s.familyId)).toBe(true);
     });

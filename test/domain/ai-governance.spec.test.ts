@@ -1,16 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { aiServiceDecider } from '../../domain/ai-governance/ai-service.js';
-import { checkCustomPattern, clientAiDecider, type AiPolicy, type ClientAiEvent } from '../../domain/ai-governance/client-ai-governance.js';
+import {
+  checkCustomPattern,
+  clientAiDecider,
+  type AiPolicy,
+  type ClientAiEvent,
+} from '../../domain/ai-governance/client-ai-governance.js';
 import { DomainError } from '../../domain/decider.js';
 import { given } from '../support/decider-spec.js';
 
-const service = { name: ' ChatGPT Enterprise ', vendor: 'OpenAI', models: ['gpt-4o', 'gpt-4o'], baaSigned: true, dpaSigned: true, dataRetentionDays: 30 };
+const service = {
+  name: ' ChatGPT Enterprise ',
+  vendor: 'OpenAI',
+  models: ['gpt-4o', 'gpt-4o'],
+  baaSigned: true,
+  dpaSigned: true,
+  dataRetentionDays: 30,
+};
 
 describe('AI service', () => {
   it('is registered once, with its models deduplicated', () => {
     given(aiServiceDecider)
       .when({ type: 'RegisterAiService', aiServiceId: 's-1', ...service })
-      .then([{ type: 'AiServiceRegistered', data: { aiServiceId: 's-1', ...service, name: 'ChatGPT Enterprise', models: ['gpt-4o'] } }]);
+      .then([
+        {
+          type: 'AiServiceRegistered',
+          data: { aiServiceId: 's-1', ...service, name: 'ChatGPT Enterprise', models: ['gpt-4o'] },
+        },
+      ]);
     given(aiServiceDecider, [{ type: 'AiServiceRegistered', data: { aiServiceId: 's-1', ...service } }])
       .when({ type: 'RegisterAiService', aiServiceId: 's-1', ...service })
       .thenFails('conflict');
@@ -21,16 +38,22 @@ describe("a client's AI governance", () => {
   const approved: ClientAiEvent = { type: 'AiServiceApproved', data: { aiServiceId: 's-1', reason: 'BAA signed' } };
 
   it('approves a service with a reason, once', () => {
-    given(clientAiDecider).when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: ' BAA signed ' }).then([approved]);
+    given(clientAiDecider)
+      .when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: ' BAA signed ' })
+      .then([approved]);
     given(clientAiDecider, [approved]).when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: 'again' }).then([]);
-    given(clientAiDecider).when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: ' ' }).thenFails('invalid', 'reason');
+    given(clientAiDecider)
+      .when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: ' ' })
+      .thenFails('invalid', 'reason');
   });
 
   it('revokes only what it approved', () => {
     given(clientAiDecider, [approved])
       .when({ type: 'RevokeAiService', aiServiceId: 's-1', reason: 'vendor breach' })
       .then([{ type: 'AiServiceRevoked', data: { aiServiceId: 's-1', reason: 'vendor breach' } }]);
-    given(clientAiDecider).when({ type: 'RevokeAiService', aiServiceId: 's-1', reason: 'x' }).thenFails('invalid', 'aiServiceId');
+    given(clientAiDecider)
+      .when({ type: 'RevokeAiService', aiServiceId: 's-1', reason: 'x' })
+      .thenFails('invalid', 'aiServiceId');
   });
 
   const policy: AiPolicy = {
@@ -43,11 +66,20 @@ describe("a client's AI governance", () => {
   };
 
   it('sets a policy whose rules and patterns are sound', () => {
-    given(clientAiDecider).when({ type: 'SetAiPolicy', policy }).then([{ type: 'AiPolicySet', data: policy }]);
-    given(clientAiDecider).when({ type: 'SetAiPolicy', policy: { ...policy, rules: [{ entity: 'ssn', minScore: 0.5, action: 'block' }] } }).thenFails('invalid', 'rules.0.entity');
-    given(clientAiDecider).when({ type: 'SetAiPolicy', policy: { ...policy, rules: [{ entity: 'US_SSN', minScore: 2, action: 'block' }] } }).thenFails('invalid', 'rules.0.minScore');
     given(clientAiDecider)
-      .when({ type: 'SetAiPolicy', policy: { ...policy, customPatterns: [{ entity: 'X_ID', pattern: '(a)\\1', score: 0.5 }] } })
+      .when({ type: 'SetAiPolicy', policy })
+      .then([{ type: 'AiPolicySet', data: policy }]);
+    given(clientAiDecider)
+      .when({ type: 'SetAiPolicy', policy: { ...policy, rules: [{ entity: 'ssn', minScore: 0.5, action: 'block' }] } })
+      .thenFails('invalid', 'rules.0.entity');
+    given(clientAiDecider)
+      .when({ type: 'SetAiPolicy', policy: { ...policy, rules: [{ entity: 'US_SSN', minScore: 2, action: 'block' }] } })
+      .thenFails('invalid', 'rules.0.minScore');
+    given(clientAiDecider)
+      .when({
+        type: 'SetAiPolicy',
+        policy: { ...policy, customPatterns: [{ entity: 'X_ID', pattern: '(a)\\1', score: 0.5 }] },
+      })
       .thenFails('invalid', 'customPatterns.0.pattern');
   });
 
@@ -61,10 +93,15 @@ describe("a client's AI governance", () => {
   });
 
   it('refuses a region with no numbering plan', () => {
-    given(clientAiDecider).when({ type: 'SetAiPolicy', policy: { ...policy, regions: ['US', 'XX'] } }).thenFails('invalid', 'regions.1');
+    given(clientAiDecider)
+      .when({ type: 'SetAiPolicy', policy: { ...policy, regions: ['US', 'XX'] } })
+      .thenFails('invalid', 'regions.1');
   });
 
-  it.each(['PT-\\d{6}', 'MRN[:#]?\\s?\\d{7}', '[A-Z]{2}\\d{8}', '(?:ID|No)\\.?\\s\\d+'])('accepts the pattern %s', (pattern) => {
-    expect(() => checkCustomPattern(pattern, 'p')).not.toThrow();
-  });
+  it.each(['PT-\\d{6}', 'MRN[:#]?\\s?\\d{7}', '[A-Z]{2}\\d{8}', '(?:ID|No)\\.?\\s\\d+'])(
+    'accepts the pattern %s',
+    (pattern) => {
+      expect(() => checkCustomPattern(pattern, 'p')).not.toThrow();
+    },
+  );
 });

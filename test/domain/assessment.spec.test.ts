@@ -11,7 +11,12 @@ describe('compliance score', () => {
   it('maps results without a score to 1, 0.5 and 0, and leaves out not-applicable and not-assessed', () => {
     const result = scoreAssessment({
       requirements,
-      answers: { r1: { result: 'compliant' }, r2: { result: 'partially_compliant' }, r3: { result: 'non_compliant' }, r4: { result: 'not_applicable' } },
+      answers: {
+        r1: { result: 'compliant' },
+        r2: { result: 'partially_compliant' },
+        r3: { result: 'non_compliant' },
+        r4: { result: 'not_applicable' },
+      },
       scale: percent,
       evidenceExpiry: {},
       at,
@@ -21,7 +26,10 @@ describe('compliance score', () => {
 
   it('normalises numeric scores on the framework scale and weights them', () => {
     const result = scoreAssessment({
-      requirements: [{ id: 'a', weight: 3 }, { id: 'b', weight: 1 }],
+      requirements: [
+        { id: 'a', weight: 3 },
+        { id: 'b', weight: 1 },
+      ],
       answers: { a: { result: 'compliant', score: 4 }, b: { result: 'non_compliant', score: 0 } },
       scale: { min: 0, max: 4 },
       evidenceExpiry: {},
@@ -31,15 +39,25 @@ describe('compliance score', () => {
   });
 
   it('gives no score when nothing is scored', () => {
-    expect(scoreAssessment({ requirements, answers: {}, scale: percent, evidenceExpiry: {}, at })).toMatchObject({ score: null, progress: 0 });
+    expect(scoreAssessment({ requirements, answers: {}, scale: percent, evidenceExpiry: {}, at })).toMatchObject({
+      score: null,
+      progress: 0,
+    });
   });
 
   it('counts a compliant requirement whose evidence has all expired as partially compliant, and flags it', () => {
     const result = scoreAssessment({
       requirements: [{ id: 'a' }, { id: 'b' }],
-      answers: { a: { result: 'compliant', evidenceIds: ['old', 'older'] }, b: { result: 'compliant', evidenceIds: ['old', 'fresh'] } },
+      answers: {
+        a: { result: 'compliant', evidenceIds: ['old', 'older'] },
+        b: { result: 'compliant', evidenceIds: ['old', 'fresh'] },
+      },
       scale: percent,
-      evidenceExpiry: { old: '2026-01-01T00:00:00.000Z', older: '2025-01-01T00:00:00.000Z', fresh: '2027-01-01T00:00:00.000Z' },
+      evidenceExpiry: {
+        old: '2026-01-01T00:00:00.000Z',
+        older: '2025-01-01T00:00:00.000Z',
+        fresh: '2027-01-01T00:00:00.000Z',
+      },
       at,
     });
     expect(result).toMatchObject({ score: 75, flagged: ['a'] });
@@ -47,23 +65,53 @@ describe('compliance score', () => {
 });
 
 describe('assessment', () => {
-  const started: AssessmentEvent = { type: 'AssessmentStarted', data: { assessmentId: 'a-1', clientId: 'c-1', frameworkId: 'soc2', catalogVersion: 'v1', title: 'SOC 2 readiness' } };
-  const assess = { type: 'AssessRequirement' as const, requirementId: 'CC6.1', result: 'compliant' as const, score: 90, note: null, evidenceIds: [], knownRequirement: true, scale: percent };
+  const started: AssessmentEvent = {
+    type: 'AssessmentStarted',
+    data: { assessmentId: 'a-1', clientId: 'c-1', frameworkId: 'soc2', catalogVersion: 'v1', title: 'SOC 2 readiness' },
+  };
+  const assess = {
+    type: 'AssessRequirement' as const,
+    requirementId: 'CC6.1',
+    result: 'compliant' as const,
+    score: 90,
+    note: null,
+    evidenceIds: [],
+    knownRequirement: true,
+    scale: percent,
+  };
 
   it('records a result for a requirement of its framework, on the framework scale', () => {
     given(assessmentDecider, [started])
       .when(assess)
-      .then([{ type: 'RequirementAssessed', data: { requirementId: 'CC6.1', result: 'compliant', score: 90, note: null, evidenceIds: [] } }]);
-    given(assessmentDecider, [started]).when({ ...assess, knownRequirement: false }).thenFails('invalid', 'requirementId');
-    given(assessmentDecider, [started]).when({ ...assess, score: 140 }).thenFails('invalid', 'score');
-    given(assessmentDecider, [started]).when({ ...assess, result: 'not_applicable' }).thenFails('invalid', 'score');
+      .then([
+        {
+          type: 'RequirementAssessed',
+          data: { requirementId: 'CC6.1', result: 'compliant', score: 90, note: null, evidenceIds: [] },
+        },
+      ]);
+    given(assessmentDecider, [started])
+      .when({ ...assess, knownRequirement: false })
+      .thenFails('invalid', 'requirementId');
+    given(assessmentDecider, [started])
+      .when({ ...assess, score: 140 })
+      .thenFails('invalid', 'score');
+    given(assessmentDecider, [started])
+      .when({ ...assess, result: 'not_applicable' })
+      .thenFails('invalid', 'score');
   });
 
   it('is immutable once submitted', () => {
     const score = { score: 90, progress: 1, assessed: 1, assessable: 1, flagged: [] };
-    const submitted: AssessmentEvent = { type: 'AssessmentSubmitted', data: { ...score, submittedBy: 'u', submittedAt: at } };
-    given(assessmentDecider, [started]).when({ type: 'SubmitAssessment', submittedBy: 'u', submittedAt: at, score }).then([submitted]);
+    const submitted: AssessmentEvent = {
+      type: 'AssessmentSubmitted',
+      data: { ...score, submittedBy: 'u', submittedAt: at },
+    };
+    given(assessmentDecider, [started])
+      .when({ type: 'SubmitAssessment', submittedBy: 'u', submittedAt: at, score })
+      .then([submitted]);
     given(assessmentDecider, [started, submitted]).when(assess).thenFails('conflict');
-    given(assessmentDecider, [started, submitted]).when({ type: 'SubmitAssessment', submittedBy: 'u', submittedAt: at, score }).thenFails('conflict');
+    given(assessmentDecider, [started, submitted])
+      .when({ type: 'SubmitAssessment', submittedBy: 'u', submittedAt: at, score })
+      .thenFails('conflict');
   });
 });

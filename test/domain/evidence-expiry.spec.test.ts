@@ -1,5 +1,9 @@
 import { describe, it } from 'vitest';
-import { evidenceExpiryDecider, type EvidenceExpiryEvent, type RecordEvidenceExpiry } from '../../domain/evidence/expiry-violation.js';
+import {
+  evidenceExpiryDecider,
+  type EvidenceExpiryEvent,
+  type RecordEvidenceExpiry,
+} from '../../domain/evidence/expiry-violation.js';
 import { given } from '../support/decider-spec.js';
 
 const command: RecordEvidenceExpiry = {
@@ -34,7 +38,11 @@ describe('expired evidence under a submitted assessment', () => {
   });
 
   it('is not recorded before the expiry or without a submitted assessment', () => {
-    given(evidenceExpiryDecider).when({ ...command, now: '2025-06-29T23:59:59.000Z' }).thenFails('invalid', 'expiresAt');
-    given(evidenceExpiryDecider).when({ ...command, assessmentIds: [] }).thenFails('invalid', 'assessmentIds');
+    given(evidenceExpiryDecider)
+      .when({ ...command, now: '2025-06-29T23:59:59.000Z' })
+      .thenFails('invalid', 'expiresAt');
+    given(evidenceExpiryDecider)
+      .when({ ...command, assessmentIds: [] })
+      .thenFails('invalid', 'assessmentIds');
   });
 });

@@ -5,25 +5,50 @@ import { given } from '../support/decider-spec.js';
 const file = { fileName: 'review.pdf', contentType: 'application/pdf', sha256: 'a'.repeat(64), size: 1234 };
 const uploaded: EvidenceEvent = {
   type: 'EvidenceUploaded',
-  data: { evidenceId: 'e-1', clientId: 'c-1', title: 'Access review', validFrom: '2026-01-01T00:00:00.000Z', expiresAt: '2027-01-01T00:00:00.000Z', uploadedBy: 'u-1', ...file },
+  data: {
+    evidenceId: 'e-1',
+    clientId: 'c-1',
+    title: 'Access review',
+    validFrom: '2026-01-01T00:00:00.000Z',
+    expiresAt: '2027-01-01T00:00:00.000Z',
+    uploadedBy: 'u-1',
+    ...file,
+  },
 };
 
 describe('evidence', () => {
   it('is uploaded with a validity period that ends after it starts', () => {
-    const command = { type: 'UploadEvidence' as const, evidenceId: 'e-1', clientId: 'c-1', title: ' Access review ', validFrom: '2026-01-01T00:00:00.000Z', expiresAt: '2027-01-01T00:00:00.000Z', uploadedBy: 'u-1', ...file };
+    const command = {
+      type: 'UploadEvidence' as const,
+      evidenceId: 'e-1',
+      clientId: 'c-1',
+      title: ' Access review ',
+      validFrom: '2026-01-01T00:00:00.000Z',
+      expiresAt: '2027-01-01T00:00:00.000Z',
+      uploadedBy: 'u-1',
+      ...file,
+    };
     given(evidenceDecider).when(command).then([uploaded]);
-    given(evidenceDecider).when({ ...command, expiresAt: '2025-01-01T00:00:00.000Z' }).thenFails('invalid', 'expiresAt');
+    given(evidenceDecider)
+      .when({ ...command, expiresAt: '2025-01-01T00:00:00.000Z' })
+      .thenFails('invalid', 'expiresAt');
   });
 
   it('maps only requirements it is not mapped to yet', () => {
-    given(evidenceDecider, [uploaded]).when({ type: 'MapEvidence', requirementIds: ['CC6.1', 'CC6.1', 'CC6.2'] }).then([{ type: 'EvidenceMapped', data: { requirementIds: ['CC6.1', 'CC6.2'] } }]);
-    given(evidenceDecider, [uploaded, { type: 'EvidenceMapped', data: { requirementIds: ['CC6.1'] } }]).when({ type: 'MapEvidence', requirementIds: ['CC6.1'] }).then([]);
+    given(evidenceDecider, [uploaded])
+      .when({ type: 'MapEvidence', requirementIds: ['CC6.1', 'CC6.1', 'CC6.2'] })
+      .then([{ type: 'EvidenceMapped', data: { requirementIds: ['CC6.1', 'CC6.2'] } }]);
+    given(evidenceDecider, [uploaded, { type: 'EvidenceMapped', data: { requirementIds: ['CC6.1'] } }])
+      .when({ type: 'MapEvidence', requirementIds: ['CC6.1'] })
+      .then([]);
   });
 
   it('is retired once, and then maps nothing', () => {
     const retired: EvidenceEvent = { type: 'EvidenceRetired', data: { retiredBy: 'u-2' } };
     given(evidenceDecider, [uploaded]).when({ type: 'RetireEvidence', retiredBy: 'u-2' }).then([retired]);
-    given(evidenceDecider, [uploaded, retired]).when({ type: 'MapEvidence', requirementIds: ['X'] }).thenFails('gone');
+    given(evidenceDecider, [uploaded, retired])
+      .when({ type: 'MapEvidence', requirementIds: ['X'] })
+      .thenFails('gone');
   });
 
   it('is valid, expiring within 30 days, or expired', () => {

@@ -1,14 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import type { AiPolicy } from '../../domain/ai-governance/client-ai-governance.js';
 import type { Finding } from '../../domain/prompt-analysis/detection/entities.js';
-import { promptAnalysisDecider, type AnalyzePrompt, type PromptAnalysisEvent } from '../../domain/prompt-analysis/prompt-analysis.js';
+import {
+  promptAnalysisDecider,
+  type AnalyzePrompt,
+  type PromptAnalysisEvent,
+} from '../../domain/prompt-analysis/prompt-analysis.js';
 import { evaluate, type PolicyContext, type ServiceStanding } from '../../domain/prompt-analysis/usage-policy.js';
 import { given } from '../support/decider-spec.js';
 
-const approved: ServiceStanding = { aiServiceId: 's-1', name: 'Covered Chat', registered: true, approval: 'approved', baaSigned: true, dpaSigned: true };
-const finding = (entity: string, score = 0.9, start = 0): Finding => ({ entity, start, end: start + 5, score, rule: 'test' });
-const context = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({ frameworks: [], service: approved, ...overrides });
-const policy = (rules: AiPolicy['rules'], unapprovedService: AiPolicy['unapprovedService'] = 'block'): AiPolicy => ({ rules, unapprovedService, customPatterns: [] });
+const approved: ServiceStanding = {
+  aiServiceId: 's-1',
+  name: 'Covered Chat',
+  registered: true,
+  approval: 'approved',
+  baaSigned: true,
+  dpaSigned: true,
+};
+const finding = (entity: string, score = 0.9, start = 0): Finding => ({
+  entity,
+  start,
+  end: start + 5,
+  score,
+  rule: 'test',
+});
+const context = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({
+  frameworks: [],
+  service: approved,
+  ...overrides,
+});
+const policy = (rules: AiPolicy['rules'], unapprovedService: AiPolicy['unapprovedService'] = 'block'): AiPolicy => ({
+  rules,
+  unapprovedService,
+  customPatterns: [],
+});
 
 describe('the AI usage policy', () => {
   it('by default blocks secrets, redacts payment data and warns about other personal data', () => {
@@ -31,7 +56,10 @@ describe('the AI usage policy', () => {
   });
 
   it("lets the client's own rule for an entity replace the defaults, and its '*' rules add to them", () => {
-    const own = context({ frameworks: ['hipaa'], policy: policy([{ entity: 'US_SSN', minScore: 0.5, action: 'warn' }]) });
+    const own = context({
+      frameworks: ['hipaa'],
+      policy: policy([{ entity: 'US_SSN', minScore: 0.5, action: 'warn' }]),
+    });
     expect(evaluate([finding('US_SSN')], own).decision).toBe('warn');
     expect(evaluate([finding('PERSON')], own).decision).toBe('block'); // still the HIPAA default
     const any = context({ policy: policy([{ entity: '*', minScore: 0.8, action: 'redact' }]) });
@@ -40,23 +68,40 @@ describe('the AI usage policy', () => {
   });
 
   it('lets the strictest action win and explains each', () => {
-    const result = evaluate([finding('EMAIL_ADDRESS', 0.9, 0), finding('EMAIL_ADDRESS', 0.9, 10), finding('GITHUB_TOKEN', 0.95, 20)], context());
+    const result = evaluate(
+      [finding('EMAIL_ADDRESS', 0.9, 0), finding('EMAIL_ADDRESS', 0.9, 10), finding('GITHUB_TOKEN', 0.95, 20)],
+      context(),
+    );
     expect(result.decision).toBe('block');
-    expect(result.reasons).toEqual(['2 × EMAIL_ADDRESS → warn (default policy)', 'GITHUB_TOKEN → block (default policy)']);
+    expect(result.reasons).toEqual([
+      '2 × EMAIL_ADDRESS → warn (default policy)',
+      'GITHUB_TOKEN → block (default policy)',
+    ]);
     expect(result.violations).toEqual([{ kind: 'sensitive-data', action: 'block', severity: 'critical' }]);
   });
 
   it('applies duties no client rule can relax: PHI only with a BAA, personal data only with a DPA', () => {
     const lenient = policy([{ entity: 'US_SSN', minScore: 0, action: 'allow' }]);
     const noBaa = context({ frameworks: ['hipaa'], policy: lenient, service: { ...approved, baaSigned: false } });
-    expect(evaluate([finding('US_SSN')], noBaa).reasons).toEqual(['US_SSN → block (HIPAA: no business associate agreement with the vendor)']);
+    expect(evaluate([finding('US_SSN')], noBaa).reasons).toEqual([
+      'US_SSN → block (HIPAA: no business associate agreement with the vendor)',
+    ]);
     const noDpa = context({ frameworks: ['gdpr'], service: { ...approved, dpaSigned: false } });
     expect(evaluate([finding('EMAIL_ADDRESS')], noDpa).decision).toBe('block');
-    expect(evaluate([finding('EMAIL_ADDRESS')], context({ frameworks: ['gdpr'], service: { ...approved, baaSigned: false } })).decision).toBe('redact');
+    expect(
+      evaluate(
+        [finding('EMAIL_ADDRESS')],
+        context({ frameworks: ['gdpr'], service: { ...approved, baaSigned: false } }),
+      ).decision,
+    ).toBe('redact');
   });
 
   it("handles an unapproved, revoked or unknown service by the client's rule for them, and records a violation even when it allows", () => {
-    for (const service of [{ ...approved, approval: 'none' as const }, { ...approved, approval: 'revoked' as const }, { ...approved, registered: false }]) {
+    for (const service of [
+      { ...approved, approval: 'none' as const },
+      { ...approved, approval: 'revoked' as const },
+      { ...approved, registered: false },
+    ]) {
       expect(evaluate([], context({ service })).decision).toBe('block');
       const allowed = evaluate([], context({ service, policy: policy([], 'allow') }));
       expect(allowed.decision).toBe('allow');
@@ -81,7 +126,14 @@ describe('prompt analysis', () => {
   });
 
   it('records the findings and the decision, and a violation when the policy acts, without the prompt', () => {
-    const ssn = { entity: 'US_SSN', start: 35, end: 46, score: 0.95, rule: 'us-ssn.formatted', action: 'block' as const };
+    const ssn = {
+      entity: 'US_SSN',
+      start: 35,
+      end: 46,
+      score: 0.95,
+      rule: 'us-ssn.formatted',
+      action: 'block' as const,
+    };
     const reasons = ['US_SSN → block (HIPAA default)'];
     const expected: PromptAnalysisEvent[] = [
       {
@@ -102,7 +154,19 @@ describe('prompt analysis', () => {
           engineVersion: 1,
         },
       },
-      { type: 'ViolationRecorded', data: { analysisId: 'a-1', clientId: 'c-1', aiServiceId: 's-1', kind: 'sensitive-data', action: 'block', severity: 'high', entityCounts: { US_SSN: 1 }, reasons } },
+      {
+        type: 'ViolationRecorded',
+        data: {
+          analysisId: 'a-1',
+          clientId: 'c-1',
+          aiServiceId: 's-1',
+          kind: 'sensitive-data',
+          action: 'block',
+          severity: 'high',
+          entityCounts: { US_SSN: 1 },
+          reasons,
+        },
+      },
     ];
     given(promptAnalysisDecider).when(command()).then(expected);
   });
@@ -113,14 +177,24 @@ describe('prompt analysis', () => {
       .then([
         {
           type: 'PromptAnalyzed',
-          data: expect.objectContaining({ decision: 'allow', findings: [], entityCounts: {}, reasons: [], promptLength: 27 }) as never,
+          data: expect.objectContaining({
+            decision: 'allow',
+            findings: [],
+            entityCounts: {},
+            reasons: [],
+            promptLength: 27,
+          }) as never,
         },
       ]);
   });
 
   it('refuses an empty or over-long prompt, naming it, and a second analysis under the same id', () => {
-    given(promptAnalysisDecider).when(command({ prompt: '' })).thenFails('invalid', 'prompt');
-    given(promptAnalysisDecider).when(command({ prompt: 'x'.repeat(1001) })).thenFails('invalid', 'prompt');
+    given(promptAnalysisDecider)
+      .when(command({ prompt: '' }))
+      .thenFails('invalid', 'prompt');
+    given(promptAnalysisDecider)
+      .when(command({ prompt: 'x'.repeat(1001) }))
+      .thenFails('invalid', 'prompt');
     const recorded = promptAnalysisDecider.decide(command(), promptAnalysisDecider.initialState());
     given(promptAnalysisDecider, recorded).when(command()).thenFails('conflict');
   });

@@ -4,21 +4,61 @@ import { given } from '../support/decider-spec.js';
 
 const registered: WebhookEvent = {
   type: 'WebhookRegistered',
-  data: { webhookId: 'w-1', url: 'https://hooks.example.com/x', events: ['violation.sensitive-data'], clientId: null, secret: 'whsec_x', secretSubject: 'webhook:w-1', createdBy: 'u-1' },
+  data: {
+    webhookId: 'w-1',
+    url: 'https://hooks.example.com/x',
+    events: ['violation.sensitive-data'],
+    clientId: null,
+    secret: 'whsec_x',
+    secretSubject: 'webhook:w-1',
+    createdBy: 'u-1',
+  },
 };
 
 describe('webhook', () => {
   it('is registered for at least one kind of event, each once', () => {
     given(webhookDecider)
-      .when({ type: 'RegisterWebhook', webhookId: 'w-1', url: 'https://hooks.example.com/x', events: ['violation.sensitive-data', 'violation.sensitive-data'], clientId: null, secret: 'whsec_x', createdBy: 'u-1' })
+      .when({
+        type: 'RegisterWebhook',
+        webhookId: 'w-1',
+        url: 'https://hooks.example.com/x',
+        events: ['violation.sensitive-data', 'violation.sensitive-data'],
+        clientId: null,
+        secret: 'whsec_x',
+        createdBy: 'u-1',
+      })
       .then([registered]);
-    given(webhookDecider).when({ type: 'RegisterWebhook', webhookId: 'w-1', url: 'https://x.example.com', events: [], clientId: null, secret: 's', createdBy: 'u' }).thenFails('invalid', 'events');
-    given(webhookDecider, [registered]).when({ type: 'RegisterWebhook', webhookId: 'w-1', url: 'https://x.example.com', events: ['violation.*'], clientId: null, secret: 's', createdBy: 'u' }).thenFails('conflict');
+    given(webhookDecider)
+      .when({
+        type: 'RegisterWebhook',
+        webhookId: 'w-1',
+        url: 'https://x.example.com',
+        events: [],
+        clientId: null,
+        secret: 's',
+        createdBy: 'u',
+      })
+      .thenFails('invalid', 'events');
+    given(webhookDecider, [registered])
+      .when({
+        type: 'RegisterWebhook',
+        webhookId: 'w-1',
+        url: 'https://x.example.com',
+        events: ['violation.*'],
+        clientId: null,
+        secret: 's',
+        createdBy: 'u',
+      })
+      .thenFails('conflict');
   });
 
   it('is deleted once; deleting again changes nothing; an unknown one is not found', () => {
-    given(webhookDecider, [registered]).when({ type: 'DeleteWebhook', deletedBy: 'u-2' }).then([{ type: 'WebhookDeleted', data: { webhookId: 'w-1', deletedBy: 'u-2' } }]);
-    given(webhookDecider, [registered, { type: 'WebhookDeleted', data: { webhookId: 'w-1', deletedBy: 'u-2' } }]).when({ type: 'DeleteWebhook', deletedBy: 'u-2' }).then([]);
+    given(webhookDecider, [registered])
+      .when({ type: 'DeleteWebhook', deletedBy: 'u-2' })
+      .then([{ type: 'WebhookDeleted', data: { webhookId: 'w-1', deletedBy: 'u-2' } }]);
+    given(webhookDecider, [registered, { type: 'WebhookDeleted', data: { webhookId: 'w-1', deletedBy: 'u-2' } }])
+      .when({ type: 'DeleteWebhook', deletedBy: 'u-2' })
+      .then([]);
     given(webhookDecider).when({ type: 'DeleteWebhook', deletedBy: 'u' }).thenFails('not_found');
   });
 

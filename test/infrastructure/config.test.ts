@@ -4,7 +4,13 @@ import { ConfigError, isEmbedded, loadConfig } from '../../infrastructure/config
 describe('configuration from the environment', () => {
   it('starts on the embedded default with nothing set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', EVENT_STORE: 'postgres', LEDGER_ROLE: 'all', LOG_LEVEL: 'info' });
+    expect(config).toMatchObject({
+      PORT: 3000,
+      DATA_DIR: './data',
+      EVENT_STORE: 'postgres',
+      LEDGER_ROLE: 'all',
+      LOG_LEVEL: 'info',
+    });
     expect(isEmbedded(config)).toBe(true);
   });
 
@@ -27,7 +33,13 @@ describe('configuration from the environment', () => {
   it('reports every bad value by name with what was expected', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'no-port', LOG_LEVEL: 'loud', EVENT_STORE: 'eventstoredb' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        KAFKA_BROKERS: 'no-port',
+        LOG_LEVEL: 'loud',
+        EVENT_STORE: 'eventstoredb',
+      });
     } catch (e) {
       error = e;
     }
@@ -42,7 +54,9 @@ describe('configuration from the environment', () => {
   });
 
   it('requires a master key in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/ledger' })).toThrow(/MASTER_KEY: required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/ledger' })).toThrow(
+      /MASTER_KEY: required in production/,
+    );
     expect(() => loadConfig({ MASTER_KEY: 'c2hvcnQ=' })).toThrow(/MASTER_KEY: expected 32 bytes/);
   });
 });

@@ -8,7 +8,11 @@ const kafka = needs('kafka');
 // kafkajs 2.2 predates Kafka 4.0; this proves the broker version we run supports what the ledger uses:
 // admin calls, an idempotent producer, and a consumer group.
 describe.skipIf(kafka.skip)(`Kafka broker${kafka.title}`, () => {
-  const client = createKafka(services.kafkaBrokers ?? [], uniqueName('test'), createLogger({ level: 'silent', format: 'json' }));
+  const client = createKafka(
+    services.kafkaBrokers ?? [],
+    uniqueName('test'),
+    createLogger({ level: 'silent', format: 'json' }),
+  );
   const topic = uniqueName('ledger.test');
   const admin = client.admin();
   afterAll(async () => {
@@ -18,7 +22,9 @@ describe.skipIf(kafka.skip)(`Kafka broker${kafka.title}`, () => {
 
   it('creates a topic, produces idempotently and consumes through a consumer group', async () => {
     await admin.connect();
-    expect(await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true })).toBe(true);
+    expect(
+      await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true }),
+    ).toBe(true);
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0]?.partitions).toHaveLength(3);
 

@@ -29,7 +29,14 @@ describe('logging', () => {
     const text = output();
     expect(text).toContain('something happened');
     expect(text).toContain('a@b.c');
-    for (const leaked of ['hunter2-password', 'nested-password', 'rt-secret-value', '123-45-6789', 'eyJ.secret.jwt', 'whsec_abc']) {
+    for (const leaked of [
+      'hunter2-password',
+      'nested-password',
+      'rt-secret-value',
+      '123-45-6789',
+      'eyJ.secret.jwt',
+      'whsec_abc',
+    ]) {
       expect(text).not.toContain(leaked);
     }
     expect(text).toContain('[redacted]');

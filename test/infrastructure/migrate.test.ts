@@ -16,7 +16,8 @@ describe.skipIf(skip)(`migrations${skip ? ' (skipped: no postgres)' : ''}`, () =
       while (churning) {
         const name = uniqueName('churn');
         await sql`create schema ${sql.id(name)}`.execute(admin.db);
-        for (let i = 0; i < 20; i++) await sql`create table ${sql.id(name)}.${sql.id(`t${i}`)} (id serial primary key, a text)`.execute(admin.db);
+        for (let i = 0; i < 20; i++)
+          await sql`create table ${sql.id(name)}.${sql.id(`t${i}`)} (id serial primary key, a text)`.execute(admin.db);
         await sql`drop schema ${sql.id(name)} cascade`.execute(admin.db);
       }
     })();
@@ -44,7 +45,8 @@ describe.skipIf(skip)(`migrations${skip ? ' (skipped: no postgres)' : ''}`, () =
     } finally {
       churning = false;
       await churn;
-      for (const schema of [...ours, stable]) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
+      for (const schema of [...ours, stable])
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(admin.db);
       await admin.close();
     }
   }, 120_000);

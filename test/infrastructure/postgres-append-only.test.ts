@@ -26,15 +26,21 @@ describe.skipIf(postgres.skip)(`PostgreSQL events table is append-only${postgres
     ['DELETE', sql`delete from events`],
     ['TRUNCATE', sql`truncate events`],
   ])('rejects %s even for the table owner', async (operation, statement) => {
-    await expect(statement.execute(database.db)).rejects.toThrow(new RegExp(`append-only: ${operation} is not allowed`));
-    const { rows } = await sql<{ n: number }>`select (data->>'n')::int as n from events where stream_id = ${streamId}`.execute(database.db);
+    await expect(statement.execute(database.db)).rejects.toThrow(
+      new RegExp(`append-only: ${operation} is not allowed`),
+    );
+    const { rows } = await sql<{
+      n: number;
+    }>`select (data->>'n')::int as n from events where stream_id = ${streamId}`.execute(database.db);
     expect(rows).toEqual([{ n: 1 }]);
   });
 
   it('gives the application role INSERT and SELECT but no UPDATE or DELETE', async () => {
     const { rows } = await sql<{ privilege: string }>`
       select privilege_type as privilege from information_schema.role_table_grants
-      where grantee = 'ledger_app' and table_schema = ${database.schema} and table_name = 'events' order by 1`.execute(database.db);
+      where grantee = 'ledger_app' and table_schema = ${database.schema} and table_name = 'events' order by 1`.execute(
+      database.db,
+    );
     expect(rows.map((r) => r.privilege)).toEqual(['INSERT', 'SELECT']);
     await expect(
       database.db.transaction().execute(async (trx) => {

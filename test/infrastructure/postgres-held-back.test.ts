@@ -26,7 +26,9 @@ describe.skipIf(postgres.skip)(`PostgreSQL events held back by an open transacti
     const blocker = await openTransactionElsewhere();
     try {
       const streamId = `${tenantId}/thing/${randomUUID()}`;
-      const { position } = await store.append(streamId, [{ type: 'Happened', data: {}, metadata: { tenantId, actorId: 'a', correlationId: 'c' } }]);
+      const { position } = await store.append(streamId, [
+        { type: 'Happened', data: {}, metadata: { tenantId, actorId: 'a', correlationId: 'c' } },
+      ]);
 
       const held = await store.heldBack();
       expect(held.events).toBeGreaterThanOrEqual(1);

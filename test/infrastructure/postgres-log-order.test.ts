@@ -32,7 +32,9 @@ describe.each([
         await sql`
           insert into events (transaction_id, event_id, stream_id, stream_revision, tenant_id, type, schema_version, data, metadata, recorded_at)
           values (${String(transaction)}::xid8, ${randomUUID()}::uuid, ${`${tenantId}/thing/${i}`}, ${revision}, ${tenantId}, 'Happened', 1,
-                  ${JSON.stringify({ transaction: String(transaction), revision })}::jsonb, ${JSON.stringify({ tenantId })}::jsonb, now())`.execute(database.db);
+                  ${JSON.stringify({ transaction: String(transaction), revision })}::jsonb, ${JSON.stringify({ tenantId })}::jsonb, now())`.execute(
+          database.db,
+        );
       }
     }
   });
@@ -44,7 +46,8 @@ describe.each([
   it.skipIf(skip)('reads every event once, in numeric transaction order, whatever the batch size', async () => {
     for (const batchSize of [1, 2, 5, 100]) {
       const read: string[] = [];
-      for await (const event of store.readAll({ batchSize })) read.push((event.data as { transaction: string }).transaction);
+      for await (const event of store.readAll({ batchSize }))
+        read.push((event.data as { transaction: string }).transaction);
       expect(read, `batch size ${batchSize}`).toEqual(ordered.flatMap((t) => [String(t), String(t), String(t)]));
     }
   });

@@ -26,7 +26,18 @@ interface Started {
 /** Only what a user's shell would have: no service variables, so the ledger must stand on its own. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'ESDB_URL', 'EVENT_STORE', 'MASTER_KEY', 'PORT', 'DATA_DIR', 'NODE_ENV']) delete env[name];
+  for (const name of [
+    'DATABASE_URL',
+    'REDIS_URL',
+    'KAFKA_BROKERS',
+    'ESDB_URL',
+    'EVENT_STORE',
+    'MASTER_KEY',
+    'PORT',
+    'DATA_DIR',
+    'NODE_ENV',
+  ])
+    delete env[name];
   return { ...env, LOG_FORMAT: 'json', ...extra };
 }
 
@@ -35,7 +46,9 @@ function npmStart(env: NodeJS.ProcessEnv): Omit<Started, 'url'> {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string | null>((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('close', (code, signal) => resolve(code ?? signal)),
+  );
   return { process: child, output: () => output, exited };
 }
 
@@ -102,7 +115,10 @@ describe('npm start: the embedded ledger', { timeout: 180_000 }, () => {
       checks: { database: { status: 'up', kind: 'pglite' }, eventStore: { status: 'up', adapter: 'postgres' } },
     });
 
-    const openapi = (await (await fetch(`${ledger.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const openapi = (await (await fetch(`${ledger.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(openapi.openapi).toBe('3.1.0');
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/health', '/ready']));
 

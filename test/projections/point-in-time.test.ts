@@ -32,23 +32,65 @@ for (const [name, open, skip] of databases) {
       store = new PostgresEventStore(database);
       const meta = (tenant: string) => ({ tenantId: tenant, actorId: 'u', correlationId: 'c' });
       const append = async (tenant: string, stream: string, events: Array<Omit<NewEvent, 'metadata'>>) =>
-        positions.push((await store.append(`${tenant}/${stream}`, events.map((e) => ({ ...e, metadata: meta(tenant) })))).position);
-      await append(tenantId, `client/${clientId}`, [{ type: 'ClientRegistered', data: { clientId, name: 'Acme', industry: 'health', size: '1-10', frameworks: [] } }]);
+        positions.push(
+          (
+            await store.append(
+              `${tenant}/${stream}`,
+              events.map((e) => ({ ...e, metadata: meta(tenant) })),
+            )
+          ).position,
+        );
+      await append(tenantId, `client/${clientId}`, [
+        {
+          type: 'ClientRegistered',
+          data: { clientId, name: 'Acme', industry: 'health', size: '1-10', frameworks: [] },
+        },
+      ]);
       // More than one batch of violations (5,000 a batch), then a rename.
       for (let i = 0; i < 6; i++) {
-        await append(tenantId, `violations/${i}`, Array.from({ length: 1000 }, () => ({ type: 'ViolationRecorded', data: { clientId, kind: 'sensitive-data', action: 'block', severity: 'high', entityCounts: {}, reasons: [] } })));
+        await append(
+          tenantId,
+          `violations/${i}`,
+          Array.from({ length: 1000 }, () => ({
+            type: 'ViolationRecorded',
+            data: {
+              clientId,
+              kind: 'sensitive-data',
+              action: 'block',
+              severity: 'high',
+              entityCounts: {},
+              reasons: [],
+            },
+          })),
+        );
       }
       await append(tenantId, `client/${clientId}`, [{ type: 'ClientUpdated', data: { name: 'Acme Group' } }]);
-      await append(other, `client/${randomUUID()}`, [{ type: 'ClientRegistered', data: { clientId: randomUUID(), name: 'Not yours', industry: 'x', size: '1-10', frameworks: [] } }]);
+      await append(other, `client/${randomUUID()}`, [
+        {
+          type: 'ClientRegistered',
+          data: { clientId: randomUUID(), name: 'Not yours', industry: 'x', size: '1-10', frameworks: [] },
+        },
+      ]);
     }, 120_000);
     afterAll(async () => (database?.drop ? database.drop() : database?.close()));
 
     const stateAt = (position: string) =>
-      atMoment(database, store, { tenantId, asOf: { kind: 'position', position: position as never }, projections: [clientsProjection, violationsProjection] }, async (trx, moment) => ({
-        moment,
-        clients: (await sql<{ name: string }>`select name from clients order by name`.execute(trx)).rows.map((r) => r.name),
-        violations: (await sql<{ n: number }>`select count(*)::int as n from violations`.execute(trx)).rows[0]!.n,
-      }));
+      atMoment(
+        database,
+        store,
+        {
+          tenantId,
+          asOf: { kind: 'position', position: position as never },
+          projections: [clientsProjection, violationsProjection],
+        },
+        async (trx, moment) => ({
+          moment,
+          clients: (await sql<{ name: string }>`select name from clients order by name`.execute(trx)).rows.map(
+            (r) => r.name,
+          ),
+          violations: (await sql<{ n: number }>`select count(*)::int as n from violations`.execute(trx)).rows[0]!.n,
+        }),
+      );
 
     it('replays the tenant only, up to the position, through the projections, in batches', async () => {
       const first = await stateAt(positions[0]!);
@@ -62,7 +104,11 @@ for (const [name, open, skip] of databases) {
     it('leaves nothing behind: the live tables are untouched and the temporary ones are gone', async () => {
       const live = await sql<{ n: number }>`select count(*)::int as n from clients`.execute(database.db);
       expect(live.rows[0]!.n).toBe(0); // no projection runs here: only replays wrote, and only to temporary tables
-      const temporary = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname like 'pg_temp%' and tablename in ('clients', 'violations')`.execute(database.db);
+      const temporary = await sql<{
+        n: number;
+      }>`select count(*)::int as n from pg_tables where schemaname like 'pg_temp%' and tablename in ('clients', 'violations')`.execute(
+        database.db,
+      );
       expect(temporary.rows[0]!.n).toBe(0);
     });
   });

@@ -77,7 +77,12 @@ async function redis(): Promise<string> {
       return `redis://${container.getHost()}:${container.getMappedPort(6379)}`;
     })) ??
     'redis://127.0.0.1:6379';
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3_000,
+    retryStrategy: () => null,
+  });
   try {
     await client.connect();
     if ((await client.ping()) !== 'PONG') throw new Error('Redis did not answer PING');
@@ -106,7 +111,12 @@ async function kafka(): Promise<string[]> {
     cleanups.push(() => broker.destroy());
     brokers = broker.brokers;
   }
-  const admin = new Kafka({ clientId: 'ledger-test-setup', brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } }).admin();
+  const admin = new Kafka({
+    clientId: 'ledger-test-setup',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8 },
+  }).admin();
   await admin.connect();
   await admin.describeCluster();
   await admin.disconnect();
@@ -151,12 +161,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
 
   for (const [name, why] of Object.entries(provided.missing)) {
-    console.warn(`\n  ⚠  ${name.toUpperCase()} UNAVAILABLE: its suites are skipped ("skipped: no ${name}"). Reason: ${why}\n`);
+    console.warn(
+      `\n  ⚠  ${name.toUpperCase()} UNAVAILABLE: its suites are skipped ("skipped: no ${name}"). Reason: ${why}\n`,
+    );
   }
   const missingRequired = Object.keys(provided.missing).filter((name) => REQUIRED_IN_CI.includes(name));
   if (process.env.CI === 'true' && missingRequired.length > 0) {
     await Promise.all(cleanups.map((cleanup) => cleanup()));
-    throw new Error(`CI=true and these services are missing: ${missingRequired.join(', ')}. Tests against real services cannot be skipped in CI.`);
+    throw new Error(
+      `CI=true and these services are missing: ${missingRequired.join(', ')}. Tests against real services cannot be skipped in CI.`,
+    );
   }
   project.provide('services', provided);
   return async () => {

@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
  * It records what it was asked and answers with whatever the test sets.
  */
 export async function startFakeOpenAiCompatibleServer() {
-  const requests: Array<{ authorization?: string; body: { model: string; messages: Array<{ role: string; content: string }> } }> = [];
+  const requests: Array<{
+    authorization?: string;
+    body: { model: string; messages: Array<{ role: string; content: string }> };
+  }> = [];
   let answer: { status: number; content: string } = { status: 200, content: '# Drafted policy\n\nText.\n' };
   const read = (req: IncomingMessage): Promise<string> =>
     new Promise((resolve) => {
@@ -19,7 +22,13 @@ export async function startFakeOpenAiCompatibleServer() {
     if (req.url !== '/v1/chat/completions') return void res.writeHead(404).end();
     requests.push({ authorization: req.headers.authorization, body: JSON.parse(body) });
     res.writeHead(answer.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'fake', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: answer.content } }] }));
+    res.end(
+      JSON.stringify({
+        id: 'fake',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: answer.content } }],
+      }),
+    );
   });
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

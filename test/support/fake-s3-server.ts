@@ -19,10 +19,16 @@ export async function startFakeS3Server() {
       }
       const body = objects.get(key);
       if (!body) {
-        res.writeHead(404, { 'content-type': 'application/xml' }).end(req.method === 'HEAD' ? undefined : '<Error><Code>NoSuchKey</Code></Error>');
+        res
+          .writeHead(404, { 'content-type': 'application/xml' })
+          .end(req.method === 'HEAD' ? undefined : '<Error><Code>NoSuchKey</Code></Error>');
         return;
       }
-      res.writeHead(200, { 'content-length': String(body.length), 'content-type': 'application/octet-stream', etag: '"fake"' });
+      res.writeHead(200, {
+        'content-length': String(body.length),
+        'content-type': 'application/octet-stream',
+        etag: '"fake"',
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
     });
   });

@@ -20,7 +20,9 @@ export interface ApiResponse<T = unknown> {
  * A whole ledger in this process, on the real PostgreSQL (its own schema) and Redis, with response validation
  * against the OpenAPI document switched on. Requests go through HTTP like any client's.
  */
-export async function startTestLedger(options: { env?: Record<string, string>; captureLogs?: boolean; readMail?: (email: string) => string } = {}) {
+export async function startTestLedger(
+  options: { env?: Record<string, string>; captureLogs?: boolean; readMail?: (email: string) => string } = {},
+) {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-api-'));
   const schema = uniqueName('api');
   const config = loadConfig({
@@ -38,7 +40,11 @@ export async function startTestLedger(options: { env?: Record<string, string>; c
   // Captured at the most verbose level, for tests that prove what never reaches a log line.
   const logLines: string[] = [];
   const logger = options.captureLogs
-    ? createLogger({ level: 'trace', format: 'json', destination: { write: (line: string) => void logLines.push(line) } })
+    ? createLogger({
+        level: 'trace',
+        format: 'json',
+        destination: { write: (line: string) => void logLines.push(line) },
+      })
     : createLogger({ level: 'silent', format: 'json' });
   let ledger = await startLedger(config, logger);
 
@@ -85,7 +91,9 @@ export async function startTestLedger(options: { env?: Record<string, string>; c
     const token = /token=([A-Za-z0-9._-]+)/.exec(lastMailTo(email))![1]!;
     const verified = await request('POST', '/auth/verify-email', { body: { token } });
     if (verified.status !== 204) throw new Error(`verify: ${verified.status} ${JSON.stringify(verified.body)}`);
-    const login = await request<{ data: { accessToken: string; refreshToken: string } }>('POST', '/auth/login', { body: { email, password } });
+    const login = await request<{ data: { accessToken: string; refreshToken: string } }>('POST', '/auth/login', {
+      body: { email, password },
+    });
     if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
     return { email, password, ...registered.body.data, ...login.body.data };
   }
@@ -93,7 +101,11 @@ export async function startTestLedger(options: { env?: Record<string, string>; c
   /** An access token for any role of a tenant, signed as the ledger signs them (roles a test cannot sign up as). */
   function tokenFor(tenantId: string, role: string, clientId: string | null = null): string {
     const key = createSecretKey(Buffer.from(config.JWT_SECRET!, 'utf8'));
-    return jwt.sign({ tid: tenantId, role, cid: clientId, sid: randomUUID() }, key, { subject: randomUUID(), expiresIn: 60, algorithm: 'HS256' });
+    return jwt.sign({ tid: tenantId, role, cid: clientId, sid: randomUUID() }, key, {
+      subject: randomUUID(),
+      expiresIn: 60,
+      algorithm: 'HS256',
+    });
   }
 
   return {
@@ -126,7 +138,11 @@ export async function startTestLedger(options: { env?: Record<string, string>; c
     async storedEvents(): Promise<Array<{ type: string; data: unknown; metadata: unknown }>> {
       const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema, poolSize: 1 });
       try {
-        const { rows } = await sql<{ type: string; data: unknown; metadata: unknown }>`select type, data, metadata from events order by global_position`.execute(database.db);
+        const { rows } = await sql<{
+          type: string;
+          data: unknown;
+          metadata: unknown;
+        }>`select type, data, metadata from events order by global_position`.execute(database.db);
         return rows;
       } finally {
         await database.close();

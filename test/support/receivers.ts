@@ -22,8 +22,15 @@ export async function startSmtpReceiver() {
       let raw = '';
       stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
       stream.on('end', () => {
-        const text = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-        received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw, text });
+        const text = raw
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          text,
+        });
         callback();
       });
     },
@@ -79,7 +86,12 @@ export async function startWebhookReceiver(answer: (path: string, n: number) => 
 }
 
 /** Everything on a Kafka topic so far, read by a fresh consumer group from the beginning. */
-export async function readTopic(brokers: string[], topic: string, atLeast: number, timeoutMs = 30_000): Promise<Array<{ key: string; value: string; headers: Record<string, string> }>> {
+export async function readTopic(
+  brokers: string[],
+  topic: string,
+  atLeast: number,
+  timeoutMs = 30_000,
+): Promise<Array<{ key: string; value: string; headers: Record<string, string> }>> {
   const kafka = new Kafka({ clientId: uniqueName('reader'), brokers, logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: uniqueName('reader') });
   const messages: Array<{ key: string; value: string; headers: Record<string, string> }> = [];

@@ -21,7 +21,12 @@ export function uniqueName(prefix: string): string {
 export async function openTestDatabase(prefix = 't'): Promise<Database & { drop(): Promise<void> }> {
   if (!services.databaseUrl) throw new Error('No PostgreSQL for this test');
   const schema = uniqueName(prefix);
-  const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl, schema, applicationName: `ledger-test-${schema}` });
+  const database = await openDatabase({
+    kind: 'postgres',
+    url: services.databaseUrl,
+    schema,
+    applicationName: `ledger-test-${schema}`,
+  });
   await migrateToLatest(database);
   return {
     ...database,

@@ -19,7 +19,12 @@ export interface DetectorOptions {
 /** Bumped whenever recognizers change what they find: recorded with each analysis, so old results stay explainable. */
 export const ENGINE_VERSION = 1;
 
-const SPAN_RECOGNIZERS: readonly SpanRecognizer[] = [...numberRecognizers(), ...identifierRecognizers(), ...clinicalSpanRecognizers(), ...networkSpanRecognizers()];
+const SPAN_RECOGNIZERS: readonly SpanRecognizer[] = [
+  ...numberRecognizers(),
+  ...identifierRecognizers(),
+  ...clinicalSpanRecognizers(),
+  ...networkSpanRecognizers(),
+];
 /** Span recognizers by span length and kind: [length][0] for digits only, [length][1] for letters and digits. */
 const BY_SHAPE: ReadonlyArray<readonly [SpanRecognizer[], SpanRecognizer[]]> = Array.from({ length: 35 }, (_, n) => [
   SPAN_RECOGNIZERS.filter((r) => r.length[0] <= n && n <= r.length[1] && r.kind !== 'alnum'),
@@ -37,7 +42,9 @@ export type Detector = (text: string) => Finding[];
  */
 export function createDetector(options: DetectorOptions = {}): Detector {
   const regions = options.regions?.length ? options.regions : ['US'];
-  const textRecognizers = options.customPatterns?.length ? [...TEXT_RECOGNIZERS, customPatternRecognizer(options.customPatterns)] : TEXT_RECOGNIZERS;
+  const textRecognizers = options.customPatterns?.length
+    ? [...TEXT_RECOGNIZERS, customPatternRecognizer(options.customPatterns)]
+    : TEXT_RECOGNIZERS;
   return (text) => {
     const scan = new Scan(text, regions);
     const spans = {
@@ -70,7 +77,9 @@ export function detect(text: string, options?: DetectorOptions): Finding[] {
  * text order.
  */
 export function resolveOverlaps(findings: readonly Finding[]): Finding[] {
-  const ranked = [...findings].sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const ranked = [...findings].sort(
+    (a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  );
   const kept: Finding[] = []; // sorted by start, never overlapping
   for (const finding of ranked) {
     // The first kept finding that ends after this one starts is the only one that could overlap it.

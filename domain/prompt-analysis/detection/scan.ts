@@ -45,7 +45,8 @@ export class Scan {
   }
 
   add(entity: string, start: number, end: number, score: number, rule: string): void {
-    if (end > start && score > 0) this.findings.push({ entity, start, end, score: Math.min(1, Math.round(score * 100) / 100), rule });
+    if (end > start && score > 0)
+      this.findings.push({ entity, start, end, score: Math.min(1, Math.round(score * 100) / 100), rule });
   }
 
   /** Adds with the base score, or the context score when a context word is near. */

@@ -61,13 +61,23 @@ export class EsdbEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
   }
 
-  async append(streamId: string, events: readonly NewEvent[], { expectedRevision = 'any' }: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    { expectedRevision = 'any' }: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
     if (events.length === 0) throw new InvalidAppendError('An append needs at least one event');
     for (let attempt = 0; ; attempt++) {
       const [head] = await this.readStream(streamId, { direction: 'backwards', maxCount: 1 });
       assertExpectedRevision(streamId, expectedRevision, head ? head.revision : 'no_stream');
 
-      const sealed = sealEvents(streamId, events, head ? head.revision + 1 : 0, head?.metadata.hash ?? GENESIS_HASH, this.now());
+      const sealed = sealEvents(
+        streamId,
+        events,
+        head ? head.revision + 1 : 0,
+        head?.metadata.hash ?? GENESIS_HASH,
+        this.now(),
+      );
       try {
         const result = await this.client.appendToStream(
           streamId,
@@ -82,12 +92,19 @@ export class EsdbEventStore implements EventStore {
           { expectedRevision: head ? BigInt(head.revision) : 'no_stream' },
         );
         if (!result.position) throw new Error('EventStoreDB did not return the position of the append');
-        return { nextExpectedRevision: Number(result.nextExpectedRevision), position: makePosition(result.position.commit, result.position.prepare) };
+        return {
+          nextExpectedRevision: Number(result.nextExpectedRevision),
+          position: makePosition(result.position.commit, result.position.prepare),
+        };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         const retriable = expectedRevision === 'any' || (expectedRevision === 'stream_exists' && head);
         if (!retriable || attempt >= CHAIN_RETRIES) {
-          throw new WrongExpectedRevisionError(streamId, expectedRevision, typeof error.actualVersion === 'bigint' ? Number(error.actualVersion) : 'unknown');
+          throw new WrongExpectedRevisionError(
+            streamId,
+            expectedRevision,
+            typeof error.actualVersion === 'bigint' ? Number(error.actualVersion) : 'unknown',
+          );
         }
       }
     }
@@ -139,7 +156,11 @@ export class EsdbEventStore implements EventStore {
    * Reads $all after `from` until `limit` events pass the filter. `scannedTo` is where to go on from, or undefined
    * at the end of the log. Tenant and type filters are applied here: this client's readAll has no server-side filter.
    */
-  private async scan(from: Position, limit: number, filter: LogFilter): Promise<{ events: RecordedEvent[]; scannedTo?: Position }> {
+  private async scan(
+    from: Position,
+    limit: number,
+    filter: LogFilter,
+  ): Promise<{ events: RecordedEvent[]; scannedTo?: Position }> {
     const events: RecordedEvent[] = [];
     let cursor = from;
     const page = Math.max(limit, 200);

@@ -90,7 +90,11 @@ export class PostgresEventStore implements EventStore {
       });
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options: { expectedRevision?: ExpectedRevision } = {}): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
     const fast = await this.fastAppend(this.database.db, streamId, events, options.expectedRevision ?? 'any');
     if (fast) {
       this.notifyAppended();
@@ -99,7 +103,9 @@ export class PostgresEventStore implements EventStore {
     // A transaction of its own; on a concurrent creation of the same stream with 'any', try once more.
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.database.db.transaction().execute((trx) => this.appendWithin(trx, streamId, events, options));
+        const result = await this.database.db
+          .transaction()
+          .execute((trx) => this.appendWithin(trx, streamId, events, options));
         this.notifyAppended();
         return result;
       } catch (error) {
@@ -133,7 +139,9 @@ export class PostgresEventStore implements EventStore {
     const tenantId = last.metadata.tenantId;
 
     if (head) {
-      await sql`update streams set revision = ${last.revision}, last_hash = ${last.metadata.hash} where stream_id = ${streamId}`.execute(trx);
+      await sql`update streams set revision = ${last.revision}, last_hash = ${last.metadata.hash} where stream_id = ${streamId}`.execute(
+        trx,
+      );
     } else {
       const created = await sql`
         insert into streams (stream_id, tenant_id, revision, last_hash)
@@ -196,7 +204,10 @@ export class PostgresEventStore implements EventStore {
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
     const conditions = [sql`stream_id = ${streamId}`];
-    if (options.fromRevision !== undefined) conditions.push(backwards ? sql`stream_revision <= ${options.fromRevision}` : sql`stream_revision >= ${options.fromRevision}`);
+    if (options.fromRevision !== undefined)
+      conditions.push(
+        backwards ? sql`stream_revision <= ${options.fromRevision}` : sql`stream_revision >= ${options.fromRevision}`,
+      );
     if (options.toRevision !== undefined) conditions.push(sql`stream_revision <= ${options.toRevision}`);
     if (options.toTime !== undefined) conditions.push(sql`recorded_at <= ${options.toTime.toISOString()}::timestamptz`);
     const { rows } = await sql<EventRow>`
@@ -206,7 +217,10 @@ export class PostgresEventStore implements EventStore {
       ${options.maxCount !== undefined ? sql`limit ${options.maxCount}` : sql``}`.execute(this.database.db);
     const events = rows.map(toRecorded);
     // A read that reached the end of the stream tells us its head: the append that usually follows can be fast.
-    const reachedEnd = options.toRevision === undefined && options.toTime === undefined && (backwards ? options.fromRevision === undefined : options.maxCount === undefined);
+    const reachedEnd =
+      options.toRevision === undefined &&
+      options.toTime === undefined &&
+      (backwards ? options.fromRevision === undefined : options.maxCount === undefined);
     const newest = backwards ? events[0] : events[events.length - 1];
     if (reachedEnd && newest) this.heads.set(streamId, { revision: newest.revision, hash: newest.metadata.hash });
     return events;
@@ -257,7 +271,9 @@ export class PostgresEventStore implements EventStore {
     const conditions = [VISIBLE];
     if (filter.tenantId !== undefined) conditions.push(sql`tenant_id = ${filter.tenantId}`);
     if (filter.types !== undefined) conditions.push(sql`type = any(${[...filter.types]}::text[])`);
-    const { rows } = await sql<{ count: string }>`select count(*)::text as count from events where ${sql.join(conditions, sql` and `)}`.execute(this.database.db);
+    const { rows } = await sql<{
+      count: string;
+    }>`select count(*)::text as count from events where ${sql.join(conditions, sql` and `)}`.execute(this.database.db);
     return Number(rows[0]!.count);
   }
 
@@ -305,11 +321,15 @@ interface InsertedRow {
   global_position: number;
 }
 
-const EVENT_COLUMNS = sql.raw('event_id, stream_id, stream_revision, tenant_id, type, schema_version, data, metadata, recorded_at');
+const EVENT_COLUMNS = sql.raw(
+  'event_id, stream_id, stream_revision, tenant_id, type, schema_version, data, metadata, recorded_at',
+);
 
 function eventValues(sealed: SealedEvent[]) {
   const rows = sealed.map(
-    (event) => sql`(${event.id}::uuid, ${event.streamId}::text, ${event.revision}::bigint, ${event.metadata.tenantId}::text, ${event.type}::text,
+    (
+      event,
+    ) => sql`(${event.id}::uuid, ${event.streamId}::text, ${event.revision}::bigint, ${event.metadata.tenantId}::text, ${event.type}::text,
       ${event.schemaVersion}::integer, ${JSON.stringify(event.data)}::jsonb, ${JSON.stringify(event.metadata)}::jsonb, ${event.metadata.recordedAt}::timestamptz)`,
   );
   return sql`values ${sql.join(rows)}`;

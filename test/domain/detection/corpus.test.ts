@@ -16,12 +16,15 @@ interface Tally {
 
 function evaluateCorpus() {
   const tallies = new Map<string, Tally>();
-  const tally = (entity: string) => tallies.get(entity) ?? (tallies.set(entity, { truePositives: 0, falsePositives: 0, falseNegatives: 0 }), tallies.get(entity)!);
+  const tally = (entity: string) =>
+    tallies.get(entity) ??
+    (tallies.set(entity, { truePositives: 0, falsePositives: 0, falseNegatives: 0 }), tallies.get(entity)!);
   const mistakes: string[] = [];
   for (const { text, spans } of CORPUS) {
     const found = detect(text).filter((f) => f.score >= THRESHOLD);
     for (const span of spans) {
-      if (found.some((f) => f.entity === span.entity && f.start < span.end && span.start < f.end)) tally(span.entity).truePositives++;
+      if (found.some((f) => f.entity === span.entity && f.start < span.end && span.start < f.end))
+        tally(span.entity).truePositives++;
       else {
         tally(span.entity).falseNegatives++;
         mistakes.push(`missed ${span.entity} ${JSON.stringify(text.slice(span.start, span.end))}`);
@@ -30,7 +33,9 @@ function evaluateCorpus() {
     for (const f of found) {
       if (!spans.some((s) => s.entity === f.entity && f.start < s.end && s.start < f.end)) {
         tally(f.entity).falsePositives++;
-        mistakes.push(`wrongly found ${f.entity} ${JSON.stringify(text.slice(f.start, f.end))} (${f.rule}, ${f.score})`);
+        mistakes.push(
+          `wrongly found ${f.entity} ${JSON.stringify(text.slice(f.start, f.end))} (${f.rule}, ${f.score})`,
+        );
       }
     }
   }
@@ -42,14 +47,23 @@ const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b);
 describe('the labelled corpus', () => {
   const { tallies, mistakes } = evaluateCorpus();
   const rows = [...tallies].sort(([a], [b]) => a.localeCompare(b));
-  const total = rows.reduce((sum, [, t]) => ({ tp: sum.tp + t.truePositives, fp: sum.fp + t.falsePositives, fn: sum.fn + t.falseNegatives }), { tp: 0, fp: 0, fn: 0 });
+  const total = rows.reduce(
+    (sum, [, t]) => ({ tp: sum.tp + t.truePositives, fp: sum.fp + t.falsePositives, fn: sum.fn + t.falseNegatives }),
+    { tp: 0, fp: 0, fn: 0 },
+  );
 
   it('reports precision and recall per entity type', () => {
-    const lines = rows.map(([entity, t]) =>
-      `${entity.padEnd(22)} ${String(t.truePositives + t.falseNegatives).padStart(3)} labelled  precision ${ratio(t.truePositives, t.truePositives + t.falsePositives).toFixed(2)}  recall ${ratio(t.truePositives, t.truePositives + t.falseNegatives).toFixed(2)}`,
+    const lines = rows.map(
+      ([entity, t]) =>
+        `${entity.padEnd(22)} ${String(t.truePositives + t.falseNegatives).padStart(3)} labelled  precision ${ratio(t.truePositives, t.truePositives + t.falsePositives).toFixed(2)}  recall ${ratio(t.truePositives, t.truePositives + t.falseNegatives).toFixed(2)}`,
     );
     console.info(
-      [`Detection on ${CORPUS.length} labelled prompts (score ≥ ${THRESHOLD})`, ...lines, `${'all'.padEnd(22)} ${String(total.tp + total.fn).padStart(3)} labelled  precision ${ratio(total.tp, total.tp + total.fp).toFixed(2)}  recall ${ratio(total.tp, total.tp + total.fn).toFixed(2)}`, ...mistakes].join('\n'),
+      [
+        `Detection on ${CORPUS.length} labelled prompts (score ≥ ${THRESHOLD})`,
+        ...lines,
+        `${'all'.padEnd(22)} ${String(total.tp + total.fn).padStart(3)} labelled  precision ${ratio(total.tp, total.tp + total.fp).toFixed(2)}  recall ${ratio(total.tp, total.tp + total.fn).toFixed(2)}`,
+        ...mistakes,
+      ].join('\n'),
     );
     expect(rows.length).toBeGreaterThanOrEqual(30);
   });

@@ -21,7 +21,9 @@ describe('the detection engine', () => {
 
   it("runs a client's custom patterns, with their entity and score", () => {
     const detectFor = createDetector({ customPatterns: [{ entity: 'PATIENT_ID', pattern: 'PT-\\d{6}', score: 0.9 }] });
-    expect(detectFor('Chart PT-004211 reviewed')).toEqual([{ entity: 'PATIENT_ID', start: 6, end: 15, score: 0.9, rule: 'custom.PATIENT_ID' }]);
+    expect(detectFor('Chart PT-004211 reviewed')).toEqual([
+      { entity: 'PATIENT_ID', start: 6, end: 15, score: 0.9, rule: 'custom.PATIENT_ID' },
+    ]);
   });
 
   it('runs patterns that would backtrack catastrophically elsewhere, in linear time', () => {
@@ -31,13 +33,23 @@ describe('the detection engine', () => {
   });
 
   it('gets through hostile inputs: long digit runs, a sea of "@", unterminated PEM armour, endless tokens', () => {
-    const hostile = ['1-'.repeat(40_000), '1 '.repeat(40_000), 'a@'.repeat(40_000), '-----BEGIN RSA PRIVATE KEY-----\n'.repeat(2_000), 'aB3'.repeat(30_000), 'http://'.repeat(10_000), 'Mr. Ab '.repeat(10_000)];
+    const hostile = [
+      '1-'.repeat(40_000),
+      '1 '.repeat(40_000),
+      'a@'.repeat(40_000),
+      '-----BEGIN RSA PRIVATE KEY-----\n'.repeat(2_000),
+      'aB3'.repeat(30_000),
+      'http://'.repeat(10_000),
+      'Mr. Ab '.repeat(10_000),
+    ];
     for (const text of hostile) expect(Array.isArray(detect(text))).toBe(true);
   });
 
   it('tries phone numbers in the regions it is given', () => {
     expect(detect('call 020 7946 0958 today').filter((f) => f.entity === 'PHONE_NUMBER')).toEqual([]);
-    expect(createDetector({ regions: ['GB'] })('call 020 7946 0958 today')).toContainEqual(expect.objectContaining({ entity: 'PHONE_NUMBER', start: 5, end: 18 }));
+    expect(createDetector({ regions: ['GB'] })('call 020 7946 0958 today')).toContainEqual(
+      expect.objectContaining({ entity: 'PHONE_NUMBER', start: 5, end: 18 }),
+    );
   });
 });
 
@@ -50,6 +62,8 @@ describe('redaction', () => {
   });
 
   it('can mask card numbers down to their last four digits', () => {
-    expect(redact(text, findings, 'mask')).toBe('SSN <US_SSN_1>, again <US_SSN_1>, spouse <US_SSN_2>, card **** **** **** 1111.');
+    expect(redact(text, findings, 'mask')).toBe(
+      'SSN <US_SSN_1>, again <US_SSN_1>, spouse <US_SSN_2>, card **** **** **** 1111.',
+    );
   });
 });

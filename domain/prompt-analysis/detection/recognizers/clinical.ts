@@ -4,16 +4,54 @@ import { spanRecognizer, type SpanRecognizer, type TextRecognizer } from './reco
 /** HIPAA Safe Harbor identifiers that only context makes identifying: dates about a person, great ages, ZIP codes, names. */
 
 const DATE_CONTEXT = words(
-  'dob', 'd\\.o\\.b', 'date of birth', 'birth', 'birthday', 'born', 'admit', 'admitted', 'admission', 'discharge', 'discharged',
-  'deceased', 'died', 'death', 'dod', 'dos', 'date of service', 'seen on', 'visit', 'surgery', 'procedure', 'appointment', 'appt', 'scheduled',
+  'dob',
+  'd\\.o\\.b',
+  'date of birth',
+  'birth',
+  'birthday',
+  'born',
+  'admit',
+  'admitted',
+  'admission',
+  'discharge',
+  'discharged',
+  'deceased',
+  'died',
+  'death',
+  'dod',
+  'dos',
+  'date of service',
+  'seen on',
+  'visit',
+  'surgery',
+  'procedure',
+  'appointment',
+  'appt',
+  'scheduled',
 );
-const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
+const MONTHS =
+  'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
 /** "March 14, " before a day number's year, or "14 March " before a year. */
 const MONTH_BEFORE_DAY = new RegExp(`(?:^|[^a-z])(?:${MONTHS})\\.? $`);
-const MONTH_DAY_BEFORE_YEAR = new RegExp(`(?:^|[^a-z])(?:(?:${MONTHS})\\.? \\d{1,2}(?:st|nd|rd|th)?,? |\\d{1,2}(?:st|nd|rd|th)? (?:${MONTHS})\\.?,? )$`);
+const MONTH_DAY_BEFORE_YEAR = new RegExp(
+  `(?:^|[^a-z])(?:(?:${MONTHS})\\.? \\d{1,2}(?:st|nd|rd|th)?,? |\\d{1,2}(?:st|nd|rd|th)? (?:${MONTHS})\\.?,? )$`,
+);
 
 function validDate(year: number, month: number, day: number): boolean {
-  const days = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  const days = [
+    31,
+    year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28,
+    31,
+    30,
+    31,
+    30,
+    31,
+    31,
+    30,
+    31,
+    30,
+    31,
+  ];
   return month >= 1 && month <= 12 && day >= 1 && day <= days[month - 1]!;
 }
 
@@ -45,15 +83,34 @@ export const dateTime = spanRecognizer([4, 8], 'numeric', (span, scan) => {
     }
   }
   if (!valid) return;
-  scan.addScored('DATE_TIME', start, span.end, { base: 0.3, context: 0.85 }, start === span.start ? 'date.numeric' : 'date.written', DATE_CONTEXT);
+  scan.addScored(
+    'DATE_TIME',
+    start,
+    span.end,
+    { base: 0.3, context: 0.85 },
+    start === span.start ? 'date.numeric' : 'date.written',
+    DATE_CONTEXT,
+  );
 });
 
 /** Written dates without a year ("admitted March 14") are found from the day. */
 export const dayOfMonth = spanRecognizer([1, 2], 'numeric', (span, scan) => {
-  if (!span.numeric || span.shape.length !== 1 || span.compact.length > 2 || Number(span.compact) < 1 || Number(span.compact) > 31) return;
+  if (
+    !span.numeric ||
+    span.shape.length !== 1 ||
+    span.compact.length > 2 ||
+    Number(span.compact) < 1 ||
+    Number(span.compact) > 31
+  )
+    return;
   const before = scan.before(span.start, 12);
   const month = MONTH_BEFORE_DAY.exec(before);
-  if (!month || /^ ?,? ?\d{4}/.test(scan.after(span.end, 8)) || !scan.hasContext(span.start - 12, span.end, DATE_CONTEXT)) return;
+  if (
+    !month ||
+    /^ ?,? ?\d{4}/.test(scan.after(span.end, 8)) ||
+    !scan.hasContext(span.start - 12, span.end, DATE_CONTEXT)
+  )
+    return;
   const start = span.start - before.length + month.index + (/^[^a-z]/.test(month[0]) ? 1 : 0);
   scan.add('DATE_TIME', start, span.end, 0.7, 'date.written');
 });
@@ -66,7 +123,8 @@ export const greatAge = spanRecognizer([2, 3], 'numeric', (span, scan) => {
   if (!span.numeric || span.shape.length !== 1 || span.compact.length < 2 || span.compact.length > 3) return;
   const age = Number(span.compact);
   if (age < 90 || age > 125) return;
-  if (AGE_AFTER.test(scan.after(span.end, 12)) || AGE_BEFORE.test(scan.before(span.start, 16))) scan.add('AGE', span.start, span.end, 0.85, 'age.over-89');
+  if (AGE_AFTER.test(scan.after(span.end, 12)) || AGE_BEFORE.test(scan.before(span.start, 16)))
+    scan.add('AGE', span.start, span.end, 0.85, 'age.over-89');
 });
 
 const STATES =
@@ -76,19 +134,78 @@ const ZIP_BEFORE = /(?:zip|zip code|zipcode|postal code)\s*[:#]?\s*$/;
 
 /** ZIP codes in an address ("Springfield, IL 62704") or labelled as one. */
 export const usZipCode = spanRecognizer([5, 9], 'numeric', (span, scan) => {
-  if (!span.numeric || !(span.compact.length === 5 && span.shape.length === 1) && !(span.shape.length === 2 && span.shape[0] === 5 && span.shape[1] === 4 && span.separators[0] === '-')) return;
+  if (
+    !span.numeric ||
+    (!(span.compact.length === 5 && span.shape.length === 1) &&
+      !(span.shape.length === 2 && span.shape[0] === 5 && span.shape[1] === 4 && span.separators[0] === '-'))
+  )
+    return;
   if (ZIP_BEFORE.test(scan.before(span.start, 16))) scan.add('US_ZIP_CODE', span.start, span.end, 0.9, 'zip.label');
-  else if (STATE_BEFORE.test(scan.text.slice(Math.max(0, span.start - 6), span.start))) scan.add('US_ZIP_CODE', span.start, span.end, 0.85, 'zip.address');
+  else if (STATE_BEFORE.test(scan.text.slice(Math.max(0, span.start - 6), span.start)))
+    scan.add('US_ZIP_CODE', span.start, span.end, 0.85, 'zip.address');
 });
 
 // Titles and clinical cues, then one to three capitalised words: "Mr. John Smith", "pt. Maria Garcia-Lopez".
-const NAME_CUE = /\b(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?|Miss|Sir|Madam|[Pp]atient(?: [Nn]ame)?[:,]?|[Pp]t\.|[Pp]t:|[Nn]ame:|PATIENT:?|NAME:|[Mm]y name is|[Tt]his is|I am|I'm)[ \t]+(?=\p{Lu})/gu;
+const NAME_CUE =
+  /\b(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?|Miss|Sir|Madam|[Pp]atient(?: [Nn]ame)?[:,]?|[Pp]t\.|[Pp]t:|[Nn]ame:|PATIENT:?|NAME:|[Mm]y name is|[Tt]his is|I am|I'm)[ \t]+(?=\p{Lu})/gu;
 // A capitalised word, with the inner capital, apostrophes and hyphens of names such as McDonald, O'Brien and
 // Garcia-Lopez; a whole word, so that the "S" of "SSN" after a name is not taken for part of it.
 const WORD = String.raw`\p{Lu}\p{Ll}{0,30}(?:\p{Lu}\p{Ll}{1,30})?(?:['’-]\p{Lu}?\p{Ll}{1,30}){0,3}(?![\p{L}\p{N}])`;
 const NAME = new RegExp(String.raw`${WORD}(?:[ \t]+\p{Lu}\.)?(?:[ \t]+(?:[Vv]an |[Dd]e )?${WORD}){0,2}`, 'uy');
 /** Capitalised words after a cue that are not names. */
-const NOT_NAMES = new Set(['The', 'This', 'That', 'It', 'He', 'She', 'They', 'His', 'Her', 'Is', 'Was', 'Has', 'Had', 'Not', 'Reports', 'Denies', 'Presents', 'States', 'Portal', 'Name', 'Information', 'Care', 'Education', 'Record', 'History', 'Id', 'Number', 'Important', 'Urgent', 'Please', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December', 'Re', 'Regarding']);
+const NOT_NAMES = new Set([
+  'The',
+  'This',
+  'That',
+  'It',
+  'He',
+  'She',
+  'They',
+  'His',
+  'Her',
+  'Is',
+  'Was',
+  'Has',
+  'Had',
+  'Not',
+  'Reports',
+  'Denies',
+  'Presents',
+  'States',
+  'Portal',
+  'Name',
+  'Information',
+  'Care',
+  'Education',
+  'Record',
+  'History',
+  'Id',
+  'Number',
+  'Important',
+  'Urgent',
+  'Please',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+  'Sunday',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+  'Re',
+  'Regarding',
+]);
 
 export const personName: TextRecognizer = (scan) => {
   const { text } = scan;
@@ -103,7 +220,11 @@ export const personName: TextRecognizer = (scan) => {
     const cueText = cue[0].trimEnd();
     const titled = /^(?:M[rsx]|Dr|Prof|Sir|Madam|Miss)/.test(cueText);
     const introduced = /^(?:[Mm]y|[Tt]his|I)/.test(cueText);
-    const [score, rule] = titled ? [0.85, 'person.title'] : introduced ? [0.6, 'person.introduction'] : [0.7, 'person.clinical-cue'];
+    const [score, rule] = titled
+      ? [0.85, 'person.title']
+      : introduced
+        ? [0.6, 'person.introduction']
+        : [0.7, 'person.clinical-cue'];
     scan.add('PERSON', start, start + name[0].trimEnd().length, score, rule);
   }
 };

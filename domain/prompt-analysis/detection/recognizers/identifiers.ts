@@ -21,8 +21,10 @@ export const deaNumber = spanRecognizer([9, 9], 'alnum', (span, scan) => {
 });
 
 export const usMbi = spanRecognizer([11, 11], 'alnum', (span, scan) => {
-  if (span.compact.length !== 11 || !(span.shape.length === 1 || (shapeIs(span, [4, 3, 4]) && uniform(span, '-')))) return;
-  if (validMbi(span.compact)) scan.addScored('US_MBI', span.start, span.end, { base: 0.6, context: 0.95 }, 'us-mbi.format', MBI_CONTEXT);
+  if (span.compact.length !== 11 || !(span.shape.length === 1 || (shapeIs(span, [4, 3, 4]) && uniform(span, '-'))))
+    return;
+  if (validMbi(span.compact))
+    scan.addScored('US_MBI', span.start, span.end, { base: 0.6, context: 0.95 }, 'us-mbi.format', MBI_CONTEXT);
 });
 
 export const vin = spanRecognizer([17, 17], 'alnum', (span, scan) => {
@@ -35,10 +37,28 @@ export const vin = spanRecognizer([17, 17], 'alnum', (span, scan) => {
  * "Member ID W123456789"): HIPAA's medical record, health plan, device and licence numbers.
  */
 const LABELLED: Array<{ entity: string; rule: string; label: RegExp }> = [
-  { entity: 'MEDICAL_RECORD_NUMBER', rule: 'medical-record.label', label: /(?:\bmrn|\bmr#|medical record(?: number| no\.?| #)?|\bchart(?: number| no\.?| #)|\bpatient id|\bhospital (?:number|no\.?|#))$/ },
-  { entity: 'HEALTH_PLAN_ID', rule: 'health-plan.label', label: /(?:member|subscriber|beneficiary|insurance|policy|health plan|medicaid|group)(?: id| number| no\.?| #| identifier)$/ },
-  { entity: 'DEVICE_ID', rule: 'device.label', label: /(?:serial(?: number| no\.?| #)?|\bs\/n|\bsn|device(?: id| serial| identifier)|udi|implant(?: id| serial))$/ },
-  { entity: 'US_DRIVER_LICENSE', rule: 'driver-license.label', label: /(?:driver'?s? licen[cs]e(?: number| no\.?| #)?|\bdl(?: number| no\.?| #)?|\bdln)$/ },
+  {
+    entity: 'MEDICAL_RECORD_NUMBER',
+    rule: 'medical-record.label',
+    label:
+      /(?:\bmrn|\bmr#|medical record(?: number| no\.?| #)?|\bchart(?: number| no\.?| #)|\bpatient id|\bhospital (?:number|no\.?|#))$/,
+  },
+  {
+    entity: 'HEALTH_PLAN_ID',
+    rule: 'health-plan.label',
+    label:
+      /(?:member|subscriber|beneficiary|insurance|policy|health plan|medicaid|group)(?: id| number| no\.?| #| identifier)$/,
+  },
+  {
+    entity: 'DEVICE_ID',
+    rule: 'device.label',
+    label: /(?:serial(?: number| no\.?| #)?|\bs\/n|\bsn|device(?: id| serial| identifier)|udi|implant(?: id| serial))$/,
+  },
+  {
+    entity: 'US_DRIVER_LICENSE',
+    rule: 'driver-license.label',
+    label: /(?:driver'?s? licen[cs]e(?: number| no\.?| #)?|\bdl(?: number| no\.?| #)?|\bdln)$/,
+  },
 ];
 
 const isPunctuation = (c: string): boolean => ' \t\n#:.=-'.includes(c);
@@ -59,7 +79,8 @@ const LABEL_ENDINGS = /(?:mrn|mr#|record|number|no|no\.|#|id|identifier|serial|s
 
 export const labelledIdentifier = spanRecognizer([4, 20], 'any', (span, scan) => {
   const { compact } = span;
-  if (compact.length < 4 || compact.length > 20 || span.shape.length > 3 || !uniform(span, '-') || !/\d/.test(compact)) return;
+  if (compact.length < 4 || compact.length > 20 || span.shape.length > 3 || !uniform(span, '-') || !/\d/.test(compact))
+    return;
   const label = labelBefore(scan.before(span.start, 40));
   if (!LABEL_ENDINGS.test(label)) return;
   for (const { entity, rule, label: pattern } of LABELLED) {

@@ -3,11 +3,30 @@ import { findNumbers, type CountryCode } from 'libphonenumber-js/max';
 import { parse as parseDomain } from 'tldts';
 import type { Cluster } from '../cluster.js';
 import { isAlnum, words } from '../scan.js';
-import { spanRecognizer, uniform, type ClusterRecognizer, type SpanRecognizer, type TextRecognizer } from './recognizer.js';
+import {
+  spanRecognizer,
+  uniform,
+  type ClusterRecognizer,
+  type SpanRecognizer,
+  type TextRecognizer,
+} from './recognizer.js';
 
 /** Contact details and network identifiers: phone and fax numbers, e-mail addresses, URLs, IP and MAC addresses. */
 
-const PHONE_CONTEXT = words('phone', 'tel', 'telephone', 'call', 'mobile', 'cell', 'contact', 'reach', 'text', 'whatsapp', 'ph', 'fax');
+const PHONE_CONTEXT = words(
+  'phone',
+  'tel',
+  'telephone',
+  'call',
+  'mobile',
+  'cell',
+  'contact',
+  'reach',
+  'text',
+  'whatsapp',
+  'ph',
+  'fax',
+);
 const FAX_LABEL = /fax(?: number| no\.?| #)?\s*[:#]?\s*\+?\(?$/;
 const IP_CONTEXT = words('ip', 'ip address', 'host', 'server', 'address', 'client', 'source', 'src', 'dst', 'gateway');
 
@@ -30,7 +49,13 @@ export const phoneNumber: ClusterRecognizer = (cluster, scan) => {
   const raw = text.slice(start, cluster.end);
   let digits = 0;
   for (let i = 0; i < raw.length; i++) if (raw.charCodeAt(i) >= 48 && raw.charCodeAt(i) <= 57) digits++;
-  if (digits < 7 || digits > 40 || /[A-Za-z]/.test(raw) || /^\d{4}-\d{2}-\d{2}|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$|^\d+(?:\.\d+){3}$/.test(raw)) return;
+  if (
+    digits < 7 ||
+    digits > 40 ||
+    /[A-Za-z]/.test(raw) ||
+    /^\d{4}-\d{2}-\d{2}|^\d{1,2}[/.]\d{1,2}[/.]\d{2,4}$|^\d+(?:\.\d+){3}$/.test(raw)
+  )
+    return;
   const fax = FAX_LABEL.test(scan.before(start, 20));
   // Parsing against numbering plans is the costliest check of all: a bare run of digits is more often an account or
   // record number, so it is tried only when written like a phone number (+, brackets, groups) or called one.
@@ -44,18 +69,29 @@ export const phoneNumber: ClusterRecognizer = (cluster, scan) => {
       found.add(key);
       const [from, to] = [start + match.startsAt, start + match.endsAt];
       if (fax) scan.add('PHONE_NUMBER', from, to, 0.9, 'fax-number');
-      else scan.addScored('PHONE_NUMBER', from, to, { base: 0.6, context: 0.9 }, `phone.${match.number.country ?? region}`, PHONE_CONTEXT);
+      else
+        scan.addScored(
+          'PHONE_NUMBER',
+          from,
+          to,
+          { base: 0.6, context: 0.9 },
+          `phone.${match.number.country ?? region}`,
+          PHONE_CONTEXT,
+        );
     }
   }
-  if (fax && found.size === 0 && digits >= 10 && digits <= 15) scan.add('PHONE_NUMBER', start, cluster.end, 0.85, 'fax-number');
+  if (fax && found.size === 0 && digits >= 10 && digits <= 15)
+    scan.add('PHONE_NUMBER', start, cluster.end, 0.85, 'fax-number');
 };
 
 export const ipv4Address = spanRecognizer([4, 12], 'numeric', (span, scan) => {
-  if (!span.numeric || span.shape.length !== 4 || !uniform(span, '.') || !ipaddr.IPv4.isValidFourPartDecimal(span.raw)) return;
+  if (!span.numeric || span.shape.length !== 4 || !uniform(span, '.') || !ipaddr.IPv4.isValidFourPartDecimal(span.raw))
+    return;
   scan.addScored('IP_ADDRESS', span.start, span.end, { base: 0.6, context: 0.85 }, 'ip.v4', IP_CONTEXT);
 });
 
-const MAC = /^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$|^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$/;
+const MAC =
+  /^[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}$|^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$/;
 
 /** IPv6 and MAC addresses are words of hexadecimal groups joined by colons, dashes or dots. */
 export const hexAddresses: ClusterRecognizer = (cluster, scan) => {
@@ -82,8 +118,9 @@ export const hexAddresses: ClusterRecognizer = (cluster, scan) => {
 };
 
 // After the "@": labels of a host name, at least two.
-const EMAIL_DOMAIN = /[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){1,8}/y;
-const localChar = (code: number): boolean => isAlnum(code) || '._%+-\''.includes(String.fromCharCode(code));
+const EMAIL_DOMAIN =
+  /[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?){1,8}/y;
+const localChar = (code: number): boolean => isAlnum(code) || "._%+-'".includes(String.fromCharCode(code));
 
 /** A real domain: a public suffix on the ICANN list with a registrable name before it. */
 function publicDomain(host: string): boolean {
@@ -121,7 +158,10 @@ export const url: TextRecognizer = (scan) => {
     let end = hostStart;
     while (end < text.length && end - start < 2048 && !URL_END.test(text[end]!)) end++;
     const value = text.slice(start, end).replace(TRAILING, '');
-    const host = value.slice(hostStart - start).split(/[/?#:]/, 1)[0]!.replace(/^[^@]*@/, '');
+    const host = value
+      .slice(hostStart - start)
+      .split(/[/?#:]/, 1)[0]!
+      .replace(/^[^@]*@/, '');
     const web = hostStart === start || /^(?:https?|ftps?|wss?):\/\/$/i.test(text.slice(start, hostStart));
     if (web && host && publicDomain(host)) scan.add('URL', start, start + value.length, 0.6, 'url.host');
     // user:password@ in the authority: a credential, whatever the host ("postgres://app:s3cret@db.internal").

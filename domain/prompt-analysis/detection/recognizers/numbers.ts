@@ -1,11 +1,32 @@
 import type { Span } from '../cluster.js';
-import { cardNetwork, isPlaceholder, luhn, validAbaRouting, validItin, validNhs, validNpi, validSsn } from '../checksums.js';
+import {
+  cardNetwork,
+  isPlaceholder,
+  luhn,
+  validAbaRouting,
+  validItin,
+  validNhs,
+  validNpi,
+  validSsn,
+} from '../checksums.js';
 import { words } from '../scan.js';
 import { shapeIs, spanRecognizer, uniform, type SpanRecognizer } from './recognizer.js';
 
 /** National and financial numbers made of digits only, each validated beyond its pattern. */
 
-const CARD_CONTEXT = words('card', 'credit', 'debit', 'visa', 'mastercard', 'amex', 'american express', 'discover', 'cc', 'cvv', 'pan');
+const CARD_CONTEXT = words(
+  'card',
+  'credit',
+  'debit',
+  'visa',
+  'mastercard',
+  'amex',
+  'american express',
+  'discover',
+  'cc',
+  'cvv',
+  'pan',
+);
 const SSN_CONTEXT = words('ssn', 'ssns', 'social security', 'social sec', 'ss#', 'soc sec');
 const ITIN_CONTEXT = words('itin', 'taxpayer', 'tax id', 'tin');
 const ABA_CONTEXT = words('routing', 'aba', 'rtn', 'transit');
@@ -20,7 +41,14 @@ export const creditCard = spanRecognizer([12, 19], 'numeric', (span, scan) => {
   if (!span.numeric || compact.length < 12 || compact.length > 19 || !uniform(span, ' -')) return;
   if (span.shape.length > 1 && span.shape.length < 3) return;
   if (!cardNetwork(compact) || !luhn(compact) || isPlaceholder(compact)) return;
-  scan.addScored('CREDIT_CARD', span.start, span.end, { base: span.shape.length > 1 ? 0.9 : 0.8, context: 1 }, 'credit-card.luhn', CARD_CONTEXT);
+  scan.addScored(
+    'CREDIT_CARD',
+    span.start,
+    span.end,
+    { base: span.shape.length > 1 ? 0.9 : 0.8, context: 1 },
+    'credit-card.luhn',
+    CARD_CONTEXT,
+  );
 });
 
 /** SSNs and ITINs are written 3-2-4 with one separator, or as nine digits (then only context makes them likely). */
@@ -46,7 +74,14 @@ export const usItin = spanRecognizer([9, 9], 'numeric', (span, scan) => {
 
 export const abaRouting = spanRecognizer([9, 9], 'numeric', (span, scan) => {
   if (!span.numeric || span.shape.length !== 1 || span.compact.length !== 9 || !validAbaRouting(span.compact)) return;
-  scan.addScored('ABA_ROUTING_NUMBER', span.start, span.end, { base: 0.3, context: 0.9 }, 'aba-routing.checksum', ABA_CONTEXT);
+  scan.addScored(
+    'ABA_ROUTING_NUMBER',
+    span.start,
+    span.end,
+    { base: 0.3, context: 0.9 },
+    'aba-routing.checksum',
+    ABA_CONTEXT,
+  );
 });
 
 export const usNpi = spanRecognizer([10, 10], 'numeric', (span, scan) => {
@@ -58,11 +93,24 @@ export const ukNhs = spanRecognizer([10, 10], 'numeric', (span, scan) => {
   if (!span.numeric || span.compact.length !== 10 || !validNhs(span.compact)) return;
   const formatted = shapeIs(span, [3, 3, 4]) && uniform(span, ' -');
   if (!formatted && span.shape.length !== 1) return;
-  scan.addScored('UK_NHS', span.start, span.end, formatted ? { base: 0.4, context: 0.95 } : { base: 0.2, context: 0.9 }, 'uk-nhs.mod11', NHS_CONTEXT);
+  scan.addScored(
+    'UK_NHS',
+    span.start,
+    span.end,
+    formatted ? { base: 0.4, context: 0.95 } : { base: 0.2, context: 0.9 },
+    'uk-nhs.mod11',
+    NHS_CONTEXT,
+  );
 });
 
 export const imei = spanRecognizer([15, 15], 'numeric', (span, scan) => {
-  if (!span.numeric || span.compact.length !== 15 || !(span.shape.length === 1 || shapeIs(span, [2, 6, 6, 1])) || !luhn(span.compact)) return;
+  if (
+    !span.numeric ||
+    span.compact.length !== 15 ||
+    !(span.shape.length === 1 || shapeIs(span, [2, 6, 6, 1])) ||
+    !luhn(span.compact)
+  )
+    return;
   if (isPlaceholder(span.compact)) return;
   scan.addScored('IMEI', span.start, span.end, { base: 0.3, context: 0.95 }, 'imei.luhn', IMEI_CONTEXT);
 });

@@ -17,7 +17,11 @@ export interface SpanRecognizer {
 }
 
 /** A span recognizer, with the shapes it can match declared, so that the engine only calls it for those. */
-export function spanRecognizer(length: readonly [number, number], kind: SpanRecognizer['kind'], recognize: SpanRecognizer['recognize']): SpanRecognizer {
+export function spanRecognizer(
+  length: readonly [number, number],
+  kind: SpanRecognizer['kind'],
+  recognize: SpanRecognizer['recognize'],
+): SpanRecognizer {
   return { length, kind, recognize };
 }
 export type ClusterRecognizer = (cluster: Cluster, scan: Scan) => void;

@@ -65,23 +65,104 @@ function eip55(value: string): boolean {
 }
 
 const TOKENS: TokenPattern[] = [
-  { entity: 'AWS_ACCESS_KEY', rule: 'aws.access-key-id', pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z2-7]{16}(?![A-Za-z0-9])/g, score: 0.95 },
-  { entity: 'GITHUB_TOKEN', rule: 'github.token', pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,242})(?![A-Za-z0-9_])/g, score: 0.95 },
-  { entity: 'GITLAB_TOKEN', rule: 'gitlab.token', pattern: /(?<![A-Za-z0-9_-])gl(?:pat|dt|rt|cbt|ptt|oas)-[A-Za-z0-9_-]{20,64}(?![A-Za-z0-9_-])/g, score: 0.95 },
-  { entity: 'SLACK_TOKEN', rule: 'slack.token', pattern: /(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/g, score: 0.95 },
-  { entity: 'STRIPE_KEY', rule: 'stripe.secret-key', pattern: /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}(?![A-Za-z0-9])/g, score: 0.95 },
-  { entity: 'OPENAI_API_KEY', rule: 'openai.api-key', pattern: /(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}(?![A-Za-z0-9_-])/g, score: 0.95 },
-  { entity: 'OPENAI_API_KEY', rule: 'openai.api-key-shape', pattern: /(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{32,200}(?![A-Za-z0-9_-])/g, score: 0.75, check: (v) => /\d/.test(v) && /[A-Z]/.test(v) && /[a-z]/.test(v.slice(3)) },
-  { entity: 'JWT', rule: 'jwt.json', pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,4096}\.eyJ[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{0,2048}(?![A-Za-z0-9_-])/g, score: 0.95, check: (v) => v.split('.').slice(0, 2).every(decodesAsJsonObject) },
-  { entity: 'CRYPTO', rule: 'bitcoin.base58check', pattern: /(?<![A-Za-z0-9])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![A-Za-z0-9])/g, score: 0.95, check: validBase58Address },
-  { entity: 'CRYPTO', rule: 'bitcoin.bech32', pattern: /(?<![A-Za-z0-9])(?:bc1|BC1)[ac-hj-np-zAC-HJ-NP-Z02-9]{8,87}(?![A-Za-z0-9])/g, score: 0.95, check: validBech32Address },
-  { entity: 'CRYPTO', rule: 'ethereum.address', pattern: /(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![A-Za-z0-9])/g, score: 0.6, check: eip55 },
+  {
+    entity: 'AWS_ACCESS_KEY',
+    rule: 'aws.access-key-id',
+    pattern: /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
+    score: 0.95,
+  },
+  {
+    entity: 'GITHUB_TOKEN',
+    rule: 'github.token',
+    pattern: /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,242})(?![A-Za-z0-9_])/g,
+    score: 0.95,
+  },
+  {
+    entity: 'GITLAB_TOKEN',
+    rule: 'gitlab.token',
+    pattern: /(?<![A-Za-z0-9_-])gl(?:pat|dt|rt|cbt|ptt|oas)-[A-Za-z0-9_-]{20,64}(?![A-Za-z0-9_-])/g,
+    score: 0.95,
+  },
+  {
+    entity: 'SLACK_TOKEN',
+    rule: 'slack.token',
+    pattern: /(?<![A-Za-z0-9])xox[abposre]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])/g,
+    score: 0.95,
+  },
+  {
+    entity: 'STRIPE_KEY',
+    rule: 'stripe.secret-key',
+    pattern: /(?<![A-Za-z0-9])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}(?![A-Za-z0-9])/g,
+    score: 0.95,
+  },
+  {
+    entity: 'OPENAI_API_KEY',
+    rule: 'openai.api-key',
+    pattern:
+      /(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}(?![A-Za-z0-9_-])/g,
+    score: 0.95,
+  },
+  {
+    entity: 'OPENAI_API_KEY',
+    rule: 'openai.api-key-shape',
+    pattern: /(?<![A-Za-z0-9_-])sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{32,200}(?![A-Za-z0-9_-])/g,
+    score: 0.75,
+    check: (v) => /\d/.test(v) && /[A-Z]/.test(v) && /[a-z]/.test(v.slice(3)),
+  },
+  {
+    entity: 'JWT',
+    rule: 'jwt.json',
+    pattern:
+      /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{2,4096}\.eyJ[A-Za-z0-9_-]{2,8192}\.[A-Za-z0-9_-]{0,2048}(?![A-Za-z0-9_-])/g,
+    score: 0.95,
+    check: (v) => v.split('.').slice(0, 2).every(decodesAsJsonObject),
+  },
+  {
+    entity: 'CRYPTO',
+    rule: 'bitcoin.base58check',
+    pattern: /(?<![A-Za-z0-9])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![A-Za-z0-9])/g,
+    score: 0.95,
+    check: validBase58Address,
+  },
+  {
+    entity: 'CRYPTO',
+    rule: 'bitcoin.bech32',
+    pattern: /(?<![A-Za-z0-9])(?:bc1|BC1)[ac-hj-np-zAC-HJ-NP-Z02-9]{8,87}(?![A-Za-z0-9])/g,
+    score: 0.95,
+    check: validBech32Address,
+  },
+  {
+    entity: 'CRYPTO',
+    rule: 'ethereum.address',
+    pattern: /(?<![A-Za-z0-9])0x[0-9a-fA-F]{40}(?![A-Za-z0-9])/g,
+    score: 0.6,
+    check: eip55,
+  },
 ];
 
-const SECRET_CONTEXT = words('secret', 'secrets', 'password', 'passwd', 'pwd', 'pass', 'token', 'api[ _-]?key', 'apikey', 'access[ _-]?key', 'private[ _-]?key', 'client[ _-]?secret', 'auth', 'credential', 'credentials', 'bearer', 'key');
+const SECRET_CONTEXT = words(
+  'secret',
+  'secrets',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'token',
+  'api[ _-]?key',
+  'apikey',
+  'access[ _-]?key',
+  'private[ _-]?key',
+  'client[ _-]?secret',
+  'auth',
+  'credential',
+  'credentials',
+  'bearer',
+  'key',
+);
 const AWS_SECRET_CONTEXT = words('aws', 'secret', 'secret_access_key', 'aws_secret_access_key', 'secretaccesskey');
 /** "password: " or "API_KEY = '" just before a value: a name that says secret, then an assignment. */
-const SECRET_LABEL = /(?:secret|password|passwd|pwd|pass|token|api[ _-]?key|apikey|access[ _-]?key|private[ _-]?key|client[ _-]?secret|credentials?)["']?\s*(?:=|:|=>)\s*["']?$/;
+const SECRET_LABEL =
+  /(?:secret|password|passwd|pwd|pass|token|api[ _-]?key|apikey|access[ _-]?key|private[ _-]?key|client[ _-]?secret|credentials?)["']?\s*(?:=|:|=>)\s*["']?$/;
 /** "KEY=value", "password: value": a name that says secret, then the value. */
 const ASSIGNMENT = /^([A-Za-z0-9_.-]{0,60}?)(?:=|:)['"]?(.+)$/;
 
@@ -97,7 +178,13 @@ export const secretTokens: ClusterRecognizer = (cluster, scan) => {
       token.pattern.lastIndex = 0;
       for (let match = token.pattern.exec(value); match; match = token.pattern.exec(value)) {
         if (token.check && !token.check(match[0])) continue;
-        scan.add(token.entity, word.start + match.index, word.start + match.index + match[0].length, token.score, token.rule);
+        scan.add(
+          token.entity,
+          word.start + match.index,
+          word.start + match.index + match[0].length,
+          token.score,
+          token.rule,
+        );
         named = true;
       }
     }
@@ -111,18 +198,32 @@ function contextualSecret(scan: Scan, start: number, word: string): void {
   // The value of "name=value", or the whole word with the name written before it ("password: hunter2...").
   const assignment = ASSIGNMENT.exec(word);
   const [offset, value, named] = assignment
-    ? [word.length - assignment[2]!.length, assignment[2]!.replace(/['"]$/, ''), SECRET_CONTEXT.test(assignment[1]!.toLowerCase().replace(/[_.-]/g, ' '))]
+    ? [
+        word.length - assignment[2]!.length,
+        assignment[2]!.replace(/['"]$/, ''),
+        SECRET_CONTEXT.test(assignment[1]!.toLowerCase().replace(/[_.-]/g, ' ')),
+      ]
     : [0, word.replace(/['"]$/, ''), SECRET_LABEL.test(scan.before(start, 40))];
   if (value.length < 8 || value.length > 512) return;
   const from = start + offset;
   const to = from + value.length;
-  if (AWS_SECRET.test(value) && /[a-z]/.test(value) && /[A-Z]/.test(value) && /\d/.test(value) && (named || scan.hasContext(from, to, AWS_SECRET_CONTEXT))) {
+  if (
+    AWS_SECRET.test(value) &&
+    /[a-z]/.test(value) &&
+    /[A-Z]/.test(value) &&
+    /\d/.test(value) &&
+    (named || scan.hasContext(from, to, AWS_SECRET_CONTEXT))
+  ) {
     scan.add('AWS_SECRET_KEY', from, to, 0.9, 'aws.secret-access-key');
     return;
   }
   // A value assigned to a name that says secret is one, entropy or not ("password=Summer2024!"), unless it is a
   // placeholder or a reference to one.
-  if (named && value.length >= 8 && !/^(?:\$\{|\$[A-Z_]|<|%|\*{3}|x{4}|changeme|redacted|example|your[_-])/i.test(value)) {
+  if (
+    named &&
+    value.length >= 8 &&
+    !/^(?:\$\{|\$[A-Z_]|<|%|\*{3}|x{4}|changeme|redacted|example|your[_-])/i.test(value)
+  ) {
     scan.add('GENERIC_SECRET', from, to, 0.75, 'secret.assigned');
     return;
   }
@@ -131,13 +232,16 @@ function contextualSecret(scan: Scan, start: number, word: string): void {
   const bits = entropy(value);
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter((c) => c.test(value)).length;
   if (bits < 3.5 || classes < 2) return;
-  if (named || SECRET_CONTEXT.test(scan.before(from, 24))) scan.add('GENERIC_SECRET', from, to, bits >= 4 ? 0.8 : 0.7, 'secret.entropy-in-context');
-  else if (bits >= 4.5 && value.length >= 32 && classes >= 3) scan.add('GENERIC_SECRET', from, to, 0.3, 'secret.entropy');
+  if (named || SECRET_CONTEXT.test(scan.before(from, 24)))
+    scan.add('GENERIC_SECRET', from, to, bits >= 4 ? 0.8 : 0.7, 'secret.entropy-in-context');
+  else if (bits >= 4.5 && value.length >= 32 && classes >= 3)
+    scan.add('GENERIC_SECRET', from, to, 0.3, 'secret.entropy');
 }
 
 /** URLs, paths, host names and snake_case words have the entropy of a key without being one. */
 function looksLikeWordsOrAddress(value: string): boolean {
-  if (/^(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\/|\.\/)/i.test(value) || /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:\/|$)/i.test(value)) return true;
+  if (/^(?:[a-z][a-z0-9+.-]*:\/\/|www\.|\/|\.\/)/i.test(value) || /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:\/|$)/i.test(value))
+    return true;
   let inWords = 0;
   for (const run of value.match(/[a-z]{4,}|[A-Z][a-z]{3,}/g) ?? []) inWords += run.length;
   return inWords / value.length > 0.5;
@@ -161,7 +265,7 @@ export const privateKey: TextRecognizer = (scan) => {
       // Truncated: the body runs while lines look like base64 or headers.
       to = PEM_BEGIN.lastIndex;
       const body = /\s{0,4}(?:[A-Za-z0-9+/=]{16,}|[A-Za-z-]{1,40}: [^\n]{1,200})\r?\n?/y;
-      for (body.lastIndex = to; body.lastIndex < text.length; ) {
+      for (body.lastIndex = to; body.lastIndex < text.length;) {
         const line = body.exec(text);
         if (!line || line[0].length === 0) break;
         to = body.lastIndex;
