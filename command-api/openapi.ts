@@ -14,7 +14,21 @@ const json = (schema: unknown) => ({ required: true, content: { 'application/jso
 const envelope = (data: unknown) => ({
   type: 'object',
   required: ['data', 'meta'],
-  properties: { data, meta: { type: 'object', properties: { position: { type: ['string', 'null'] } } } },
+  properties: {
+    data,
+    meta: {
+      type: 'object',
+      properties: {
+        position: { type: ['string', 'null'] },
+        withheld: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'In an Idempotency-Key replay: fields of the first answer that are never stored (secrets)',
+        },
+        withheldReason: { type: 'string' },
+      },
+    },
+  },
 });
 const ok = (description: string, data: unknown) => ({
   description,
@@ -137,10 +151,17 @@ export const commandApiPaths: Record<string, unknown> = {
       responses: {
         '201': ok(
           'Subscribed',
-          object({
-            webhookId: uuid,
-            secret: { type: 'string', description: 'whsec_…: keep it, it is not shown again' },
-          }),
+          object(
+            {
+              webhookId: uuid,
+              secret: {
+                type: 'string',
+                description:
+                  'whsec_…: keep it, it is not shown again. Absent from an Idempotency-Key replay (meta.withheld says so): it is never stored.',
+              },
+            },
+            ['webhookId'],
+          ),
         ),
         ...authed,
       },

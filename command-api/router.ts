@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import { authenticate } from '../infrastructure/http/authentication.js';
-import { idempotency } from '../infrastructure/http/idempotency.js';
+import { idempotency, idempotencyKeyForm } from '../infrastructure/http/idempotency.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceRoutes, clientAiRoutes } from './ai-governance/routes.js';
 import { assessmentRoutes } from './assessments/routes.js';
@@ -9,8 +9,8 @@ import { clientRoutes } from './clients/routes.js';
 import { policyRoutes } from './policies/routes.js';
 import { invitationAcceptance, userRoutes } from './users/routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
-import { promptAnalysisRoutes } from './prompt-analysis/routes.js';
-import { webhookRoutes } from './webhooks/routes.js';
+import { analysisAnswer, promptAnalysisRoutes } from './prompt-analysis/routes.js';
+import { webhookAnswer, webhookRoutes } from './webhooks/routes.js';
 import { CommandHandler } from './http/command-handler.js';
 import { recordRefusals } from './http/refusals.js';
 import type { Logger } from '../infrastructure/logging/logger.js';
@@ -25,13 +25,13 @@ export function commandApi(resources: Resources, logger: Logger): Router {
   const router = express.Router();
   router.use(recordRefusals(resources.eventStore, logger));
   const handler = new CommandHandler(resources.eventStore, resources.vault);
-  // Token-issuing routes honour Idempotency-Key but never store their answers: tokens are not written to disk.
-  const keys = idempotency(resources.database, {
-    skipStorage: (path) => path === '/auth/login' || path === '/auth/refresh',
-  });
+  const digest = (tenantId: string, material: string) => resources.tenantHash(tenantId, 'idempotency', material);
+  const keys = idempotency(resources.database, digest);
 
-  router.use(keys, authRoutes(resources, handler), invitationAcceptance(resources, handler));
-  // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401.
+  // Unauthenticated routes: an Idempotency-Key is checked for its form, but no answer is ever stored for them.
+  router.use(idempotencyKeyForm, authRoutes(resources, handler), invitationAcceptance(resources, handler));
+  // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401. Idempotency comes
+  // after it: stored answers belong to the tenant and user they were made for.
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
   router.use('/clients', authenticated, keys, clientRoutes(handler), clientAiRoutes(handler));
   router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
@@ -44,7 +44,17 @@ export function commandApi(resources: Resources, logger: Logger): Router {
     evidenceRoutes(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }),
   );
   router.use('/users', authenticated, keys, userRoutes(resources, handler));
-  router.use('/analyze', authenticated, keys, promptAnalysisRoutes(resources, handler));
-  router.use('/webhooks', authenticated, keys, webhookRoutes(handler, resources.webhookGuard, resources.vault));
+  router.use(
+    '/analyze',
+    authenticated,
+    idempotency(resources.database, digest, analysisAnswer),
+    promptAnalysisRoutes(resources, handler),
+  );
+  router.use(
+    '/webhooks',
+    authenticated,
+    idempotency(resources.database, digest, webhookAnswer),
+    webhookRoutes(handler, resources.webhookGuard, resources.vault),
+  );
   return router;
 }

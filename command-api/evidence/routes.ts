@@ -10,6 +10,7 @@ import {
 import { BlobTooLargeError, type BlobStore, type StagedBlob } from '../../infrastructure/blobs/blob-store.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { claimIdempotencyKey } from '../../infrastructure/http/idempotency.js';
 import { commandContext } from '../clients/routes.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';
@@ -151,6 +152,17 @@ export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, option
             errors: [{ field: 'file', message: 'content is not an allowed type' }],
           },
         );
+      }
+      // The upload's Idempotency-Key covers its fields and the file's digest, known only now that it is read.
+      const material = {
+        fields: Object.fromEntries(FIELDS.map((name) => [name, fields[name]])),
+        fileName,
+        sha256: file.blob.sha256,
+        size: file.blob.size,
+      };
+      if (!(await claimIdempotencyKey(res, material))) {
+        await file.blob.discard();
+        return;
       }
       await requireActiveClient(handler, actor, fields.clientId!);
 

@@ -18,6 +18,7 @@ import {
   type Authenticated,
 } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
+import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import { aiServiceStream, clientAiStream } from '../ai-governance/routes.js';
 import { clientStream, commandContext } from '../clients/routes.js';
@@ -50,6 +51,20 @@ function standing(
     dpaSigned: profile?.dpaSigned ?? false,
   };
 }
+
+/**
+ * An analysis's answer as the idempotency store keeps it: without the redacted prompt, which is the prompt's own text
+ * where nothing was found. A replay rebuilds it from the retried request's prompt (the same prompt, by the request's
+ * hash) and the stored findings.
+ */
+export const analysisAnswer: StoredAnswerRules = {
+  withheld: ['redactedPrompt'],
+  restore(data, req) {
+    const body = req.body as AnalyzeBody;
+    const findings = (data.findings as PromptAnalyzedData['findings']).filter((finding) => finding.action !== 'allow');
+    return { ...data, redactedPrompt: redact(body.prompt, findings, body.redaction) };
+  },
+};
 
 /** Mounted at /analyze: prompts checked against the client's AI usage policy before they leave. */
 export function promptAnalysisRoutes(

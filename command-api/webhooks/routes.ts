@@ -9,6 +9,7 @@ import {
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
+import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js';
 import type { WebhookAddressGuard } from '../../infrastructure/webhooks/address-guard.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks/signing.js';
 import { webhookStream } from '../../infrastructure/notifications/directory.js';
@@ -18,6 +19,13 @@ import { sendCommandResult } from '../http/responses.js';
 import { requireActiveClient } from '../http/scoped.js';
 
 const webhooks = { decider: webhookDecider, personalData: webhookPersonalData };
+
+/** A webhook's signing secret is shown once: the idempotency store never keeps it, and a replay says so. */
+export const webhookAnswer: StoredAnswerRules = {
+  withheld: ['secret'],
+  reason:
+    'The signing secret is shown only once and is never stored; a replayed answer cannot show it. If the first answer was lost, delete this webhook and register it again.',
+};
 
 /** Mounted at /webhooks: integrators' endpoints for violations. The signing secret is shown once, at creation. */
 export function webhookRoutes(handler: CommandHandler, guard: WebhookAddressGuard, vault: PersonalDataVault): Router {

@@ -51,7 +51,7 @@ export interface Resources {
    * HMAC-SHA256 of a value under a key of its own for each tenant and purpose (derived from the master key): how
    * prompts and user references are recorded so that equal values can be matched, without the values themselves.
    */
-  tenantHash(tenantId: string, purpose: 'prompt' | 'user-ref', value: string): string;
+  tenantHash(tenantId: string, purpose: 'prompt' | 'user-ref' | 'idempotency', value: string): string;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
