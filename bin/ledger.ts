@@ -24,7 +24,10 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 };
 
 export interface RunningLedger {
+  /** The URL users reach the ledger at: PUBLIC_URL, else where it listens. */
   url: string;
+  /** Where this process listens. */
+  listeningUrl: string;
   /** The log-following workers, when this process runs them. */
   workers?: Workers;
   close(): Promise<void>;
@@ -97,7 +100,9 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   });
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
-  const url = config.PUBLIC_URL ?? `http://${host}:${port}`;
+  const listeningUrl = `http://${host}:${port}`;
+  resources.publicUrl.listeningAt(listeningUrl);
+  const url = resources.publicUrl.base;
   let workers: Workers | undefined;
   if (role === 'all' || role === 'projections') {
     try {
@@ -118,6 +123,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   );
   return {
     url,
+    listeningUrl,
     workers,
     async close() {
       // Stop accepting, end idle keep-alive connections now, and give requests in flight a moment to finish.

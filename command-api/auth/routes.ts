@@ -67,11 +67,6 @@ export function contextOf(req: Request, tenantId: string, actorId: string): Comm
   return { tenantId, actorId, correlationId: String(req.id), ip: req.ip };
 }
 
-/** Where links in mails point: PUBLIC_URL, else the address the request came to. */
-export function publicUrl(req: Request, configured: string | undefined): string {
-  return configured ?? `${req.protocol}://${req.get('host')}`;
-}
-
 /** The embedded default has no mail server: show the link to whoever runs the ledger (never when SMTP is set). */
 export function showLinkWithoutSmtp(smtp: string | undefined, what: string, link: string): void {
   if (!smtp) console.log(`\n  ✉  ${what}: ${link}\n`);
@@ -165,7 +160,9 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
         contextOf(req, tenantId, userId),
         { expect: 'new' },
       );
-      const link = `${publicUrl(req, config.PUBLIC_URL)}/verify-email?token=${accountToken(tenantId, userId, verification.token)}`;
+      const link = resources.publicUrl.link(
+        `/verify-email?token=${accountToken(tenantId, userId, verification.token)}`,
+      );
       await resources.mailer.send(verificationMail({ email, name }, organizationName, link));
       showLinkWithoutSmtp(config.SMTP_URL, `Verify ${email}`, link);
       sendCommandResult(res, 201, { userId, tenantId }, result);
@@ -216,7 +213,9 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
         contextOf(req, found.tenantId, found.userId),
       );
       if (result.events.length > 0) {
-        const link = `${publicUrl(req, config.PUBLIC_URL)}/reset-password?token=${accountToken(found.tenantId, found.userId, reset.token)}`;
+        const link = resources.publicUrl.link(
+          `/reset-password?token=${accountToken(found.tenantId, found.userId, reset.token)}`,
+        );
         await resources.mailer.send(passwordResetMail(email, link));
         showLinkWithoutSmtp(config.SMTP_URL, `Reset the password of ${email}`, link);
       }

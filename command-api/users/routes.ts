@@ -16,7 +16,6 @@ import {
   emails,
   onTokenAccount,
   parseAccountToken,
-  publicUrl,
   showLinkWithoutSmtp,
   userStream,
   users,
@@ -128,7 +127,9 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
       const organization =
         (await handler.load({ decider: organizationDecider }, `${actor.tenantId}/organization/${actor.tenantId}`)).state
           .name ?? 'Your MSP';
-      const link = `${publicUrl(req, resources.config.PUBLIC_URL)}/accept-invite?token=${accountToken(actor.tenantId, userId, invitation.token)}`;
+      const link = resources.publicUrl.link(
+        `/accept-invite?token=${accountToken(actor.tenantId, userId, invitation.token)}`,
+      );
       await resources.mailer.send(invitationMail(email, organization, role, link));
       showLinkWithoutSmtp(resources.config.SMTP_URL, `Invitation for ${email}`, link);
       sendCommandResult(res, 201, { userId }, result);

@@ -38,7 +38,9 @@ const schema = z.object({
     .min(0, 'expected a port from 0 to 65535')
     .max(65535, 'expected a port from 0 to 65535')
     .default(3000),
-  PUBLIC_URL: optional(urlWithScheme(['http', 'https'], 'https://ledger.example.com')),
+  PUBLIC_URL: optional(
+    urlWithScheme(['http', 'https'], 'https://ledger.example.com').transform((value) => value.replace(/\/+$/, '')),
+  ),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optional(urlWithScheme(['postgres', 'postgresql'], 'postgres://user:password@host:5432/ledger')),
   DATABASE_SCHEMA: z.string().regex(IDENTIFIER, 'expected a lower-case SQL identifier').default('public'),
@@ -202,6 +204,12 @@ function crossChecks(env: NodeJS.ProcessEnv): Array<{ variable: string; message:
     problems.push({
       variable: 'JWT_SECRET',
       message: 'required in production: at least 32 characters (openssl rand -base64 48)',
+    });
+  }
+  if (env.NODE_ENV === 'production' && !set('PUBLIC_URL')) {
+    problems.push({
+      variable: 'PUBLIC_URL',
+      message: 'required in production: the URL users reach the ledger at (links in mails point there)',
     });
   }
   return problems;

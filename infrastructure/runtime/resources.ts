@@ -11,6 +11,7 @@ import { EsdbEventStore } from '../event-store/eventstoredb/esdb-event-store.js'
 import { PostgresEventStore } from '../event-store/postgres/postgres-event-store.js';
 import type { EventStore } from '../event-store/types.js';
 import type { ReadinessCheck } from '../http/readiness.js';
+import { PublicUrl } from '../http/public-url.js';
 import { createKafka, kafkaReadiness } from '../kafka/kafka.js';
 import type { Logger } from '../logging/logger.js';
 import { MemorySessionStore, RedisSessionStore, type SessionStore } from '../auth/session-store.js';
@@ -52,6 +53,8 @@ export interface Resources {
    * prompts and user references are recorded so that equal values can be matched, without the values themselves.
    */
   tenantHash(tenantId: string, purpose: 'prompt' | 'user-ref' | 'idempotency', value: string): string;
+  /** Where links in mails point: PUBLIC_URL, else the address the ledger listens on; never a request's Host. */
+  publicUrl: PublicUrl;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
 }
@@ -177,6 +180,7 @@ export async function openResources(
         return createHmac('sha256', key).update(value).digest('hex');
       },
       emailKey: (email) => createHmac('sha256', emailHmacKey).update(email.trim().toLowerCase()).digest('hex'),
+      publicUrl: new PublicUrl(config.PUBLIC_URL),
       readiness,
       async close() {
         for (const check of readiness) await check.close?.().catch(() => {});

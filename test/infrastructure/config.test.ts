@@ -59,4 +59,11 @@ describe('configuration from the environment', () => {
     );
     expect(() => loadConfig({ MASTER_KEY: 'c2hvcnQ=' })).toThrow(/MASTER_KEY: expected 32 bytes/);
   });
+
+  it('requires PUBLIC_URL in production, where links in mails must not come from requests', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/ledger' })).toThrow(
+      /PUBLIC_URL: required in production/,
+    );
+    expect(loadConfig({ PUBLIC_URL: 'https://ledger.example.com/' }).PUBLIC_URL).toBe('https://ledger.example.com');
+  });
 });

@@ -56,7 +56,7 @@ export async function startTestLedger(
     const headers: Record<string, string> = { ...init.headers };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     if (init.body !== undefined || init.rawBody !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(`${ledger.url}/api/v1${path}`, {
+    const response = await fetch(`${ledger.listeningUrl}/api/v1${path}`, {
       method,
       headers,
       body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
@@ -110,8 +110,9 @@ export async function startTestLedger(
 
   return {
     tokenFor,
+    /** Where the ledger listens (requests go here; PUBLIC_URL, when set, is only what links say). */
     get url() {
-      return ledger.url;
+      return ledger.listeningUrl;
     },
     /** Stops the process's ledger and starts it again on the same schema and data: a restart after a crash. */
     async restart() {
