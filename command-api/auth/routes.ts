@@ -198,8 +198,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
     const { email } = req.body as { email: string };
     const account = resources.emailKey(email);
     const ip = req.ip ?? 'unknown';
-    await limited(() => resources.resetLimiter.check(account, ip), res);
-    await resources.resetLimiter.fail(account, ip); // every request counts here, not only failures
+    await limited(() => resources.resetLimiter.consume(account, ip), res); // every request counts, found or not
     const found = await owner(email);
     if (found) {
       const reset = opaqueToken();
@@ -211,6 +210,8 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
           reset: { tokenHash: reset.hash, expiresAt: new Date(now().getTime() + RESET_TTL_MS).toISOString() },
         },
         contextOf(req, found.tenantId, found.userId),
+        // Requests in parallel: each new reset supersedes the last. A 409 here would tell that the account exists.
+        { retriesOnConflict: 5 },
       );
       if (result.events.length > 0) {
         const link = resources.publicUrl.link(
@@ -248,13 +249,13 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
     const { email, password } = req.body as { email: string; password: string };
     const account = resources.emailKey(email);
     const ip = req.ip ?? 'unknown';
-    await limited(() => resources.loginLimiter.check(account, ip), res);
+    // The attempt is taken before the password is checked, so that parallel guesses cannot outrun the limit.
+    await limited(() => resources.loginLimiter.consume(account, ip), res);
     const found = await owner(email);
     const user = found ? (await handler.load(users, userStream(found.tenantId, found.userId))).state : undefined;
     // Same work, same answer, whether the account is missing, inactive or the password wrong.
     const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash()), password);
     if (!user || !user.active || !valid) {
-      await resources.loginLimiter.fail(account, ip);
       throw new HttpProblem(401, 'invalid-credentials', 'Invalid credentials', 'The email or password is wrong.');
     }
     if (!user.emailVerified) {
@@ -265,7 +266,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
         'Confirm your email address with the link we sent, then log in.',
       );
     }
-    await resources.loginLimiter.succeed(account);
+    await resources.loginLimiter.succeed(account, ip);
     const session = { familyId: randomUUID(), userId: user.userId!, tenantId: user.tenantId! };
     const refresh = opaqueToken();
     await sessions.start(session, refresh.hash, refreshTtl);

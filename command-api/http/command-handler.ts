@@ -1,7 +1,7 @@
 import { DomainError, fold, type Decider, type DomainEvent, type PersonalDataFields } from '../../domain/decider.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import type { Position } from '../../infrastructure/event-store/position.js';
-import type { EventStore } from '../../infrastructure/event-store/types.js';
+import { WrongExpectedRevisionError, type EventStore } from '../../infrastructure/event-store/types.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 
 /** Who is acting, on behalf of which tenant, and the request it came from: stored as every event's metadata. */
@@ -34,6 +34,11 @@ export interface ExecuteOptions {
   ifMatch?: number;
   /** 'existing': a missing stream is a 404 (an id from another tenant lands here too, so nothing leaks). */
   expect?: 'new' | 'existing' | 'any';
+  /**
+   * For commands that commute (the last one wins, whatever came between): on a concurrent append, read the stream
+   * again and decide again, up to this many times, instead of answering 409.
+   */
+  retriesOnConflict?: number;
 }
 
 /**
@@ -67,6 +72,22 @@ export class CommandHandler {
     command: C,
     context: CommandContext,
     options: ExecuteOptions = {},
+  ): Promise<CommandResult<E, S>> {
+    for (let retries = options.retriesOnConflict ?? 0; ; retries--) {
+      try {
+        return await this.executeOnce(aggregate, streamId, command, context, options);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevisionError) || retries <= 0) throw error;
+      }
+    }
+  }
+
+  private async executeOnce<C, E extends DomainEvent, S>(
+    aggregate: Aggregate<C, E, S>,
+    streamId: string,
+    command: C,
+    context: CommandContext,
+    options: ExecuteOptions,
   ): Promise<CommandResult<E, S>> {
     const { state, revision } = await this.load(aggregate, streamId);
     if (options.expect === 'existing' && revision === 'no_stream')

@@ -54,6 +54,10 @@ const schema = z.object({
     .default('postgres'),
   ESDB_URL: optional(urlWithScheme(['esdb', 'esdb+discover'], 'esdb://localhost:2113?tls=false')),
   REDIS_URL: optional(urlWithScheme(['redis', 'rediss'], 'redis://localhost:6379')),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'expected up to 64 letters, digits or :_.-, such as ledger:')
+    .default('ledger:'),
   KAFKA_BROKERS: optional(
     z
       .string()

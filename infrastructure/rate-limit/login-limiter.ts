@@ -1,11 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { RateLimiterRes } from 'rate-limiter-flexible';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 export interface LimitOptions {
-  /** Failed attempts allowed per account within the window. */
+  /** Attempts allowed per account within the window (a successful login gives them back). */
   perAccount: number;
-  /** Failed attempts allowed per IP address within the window. */
+  /** Attempts allowed per IP address within the window. */
   perIp: number;
   windowSeconds: number;
 }
@@ -19,19 +18,21 @@ export class TooManyAttemptsError extends Error {
 
 /**
  * Brute-force protection for login and password reset, per account and per IP (rate-limiter-flexible): on Redis
- * when there is one, so every instance shares the counts, else in process. Only failures count; a success clears
- * the account's count.
+ * when there is one, so every instance shares the counts, else in process.
+ *
+ * An attempt is consumed, atomically, before it is made: a check followed by a count afterwards lets thirty parallel
+ * requests all pass the check before any is counted. A successful login gives the attempts back.
  */
 export class AttemptLimiter {
   private readonly byAccount: RateLimiterAbstract;
   private readonly byIp: RateLimiterAbstract;
 
-  constructor(name: string, options: LimitOptions, redis?: Redis) {
+  constructor(name: string, options: LimitOptions, redis?: Redis, keyPrefix = 'ledger:') {
     const make = (suffix: string, points: number): RateLimiterAbstract =>
       redis
         ? new RateLimiterRedis({
             storeClient: redis,
-            keyPrefix: `ledger:limit:${name}:${suffix}`,
+            keyPrefix: `${keyPrefix}limit:${name}:${suffix}`,
             points,
             duration: options.windowSeconds,
             useRedisPackage: false,
@@ -41,22 +42,18 @@ export class AttemptLimiter {
     this.byIp = make('ip', options.perIp);
   }
 
-  /** Throws TooManyAttemptsError when either the account or the IP has used up its attempts. */
-  async check(account: string, ip: string): Promise<void> {
-    const [a, i] = await Promise.all([this.byAccount.get(account), this.byIp.get(ip)]);
-    const blocked = [
-      a && a.consumedPoints >= this.byAccount.points ? a : null,
-      i && i.consumedPoints >= this.byIp.points ? i : null,
-    ].filter((r): r is RateLimiterRes => r !== null);
-    if (blocked.length > 0)
-      throw new TooManyAttemptsError(Math.max(1, Math.ceil(Math.max(...blocked.map((r) => r.msBeforeNext)) / 1000)));
+  /** Takes one attempt for the account and the IP; throws TooManyAttemptsError when either has none left. */
+  async consume(account: string, ip: string): Promise<void> {
+    const results = await Promise.allSettled([this.byAccount.consume(account), this.byIp.consume(ip)]);
+    const refused = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (refused.length === 0) return;
+    const limits = refused.filter((reason): reason is RateLimiterRes => reason instanceof RateLimiterRes);
+    if (limits.length < refused.length) throw refused.find((reason) => !(reason instanceof RateLimiterRes));
+    throw new TooManyAttemptsError(Math.max(1, Math.ceil(Math.max(...limits.map((r) => r.msBeforeNext)) / 1000)));
   }
 
-  async fail(account: string, ip: string): Promise<void> {
-    await Promise.all([this.byAccount.penalty(account, 1), this.byIp.penalty(ip, 1)]);
-  }
-
-  async succeed(account: string): Promise<void> {
-    await this.byAccount.delete(account);
+  /** A successful attempt: the account's attempts and this one of the IP's are given back. */
+  async succeed(account: string, ip: string): Promise<void> {
+    await Promise.all([this.byAccount.delete(account), this.byIp.reward(ip, 1)]);
   }
 }

@@ -123,7 +123,9 @@ export async function openResources(
         )
       : new InProcessBus();
     closers.unshift(() => bus.close());
-    const sessions: SessionStore = redis ? new RedisSessionStore(redis) : new MemorySessionStore();
+    const sessions: SessionStore = redis
+      ? new RedisSessionStore(redis, `${config.REDIS_KEY_PREFIX}session:`)
+      : new MemorySessionStore();
     const jwtSecret =
       config.JWT_SECRET ?? persistentSecret(dataDir, 'jwt.secret', () => randomBytes(48).toString('base64'));
     const mailDir = join(dataDir, 'mail');
@@ -167,8 +169,18 @@ export async function openResources(
             timeoutMs: config.POLICY_LLM_TIMEOUT_MS,
           })
         : undefined,
-      loginLimiter: new AttemptLimiter('login', { perAccount: 5, perIp: 50, windowSeconds: 15 * 60 }, redis),
-      resetLimiter: new AttemptLimiter('reset', { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 }, redis),
+      loginLimiter: new AttemptLimiter(
+        'login',
+        { perAccount: 5, perIp: 50, windowSeconds: 15 * 60 },
+        redis,
+        config.REDIS_KEY_PREFIX,
+      ),
+      resetLimiter: new AttemptLimiter(
+        'reset',
+        { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 },
+        redis,
+        config.REDIS_KEY_PREFIX,
+      ),
       tenantHash: (tenantId, purpose, value) => {
         const id = `${purpose}\u0000${tenantId}`;
         let key = tenantKeys.get(id);

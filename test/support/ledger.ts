@@ -31,6 +31,8 @@ export async function startTestLedger(
     DATABASE_URL: services.databaseUrl!,
     DATABASE_SCHEMA: schema,
     REDIS_URL: services.redisUrl!,
+    // Rate limits and sessions of one test ledger are its own, though every test file shares one Redis.
+    REDIS_KEY_PREFIX: `${schema}:`,
     MASTER_KEY: randomBytes(32).toString('base64'),
     JWT_SECRET: randomBytes(48).toString('base64'),
     OPENAPI_VALIDATE_RESPONSES: 'true',
