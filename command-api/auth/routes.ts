@@ -24,7 +24,7 @@ import { TooManyAttemptsError } from '../../infrastructure/rate-limit/login-limi
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { Aggregate, CommandContext, CommandHandler } from '../http/command-handler.js';
 import { sendCommandResult } from '../http/responses.js';
-import { passwordResetMail, verificationMail } from '../mail/templates.js';
+import { accountExistsMail, passwordResetMail, verificationMail } from '../mail/templates.js';
 
 export const SYSTEM_TENANT = 'system';
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
@@ -126,12 +126,51 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
     const userId = randomUUID();
     const emailStream = `${SYSTEM_TENANT}/email/${resources.emailKey(email)}`;
     const passwordHash = await hashPassword(password);
-    await handler.execute(
-      emails,
-      emailStream,
-      { type: 'ClaimEmail', userId, tenantId },
-      contextOf(req, SYSTEM_TENANT, userId),
-    );
+    const verification = opaqueToken();
+    const register: UserCommand = {
+      type: 'RegisterUser',
+      userId,
+      tenantId,
+      email: email.trim().toLowerCase(),
+      name: name.trim(),
+      passwordHash,
+      role: 'msp_admin',
+      clientId: null,
+      verification: {
+        tokenHash: verification.hash,
+        expiresAt: new Date(now().getTime() + VERIFICATION_TTL_MS).toISOString(),
+      },
+    };
+    const claimed = await handler
+      .execute(emails, emailStream, { type: 'ClaimEmail', userId, tenantId }, contextOf(req, SYSTEM_TENANT, userId))
+      .then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof DomainError && error.code === 'conflict') return false;
+          throw error;
+        },
+      );
+    if (!claimed) {
+      // The address has an account. Answer as for a new one (the same ETag a new account's stream would have), so
+      // that registration cannot tell who is a customer, and tell the owner instead: a few times an hour at most,
+      // and the answer stays the same when no mail goes.
+      const ip = req.ip ?? 'unknown';
+      const notify = await resources.registrationNoticeLimiter.consume(resources.emailKey(email), ip).then(
+        () => true,
+        () => false,
+      );
+      if (notify)
+        await resources.mailer.send(
+          accountExistsMail(email.trim().toLowerCase(), resources.publicUrl.link('/reset-password')),
+        );
+      const revision = users.decider.decide(register, users.decider.initialState()).length - 1;
+      return sendCommandResult(
+        res,
+        201,
+        { userId, tenantId },
+        { position: await resources.eventStore.headPosition(), revision },
+      );
+    }
     try {
       await handler.execute(
         { decider: organizationDecider },
@@ -139,26 +178,14 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
         { type: 'RegisterOrganization', tenantId, name: organizationName, registeredBy: userId },
         contextOf(req, tenantId, userId),
       );
-      const verification = opaqueToken();
       const result = await handler.execute(
         users,
         userStream(tenantId, userId),
-        {
-          type: 'RegisterUser',
-          userId,
-          tenantId,
-          email: email.trim().toLowerCase(),
-          name: name.trim(),
-          passwordHash,
-          role: 'msp_admin',
-          clientId: null,
-          verification: {
-            tokenHash: verification.hash,
-            expiresAt: new Date(now().getTime() + VERIFICATION_TTL_MS).toISOString(),
-          },
-        },
+        register,
         contextOf(req, tenantId, userId),
-        { expect: 'new' },
+        {
+          expect: 'new',
+        },
       );
       const link = resources.publicUrl.link(
         `/verify-email?token=${accountToken(tenantId, userId, verification.token)}`,

@@ -65,3 +65,19 @@ export function passwordResetMail(to: string, url: string): Mail {
     ),
   };
 }
+
+/** To the owner of an address someone tried to register again: registration itself answers as for a new address. */
+export function accountExistsMail(to: string, resetUrl: string): Mail {
+  return {
+    to,
+    subject: 'Your Compliance Ledger account',
+    ...layout(
+      'You already have an account',
+      [
+        'Someone, perhaps you, tried to register a new organization on Compliance Ledger with this address. It already belongs to an account, so nothing was created.',
+        'If it was you, log in with this address. If you forgot your password, you can choose a new one.',
+      ],
+      { label: 'Reset my password', url: resetUrl },
+    ),
+  };
+}

@@ -46,6 +46,8 @@ export interface Resources {
   policyDrafter?: PolicyDrafter;
   loginLimiter: AttemptLimiter;
   resetLimiter: AttemptLimiter;
+  /** How often the owner of an address is told that someone tried to register it again. */
+  registrationNoticeLimiter: AttemptLimiter;
   /** A keyed hash of a normalised email address: how accounts are found by email without storing the address. */
   emailKey(email: string): string;
   /**
@@ -177,6 +179,12 @@ export async function openResources(
       ),
       resetLimiter: new AttemptLimiter(
         'reset',
+        { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 },
+        redis,
+        config.REDIS_KEY_PREFIX,
+      ),
+      registrationNoticeLimiter: new AttemptLimiter(
+        'registration-notice',
         { perAccount: 3, perIp: 20, windowSeconds: 60 * 60 },
         redis,
         config.REDIS_KEY_PREFIX,

@@ -43,13 +43,30 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
       expect(login.body).toEqual(problem('email-not-verified'));
     });
 
-    it('refuses a second account with the same email, whatever its case', async () => {
+    it('answers a second registration of an address, whatever its case, as the first, and tells the owner instead', async () => {
       const user = await ledger.signUp();
-      const again = await ledger.request('POST', '/auth/register', {
+      const fresh = await ledger.request<{ data: object; meta: { position: string } }>('POST', '/auth/register', {
+        body: { email: `fresh-${user.email}`, password: 'another long password', name: 'X', organizationName: 'Y' },
+      });
+      const again = await ledger.request<{ data: object; meta: { position: string } }>('POST', '/auth/register', {
         body: { email: user.email.toUpperCase(), password: 'another long password', name: 'X', organizationName: 'Y' },
       });
-      expect(again.status).toBe(409);
-      expect(again.body).toMatchObject({ status: 409, errors: [{ field: 'email' }] });
+      // Nothing in the answer tells the two apart.
+      for (const answer of [fresh, again]) {
+        expect(answer.status).toBe(201);
+        expect(answer.body.data).toEqual({ userId: expect.any(String), tenantId: expect.any(String) });
+        expect(answer.body.meta.position).toMatch(/^\d{20}-\d{20}$/);
+      }
+      expect(again.headers.get('etag')).toBe(fresh.headers.get('etag'));
+      expect(ledger.lastMailTo(user.email)).toContain('Subject: Your Compliance Ledger account');
+      // The account is untouched, and nothing was created with the second password.
+      expect(
+        (await ledger.request('POST', '/auth/login', { body: { email: user.email, password: user.password } })).status,
+      ).toBe(200);
+      const second = await ledger.request('POST', '/auth/login', {
+        body: { email: user.email, password: 'another long password' },
+      });
+      expect(second.status).toBe(401);
     });
 
     it('names every field at fault in a malformed body', async () => {
