@@ -156,6 +156,10 @@ local nextToken = { familyId = token.familyId, userId = token.userId, tenantId =
 redis.call('SET', KEYS[2], cjson.encode(nextToken), 'EX', ARGV[1])
 redis.call('SADD', ARGV[2] .. token.familyId, KEYS[2])
 redis.call('EXPIRE', ARGV[2] .. token.familyId, ARGV[1])
+-- The user's list of families lives as long as their longest-lived token, so that revokeUser still finds this one.
+local userKey = ARGV[4] .. token.userId
+redis.call('SADD', userKey, token.familyId)
+if redis.call('TTL', userKey) < tonumber(ARGV[1]) then redis.call('EXPIRE', userKey, ARGV[1]) end
 return {'rotated', raw}
 `;
 
@@ -197,6 +201,7 @@ export class RedisSessionStore implements SessionStore {
       ttlSeconds,
       `${this.prefix}family:`,
       `${this.prefix}revoked:`,
+      `${this.prefix}user:`,
     )) as [string, string?];
     if (status === 'unknown' || !raw) return { status: 'unknown' };
     const { used: _used, ...session } = JSON.parse(raw) as StoredToken;

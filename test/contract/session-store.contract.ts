@@ -85,6 +85,17 @@ export function sessionStoreContract(adapter: string, make: () => Promise<Sessio
       expect(await store.lookup(ts.hash)).toEqual(stranger);
     });
 
+    it("ends a user's session that has outlived its first refresh token", async () => {
+      const s = session();
+      const [first, second] = [opaqueToken(), opaqueToken()];
+      await store.start(s, first.hash, 1);
+      await store.rotate(first.hash, second.hash, 60);
+      await expect.poll(() => store.lookup(first.hash), { timeout: 5_000 }).toBeUndefined();
+      await store.revokeUser(s.userId, 60);
+      expect(await store.isRevoked(s.familyId)).toBe(true);
+      expect(await store.rotate(second.hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
+    });
+
     it('revokes a family on logout', async () => {
       const s = session();
       const token = opaqueToken();
