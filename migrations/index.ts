@@ -12,6 +12,7 @@ import * as assessmentReadModel from './0010_assessment_read_model.js';
 import * as usersReadModel from './0011_users_read_model.js';
 import * as auditOutcome from './0012_audit_outcome.js';
 import * as promptAnalyses from './0013_prompt_analyses.js';
+import * as sessions from './0014_sessions.js';
 
 /** Every migration, in order. Listed statically so they run the same from TypeScript sources and compiled output. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011_users_read_model': usersReadModel,
   '0012_audit_outcome': auditOutcome,
   '0013_prompt_analyses': promptAnalyses,
+  '0014_sessions': sessions,
 };

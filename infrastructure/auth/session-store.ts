@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import type { Database } from '../database/database.js';
 
 /** One login: every refresh token issued from it belongs to the same family. */
 export interface Session {
@@ -15,8 +17,8 @@ export type RotationResult =
 
 /**
  * Refresh tokens with rotation and reuse detection, and the revocation list that access tokens are checked against.
- * Tokens are stored by their SHA-256 only. Adapters: Redis (production) and in-process (embedded default); one
- * contract suite (test/contract/session-store.contract.ts) runs against both.
+ * Tokens are stored by their SHA-256 only. Adapters: Redis (production) and the ledger's database (whenever REDIS_URL
+ * is unset); one contract suite (test/contract/session-store.contract.ts) runs against each.
  */
 export interface SessionStore {
   /** Starts a family with its first refresh token. */
@@ -33,85 +35,112 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
-interface StoredToken extends Session {
-  used: boolean;
+interface SessionRow {
+  family_id: string;
+  user_id: string;
+  tenant_id: string;
 }
 
-export class MemorySessionStore implements SessionStore {
-  private readonly tokens = new Map<string, { value: StoredToken; expires: number }>();
-  private readonly revoked = new Map<string, number>();
-  private readonly families = new Map<string, Set<string>>();
-  private readonly userFamilies = new Map<string, Set<string>>();
+const sessionOf = (row: SessionRow): Session => ({
+  familyId: row.family_id,
+  userId: row.user_id,
+  tenantId: row.tenant_id,
+});
 
-  constructor(private readonly now: () => number = Date.now) {}
+/** Expiry on the database's clock, which every process sharing the database agrees on. */
+const expiresIn = (ttlSeconds: number) => sql`now() + ${ttlSeconds}::double precision * interval '1 second'`;
+
+/**
+ * Sessions in the ledger's own database (PGlite on the embedded default, or the PostgreSQL server): used whenever
+ * there is no Redis, so that logins and revocations outlive a restart and are shared by every process on the
+ * database. Expired rows are swept at most once per `sweepIntervalMs`, through the expiry indexes.
+ */
+export class DatabaseSessionStore implements SessionStore {
+  private nextSweep = 0;
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: { sweepIntervalMs?: number } = {},
+  ) {}
 
   async start(session: Session, tokenHash: string, ttlSeconds: number): Promise<void> {
-    this.put(tokenHash, { ...session, used: false }, ttlSeconds);
-    let families = this.userFamilies.get(session.userId);
-    if (!families) this.userFamilies.set(session.userId, (families = new Set()));
-    families.add(session.familyId);
-  }
-
-  async revokeUser(userId: string, ttlSeconds: number): Promise<void> {
-    for (const familyId of this.userFamilies.get(userId) ?? []) await this.revoke(familyId, ttlSeconds);
-    this.userFamilies.delete(userId);
+    await this.sweepIfDue();
+    await sql`
+      insert into session_tokens (token_hash, family_id, user_id, tenant_id, expires_at)
+      values (${tokenHash}, ${session.familyId}, ${session.userId}, ${session.tenantId}, ${expiresIn(ttlSeconds)})`.execute(
+      this.database.db,
+    );
   }
 
   async rotate(tokenHash: string, nextHash: string, ttlSeconds: number): Promise<RotationResult> {
-    const stored = this.get(tokenHash);
-    if (!stored) return { status: 'unknown' };
-    const { used, ...session } = stored.value;
-    if (used || this.isRevokedNow(session.familyId)) {
-      await this.revoke(session.familyId, ttlSeconds);
-      return { status: 'reused', session };
-    }
-    stored.value.used = true;
-    this.put(nextHash, { ...session, used: false }, ttlSeconds);
-    return { status: 'rotated', session };
+    await this.sweepIfDue();
+    // One statement: of two concurrent rotations, the second waits on the row lock and then no longer matches.
+    const { rows } = await sql<SessionRow>`
+      with claimed as (
+        update session_tokens t set used = true
+         where t.token_hash = ${tokenHash} and not t.used and t.expires_at > now()
+           and not exists (select 1 from revoked_sessions r where r.family_id = t.family_id and r.expires_at > now())
+        returning t.family_id, t.user_id, t.tenant_id
+      ), issued as (
+        insert into session_tokens (token_hash, family_id, user_id, tenant_id, expires_at)
+        select ${nextHash}, family_id, user_id, tenant_id, ${expiresIn(ttlSeconds)} from claimed
+      )
+      select family_id, user_id, tenant_id from claimed`.execute(this.database.db);
+    if (rows[0]) return { status: 'rotated', session: sessionOf(rows[0]) };
+    // Still known but not claimable: used already, or its family revoked meanwhile. Either way the family ends.
+    const session = await this.lookup(tokenHash);
+    if (!session) return { status: 'unknown' };
+    await this.revoke(session.familyId, ttlSeconds);
+    return { status: 'reused', session };
   }
 
   async revoke(familyId: string, ttlSeconds: number): Promise<void> {
-    this.revoked.set(familyId, this.now() + ttlSeconds * 1000);
-    for (const hash of this.families.get(familyId) ?? []) this.tokens.delete(hash);
-    this.families.delete(familyId);
+    await this.sweepIfDue();
+    await sql`
+      with ended as (delete from session_tokens where family_id = ${familyId})
+      insert into revoked_sessions (family_id, expires_at) values (${familyId}, ${expiresIn(ttlSeconds)})
+      on conflict (family_id) do update set expires_at = greatest(revoked_sessions.expires_at, excluded.expires_at)`.execute(
+      this.database.db,
+    );
   }
 
   async isRevoked(familyId: string): Promise<boolean> {
-    return this.isRevokedNow(familyId);
+    const { rows } = await sql`
+      select 1 from revoked_sessions where family_id = ${familyId} and expires_at > now()`.execute(this.database.db);
+    return rows.length > 0;
+  }
+
+  async revokeUser(userId: string, ttlSeconds: number): Promise<void> {
+    await this.sweepIfDue();
+    await sql`
+      with ended as (delete from session_tokens where user_id = ${userId} returning family_id)
+      insert into revoked_sessions (family_id, expires_at)
+      select distinct family_id, ${expiresIn(ttlSeconds)} from ended
+      on conflict (family_id) do update set expires_at = greatest(revoked_sessions.expires_at, excluded.expires_at)`.execute(
+      this.database.db,
+    );
   }
 
   async lookup(tokenHash: string): Promise<Session | undefined> {
-    const stored = this.get(tokenHash);
-    if (!stored) return undefined;
-    const { used: _used, ...session } = stored.value;
-    return session;
+    const { rows } = await sql<SessionRow>`
+      select family_id, user_id, tenant_id from session_tokens
+       where token_hash = ${tokenHash} and expires_at > now()`.execute(this.database.db);
+    return rows[0] ? sessionOf(rows[0]) : undefined;
   }
 
+  /** The database belongs to the process, which closes it. */
   async close(): Promise<void> {}
 
-  private isRevokedNow(familyId: string): boolean {
-    const until = this.revoked.get(familyId);
-    if (until === undefined) return false;
-    if (until > this.now()) return true;
-    this.revoked.delete(familyId);
-    return false;
+  private async sweepIfDue(): Promise<void> {
+    if (Date.now() < this.nextSweep) return;
+    this.nextSweep = Date.now() + (this.options.sweepIntervalMs ?? 60_000);
+    await sql`delete from session_tokens where expires_at <= now()`.execute(this.database.db);
+    await sql`delete from revoked_sessions where expires_at <= now()`.execute(this.database.db);
   }
+}
 
-  private put(hash: string, value: StoredToken, ttlSeconds: number): void {
-    this.tokens.set(hash, { value, expires: this.now() + ttlSeconds * 1000 });
-    let family = this.families.get(value.familyId);
-    if (!family) this.families.set(value.familyId, (family = new Set()));
-    family.add(hash);
-  }
-
-  private get(hash: string): { value: StoredToken; expires: number } | undefined {
-    const stored = this.tokens.get(hash);
-    if (stored && stored.expires <= this.now()) {
-      this.tokens.delete(hash);
-      return undefined;
-    }
-    return stored;
-  }
+interface StoredToken extends Session {
+  used: boolean;
 }
 
 // Atomic rotation: a token is exchanged at most once, even when two requests race with the same token.
@@ -127,6 +156,10 @@ local nextToken = { familyId = token.familyId, userId = token.userId, tenantId =
 redis.call('SET', KEYS[2], cjson.encode(nextToken), 'EX', ARGV[1])
 redis.call('SADD', ARGV[2] .. token.familyId, KEYS[2])
 redis.call('EXPIRE', ARGV[2] .. token.familyId, ARGV[1])
+-- The user's list of families lives as long as their longest-lived token, so that revokeUser still finds this one.
+local userKey = ARGV[4] .. token.userId
+redis.call('SADD', userKey, token.familyId)
+if redis.call('TTL', userKey) < tonumber(ARGV[1]) then redis.call('EXPIRE', userKey, ARGV[1]) end
 return {'rotated', raw}
 `;
 
@@ -168,6 +201,7 @@ export class RedisSessionStore implements SessionStore {
       ttlSeconds,
       `${this.prefix}family:`,
       `${this.prefix}revoked:`,
+      `${this.prefix}user:`,
     )) as [string, string?];
     if (status === 'unknown' || !raw) return { status: 'unknown' };
     const { used: _used, ...session } = JSON.parse(raw) as StoredToken;

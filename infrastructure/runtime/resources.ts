@@ -14,7 +14,7 @@ import type { ReadinessCheck } from '../http/readiness.js';
 import { PublicUrl } from '../http/public-url.js';
 import { createKafka, kafkaReadiness } from '../kafka/kafka.js';
 import type { Logger } from '../logging/logger.js';
-import { MemorySessionStore, RedisSessionStore, type SessionStore } from '../auth/session-store.js';
+import { DatabaseSessionStore, RedisSessionStore, type SessionStore } from '../auth/session-store.js';
 import { AccessTokens } from '../auth/tokens.js';
 import { fileMailer, smtpMailer, type Mailer } from '../mail/mailer.js';
 import { FileBlobStore, type BlobStore } from '../blobs/blob-store.js';
@@ -127,7 +127,7 @@ export async function openResources(
     closers.unshift(() => bus.close());
     const sessions: SessionStore = redis
       ? new RedisSessionStore(redis, `${config.REDIS_KEY_PREFIX}session:`)
-      : new MemorySessionStore();
+      : new DatabaseSessionStore(database);
     const jwtSecret =
       config.JWT_SECRET ?? persistentSecret(dataDir, 'jwt.secret', () => randomBytes(48).toString('base64'));
     const mailDir = join(dataDir, 'mail');

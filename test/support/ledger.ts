@@ -153,9 +153,11 @@ export async function startTestLedger(
     },
     async close() {
       await ledger.close();
-      const admin = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, poolSize: 1 });
-      await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
-      await admin.close();
+      if (config.DATABASE_URL) {
+        const admin = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, poolSize: 1 });
+        await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
+        await admin.close();
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -17,21 +17,28 @@ export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
-/** A fresh schema on the test PostgreSQL server, migrated; `drop()` removes it. */
-export async function openTestDatabase(prefix = 't'): Promise<Database & { drop(): Promise<void> }> {
+/**
+ * A fresh schema on the test PostgreSQL server, migrated; `reopen()` closes the latest handle and opens a new one on
+ * the same schema (what a restarted process does); `drop()` closes the latest handle and removes the schema.
+ */
+export async function openTestDatabase(
+  prefix = 't',
+): Promise<Database & { reopen(): Promise<Database>; drop(): Promise<void> }> {
   if (!services.databaseUrl) throw new Error('No PostgreSQL for this test');
   const schema = uniqueName(prefix);
-  const database = await openDatabase({
-    kind: 'postgres',
-    url: services.databaseUrl,
-    schema,
-    applicationName: `ledger-test-${schema}`,
-  });
+  const open = () =>
+    openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema, applicationName: `ledger-test-${schema}` });
+  const database = await open();
   await migrateToLatest(database);
+  let latest = database;
   return {
     ...database,
+    async reopen() {
+      await latest.close();
+      return (latest = await open());
+    },
     async drop() {
-      await database.close();
+      await latest.close();
       const admin = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, poolSize: 1 });
       await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
       await admin.close();
@@ -39,9 +46,9 @@ export async function openTestDatabase(prefix = 't'): Promise<Database & { drop(
   };
 }
 
-/** A fresh in-memory PGlite database, migrated. */
-export async function openPgliteDatabase(): Promise<Database> {
-  const database = await openDatabase({ kind: 'pglite' });
+/** A PGlite database, migrated: in memory and fresh, or kept under `dataDir` (as the embedded default keeps it). */
+export async function openPgliteDatabase(dataDir?: string): Promise<Database> {
+  const database = await openDatabase({ kind: 'pglite', dataDir });
   await migrateToLatest(database);
   return database;
 }
