@@ -1,3 +1,4 @@
+import { clientOf } from '../../domain/ownership.js';
 import { DomainError, fold, type Decider, type DomainEvent, type PersonalDataFields } from '../../domain/decider.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import type { Position } from '../../infrastructure/event-store/position.js';
@@ -108,9 +109,14 @@ export class CommandHandler {
       return { events, state: after, revision: revision === 'no_stream' ? -1 : revision, position: null };
     }
     const stored = await Promise.all(events.map((event) => this.seal(aggregate, context.tenantId, event)));
+    // The client each event belongs to, as the state stands once it is applied.
+    let evolving = state;
+    const clients = events.map((event) =>
+      clientOf(streamId, event.data, (evolving = aggregate.decider.evolve(evolving, event))),
+    );
     const result = await this.eventStore.append(
       streamId,
-      stored.map((event) => ({
+      stored.map((event, i) => ({
         type: event.type,
         data: event.data,
         metadata: {
@@ -118,6 +124,7 @@ export class CommandHandler {
           actorId: context.actorId,
           correlationId: context.correlationId,
           causationId: context.causationId ?? null,
+          clientId: clients[i]!,
           ...(context.ip ? { ip: context.ip } : {}),
         },
       })),

@@ -48,6 +48,7 @@ export function recordRefusals(eventStore: EventStore, logger: Logger): RequestH
           tenantId: auth.tenantId,
           actorId: auth.userId,
           correlationId: String(req.id),
+          clientId: auth.clientId, // a client-scoped user's refusals are part of its client's history
           ...(req.ip ? { ip: req.ip } : {}),
         };
         eventStore

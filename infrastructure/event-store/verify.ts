@@ -18,7 +18,16 @@ export async function verifyStream(store: EventStore, streamId: string): Promise
   return verify(await store.readStream(streamId));
 }
 
-/** Verifies every stream of a tenant in one pass over its part of the global log. */
-export async function verifyTenant(store: EventStore, tenantId: string): Promise<VerificationResult> {
-  return verify(store.readAll({ tenantId }));
+/** Verifies every stream of a tenant (or only `streams` of it) in one pass over its part of the global log. */
+export async function verifyTenant(
+  store: EventStore,
+  tenantId: string,
+  streams?: ReadonlySet<string>,
+): Promise<VerificationResult> {
+  const events = store.readAll({ tenantId });
+  return verify(streams ? only(events, streams) : events);
+}
+
+async function* only(events: AsyncIterable<RecordedEvent>, streams: ReadonlySet<string>) {
+  for await (const event of events) if (streams.has(event.streamId)) yield event;
 }

@@ -83,6 +83,7 @@ export class EvidenceExpiryWatch {
               tenantId: due.tenant_id,
               actorId: 'system:evidence-expiry-watch',
               correlationId: `evidence-expiry:${due.evidence_id}`,
+              clientId: due.client_id,
             },
           })),
           { expectedRevision: 'no_stream' },

@@ -5,6 +5,7 @@ import { assessmentsProjection } from '../../projections/read-models/assessments
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
 import { violationsProjection } from '../../projections/read-models/violations.js';
+import { scopeOf } from './client-scope.js';
 import { atMoment, type AsOf, type Replayed } from '../point-in-time/replay.js';
 
 const DIFF_PROJECTIONS = [assessmentsProjection, evidenceProjection, policiesProjection, violationsProjection];
@@ -61,21 +62,23 @@ const expiredAt = (row: Row | undefined, at: string): boolean =>
 export async function historyDiff(
   database: Database,
   eventStore: EventStore,
-  tenantId: string,
+  actor: { tenantId: string; clientId: string | null },
   from: AsOf,
   to: AsOf,
   clientId: string | null,
 ) {
+  const { tenantId } = actor;
+  const reader = scopeOf(eventStore, actor);
   const before = await atMoment(
     database,
     eventStore,
-    { tenantId, asOf: from, projections: DIFF_PROJECTIONS },
+    { tenantId, asOf: from, projections: DIFF_PROJECTIONS, reader },
     (trx, moment) => snapshot(trx, moment, clientId, null),
   );
   const after = await atMoment(
     database,
     eventStore,
-    { tenantId, asOf: to, projections: DIFF_PROJECTIONS },
+    { tenantId, asOf: to, projections: DIFF_PROJECTIONS, reader },
     (trx, moment) => snapshot(trx, moment, clientId, before.moment.at),
   );
 

@@ -3,11 +3,11 @@ import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/pe
 import type { Database } from '../../infrastructure/database/database.js';
 import { comparePositions, isPosition, type Position } from '../../infrastructure/event-store/position.js';
 import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/types.js';
-import { verifyTenant } from '../../infrastructure/event-store/verify.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { parseAsOf } from '../point-in-time/replay.js';
 import { historyDiff } from './diff.js';
+import { scopeOf, verifyFor } from './client-scope.js';
 
 const SECRET_KEYS = /password|secret|token/i;
 
@@ -46,7 +46,9 @@ export function historyRoutes(database: Database, eventStore: EventStore, vault:
     const streamId = String(req.params.streamId);
     if (!streamId.startsWith(`${actor.tenantId}/`))
       throw new HttpProblem(404, 'not-found', 'Not found', 'No such stream in your tenant.');
-    const events = await eventStore.readStream(streamId);
+    const scope = scopeOf(eventStore, actor);
+    const stream = await eventStore.readStream(streamId);
+    const events = scope ? await collect(scope.filter(stream)) : stream;
     if (events.length === 0) throw new HttpProblem(404, 'not-found', 'Not found', 'No such stream in your tenant.');
     res.json({ data: await Promise.all(events.map((e) => shown(e, vault))), meta: { total: events.length } });
   });
@@ -66,6 +68,7 @@ export function historyRoutes(database: Database, eventStore: EventStore, vault:
       throw new HttpProblem(400, 'validation', 'The request is not valid', 'from and to are ISO 8601 times', {
         errors: [{ field: Number.isNaN(from) ? 'from' : 'to', message: 'expected an ISO 8601 time' }],
       });
+    const scope = scopeOf(eventStore, actor);
     const page: RecordedEvent[] = [];
     let last: Position | null = null;
     for await (const event of eventStore.readAll({
@@ -78,6 +81,7 @@ export function historyRoutes(database: Database, eventStore: EventStore, vault:
       last = event.position;
       if (to !== null && at >= to) break;
       if (from !== null && at < from) continue;
+      if (scope && !(await scope.sees(event))) continue;
       if (page.length === size) break;
       page.push(event);
     }
@@ -109,16 +113,22 @@ export function historyRoutes(database: Database, eventStore: EventStore, vault:
     if (actor.clientId !== null && asked !== null && asked !== actor.clientId)
       throw new HttpProblem(404, 'not-found', 'Not found', 'No such client.');
     res.json({
-      data: await historyDiff(database, eventStore, actor.tenantId, from, to, actor.clientId ?? asked),
+      data: await historyDiff(database, eventStore, actor, from, to, actor.clientId ?? asked),
       meta: {},
     });
   });
 
   router.get('/verify', requirePermission('audit:read'), async (_req, res) => {
     const actor = authOf(res);
-    const result = await verifyTenant(eventStore, actor.tenantId);
+    const result = await verifyFor(eventStore, actor.tenantId, scopeOf(eventStore, actor));
     res.json({ data: { tenantId: actor.tenantId, ...result, verifiedAt: new Date().toISOString() }, meta: {} });
   });
 
   return router;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }

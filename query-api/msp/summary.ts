@@ -13,6 +13,7 @@ import { violationsProjection } from '../../projections/read-models/violations.j
 import { minPosition } from '../http/min-position.js';
 import { answersOfMany, scoreAt, type AssessmentRow } from '../compliance/score-at.js';
 import { atMoment, parseAsOf } from '../point-in-time/replay.js';
+import { scopeOf } from '../history/client-scope.js';
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 const POLICY_STATUSES = ['draft', 'in_review', 'approved', 'published', 'retired'] as const;
@@ -150,7 +151,7 @@ export function mspSummaryRoutes(
       const { data, moment } = await atMoment(
         database,
         eventStore,
-        { tenantId: actor.tenantId, asOf, projections: SUMMARY_PROJECTIONS },
+        { tenantId: actor.tenantId, asOf, projections: SUMMARY_PROJECTIONS, reader: scopeOf(eventStore, actor) },
         async (trx, moment) => ({
           data: await summaryAt(trx, moment.at, actor.clientId),
           moment,

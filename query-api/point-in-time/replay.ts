@@ -4,6 +4,7 @@ import { comparePositions, isPosition, type Position } from '../../infrastructur
 import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { applyAll, type Projection } from '../../projections/runner.js';
+import type { ClientScope } from '../history/client-scope.js';
 
 /** A moment in a tenant's history: up to a log position, or up to a time. */
 export type AsOf = { kind: 'position'; position: Position } | { kind: 'time'; time: string };
@@ -53,10 +54,12 @@ export async function* eventsUpTo(eventStore: EventStore, scope: ReplayScope): A
     asOf.kind === 'position'
       ? comparePositions(event.position, asOf.position) > 0
       : event.metadata.recordedAt > asOf.time;
+  const mine = async (event: RecordedEvent) => !scope.reader || (await scope.reader.sees(event));
   if (scope.streamId !== undefined) {
     const stream = await eventStore.readStream(scope.streamId);
     const end = stream.findIndex(after);
-    const events = end === -1 ? stream : stream.slice(0, end);
+    const events: RecordedEvent[] = [];
+    for (const event of end === -1 ? stream : stream.slice(0, end)) if (await mine(event)) events.push(event);
     if (events.length > 0) yield events;
     return;
   }
@@ -64,6 +67,7 @@ export async function* eventsUpTo(eventStore: EventStore, scope: ReplayScope): A
   let batch: RecordedEvent[] = [];
   for await (const event of eventStore.readAll({ tenantId: scope.tenantId, types, batchSize: BATCH })) {
     if (after(event)) break;
+    if (!(await mine(event))) continue;
     batch.push(event);
     if (batch.length === BATCH) {
       yield batch;
@@ -82,6 +86,8 @@ export interface ReplayScope {
   projections: readonly Projection[];
   /** Replays this one stream (a single resource) instead of the tenant's whole log. */
   streamId?: string;
+  /** A client-scoped reader's: only its client's events are replayed, so nothing else is there to be read. */
+  reader?: ClientScope;
 }
 
 /** The moment a position stands for: when the tenant's last event at or before it was recorded. */

@@ -21,6 +21,7 @@ import { atMoment, parseAsOf } from '../point-in-time/replay.js';
 import { freshnessAt } from '../compliance/freshness.js';
 import { minPosition } from '../http/min-position.js';
 import { listMeta, pageOf, type Page } from '../http/pagination.js';
+import { scopeOf } from '../history/client-scope.js';
 
 const iso = (value: unknown): string => new Date(value as string).toISOString();
 
@@ -80,7 +81,7 @@ export function readModelRoutes(
     return atMoment(
       database,
       eventStore,
-      { tenantId: actor.tenantId, asOf, projections, streamId },
+      { tenantId: actor.tenantId, asOf, projections, streamId, reader: scopeOf(eventStore, actor) },
       async (trx, moment) => ({
         data: await read(trx, moment.at),
         meta: { asOf: moment.at, position: moment.position },

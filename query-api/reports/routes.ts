@@ -2,7 +2,6 @@ import express, { type RequestHandler, type Router } from 'express';
 import { FRAMEWORK_IDS, type FrameworkId } from '../../domain/frameworks/index.js';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
-import { verifyTenant } from '../../infrastructure/event-store/verify.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
@@ -10,6 +9,7 @@ import { minPosition } from '../http/min-position.js';
 import { atMoment, parseAsOf } from '../point-in-time/replay.js';
 import { complianceReport, REPORT_PROJECTIONS } from './compliance-report.js';
 import { complianceReportPdf } from './pdf.js';
+import { scopeOf, verifyFor } from '../history/client-scope.js';
 
 const invalid = (field: string, message: string) =>
   new HttpProblem(400, 'validation', 'The request is not valid', `${field}: ${message}`, {
@@ -42,7 +42,7 @@ export function reportRoutes(
 
       // The chain is verified as it stands: a tampered event is reported whatever moment the report is of.
       const verification = {
-        ...(await verifyTenant(eventStore, actor.tenantId)),
+        ...(await verifyFor(eventStore, actor.tenantId, scopeOf(eventStore, actor))),
         verifiedAt: new Date().toISOString(),
       };
       const scope = { clientId, frameworkId };
@@ -50,7 +50,7 @@ export function reportRoutes(
         ? await atMoment(
             database,
             eventStore,
-            { tenantId: actor.tenantId, asOf, projections: REPORT_PROJECTIONS },
+            { tenantId: actor.tenantId, asOf, projections: REPORT_PROJECTIONS, reader: scopeOf(eventStore, actor) },
             (trx, moment) => complianceReport(trx, moment, scope, verification),
           )
         : await asTenant(database.db, actor.tenantId, (trx) =>
