@@ -801,8 +801,9 @@ export const commandApiPaths: Record<string, unknown> = {
       parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }],
       responses: {
         '200': {
-          description: 'The file',
-          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+          description:
+            "The file, as an attachment with the content type checked at upload (application/octet-stream for any other), X-Content-Type-Options: nosniff and Content-Security-Policy: default-src 'none'; sandbox",
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
         },
         ...authed,
       },

@@ -38,6 +38,35 @@ export async function detectContentType(head: Buffer, fileName: string): Promise
   return 'text/plain';
 }
 
+/** The extensions a saved file of each type may have; the first is added to a name that has none of them. */
+const EXTENSIONS: Record<string, readonly string[]> = {
+  'application/pdf': ['pdf'],
+  'image/png': ['png'],
+  'image/jpeg': ['jpg', 'jpeg'],
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': ['docx'],
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': ['xlsx'],
+  'text/plain': ['txt', 'text', 'md', 'log'],
+  'text/csv': ['csv'],
+  'application/json': ['json'],
+  'application/octet-stream': ['bin'],
+};
+
+/**
+ * How a stored file goes back out: the type its bytes were checked as at upload (octet-stream for anything else), and
+ * a name that ends in that type's extension, so that text uploaded as note.html is not a page once saved to disk.
+ */
+export function downloadAs(file: { fileName: string; contentType: string }): { contentType: string; fileName: string } {
+  const type = ALLOWED_TYPES.includes(file.contentType) ? file.contentType : 'application/octet-stream';
+  const extensions = EXTENSIONS[type]!;
+  const name = sanitiseFileName(file.fileName);
+  const extension = name.includes('.') ? name.toLowerCase().split('.').pop()! : '';
+  return {
+    // Text was checked to be UTF-8: saying so leaves a browser nothing to guess.
+    contentType: type.startsWith('text/') ? `${type}; charset=utf-8` : type,
+    fileName: extensions.includes(extension) ? name : `${name}.${extensions[0]}`,
+  };
+}
+
 /** A file name safe to store and to send back in Content-Disposition: no path, no control characters. */
 export function sanitiseFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';

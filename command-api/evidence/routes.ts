@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import busboy from 'busboy';
+import { create as contentDisposition } from 'content-disposition';
 import express, { type Request, type Response, type Router } from 'express';
 import {
   evidenceDecider,
@@ -15,7 +16,7 @@ import { commandContext } from '../clients/routes.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
-import { ALLOWED_TYPES, detectContentType, sanitiseFileName } from './content-type.js';
+import { ALLOWED_TYPES, detectContentType, downloadAs, sanitiseFileName } from './content-type.js';
 
 export const evidence: Aggregate<EvidenceCommand, EvidenceEvent, EvidenceState> = { decider: evidenceDecider };
 export const evidenceStream = (tenantId: string, evidenceId: string): string => `${tenantId}/evidence/${evidenceId}`;
@@ -224,12 +225,15 @@ export function evidenceRoutes(handler: CommandHandler, blobs: BlobStore, option
   router.get('/:id/content', requirePermission('evidence:read'), async (req, res) => {
     const state = await visible(req, res);
     const file = state.file!;
+    const served = downloadAs(file);
     const stream = await blobs.open(file.sha256);
-    res.setHeader('Content-Type', file.contentType);
+    // Tenant-supplied bytes: always a download, never a page of ours (res.attachment would take the type from the name).
+    res.setHeader('Content-Type', served.contentType);
+    res.setHeader('Content-Disposition', contentDisposition(served.fileName));
     res.setHeader('Content-Length', String(file.size));
     res.setHeader('X-Content-SHA256', file.sha256);
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.attachment(file.fileName);
+    res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
     stream.pipe(res);
   });
 

@@ -10,7 +10,7 @@ import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/pe
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js';
-import type { WebhookAddressGuard } from '../../infrastructure/webhooks/address-guard.js';
+import type { OutboundGuard } from '../../infrastructure/outbound/guard.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks/signing.js';
 import { webhookStream } from '../../infrastructure/notifications/directory.js';
 import { commandContext } from '../clients/routes.js';
@@ -28,7 +28,7 @@ export const webhookAnswer: StoredAnswerRules = {
 };
 
 /** Mounted at /webhooks: integrators' endpoints for violations. The signing secret is shown once, at creation. */
-export function webhookRoutes(handler: CommandHandler, guard: WebhookAddressGuard, vault: PersonalDataVault): Router {
+export function webhookRoutes(handler: CommandHandler, guard: OutboundGuard, vault: PersonalDataVault): Router {
   const router = express.Router();
 
   router.post('/', requirePermission('webhook:write'), async (req, res) => {

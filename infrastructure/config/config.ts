@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseHostEntry } from '../outbound/guard.js';
 
 /**
  * The ledger's configuration: environment variables only, validated once at start. Every bad or missing value is
@@ -21,6 +22,25 @@ const urlWithScheme = (schemes: string[], example: string) =>
     },
     { message: `expected a ${schemes.join(' or ')} URL, such as ${example}` },
   );
+
+/** Hosts that outbound calls may reach although private or plain http: comma-separated `host` or `host:port`. */
+const hostList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .superRefine((hosts, context) => {
+    const bad = hosts.filter((host) => !parseHostEntry(host));
+    if (bad.length > 0)
+      context.addIssue({
+        code: 'custom',
+        message: `expected comma-separated hosts or host:port, such as hooks.internal:8443; not ${bad.map((b) => `"${b}"`).join(', ')}`,
+      });
+  });
 
 const schema = z.object({
   NODE_ENV: z
@@ -91,15 +111,7 @@ const schema = z.object({
     .max(24 * 3600 * 1000)
     .default(60_000),
   NOTIFY_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(60_000).default(1000),
-  WEBHOOK_ALLOWED_HOSTS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((host) => host.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+  WEBHOOK_ALLOWED_HOSTS: hostList,
   WEBHOOK_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(120_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(8),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).default(30_000),

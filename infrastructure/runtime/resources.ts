@@ -25,7 +25,7 @@ import { createRedis, redisReadiness } from '../redis/redis.js';
 import { InProcessBus } from '../bus/in-process-bus.js';
 import { KafkaBus } from '../bus/kafka-bus.js';
 import type { MessageBus } from '../bus/message-bus.js';
-import { WebhookAddressGuard } from '../webhooks/address-guard.js';
+import { OutboundGuard } from '../outbound/guard.js';
 
 /** Everything a ledger process talks to, opened from the configuration. */
 export interface Resources {
@@ -37,7 +37,8 @@ export interface Resources {
   kafka?: Kafka;
   /** Kafka when KAFKA_BROKERS is set, else the in-process bus. */
   bus: MessageBus;
-  webhookGuard: WebhookAddressGuard;
+  /** Where webhooks may go: WEBHOOK_ALLOWED_HOSTS. */
+  webhookGuard: OutboundGuard;
   sessions: SessionStore;
   accessTokens: AccessTokens;
   mailer: Mailer;
@@ -158,7 +159,7 @@ export async function openResources(
       redis,
       kafka,
       bus,
-      webhookGuard: new WebhookAddressGuard(config.WEBHOOK_ALLOWED_HOSTS),
+      webhookGuard: new OutboundGuard({ allowedHosts: config.WEBHOOK_ALLOWED_HOSTS }),
       sessions,
       accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
       mailer,

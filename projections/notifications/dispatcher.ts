@@ -3,7 +3,8 @@ import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
 import type { Mailer } from '../../infrastructure/mail/mailer.js';
-import type { WebhookAddressGuard } from '../../infrastructure/webhooks/address-guard.js';
+import { OutboundRefusedError, type OutboundGuard } from '../../infrastructure/outbound/guard.js';
+import { vettedFetch } from '../../infrastructure/outbound/vetted-fetch.js';
 import { signatureHeaders } from '../../infrastructure/webhooks/signing.js';
 import type { ViolationCloudEvent } from '../violations/cloud-event.js';
 import type { NotificationDirectory } from '../../infrastructure/notifications/directory.js';
@@ -13,7 +14,7 @@ export interface DispatcherOptions {
   database: Database;
   directory: NotificationDirectory;
   mailer: Mailer;
-  guard: WebhookAddressGuard;
+  guard: OutboundGuard;
   bus: MessageBus;
   /** Deliveries that never succeed go to `${topic}.dlq`. */
   topic: string;
@@ -176,24 +177,28 @@ export class NotificationDispatcher {
     const webhook = await directory.webhook(row.tenant_id, row.target);
     if (webhook.status !== 'active' || !webhook.url || !webhook.secret)
       return { delivered: false, error: 'the webhook was deleted', final: true };
-    const refused = await guard.checkDelivery(webhook.url);
-    if (refused) return { delivered: false, error: `refused: the URL ${refused}`, final: true };
     const body = JSON.stringify(row.payload);
-    const response = await fetch(webhook.url, {
-      method: 'POST',
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(webhookTimeoutMs),
-      headers: {
-        'content-type': 'application/cloudevents+json',
-        'user-agent': 'compliance-ledger-webhooks/1',
-        ...signatureHeaders(webhook.secret, row.event_id, body),
-      },
-    });
+    let response: Response;
+    try {
+      response = await vettedFetch(guard, webhook.url, {
+        method: 'POST',
+        body,
+        timeoutMs: webhookTimeoutMs,
+        headers: {
+          'content-type': 'application/cloudevents+json',
+          'user-agent': 'compliance-ledger-webhooks/1',
+          ...signatureHeaders(webhook.secret, row.event_id, body),
+        },
+      });
+    } catch (error) {
+      if (error instanceof OutboundRefusedError)
+        return { delivered: false, error: `refused: the URL ${error.reason}`, final: true };
+      throw error;
+    }
     await response.arrayBuffer().catch(() => undefined);
-    return response.ok
-      ? { delivered: true, statusCode: response.status }
-      : { delivered: false, statusCode: response.status, error: `HTTP ${response.status}` };
+    if (response.ok) return { delivered: true, statusCode: response.status };
+    const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
+    return { delivered: false, statusCode: response.status, error: `HTTP ${response.status}${redirect}` };
   }
 
   private async sendMail(rows: OutboxRow[]): Promise<Outcome> {

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseDisposition } from 'content-disposition';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../infrastructure/database/database.js';
@@ -104,6 +105,113 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
     expect(png.body.data?.contentType).toBe('image/png');
     const csv = await upload(form(Buffer.from('user,mfa\nada,yes\n'), 'mfa.csv', 'text/csv'));
     expect(csv.body.data?.contentType).toBe('text/csv');
+  });
+
+  /** A multipart upload written byte by byte, so that the file name's header is exactly what a hostile client sends. */
+  async function uploadRaw(filenameParams: string, file: Buffer) {
+    const boundary = 'rawboundary7e3f';
+    const fields = { clientId, title: 'Raw', validFrom: '2026-01-01', expiresAt: '2027-01-01' };
+    const body = Buffer.concat([
+      ...Object.entries(fields).map(([name, value]) =>
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+      ),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; ${filenameParams}\r\n\r\n`),
+      file,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const response = await fetch(`${ledger.url}/api/v1/evidence/upload`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${admin.accessToken}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+      },
+      body,
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { data: { evidenceId: string; contentType: string } }).data;
+  }
+
+  async function download(evidenceId: string) {
+    const response = await fetch(`${ledger.url}/api/v1/evidence/${evidenceId}/content`, {
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    const disposition = response.headers.get('content-disposition') ?? '';
+    return { headers: response.headers, disposition, fileName: parseDisposition(disposition).parameters.filename };
+  }
+
+  /** What every evidence download must say, whatever was uploaded: a file to save, never a page to render. */
+  function expectInert(headers: Headers, disposition: string) {
+    expect(disposition).toMatch(/^attachment;/);
+    expect(disposition).not.toMatch(/[\r\n]/);
+    expect(headers.get('x-content-type-options')).toBe('nosniff');
+    expect(headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+  }
+
+  it('serves a download with the type its bytes were checked as, never the type its name suggests', async () => {
+    const html = await upload(
+      form(Buffer.from('<html><script>alert(document.cookie)</script></html>\n'), 'note.html', 'text/html'),
+    );
+    expect(html.body.data?.contentType).toBe('text/plain');
+    const served = await download(html.body.data!.evidenceId);
+    expect(served.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expectInert(served.headers, served.disposition);
+    // Saved to disk as .html it would still open as a page: the name ends in the checked type's extension.
+    expect(served.fileName).toBe('note.html.txt');
+
+    const svg = await upload(
+      form(
+        Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>\n'),
+        'logo.svg',
+        'image/svg+xml',
+      ),
+    );
+    expect(svg.body.data?.contentType).toBe('text/plain');
+    const svgServed = await download(svg.body.data!.evidenceId);
+    expect(svgServed.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expectInert(svgServed.headers, svgServed.disposition);
+    expect(svgServed.fileName).toBe('logo.svg.txt');
+
+    const pdf = await download((await upload(form(PDF, 'Report.PDF', 'application/pdf'))).body.data!.evidenceId);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expectInert(pdf.headers, pdf.disposition);
+    expect(pdf.fileName).toBe('Report.PDF');
+    const csv = await download(
+      (await upload(form(Buffer.from('a,b\n1,2\n'), 'mfa.csv', 'text/csv'))).body.data!.evidenceId,
+    );
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.fileName).toBe('mfa.csv');
+  });
+
+  it('sends back a hostile file name as a plain, encoded attachment name', async () => {
+    const text = Buffer.from('plain words\n');
+    const cases: Array<[string, (name: string) => void]> = [
+      // A quote that would end the quoted filename and start a parameter of its own.
+      ['filename="a\\"; filename*=UTF-8\'\'evil.html; x=\\".txt"', (name) => expect(name).not.toMatch(/["\\;]/)],
+      // CR LF that would start a header of its own (only an RFC 5987 name can carry them through multipart).
+      [
+        "filename*=UTF-8''report%0D%0ASet-Cookie%3A%20session%3Dx%0D%0A.txt",
+        (name) => expect(name).not.toMatch(/[\r\n]/),
+      ],
+      ['filename="../../../etc/passwd"', (name) => expect(name).toBe('passwd.txt')],
+      ['filename="..\\..\\windows\\win.ini"', (name) => expect(name).toBe('win.ini.txt')],
+      [
+        "filename*=UTF-8''Pr%C3%BCfbericht%20%E6%8A%A5%E5%91%8A.txt",
+        (name) => expect(name).toBe('Prüfbericht 报告.txt'),
+      ],
+    ];
+    for (const [params, check] of cases) {
+      const uploaded = await uploadRaw(params, text);
+      expect(uploaded.contentType).toBe('text/plain');
+      const served = await download(uploaded.evidenceId);
+      expectInert(served.headers, served.disposition);
+      expect(served.fileName).toBeTruthy();
+      expect(served.fileName).not.toMatch(/[/\\]|\.\./);
+      // The header itself stays ASCII: anything else travels RFC 5987-encoded in filename*.
+      expect(served.disposition).toMatch(/^[\x20-\x7e]+$/);
+      check(served.fileName!);
+    }
   });
 
   it('refuses a file whose bytes are not an allowed type, whatever it claims, and keeps nothing', async () => {

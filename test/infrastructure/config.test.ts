@@ -53,6 +53,15 @@ describe('configuration from the environment', () => {
     expect((error as Error).message).toContain('LOG_LEVEL');
   });
 
+  it('reads the hosts outbound calls may reach, in any spelling a URL accepts, and names a bad one', () => {
+    expect(
+      loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'Hooks.Internal:8443, 127.0.0.1,[::1]:9000' }).WEBHOOK_ALLOWED_HOSTS,
+    ).toEqual(['hooks.internal:8443', '127.0.0.1', '[::1]:9000']);
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'hooks.internal, https://x.example.com/hook' })).toThrow(
+      /WEBHOOK_ALLOWED_HOSTS: expected comma-separated hosts or host:port.*"https:\/\/x\.example\.com\/hook"/,
+    );
+  });
+
   it('requires a master key in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/ledger' })).toThrow(
       /MASTER_KEY: required in production/,

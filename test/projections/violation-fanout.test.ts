@@ -55,9 +55,15 @@ describe.skipIf(skip)(
 
     beforeAll(async () => {
       smtp = await startSmtpReceiver();
-      // /good answers at once, /flaky fails three times first, /down never answers well.
+      // /good answers at once, /flaky fails three times first, /down never answers well, /moved redirects to /stolen.
       receiver = await startWebhookReceiver((path, n) =>
-        path === '/down' ? 500 : path === '/flaky' && n <= 3 ? 503 : 200,
+        path === '/moved'
+          ? { status: 307, headers: { location: receiver.url('/stolen') } }
+          : path === '/down'
+            ? 500
+            : path === '/flaky' && n <= 3
+              ? 503
+              : 200,
       );
       ledger = await startTestLedger({
         readMail: (email) => smtp.lastTo(email).text,
@@ -99,7 +105,7 @@ describe.skipIf(skip)(
         (await post('/users/accept-invite', { token, name: 'Olive Officer', password: 'a long enough password' }))
           .status,
       ).toBe(200);
-      for (const path of ['/good', '/flaky', '/down']) {
+      for (const path of ['/good', '/flaky', '/down', '/moved']) {
         const created = await post<{ data: { webhookId: string; secret: string } }>('/webhooks', {
           url: receiver.url(path),
           events: ['violation.*'],
@@ -190,6 +196,24 @@ describe.skipIf(skip)(
       expect(receiver.to('/down')).toHaveLength(4);
     });
 
+    it('never follows a redirect: each 307 is a failed attempt, and the other address gets nothing', async () => {
+      await eventually(async () => {
+        const r = await ledger.request<{ data: Array<{ status: string }> }>(
+          'GET',
+          `/webhooks/${webhookIds['/moved']}/deliveries`,
+          { token: admin.accessToken },
+        );
+        return r.body.data.at(-1)?.status === 'dead';
+      }, 'the redirected delivery to be given up');
+      const deliveries = await ledger.request<{
+        data: Array<{ lastError: string; attempts: Array<{ outcome: string; statusCode: number }> }>;
+      }>('GET', `/webhooks/${webhookIds['/moved']}/deliveries`, { token: admin.accessToken });
+      const first = deliveries.body.data.at(-1)!;
+      expect(first.attempts.map((a) => a.statusCode)).toEqual([307, 307, 307, 307]);
+      expect(first.lastError).toBe('HTTP 307 (redirects are not followed)');
+      expect(receiver.to('/stolen')).toHaveLength(0);
+    });
+
     it('does not notify twice when the same message arrives again', async () => {
       const [original] = await readTopic(services.kafkaBrokers!, topic, 1);
       const before = {
@@ -220,6 +244,14 @@ describe.skipIf(skip)(
         'https://localhost/hook',
         'http://example.com/hook',
         'https://169.254.169.254/latest/meta-data',
+        // The same places spelt otherwise: trailing dots, integer and hex IPv4, IPv6 wrappings.
+        'https://localhost./hook',
+        'https://metadata.google.internal./computeMetadata/v1/',
+        'https://2852039166/latest/meta-data',
+        'https://0x0a.0.0.8/hook',
+        'https://[::ffff:10.0.0.8]/hook',
+        'https://[::10.0.0.8]/hook',
+        'https://[64:ff9b::a9fe:a9fe]/latest/meta-data',
       ]) {
         const refused = await post('/webhooks', { url, events: ['violation.*'] });
         expect(refused.status, url).toBe(422);

@@ -57,10 +57,15 @@ export interface ReceivedRequest {
 }
 
 /**
- * A local HTTP endpoint standing in for an integrator's webhook receiver. `answer(path, n)` gives the status for the
- * n-th request (1-based) to a path: 200 by default.
+ * A local HTTP endpoint standing in for an integrator's webhook receiver. `answer(path, n)` gives the status (or the
+ * status and headers) for the n-th request (1-based) to a path: 200 by default. It listens on 127.0.0.1 and a free
+ * port unless told another loopback address or port (a second receiver on 127.0.0.2 and the same port tells which
+ * address a client connected to).
  */
-export async function startWebhookReceiver(answer: (path: string, n: number) => number = () => 200) {
+export async function startWebhookReceiver(
+  answer: (path: string, n: number) => number | { status: number; headers: Record<string, string> } = () => 200,
+  listen: { host?: string; port?: number } = {},
+) {
   const requests: ReceivedRequest[] = [];
   const counts = new Map<string, number>();
   const server: Server = createServer((req, res) => {
@@ -71,14 +76,18 @@ export async function startWebhookReceiver(answer: (path: string, n: number) => 
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
       requests.push({ path, headers: req.headers, body });
-      res.statusCode = answer(path, n);
+      const answered = answer(path, n);
+      const { status, headers } = typeof answered === 'number' ? { status: answered, headers: {} } : answered;
+      res.writeHead(status, headers);
       res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const host = listen.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(listen.port ?? 0, host, () => resolve()));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    port,
+    url: (path: string) => `http://${host}:${port}${path}`,
     requests,
     to: (path: string) => requests.filter((r) => r.path === path),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
