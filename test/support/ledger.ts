@@ -49,6 +49,7 @@ export async function startTestLedger(
       })
     : createLogger({ level: 'silent', format: 'json' });
   let ledger = await startLedger(config, logger);
+  let stopped = false;
 
   async function request<T = Record<string, unknown>>(
     method: string,
@@ -121,6 +122,12 @@ export async function startTestLedger(
       await ledger.close();
       ledger = await startLedger(config, logger);
     },
+    /** Stops the ledger and leaves its data in place (to look at what it left on disk); close() still cleans up. */
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await ledger.close();
+    },
     /** Runs SQL on this ledger's schema. */
     async sql<R>(query: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<R>): Promise<R> {
       const database = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, schema, poolSize: 1 });
@@ -152,7 +159,8 @@ export async function startTestLedger(
       }
     },
     async close() {
-      await ledger.close();
+      if (!stopped) await ledger.close();
+      stopped = true;
       if (config.DATABASE_URL) {
         const admin = await openDatabase({ kind: 'postgres', url: services.databaseUrl!, poolSize: 1 });
         await admin.db.schema.dropSchema(schema).ifExists().cascade().execute();
