@@ -108,7 +108,7 @@ async function rebuild(): Promise<void> {
     // A rate means nothing if events were skipped: the audit log has a row per event.
     const audited = await asTenant(
       database.db,
-      tenantId,
+      { tenantId, clientId: null },
       async (trx) => (await sql<{ n: number }>`select count(*)::int as n from audit_log`.execute(trx)).rows[0]!.n,
     );
     if (audited !== EVENTS) throw new Error(`The rebuilt audit log holds ${audited} rows for ${EVENTS} events`);
@@ -139,7 +139,7 @@ async function rebuild(): Promise<void> {
     for (const projection of SUMMARY_PROJECTIONS)
       await rebuildProjection({ projection, eventStore: store, database, logger });
     started = performance.now();
-    await asTenant(database.db, tenantId, (trx) => summaryAt(trx, new Date().toISOString(), null));
+    await asTenant(database.db, { tenantId, clientId: null }, (trx) => summaryAt(trx, new Date().toISOString(), null));
     const liveSeconds = (performance.now() - started) / 1000;
     console.log(
       `\nMSP summary of a tenant with ${EVENTS} events (${replayed} of them read by the summary's projections)`,

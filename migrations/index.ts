@@ -13,6 +13,7 @@ import * as usersReadModel from './0011_users_read_model.js';
 import * as auditOutcome from './0012_audit_outcome.js';
 import * as promptAnalyses from './0013_prompt_analyses.js';
 import * as sessions from './0014_sessions.js';
+import * as readModelRoles from './0015_read_model_roles.js';
 
 /** Every migration, in order. Listed statically so they run the same from TypeScript sources and compiled output. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012_audit_outcome': auditOutcome,
   '0013_prompt_analyses': promptAnalyses,
   '0014_sessions': sessions,
+  '0015_read_model_roles': readModelRoles,
 };

@@ -57,17 +57,31 @@ async function createShadow(db: Kysely<unknown>, table: string, shadow: string):
   );
   if (flags[0]?.rls) await sql`alter table ${sql.table(shadow)} enable row level security`.execute(db);
   if (flags[0]?.forced) await sql`alter table ${sql.table(shadow)} force row level security`.execute(db);
-  const { rows: policies } = await sql<{ name: string; command: string; using: string | null; check: string | null }>`
-    select polname as name, polcmd as command, pg_get_expr(polqual, polrelid) as using, pg_get_expr(polwithcheck, polrelid) as check
-    from pg_policy where polrelid = ${table}::regclass`.execute(db);
+  const { rows: policies } = await sql<{
+    name: string;
+    permissive: string;
+    command: string;
+    roles: string[];
+    using: string | null;
+    check: string | null;
+  }>`
+    select policyname as name, permissive, cmd as command, roles::text[] as roles, qual as using, with_check as check
+    from pg_policies where schemaname = current_schema() and tablename = ${table}`.execute(db);
   for (const policy of policies) {
-    const command = { r: 'select', a: 'insert', w: 'update', d: 'delete', '*': 'all' }[policy.command] ?? 'all';
-    await sql`create policy ${sql.id(policy.name)} on ${sql.table(shadow)} for ${sql.raw(command)}
+    await sql`create policy ${sql.id(policy.name)} on ${sql.table(shadow)} as ${sql.raw(policy.permissive)}
+      for ${sql.raw(policy.command)} to ${sql.join(policy.roles.map((role) => (role === 'public' ? sql`public` : sql.id(role))))}
       ${policy.using ? sql`using (${sql.raw(policy.using)})` : sql``} ${policy.check ? sql`with check (${sql.raw(policy.check)})` : sql``}`.execute(
       db,
     );
   }
-  await sql`grant select, insert, update, delete on ${sql.table(shadow)} to ledger_app`.execute(db);
+  // The live table's grants: what each role may do with it.
+  const { rows: grants } = await sql<{ grantee: string; privileges: string }>`
+    select grantee, string_agg(privilege_type, ', ') as privileges from information_schema.role_table_grants
+    where table_schema = current_schema() and table_name = ${table} and grantee in ('ledger_app', 'ledger_projector')
+    group by grantee`.execute(db);
+  for (const grant of grants) {
+    await sql`grant ${sql.raw(grant.privileges)} on ${sql.table(shadow)} to ${sql.id(grant.grantee)}`.execute(db);
+  }
   const { rows: secondary } = await sql<{ name: string; definition: string }>`
     select c.relname as name, pg_get_indexdef(i.indexrelid) as definition
     from pg_index i join pg_class c on c.oid = i.indexrelid

@@ -56,7 +56,9 @@ async function openPostgres(
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  // Only when it is missing: an application's login role may use the schema without the right to create one.
+  const { rows: existing } = await sql`select 1 from pg_namespace where nspname = ${schema}`.execute(db);
+  if (existing.length === 0) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   const listener = new PgListener(connection);
   return {
     kind: 'postgres',

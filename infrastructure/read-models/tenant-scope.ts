@@ -1,23 +1,37 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 
+/** Whose rows a read may see: one tenant, and one client of it or (null) all of them. */
+export interface ReadScope {
+  tenantId: string;
+  clientId: string | null;
+}
+
 /**
- * Reads under row-level security (the policies are created by the migrations, migrations/tenant-rls.ts): queries run
- * as the unprivileged ledger_app role (superusers and owners would bypass the policy) with the request's tenant set
- * for the transaction, so a query that forgets its WHERE clause still sees one tenant. Runs `query` so.
+ * Sets a transaction up to read under row-level security (the policies are created by the migrations,
+ * migrations/tenant-rls.ts): as the unprivileged ledger_app role (superusers and owners would bypass the policies),
+ * with the reader's tenant and client, so that a query that forgets a condition still sees one tenant's one client
+ * ('*' is every client: the MSP's own people).
  */
+export async function readAs(trx: Transaction<unknown>, scope: ReadScope): Promise<void> {
+  await sql`set local role ledger_app`.execute(trx);
+  await sql`select set_config('app.tenant_id', ${scope.tenantId}, true), set_config('app.client_id', ${scope.clientId ?? '*'}, true)`.execute(
+    trx,
+  );
+}
+
+/** Runs `query` in a transaction that reads as `scope` (see readAs). */
 export async function asTenant<T>(
   db: Kysely<unknown>,
-  tenantId: string,
+  scope: ReadScope,
   query: (trx: Transaction<unknown>) => Promise<T>,
 ): Promise<T> {
   return db.transaction().execute(async (trx) => {
-    await sql`set local role ledger_app`.execute(trx);
-    await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+    await readAs(trx, scope);
     return query(trx);
   });
 }
 
-/** Marks a transaction as a projection's: it writes rows of every tenant. */
+/** Makes a transaction a projection's: it writes rows of every tenant, as ledger_projector. */
 export async function asProjection(trx: Transaction<unknown>): Promise<void> {
-  await sql`select set_config('app.projection', 'on', true)`.execute(trx);
+  await sql`set local role ledger_projector`.execute(trx);
 }

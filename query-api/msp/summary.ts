@@ -143,7 +143,7 @@ export function mspSummaryRoutes(
       const actor = authOf(res);
       if (req.query.asOf === undefined) {
         const at = new Date().toISOString();
-        const data = await asTenant(database.db, actor.tenantId, (trx) => summaryAt(trx, at, actor.clientId));
+        const data = await asTenant(database.db, actor, (trx) => summaryAt(trx, at, actor.clientId));
         res.json({ data, meta: { generatedAt: at, total: data.length } });
         return;
       }

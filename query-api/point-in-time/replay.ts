@@ -3,6 +3,7 @@ import type { Database } from '../../infrastructure/database/database.js';
 import { comparePositions, isPosition, type Position } from '../../infrastructure/event-store/position.js';
 import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { readAs } from '../../infrastructure/read-models/tenant-scope.js';
 import { applyAll, type Projection } from '../../projections/runner.js';
 import type { ClientScope } from '../history/client-scope.js';
 
@@ -127,8 +128,7 @@ export async function atMoment<T>(
       );
       await sql`grant select, insert, update, delete on pg_temp.${sql.id(table)} to ledger_app`.execute(trx);
     }
-    await sql`set local role ledger_app`.execute(trx);
-    await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(trx);
+    await readAs(trx, { tenantId, clientId: scope.reader?.clientId ?? null });
     const temporary = (name: string): string => `pg_temp.${name}`;
     let events = 0;
     let last: RecordedEvent | undefined;

@@ -76,7 +76,7 @@ export function readModelRoutes(
     read: (trx: Transaction<unknown>, at: string) => Promise<T>,
   ) => {
     if (req.query.asOf === undefined)
-      return { data: await asTenant(db, actor.tenantId, (trx) => read(trx, new Date().toISOString())), meta: {} };
+      return { data: await asTenant(db, actor, (trx) => read(trx, new Date().toISOString())), meta: {} };
     const asOf = parseAsOf(String(req.query.asOf));
     return atMoment(
       database,
@@ -107,7 +107,7 @@ export function readModelRoutes(
     order: RawBuilder<unknown>,
     page: Page,
   ) => {
-    const { rows } = await asTenant(db, actor.tenantId, (trx) =>
+    const { rows } = await asTenant(db, actor, (trx) =>
       sql<Record<string, unknown> & { total: string }>`
         select *, count(*) over ()::text as total from ${sql.table(table)} where ${where(conditions)}
         order by ${order} limit ${page.size} offset ${page.offset}`.execute(trx),
@@ -386,7 +386,7 @@ export function readModelRoutes(
       const actor = authOf(res);
       const page = pageOf(req);
       const clientId = clientFilter(req, actor) ?? null;
-      const rows = await asTenant(db, actor.tenantId, (trx) =>
+      const rows = await asTenant(db, actor, (trx) =>
         sql<Record<string, unknown> & { total: string }>`
         select s.*, a.status as approval, a.reason as approval_reason, count(*) over ()::text as total,
           (select json_build_object('analysed', coalesce(sum(u.analysed), 0), 'warned', coalesce(sum(u.warned), 0), 'redacted', coalesce(sum(u.redacted), 0), 'blocked', coalesce(sum(u.blocked), 0))
@@ -551,7 +551,7 @@ export function readModelRoutes(
       // Keyset pages of 1,000 rows, written as they come: the log is never held whole in memory.
       let after = '';
       for (;;) {
-        const { rows } = await asTenant(db, actor.tenantId, (trx) =>
+        const { rows } = await asTenant(db, actor, (trx) =>
           sql<Record<string, unknown>>`
           select * from audit_log where ${where([...range, sql`position > ${after}`])}
           order by position limit 1000`.execute(trx),

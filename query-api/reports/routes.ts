@@ -53,7 +53,7 @@ export function reportRoutes(
             { tenantId: actor.tenantId, asOf, projections: REPORT_PROJECTIONS, reader: scopeOf(eventStore, actor) },
             (trx, moment) => complianceReport(trx, moment, scope, verification),
           )
-        : await asTenant(database.db, actor.tenantId, (trx) =>
+        : await asTenant(database.db, actor, (trx) =>
             complianceReport(trx, { at: new Date().toISOString(), position: null }, scope, verification),
           );
 
