@@ -12,6 +12,7 @@ import { requestLogging } from '../infrastructure/http/correlation.js';
 import { openApiDocument } from '../infrastructure/http/openapi.js';
 import { operationsRouter } from '../infrastructure/http/operations.js';
 import { errorHandler, notFound } from '../infrastructure/http/problem.js';
+import { refuseUnstorableText } from '../infrastructure/http/refuse-unstorable.js';
 import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
 import { openResources } from '../infrastructure/runtime/resources.js';
 import { queryApi, queryApiPaths, queryApiSchemas } from '../query-api/router.js';
@@ -81,6 +82,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
       ignoreUndocumented: true,
       fileUploader: false, // evidence uploads are streamed by their route, never buffered
     }),
+    refuseUnstorableText,
   );
   if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources, logger));
   if (role === 'all' || role === 'query-api') app.use('/api/v1', queryApi(resources));

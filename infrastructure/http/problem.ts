@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logging/logger.js';
 import { DomainError, type DomainErrorCode } from '../../domain/decider.js';
 import { WrongExpectedRevisionError } from '../event-store/types.js';
+import { printableName } from '../storable-text.js';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, [status: number, slug: string, title: string]> = {
   invalid: [422, 'invalid-command', 'The request cannot be carried out'],
@@ -40,7 +41,7 @@ function fieldOf(path: string | undefined): string {
     parts[0] === 'headers'
   )
     parts.shift();
-  return parts.join('.') || '(body)';
+  return parts.map(printableName).join('.') || '(body)';
 }
 
 /**
@@ -84,6 +85,17 @@ export class HttpProblem extends Error {
       ...this.extensions,
     };
   }
+}
+
+/** A 400 naming each field at fault, for errors found by our own checks (the OpenAPI validator's have their own). */
+export function invalidFields(errors: Array<{ field: string; message: string }>): HttpProblem {
+  return new HttpProblem(
+    400,
+    'validation',
+    'The request is not valid',
+    errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    { errors },
+  );
 }
 
 export function sendProblem(res: Response, problem: ProblemDetails): void {
