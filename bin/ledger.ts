@@ -45,7 +45,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const role = config.LEDGER_ROLE;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestLogging(logger));
   const paths = mergePaths(
     role === 'all' || role === 'command-api' ? commandApiPaths : {},

@@ -19,6 +19,7 @@ import { DomainError } from '../../domain/decider.js';
 import { decoyHash, hashPassword, verifyPassword } from '../../infrastructure/auth/passwords.js';
 import { hashToken, opaqueToken } from '../../infrastructure/auth/tokens.js';
 import { authOf, authenticate } from '../../infrastructure/http/authentication.js';
+import { clientAddressOf } from '../../infrastructure/http/client-address.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { TooManyAttemptsError } from '../../infrastructure/rate-limit/login-limiter.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
@@ -64,7 +65,7 @@ export async function onTokenAccount(run: () => Promise<unknown>, what: string):
 }
 
 export function contextOf(req: Request, tenantId: string, actorId: string): CommandContext {
-  return { tenantId, actorId, correlationId: String(req.id), ip: req.ip };
+  return { tenantId, actorId, correlationId: String(req.id), ip: clientAddressOf(req) };
 }
 
 /** Where links in mails point: PUBLIC_URL, else the address the request came to. */
@@ -200,7 +201,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
   router.post('/auth/reset-password/request', async (req, res) => {
     const { email } = req.body as { email: string };
     const account = resources.emailKey(email);
-    const ip = req.ip ?? 'unknown';
+    const ip = clientAddressOf(req) ?? 'unknown';
     await limited(() => resources.resetLimiter.check(account, ip), res);
     await resources.resetLimiter.fail(account, ip); // every request counts here, not only failures
     const found = await owner(email);
@@ -248,7 +249,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
   router.post('/auth/login', async (req, res) => {
     const { email, password } = req.body as { email: string; password: string };
     const account = resources.emailKey(email);
-    const ip = req.ip ?? 'unknown';
+    const ip = clientAddressOf(req) ?? 'unknown';
     await limited(() => resources.loginLimiter.check(account, ip), res);
     const found = await owner(email);
     const user = found ? (await handler.load(users, userStream(found.tenantId, found.userId))).state : undefined;
