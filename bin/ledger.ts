@@ -13,6 +13,7 @@ import { operationsRouter } from '../infrastructure/http/operations.js';
 import { errorHandler, notFound } from '../infrastructure/http/problem.js';
 import { refuseUnstorableText } from '../infrastructure/http/refuse-unstorable.js';
 import { requestValidation } from '../infrastructure/http/request-validation.js';
+import { securityHeaders } from '../infrastructure/http/security-headers.js';
 import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
 import { openResources } from '../infrastructure/runtime/resources.js';
 import { queryApi, queryApiPaths, queryApiSchemas } from '../query-api/router.js';
@@ -46,7 +47,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
-  app.use(requestLogging(logger));
+  app.use(requestLogging(logger), securityHeaders({ publicUrl: config.PUBLIC_URL }));
   const paths = mergePaths(
     role === 'all' || role === 'command-api' ? commandApiPaths : {},
     role === 'all' || role === 'query-api' ? queryApiPaths : {},
@@ -54,7 +55,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths, schemas: queryApiSchemas });
   const metrics = projectionMetrics(resources.database, resources.eventStore);
   resources.readiness.push(...metrics.readiness);
-  app.use(operationsRouter({ version, document, readiness: resources.readiness }));
+  app.use(operationsRouter({ version, document, readiness: resources.readiness, publicUrl: config.PUBLIC_URL }));
   app.use(metrics.router);
   // The published schema of violation messages, for integrators (public, like the OpenAPI document).
   app.get(
