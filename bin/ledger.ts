@@ -5,13 +5,15 @@
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import express from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import { commandApi, commandApiPaths } from '../command-api/router.js';
 import { ConfigError, isEmbedded, loadConfig, type Config } from '../infrastructure/config/config.js';
 import { requestLogging } from '../infrastructure/http/correlation.js';
 import { openApiDocument } from '../infrastructure/http/openapi.js';
 import { operationsRouter } from '../infrastructure/http/operations.js';
 import { errorHandler, notFound } from '../infrastructure/http/problem.js';
+import { refuseUnstorableText } from '../infrastructure/http/refuse-unstorable.js';
+import { requestValidation } from '../infrastructure/http/request-validation.js';
+import { securityHeaders } from '../infrastructure/http/security-headers.js';
 import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
 import { openResources } from '../infrastructure/runtime/resources.js';
 import { queryApi, queryApiPaths, queryApiSchemas } from '../query-api/router.js';
@@ -47,8 +49,8 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const role = config.LEDGER_ROLE;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
-  app.use(requestLogging(logger));
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.use(requestLogging(logger), securityHeaders({ publicUrl: config.PUBLIC_URL }));
   const paths = mergePaths(
     role === 'all' || role === 'command-api' ? commandApiPaths : {},
     role === 'all' || role === 'query-api' ? queryApiPaths : {},
@@ -56,7 +58,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths, schemas: queryApiSchemas });
   const metrics = projectionMetrics(resources.database, resources.eventStore);
   resources.readiness.push(...metrics.readiness);
-  app.use(operationsRouter({ version, document, readiness: resources.readiness }));
+  app.use(operationsRouter({ version, document, readiness: resources.readiness, publicUrl: config.PUBLIC_URL }));
   app.use(metrics.router);
   // The published schema of violation messages, for integrators (public, like the OpenAPI document).
   app.get(
@@ -75,16 +77,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     }),
   );
   app.use('/api/v1', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
-  app.use(
-    OpenApiValidator.middleware({
-      apiSpec: document as unknown as string,
-      validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
-      validateResponses: config.OPENAPI_VALIDATE_RESPONSES,
-      validateSecurity: false, // authentication and permissions are checked by each route
-      ignoreUndocumented: true,
-      fileUploader: false, // evidence uploads are streamed by their route, never buffered
-    }),
-  );
+  app.use(requestValidation(document, { validateResponses: config.OPENAPI_VALIDATE_RESPONSES }), refuseUnstorableText);
   if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources, logger));
   if (role === 'all' || role === 'query-api') app.use('/api/v1', queryApi(resources));
   app.use(notFound);

@@ -19,6 +19,7 @@ import { DomainError } from '../../domain/decider.js';
 import { decoyHash, hashPassword, verifyPassword } from '../../infrastructure/auth/passwords.js';
 import { hashToken, opaqueToken } from '../../infrastructure/auth/tokens.js';
 import { authOf, authenticate } from '../../infrastructure/http/authentication.js';
+import { clientAddressOf } from '../../infrastructure/http/client-address.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { TooManyAttemptsError } from '../../infrastructure/rate-limit/login-limiter.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
@@ -64,7 +65,7 @@ export async function onTokenAccount(run: () => Promise<unknown>, what: string):
 }
 
 export function contextOf(req: Request, tenantId: string, actorId: string): CommandContext {
-  return { tenantId, actorId, correlationId: String(req.id), ip: req.ip };
+  return { tenantId, actorId, correlationId: String(req.id), ip: clientAddressOf(req) };
 }
 
 /** The embedded default has no mail server: show the link to whoever runs the ledger (never when SMTP is set). */
@@ -224,7 +225,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
   router.post('/auth/reset-password/request', async (req, res) => {
     const { email } = req.body as { email: string };
     const account = resources.emailKey(email);
-    const ip = req.ip ?? 'unknown';
+    const ip = clientAddressOf(req) ?? 'unknown';
     await limited(() => resources.resetLimiter.consume(account, ip), res); // every request counts, found or not
     const found = await owner(email);
     if (found) {
@@ -275,7 +276,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
   router.post('/auth/login', async (req, res) => {
     const { email, password } = req.body as { email: string; password: string };
     const account = resources.emailKey(email);
-    const ip = req.ip ?? 'unknown';
+    const ip = clientAddressOf(req) ?? 'unknown';
     // The attempt is taken before the password is checked, so that parallel guesses cannot outrun the limit.
     await limited(() => resources.loginLimiter.consume(account, ip), res);
     const found = await owner(email);

@@ -8,6 +8,7 @@ import {
   type ClientState,
 } from '../../domain/clients/client.js';
 import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
+import { clientAddressOf } from '../../infrastructure/http/client-address.js';
 import type { Aggregate, CommandContext, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 
@@ -18,7 +19,7 @@ export const clientStream = (tenantId: string, clientId: string): string => `${t
 
 export function commandContext(req: Request, res: Response): CommandContext {
   const auth = authOf(res);
-  return { tenantId: auth.tenantId, actorId: auth.userId, correlationId: String(req.id), ip: req.ip };
+  return { tenantId: auth.tenantId, actorId: auth.userId, correlationId: String(req.id), ip: clientAddressOf(req) };
 }
 
 export function clientRoutes(handler: CommandHandler): Router {

@@ -10,7 +10,8 @@ import {
 } from '../../domain/evidence/evidence.js';
 import { BlobTooLargeError, type BlobStore, type StagedBlob } from '../../infrastructure/blobs/blob-store.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { HttpProblem, invalidFields } from '../../infrastructure/http/problem.js';
+import { isStorable, printableName, UNSTORABLE_MESSAGE } from '../../infrastructure/storable-text.js';
 import { claimIdempotencyKey } from '../../infrastructure/http/idempotency.js';
 import { commandContext } from '../clients/routes.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
@@ -24,10 +25,7 @@ export const evidenceStream = (tenantId: string, evidenceId: string): string => 
 const FIELDS = ['clientId', 'title', 'validFrom', 'expiresAt'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const invalid = (field: string, message: string) =>
-  new HttpProblem(400, 'validation', 'The request is not valid', `${field}: ${message}`, {
-    errors: [{ field, message }],
-  });
+const invalid = (field: string, message: string) => invalidFields([{ field, message }]);
 
 /**
  * Reads a multipart upload: the form fields, and the file streamed straight into the blob store's staging area
@@ -60,11 +58,15 @@ function readUpload(
     let fileStream: (NodeJS.ReadableStream & { truncated?: boolean; destroy(error?: Error): void }) | undefined;
     let failed: unknown;
     let finished = false;
-    parser.on('field', (name, value) => (fields[name] = value));
+    parser.on('field', (name, value) => {
+      // Fields are decoded by busboy, in the charset each part declares: checked here, as JSON bodies are on the way in.
+      if (!isStorable(name) || !isStorable(value)) failed ??= invalid(printableName(name), UNSTORABLE_MESSAGE);
+      fields[name] = value;
+    });
     parser.on('file', (name, stream, info) => {
       if (name !== 'file') {
         stream.resume();
-        failed ??= invalid(name, 'unexpected file field; send the file as "file"');
+        failed ??= invalid(printableName(name), 'unexpected file field; send the file as "file"');
         return;
       }
       fileStream = stream;

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
+import { clientAddressOf } from '../../infrastructure/http/client-address.js';
 import type { ProblemDetails } from '../../infrastructure/http/problem.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
 
@@ -44,12 +45,13 @@ export function recordRefusals(eventStore: EventStore, logger: Logger): RequestH
           detail: problem?.detail ? problem.detail.slice(0, 500) : null,
           fields: (problem?.errors ?? []).map((e) => e.field),
         };
+        const ip = clientAddressOf(req);
         const metadata = {
           tenantId: auth.tenantId,
           actorId: auth.userId,
           correlationId: String(req.id),
           clientId: auth.clientId, // a client-scoped user's refusals are part of its client's history
-          ...(req.ip ? { ip: req.ip } : {}),
+          ...(ip ? { ip } : {}),
         };
         eventStore
           .append(commandLogStream(auth.tenantId, new Date()), [{ type: 'CommandRefused', data, metadata }], {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseHostEntry } from '../outbound/guard.js';
+import { isProxyAddress } from '../ip-address.js';
 
 /**
  * The ledger's configuration: environment variables only, validated once at start. Every bad or missing value is
@@ -61,6 +62,27 @@ const schema = z.object({
   PUBLIC_URL: optional(
     urlWithScheme(['http', 'https'], 'https://ledger.example.com').transform((value) => value.replace(/\/+$/, '')),
   ),
+  // Whose X-Forwarded-For (and -Proto) to believe: Express's `trust proxy`. None by default, so that no client can
+  // choose the address recorded for it or counted by the rate limits.
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((value, context): false | number | string[] => {
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim().toLowerCase())
+        .filter(Boolean);
+      if (entries.length === 0 || (entries.length === 1 && ['false', 'none'].includes(entries[0]!))) return false;
+      if (entries.length === 1 && /^\d{1,2}$/.test(entries[0]!) && Number(entries[0]) >= 1) return Number(entries[0]);
+      if (entries.every(isProxyAddress)) return entries;
+      context.addIssue({
+        code: 'custom',
+        message:
+          "expected the proxies' addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated, or a " +
+          'number of proxy hops, or none; trusting every peer (true) would let any client choose its address',
+      });
+      return z.NEVER;
+    }),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: optional(urlWithScheme(['postgres', 'postgresql'], 'postgres://user:password@host:5432/ledger')),
   DATABASE_SCHEMA: z.string().regex(IDENTIFIER, 'expected a lower-case SQL identifier').default('public'),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pinoHttp } from 'pino-http';
-import type { Logger } from '../logging/logger.js';
+import { ERROR_SERIALIZERS, type Logger } from '../logging/logger.js';
 
 const HEADER = 'x-correlation-id';
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -28,6 +28,8 @@ export function requestLogging(logger: Logger) {
     // Health probes every few seconds would drown everything else.
     autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/ready' },
     serializers: {
+      // pino-http brings its own error serialiser, which copies every property of an error (SQL, bind parameters).
+      ...ERROR_SERIALIZERS,
       // The path only: query strings can carry tokens (an email verification link, say).
       req: (req: { method: string; url: string; remoteAddress?: string }) => ({
         method: req.method,

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logging/logger.js';
 import { DomainError, type DomainErrorCode } from '../../domain/decider.js';
 import { WrongExpectedRevisionError } from '../event-store/types.js';
+import { printableName } from '../storable-text.js';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, [status: number, slug: string, title: string]> = {
   invalid: [422, 'invalid-command', 'The request cannot be carried out'],
@@ -40,7 +41,7 @@ function fieldOf(path: string | undefined): string {
     parts[0] === 'headers'
   )
     parts.shift();
-  return parts.join('.') || '(body)';
+  return parts.map(printableName).join('.') || '(body)';
 }
 
 /**
@@ -86,6 +87,31 @@ export class HttpProblem extends Error {
   }
 }
 
+/** A validation problem lists this many fields at most, and says how many more there are: its size stays bounded. */
+export const MAX_LISTED_ERRORS = 20;
+
+/** A 400 naming the fields at fault: the first MAX_LISTED_ERRORS of them, only those described. */
+export function validationProblem<T>(
+  errors: readonly T[],
+  describe: (error: T) => { field: string; message: string },
+): ProblemDetails {
+  const listed = errors.slice(0, MAX_LISTED_ERRORS).map(describe);
+  const more = errors.length - listed.length;
+  return {
+    type: problemType('validation'),
+    title: 'The request is not valid',
+    status: 400,
+    detail: listed.map((e) => `${e.field}: ${e.message}`).join('; ') + (more > 0 ? `; and ${more} more errors` : ''),
+    errors: listed,
+  };
+}
+
+/** The same, to throw, for errors found by our own checks. */
+export function invalidFields(errors: Array<{ field: string; message: string }>): HttpProblem {
+  const { title, detail, errors: listed } = validationProblem(errors, (error) => error);
+  return new HttpProblem(400, 'validation', title, detail, { errors: listed });
+}
+
 export function sendProblem(res: Response, problem: ProblemDetails): void {
   res.locals.problem = problem; // for whoever records the outcome (command-api/http/refusals.ts)
   try {
@@ -120,28 +146,26 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         ...(error.field ? { errors: [{ field: error.field, message: error.message }] } : {}),
       });
     }
-    if (isValidatorError(error) && error.status >= 400 && error.status < 500) {
-      const validation = error.status === 400;
+    if (isValidatorError(error) && error.status === 400) {
+      return sendProblem(
+        res,
+        validationProblem(error.errors ?? [], (e) => ({ field: fieldOf(e.path), message: e.message })),
+      );
+    }
+    if (isValidatorError(error) && error.status > 400 && error.status < 500) {
       return sendProblem(res, {
         type: problemType(
-          validation
-            ? 'validation'
-            : error.status === 415
-              ? 'unsupported-media-type'
-              : error.status === 405
-                ? 'method-not-allowed'
-                : error.status === 404
-                  ? 'not-found'
-                  : 'bad-request',
+          error.status === 415
+            ? 'unsupported-media-type'
+            : error.status === 405
+              ? 'method-not-allowed'
+              : error.status === 404
+                ? 'not-found'
+                : 'bad-request',
         ),
-        title: validation ? 'The request is not valid' : error.message,
+        title: error.message,
         status: error.status,
-        detail: validation
-          ? (error.errors ?? []).map((e) => `${fieldOf(e.path)}: ${e.message}`).join('; ')
-          : error.message,
-        ...(validation
-          ? { errors: (error.errors ?? []).map((e) => ({ field: fieldOf(e.path), message: e.message })) }
-          : {}),
+        detail: error.message,
       });
     }
     if (error instanceof WrongExpectedRevisionError) {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
 import type { Projection } from '../runner.js';
+import { canonicalIp } from '../../infrastructure/ip-address.js';
 
 /**
  * Who did what, when and from where, and with what outcome: one row per recorded event, and one per refused command
@@ -8,7 +9,7 @@ import type { Projection } from '../runner.js';
  */
 export const auditLogProjection: Projection = {
   name: 'audit-log',
-  version: 2,
+  version: 3,
   tables: ['audit_log'],
   async apply(trx, event, table) {
     await auditLogProjection.applyBatch!(trx, [event], table);
@@ -24,7 +25,7 @@ export const auditLogProjection: Projection = {
       from unnest(
         ${column((e) => e.metadata.tenantId)}::text[], ${column((e) => e.position)}::text[], ${column((e) => e.id)}::text[], ${column((e) => e.streamId)}::text[],
         ${column((e) => e.type)}::text[], ${column((e) => e.metadata.actorId)}::text[], ${column((e) => e.metadata.correlationId)}::text[],
-        ${column((e) => (typeof e.metadata.ip === 'string' ? e.metadata.ip : null))}::text[], ${column((e) => e.metadata.recordedAt)}::text[],
+        ${column((e) => canonicalIp(e.metadata.ip) ?? null)}::text[], ${column((e) => e.metadata.recordedAt)}::text[],
         ${column((e) => (refused(e) ? 'refused' : 'recorded'))}::text[], ${column((e) => (refused(e) ? JSON.stringify(e.data) : null))}::text[]
       ) as t(tenant_id, position, event_id, stream_id, event_type, actor_id, correlation_id, ip, recorded_at, outcome, refusal)
       on conflict (tenant_id, position) do nothing`.execute(trx);

