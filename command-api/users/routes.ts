@@ -85,7 +85,12 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
   async function requireActiveClient(tenantId: string, clientId: string | null): Promise<void> {
     if (!clientId) return;
     const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
-    if (state.status !== 'active') throw new DomainError('invalid', 'No such active client', 'clientId');
+    // The same answer as every route that names a client: another tenant's, or none at all, is a 404.
+    if (state.status !== 'active') {
+      throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', {
+        errors: [{ field: 'clientId', message: 'no such active client' }],
+      });
+    }
   }
 
   router.post('/invite', requirePermission('user:write'), async (req, res) => {
