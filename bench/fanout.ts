@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaBus } from '../infrastructure/bus/kafka-bus.js';
-import { CheckpointStore } from '../infrastructure/checkpoints/checkpoint-store.js';
+import { CheckpointStore } from '../infrastructure/checkpoints/checkpoints.js';
 import { openDatabase } from '../infrastructure/database/database.js';
 import { migrateToLatest } from '../infrastructure/database/migrate.js';
 import { PostgresEventStore } from '../infrastructure/event-store/postgres/postgres-event-store.js';

@@ -24,7 +24,8 @@ import { rebuildProjection, rebuildProjections } from '../projections/rebuild.js
 import { asTenant } from '../infrastructure/read-models/tenant-scope.js';
 import { SUMMARY_PROJECTIONS, summaryAt } from '../query-api/msp/summary.js';
 import { atMoment } from '../query-api/point-in-time/replay.js';
-import { checkpointName, readCheckpoint } from '../projections/runner.js';
+import { checkpointName } from '../projections/projection.js';
+import { readCheckpoint } from '../infrastructure/checkpoints/checkpoints.js';
 import { benchLedger, databaseUrl, seconds } from './http-load.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);

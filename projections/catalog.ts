@@ -8,10 +8,10 @@ import { assessmentsProjection } from './read-models/assessments.js';
 import { violationsProjection } from './read-models/violations.js';
 import { usersProjection } from './read-models/users.js';
 import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
-import type { Projection } from './runner.js';
+import type { AnyProjection } from './projection.js';
 
 /** Every projection the ledger runs, by name. */
-export const PROJECTIONS: readonly Projection[] = [
+export const PROJECTIONS: readonly AnyProjection[] = [
   clientsProjection,
   usersProjection,
   policiesProjection,
@@ -24,6 +24,6 @@ export const PROJECTIONS: readonly Projection[] = [
   evidenceWatchProjection,
 ];
 
-export function projectionNamed(name: string): Projection | undefined {
+export function projectionNamed(name: string): AnyProjection | undefined {
   return PROJECTIONS.find((projection) => projection.name === name);
 }

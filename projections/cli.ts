@@ -18,7 +18,9 @@ import type { EventStore } from '../infrastructure/event-store/types.js';
 import { createLogger } from '../infrastructure/logging/logger.js';
 import { PROJECTIONS, projectionNamed } from './catalog.js';
 import { rebuildProjections } from './rebuild.js';
-import { checkpointName, ProjectionRunner, readCheckpoint, type Projection } from './runner.js';
+import { ProjectionRunner } from './runner.js';
+import { checkpointName, type AnyProjection } from './projection.js';
+import { readCheckpoint } from '../infrastructure/checkpoints/checkpoints.js';
 
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
@@ -65,7 +67,7 @@ async function main(): Promise<number> {
         return 0;
       }
       case 'rebuild': {
-        const chosen: Projection[] = args.includes('--all')
+        const chosen: AnyProjection[] = args.includes('--all')
           ? [...PROJECTIONS]
           : args.map((name) => projectionNamed(name) ?? unknown(name));
         if (chosen.length === 0) return usage();
@@ -98,7 +100,7 @@ async function main(): Promise<number> {
 
 /** Rebuilds in one pass over the log, with a progress bar (events per second, ETA), then a line per projection. */
 async function rebuildWithProgress(
-  projections: Projection[],
+  projections: AnyProjection[],
   eventStore: EventStore,
   database: Awaited<ReturnType<typeof openDatabase>>,
   logger: ReturnType<typeof createLogger>,

@@ -5,7 +5,9 @@ import { START } from '../infrastructure/event-store/position.js';
 import type { EventStore } from '../infrastructure/event-store/types.js';
 import type { ReadinessCheck } from '../infrastructure/http/readiness.js';
 import { PROJECTIONS } from './catalog.js';
-import { checkpointName, lagAfter, readCheckpoint, secondsSince } from './runner.js';
+import { lagAfter, secondsSince } from './runner.js';
+import { checkpointName, eventTypesOf } from './projection.js';
+import { readCheckpoint } from '../infrastructure/checkpoints/checkpoints.js';
 
 async function lags(database: Database, eventStore: EventStore) {
   return Promise.all(
@@ -13,7 +15,7 @@ async function lags(database: Database, eventStore: EventStore) {
       const checkpoint = await readCheckpoint(database.db, checkpointName(projection));
       return {
         projection,
-        ...(await lagAfter(eventStore, projection.types, checkpoint ?? START)),
+        ...(await lagAfter(eventStore, eventTypesOf([projection]), checkpoint ?? START)),
         started: checkpoint !== null,
       };
     }),

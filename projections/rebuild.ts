@@ -4,7 +4,8 @@ import { comparePositions, maxPosition, START, type Position } from '../infrastr
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/types.js';
 import type { Logger } from '../infrastructure/logging/logger.js';
 import { asProjection } from '../infrastructure/read-models/tenant-scope.js';
-import { applyAll, checkpointName, lockCheckpoint, saveCheckpoint, type Projection } from './runner.js';
+import { lockCheckpoint, saveCheckpoint } from '../infrastructure/checkpoints/checkpoints.js';
+import { applyAll, checkpointName, eventTypesOf, handles, type AnyProjection } from './projection.js';
 
 /**
  * Each rebuild fills shadow tables of its own, named with its start time (seconds, base 36): two rebuilds of one
@@ -36,7 +37,7 @@ export interface RebuildProgress {
 }
 
 export interface RebuildOptions {
-  projection: Projection;
+  projection: AnyProjection;
   eventStore: EventStore;
   database: Database;
   logger: Logger;
@@ -110,7 +111,7 @@ async function swapTransaction<T>(db: Kysely<unknown>, work: (trx: Transaction<u
 }
 
 export interface RebuildManyOptions extends Omit<RebuildOptions, 'projection'> {
-  projections: readonly Projection[];
+  projections: readonly AnyProjection[];
 }
 
 export interface RebuildResult {
@@ -119,12 +120,6 @@ export interface RebuildResult {
   applied: number;
 }
 
-/** The event types a set of projections reads; undefined when one of them reads every event. */
-const typesOf = (projections: readonly Projection[]): string[] | undefined =>
-  projections.some((p) => !p.types) ? undefined : [...new Set(projections.flatMap((p) => p.types ?? []))];
-const reads = (projection: Projection, event: RecordedEvent): boolean =>
-  !projection.types || projection.types.includes(event.type);
-
 /**
  * Applies one batch of the log to each projection's shadow tables, each projection in a transaction of its own, side
  * by side (the database works on them in parallel while the next batch is read). Their commits need not wait for the
@@ -132,13 +127,13 @@ const reads = (projection: Projection, event: RecordedEvent): boolean =>
  */
 async function applyToShadows(
   db: Kysely<unknown>,
-  projections: readonly Projection[],
+  projections: readonly AnyProjection[],
   events: readonly RecordedEvent[],
   shadowOf: (table: string) => string,
 ): Promise<void> {
   await Promise.all(
     projections.map((projection) => {
-      const mine = events.filter((event) => reads(projection, event));
+      const mine = events.filter((event) => handles(projection, event));
       if (mine.length === 0) return undefined;
       return db.transaction().execute(async (trx) => {
         await asProjection(trx);
@@ -160,7 +155,7 @@ async function replayIntoShadows(
   onBatch: (events: number) => void,
 ): Promise<Position> {
   const { projections, eventStore, database } = options;
-  const types = typesOf(projections);
+  const types = eventTypesOf(projections);
   // Everything up to the head as it is now will have been read: that, not the last event of these types, is how far
   // the shadows are complete (a live runner's checkpoint may well stand on an event of other types).
   const head = await eventStore.headPosition();
@@ -203,7 +198,7 @@ export async function rebuildProjections(options: RebuildManyOptions): Promise<R
       deferredIndexes.push(...(await createShadow(db, table, shadowOf(table))));
     }
   }
-  const total = eventStore.countEvents ? await eventStore.countEvents({ types: typesOf(projections) }) : null;
+  const total = eventStore.countEvents ? await eventStore.countEvents({ types: eventTypesOf(projections) }) : null;
   let applied = 0;
   const progress = (events: number) => {
     applied += events;

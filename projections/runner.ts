@@ -1,83 +1,16 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../infrastructure/database/database.js';
-import { comparePositions, parsePosition, START, type Position } from '../infrastructure/event-store/position.js';
+import { comparePositions, START, type Position } from '../infrastructure/event-store/position.js';
+import { lockCheckpoint, readCheckpoint, saveCheckpoint } from '../infrastructure/checkpoints/checkpoints.js';
 import type { EventStore, RecordedEvent, Subscription } from '../infrastructure/event-store/types.js';
 import type { Logger } from '../infrastructure/logging/logger.js';
 import { asProjection } from '../infrastructure/read-models/tenant-scope.js';
 import { rebuildProjection } from './rebuild.js';
-
-/**
- * A projection: read-model changes from events, with a name and a version. `apply` runs inside the batch's
- * transaction; it must only write through the transaction it is given, never send anything anywhere.
- */
-export interface Projection {
-  name: string;
-  /** Bumped when what the projection writes changes: a new version rebuilds from the start on deploy. */
-  version: number;
-  /** The event types it reads (the log is filtered to them); absent for every event. */
-  types?: readonly string[];
-  /** The tables it writes, all of them: a rebuild fills shadow copies and swaps them in. */
-  tables: readonly string[];
-  /**
-   * `table(name)` is the table to write: the live one, or its shadow copy during a rebuild. Rows are found by their
-   * primary or a unique key: a rebuild fills its shadows without the other indexes and builds those at the end.
-   */
-  apply(trx: Transaction<unknown>, event: RecordedEvent, table: (name: string) => string): Promise<void>;
-  /** The same as applying each event in order, in fewer statements (multi-row inserts): what rebuilds use. */
-  applyBatch?(
-    trx: Transaction<unknown>,
-    events: readonly RecordedEvent[],
-    table: (name: string) => string,
-  ): Promise<void>;
-}
-
-/** Applies events in order, through applyBatch where the projection has one. */
-export async function applyAll(
-  projection: Projection,
-  trx: Transaction<unknown>,
-  events: readonly RecordedEvent[],
-  table: (name: string) => string,
-): Promise<void> {
-  if (events.length === 0) return;
-  if (projection.applyBatch) return projection.applyBatch(trx, events, table);
-  for (const event of events) await projection.apply(trx, event, table);
-}
-
-export const liveTable = (name: string): string => name;
-
-/** The aggregate id at the end of a stream id ("<tenant>/client/<id>" → "<id>"). */
-export const aggregateIdOf = (streamId: string): string => streamId.slice(streamId.lastIndexOf('/') + 1);
-
-export const checkpointName = (projection: Pick<Projection, 'name' | 'version'>): string =>
-  `projection:${projection.name}:v${projection.version}`;
-
-export async function readCheckpoint(db: Kysely<unknown>, name: string): Promise<Position | null> {
-  const { rows } = await sql<{ position: string }>`select position from checkpoints where name = ${name}`.execute(db);
-  return rows[0] ? parsePosition(rows[0].position) : null;
-}
-
-/** Reads the checkpoint and holds its row until the transaction ends. */
-export async function lockCheckpoint(trx: Transaction<unknown>, name: string): Promise<Position | null> {
-  await sql`insert into checkpoints (name, position) values (${name}, ${START}) on conflict (name) do nothing`.execute(
-    trx,
-  );
-  const { rows } = await sql<{
-    position: string;
-  }>`select position from checkpoints where name = ${name} for update`.execute(trx);
-  const position = parsePosition(rows[0]!.position);
-  return position === START ? null : position;
-}
-
-export async function saveCheckpoint(trx: Transaction<unknown>, name: string, position: Position): Promise<void> {
-  await sql`
-    insert into checkpoints (name, position, updated_at) values (${name}, ${position}, now())
-    on conflict (name) do update set position = excluded.position, updated_at = now()`.execute(trx);
-}
+import { applyAll, checkpointName, eventTypesOf, liveTable, type AnyProjection } from './projection.js';
 
 export interface RunnerOptions {
   eventStore: EventStore;
   database: Database;
-  projection: Projection;
+  projection: AnyProjection;
   logger: Logger;
   batchSize?: number;
   /** Called after each committed batch (tests, metrics). */
@@ -129,7 +62,7 @@ export class ProjectionRunner {
     const { eventStore, projection, logger } = this.options;
     const batchSize = this.options.batchSize ?? 500;
     while (!this.stopped) {
-      this.subscription = eventStore.subscribe({ from: this.position, types: projection.types, batchSize });
+      this.subscription = eventStore.subscribe({ from: this.position, types: eventTypesOf([projection]), batchSize });
       let batch: RecordedEvent[] = [];
       try {
         for await (const message of this.subscription) {
@@ -174,7 +107,7 @@ export class ProjectionRunner {
 
   /** Lag for /ready and /metrics: events of its types after the checkpoint (up to 10,000) and their age. */
   lag(): Promise<{ events: number; seconds: number }> {
-    return lagAfter(this.options.eventStore, this.options.projection.types, this.position);
+    return lagAfter(this.options.eventStore, eventTypesOf([this.options.projection]), this.position);
   }
 
   async stop(): Promise<void> {

@@ -1,4 +1,4 @@
-import { CheckpointStore } from '../infrastructure/checkpoints/checkpoint-store.js';
+import { CheckpointStore } from '../infrastructure/checkpoints/checkpoints.js';
 import type { Logger } from '../infrastructure/logging/logger.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { NotificationConsumer } from './notifications/consumer.js';

@@ -1,4 +1,5 @@
 import type { Action } from '../ai-governance/client-ai-governance.js';
+import type { DomainEvent } from '../decider.js';
 import type { Severity, ViolationKind } from '../prompt-analysis/usage-policy.js';
 
 /**
@@ -20,3 +21,6 @@ export interface ViolationRecordedData {
   entityCounts: Record<string, number>;
   reasons: string[];
 }
+
+/** Recorded by the aggregate the violation arose in: a prompt analysis, or an evidence-expiry watch. */
+export type ViolationEvent = DomainEvent<'ViolationRecorded', ViolationRecordedData>;

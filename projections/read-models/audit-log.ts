@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
-import type { Projection } from '../runner.js';
+import type { Projection } from '../projection.js';
 import { canonicalIp } from '../../infrastructure/ip-address.js';
 
 /**
@@ -8,13 +8,11 @@ import { canonicalIp } from '../../infrastructure/ip-address.js';
  * (CommandRefused, see command-api/http/refusals.ts). GET /audit and /audit/export.
  */
 export const auditLogProjection: Projection = {
+  canHandle: 'every event',
   name: 'audit-log',
   version: 3,
   tables: ['audit_log'],
-  async apply(trx, event, table) {
-    await auditLogProjection.applyBatch!(trx, [event], table);
-  },
-  async applyBatch(trx, events, table) {
+  async apply(trx, events, table) {
     // One array per column through unnest: a handful of parameters however long the batch, which PostgreSQL parses
     // and binds far faster than a VALUES list of ten parameters a row.
     const refused = (e: RecordedEvent) => e.type === 'CommandRefused';

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { ClientEvent, ClientProfile } from '../../domain/clients/client.js';
-import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
-import { aggregateIdOf, type Projection } from '../runner.js';
+import { aggregateIdOf, type Projection, type RecordedOf } from '../projection.js';
 
 interface Row {
   tenantId: string;
@@ -12,7 +11,7 @@ interface Row {
 }
 
 /** Folds a batch into one change per client, in event order. */
-function changes(events: readonly RecordedEvent[]): Row[] {
+function changes(events: readonly RecordedOf<ClientEvent>[]): Row[] {
   const rows = new Map<string, Row>();
   for (const event of events) {
     const key = event.streamId;
@@ -24,7 +23,7 @@ function changes(events: readonly RecordedEvent[]): Row[] {
     };
     rows.set(key, row);
     const at = event.metadata.recordedAt;
-    const { type, data } = event as unknown as ClientEvent;
+    const { type, data } = event;
     if (type === 'ClientRegistered') {
       const { clientId: _id, ...profile } = data;
       row.registered = true;
@@ -36,15 +35,12 @@ function changes(events: readonly RecordedEvent[]): Row[] {
 }
 
 /** The MSP's client companies: GET /clients. */
-export const clientsProjection: Projection = {
+export const clientsProjection: Projection<ClientEvent> = {
   name: 'clients',
   version: 1,
-  types: ['ClientRegistered', 'ClientUpdated', 'ClientArchived'],
+  canHandle: ['ClientRegistered', 'ClientUpdated', 'ClientArchived'],
   tables: ['clients'],
-  async apply(trx, event, table) {
-    await clientsProjection.applyBatch!(trx, [event], table);
-  },
-  async applyBatch(trx, events, table) {
+  async apply(trx, events, table) {
     const clients = sql.table(table('clients'));
     const all = changes(events);
     const inserts = all.filter((row) => row.registered);

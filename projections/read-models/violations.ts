@@ -1,21 +1,17 @@
+import type { ViolationEvent } from '../../domain/violations/violation.js';
 import { sql } from 'kysely';
-import type { ViolationRecordedData } from '../../domain/violations/violation.js';
-import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
-import type { Projection } from '../runner.js';
+import type { Projection } from '../projection.js';
 
 /** Every violation, for GET /violations and the MSP summary. */
-export const violationsProjection: Projection = {
+export const violationsProjection: Projection<ViolationEvent> = {
   name: 'violations',
   version: 1,
-  types: ['ViolationRecorded'],
+  canHandle: ['ViolationRecorded'],
   tables: ['violations'],
-  async apply(trx, event, table) {
-    await violationsProjection.applyBatch!(trx, [event], table);
-  },
-  async applyBatch(trx, events, table) {
+  async apply(trx, events, table) {
     // One array per column through unnest (see the audit log): few parameters, fast to bind.
-    const v = (e: RecordedEvent) => e.data as ViolationRecordedData;
-    const column = <T>(f: (e: RecordedEvent) => T) => events.map(f);
+    const v = (e: (typeof events)[number]) => e.data;
+    const column = <T>(f: (e: (typeof events)[number]) => T) => events.map(f);
     await sql`
       insert into ${sql.table(table('violations'))}
         (tenant_id, violation_id, client_id, kind, severity, action, ai_service_id, analysis_id, evidence_id, entity_counts, reasons, occurred_at, position)

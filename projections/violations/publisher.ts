@@ -1,7 +1,7 @@
 import { START, type Position } from '../../infrastructure/event-store/position.js';
 import type { EventStore, RecordedEvent, Subscription } from '../../infrastructure/event-store/types.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
-import type { CheckpointStore } from '../../infrastructure/checkpoints/checkpoint-store.js';
+import type { CheckpointStore } from '../../infrastructure/checkpoints/checkpoints.js';
 import type { ReadinessCheck } from '../../infrastructure/http/readiness.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
 import { lagAfter } from '../runner.js';

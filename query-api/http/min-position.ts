@@ -3,19 +3,20 @@ import type { Database } from '../../infrastructure/database/database.js';
 import { comparePositions, isPosition, START, type Position } from '../../infrastructure/event-store/position.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { checkpointName, readCheckpoint, type Projection } from '../../projections/runner.js';
+import { checkpointName, eventTypesOf, type AnyProjection } from '../../projections/projection.js';
+import { readCheckpoint } from '../../infrastructure/checkpoints/checkpoints.js';
 
 /** Whether the projection has applied everything of its own up to `position`. */
 async function caughtUp(
   database: Database,
   eventStore: EventStore,
-  projection: Projection,
+  projection: AnyProjection,
   position: Position,
 ): Promise<boolean> {
   const checkpoint = (await readCheckpoint(database.db, checkpointName(projection))) ?? START;
   if (comparePositions(checkpoint, position) >= 0) return true;
   // A command that wrote no event of this projection's types leaves its checkpoint behind, yet nothing is pending.
-  for await (const next of eventStore.readAll({ from: checkpoint, types: projection.types, maxCount: 1 }))
+  for await (const next of eventStore.readAll({ from: checkpoint, types: eventTypesOf([projection]), maxCount: 1 }))
     return comparePositions(next.position, position) > 0;
   return true;
 }
@@ -27,7 +28,7 @@ async function caughtUp(
 export function minPosition(
   database: Database,
   eventStore: EventStore,
-  projections: readonly Projection[],
+  projections: readonly AnyProjection[],
   waitMs: number,
 ): RequestHandler {
   return async (req, res, next) => {

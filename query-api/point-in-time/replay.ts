@@ -4,7 +4,7 @@ import { comparePositions, isPosition, type Position } from '../../infrastructur
 import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { readAs } from '../../infrastructure/read-models/tenant-scope.js';
-import { applyAll, type Projection } from '../../projections/runner.js';
+import { applyAll, eventTypesOf, type AnyProjection } from '../../projections/projection.js';
 import type { ClientScope } from '../history/client-scope.js';
 
 /** A moment in a tenant's history: up to a log position, or up to a time. */
@@ -64,7 +64,7 @@ export async function* eventsUpTo(eventStore: EventStore, scope: ReplayScope): A
     if (events.length > 0) yield events;
     return;
   }
-  const types = projections.some((p) => !p.types) ? undefined : [...new Set(projections.flatMap((p) => p.types ?? []))];
+  const types = eventTypesOf(projections);
   let batch: RecordedEvent[] = [];
   for await (const event of eventStore.readAll({ tenantId: scope.tenantId, types, batchSize: BATCH })) {
     if (after(event)) break;
@@ -84,7 +84,7 @@ export interface ReplayScope {
   tenantId: string;
   asOf: AsOf;
   /** The projections to replay: every table they write stands in for the live one. */
-  projections: readonly Projection[];
+  projections: readonly AnyProjection[];
   /** Replays this one stream (a single resource) instead of the tenant's whole log. */
   streamId?: string;
   /** A client-scoped reader's: only its client's events are replayed, so nothing else is there to be read. */
@@ -134,8 +134,7 @@ export async function atMoment<T>(
     let last: RecordedEvent | undefined;
     for await (const batch of preloaded ?? eventsUpTo(eventStore, scope)) {
       for (const projection of projections) {
-        const mine = projection.types ? batch.filter((event) => projection.types!.includes(event.type)) : batch;
-        await applyAll(projection, trx, mine, temporary);
+        await applyAll(projection, trx, batch, temporary);
       }
       events += batch.length;
       last = batch[batch.length - 1];

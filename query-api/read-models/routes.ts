@@ -16,7 +16,7 @@ import { violationsProjection } from '../../projections/read-models/violations.j
 import { assessmentsProjection } from '../../projections/read-models/assessments.js';
 import { usersProjection } from '../../projections/read-models/users.js';
 import { promptAnalysesProjection } from '../../projections/read-models/prompt-analyses.js';
-import type { Projection } from '../../projections/runner.js';
+import type { AnyProjection } from '../../projections/projection.js';
 import { atMoment, parseAsOf } from '../point-in-time/replay.js';
 import { freshnessAt } from '../compliance/freshness.js';
 import { minPosition } from '../http/min-position.js';
@@ -71,7 +71,7 @@ export function readModelRoutes(
   const readAt = async <T>(
     req: Request,
     actor: Authenticated,
-    projections: Projection[],
+    projections: AnyProjection[],
     streamId: string,
     read: (trx: Transaction<unknown>, at: string) => Promise<T>,
   ) => {

@@ -11,7 +11,9 @@ import { auditLogProjection } from '../../projections/read-models/audit-log.js';
 import { clientsProjection } from '../../projections/read-models/clients.js';
 import { usersProjection } from '../../projections/read-models/users.js';
 import { rebuildProjection, rebuildProjections } from '../../projections/rebuild.js';
-import { checkpointName, ProjectionRunner, readCheckpoint } from '../../projections/runner.js';
+import { ProjectionRunner } from '../../projections/runner.js';
+import { checkpointName } from '../../projections/projection.js';
+import { readCheckpoint } from '../../infrastructure/checkpoints/checkpoints.js';
 import { eventually } from '../contract/message-bus.contract.js';
 import { needs, openTestDatabase, services } from '../support/services.js';
 

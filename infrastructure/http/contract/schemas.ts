@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * The shapes every part of the API shares, defined once. Those with an id become components of the OpenAPI document
+ * (#/components/schemas/<id>) and are referred to from every operation that uses them.
+ */
+export const components = z.registry<{ id: string; description?: string }>();
+
+export const Uuid = z.uuid({ version: 'v4' }).or(z.uuid()).describe('A UUID');
+export const Id = z.string().uuid();
+
+/** A global position in the event log, such as 00000000000000000745-00000000000000000012. */
+export const Position = z
+  .string()
+  .regex(/^\d{20}-\d{20}$/)
+  .register(components, { id: 'Position', description: 'A global position in the event log' });
+
+export const Timestamp = z.iso.datetime({ offset: true });
+
+export const Problem = z
+  .object({
+    type: z.url(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .register(components, { id: 'Problem', description: 'RFC 9457 problem details' });
+
+export const ListMeta = z
+  .object({ total: z.int(), page: z.int(), size: z.int(), pages: z.int() })
+  .register(components, { id: 'ListMeta' });
+
+/** The answer of a command: what it produced, and the log position it wrote (for X-Min-Position). */
+export const commandAnswer = <T extends z.ZodType>(data: T) =>
+  z.object({
+    data,
+    meta: z.object({
+      position: Position.nullable(),
+      withheld: z
+        .array(z.string())
+        .optional()
+        .describe('In an Idempotency-Key replay: fields of the first answer that are never stored (secrets)'),
+      withheldReason: z.string().optional(),
+    }),
+  });
+
+/** One resource. */
+export const resource = <T extends z.ZodType>(data: T) =>
+  z.object({ data, meta: z.object({ asOf: Timestamp.optional(), position: Position.nullable().optional() }) });
+
+/** A page of a list. */
+export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), meta: ListMeta });
+
+/** ?page= (from 1) and ?size= (at most 100), on every list. */
+export const Paging = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  size: z.coerce.number().int().min(1).max(100).default(20),
+});
