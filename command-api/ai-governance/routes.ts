@@ -5,7 +5,8 @@ import { clientAiDecider, type AiPolicy } from '../../domain/ai-governance/clien
 import { clientDecider } from '../../domain/clients/client.js';
 import { assertClientAccess, authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { clientStream, commandContext } from '../clients/routes.js';
+import { clientStream } from '../../domain/clients/client.js';
+import { commandContext } from '../http/context.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 

@@ -11,7 +11,7 @@ import { scoreAssessment, type Result } from '../../domain/assessments/scoring.j
 import { catalogAt, FRAMEWORKS, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { commandContext } from '../clients/routes.js';
+import { commandContext } from '../http/context.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import { evidence, evidenceStream } from '../evidence/routes.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';

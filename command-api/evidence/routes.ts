@@ -13,7 +13,7 @@ import { authOf, requirePermission } from '../../infrastructure/http/authenticat
 import { HttpProblem, invalidFields } from '../../infrastructure/http/problem.js';
 import { isStorable, printableName, UNSTORABLE_MESSAGE } from '../../infrastructure/storable-text.js';
 import { claimIdempotencyKey } from '../../infrastructure/http/idempotency.js';
-import { commandContext } from '../clients/routes.js';
+import { commandContext } from '../http/context.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';

@@ -2,7 +2,7 @@ import type { DomainEvent } from '../../domain/decider.js';
 import { clientDecider } from '../../domain/clients/client.js';
 import { assertClientAccess, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { clientStream } from '../clients/routes.js';
+import { clientStream } from '../../domain/clients/client.js';
 import type { Aggregate, CommandHandler } from './command-handler.js';
 
 /**

@@ -14,7 +14,7 @@ import { authOf, requirePermission } from '../../infrastructure/http/authenticat
 import { canonicalJson, sha256Hex } from '../../infrastructure/hashing.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { DrafterUnavailableError, type PolicyDrafter } from '../../infrastructure/policy-drafting/openai-compatible.js';
-import { commandContext } from '../clients/routes.js';
+import { commandContext } from '../http/context.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import type { Aggregate, CommandHandler, CommandResult } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';

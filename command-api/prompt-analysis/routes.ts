@@ -21,7 +21,8 @@ import { HttpProblem } from '../../infrastructure/http/problem.js';
 import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import { aiServiceStream, clientAiStream } from '../ai-governance/routes.js';
-import { clientStream, commandContext } from '../clients/routes.js';
+import { clientStream } from '../../domain/clients/client.js';
+import { commandContext } from '../http/context.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { sendCommandResult } from '../http/responses.js';
 

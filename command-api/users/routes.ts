@@ -20,7 +20,8 @@ import {
   userStream,
   users,
 } from '../auth/routes.js';
-import { clientStream, commandContext } from '../clients/routes.js';
+import { clientStream } from '../../domain/clients/client.js';
+import { commandContext } from '../http/context.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import { invitationMail } from '../mail/templates.js';

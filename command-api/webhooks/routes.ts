@@ -13,7 +13,7 @@ import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js
 import type { OutboundGuard } from '../../infrastructure/outbound/guard.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks/signing.js';
 import { webhookStream } from '../../infrastructure/notifications/directory.js';
-import { commandContext } from '../clients/routes.js';
+import { commandContext } from '../http/context.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { sendCommandResult } from '../http/responses.js';
 import { requireActiveClient } from '../http/scoped.js';

@@ -23,8 +23,13 @@ export type ClientCommand =
   | ({ type: 'UpdateClient' } & Partial<ClientProfile>)
   | { type: 'ArchiveClient'; reason: string | null };
 
+export const CLIENT_STATUSES = ['active', 'archived'] as const;
+
+/** A client's stream. It begins with the tenant: an id from another tenant names a stream that does not exist. */
+export const clientStream = (tenantId: string, clientId: string): string => `${tenantId}/client/${clientId}`;
+
 export interface ClientState {
-  status: 'none' | 'active' | 'archived';
+  status: 'none' | (typeof CLIENT_STATUSES)[number];
   profile?: ClientProfile;
 }
 

@@ -1,6 +1,49 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { z } from 'zod';
+import { CLIENT_STATUSES } from '../../domain/clients/client.js';
+import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import type { ClientEvent, ClientProfile } from '../../domain/clients/client.js';
 import { aggregateIdOf, type Projection, type RecordedOf } from '../projection.js';
+
+/** The read model's table: one row per client company. */
+export interface ClientsTable {
+  tenant_id: string;
+  client_id: string;
+  name: string;
+  industry: string;
+  size: string;
+  frameworks: string[];
+  status: (typeof CLIENT_STATUSES)[number];
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A client as the API shows it. */
+export const Client = z
+  .object({
+    clientId: Id,
+    name: z.string(),
+    industry: z.string(),
+    size: z.string(),
+    frameworks: z.array(z.string()),
+    status: z.enum(CLIENT_STATUSES),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Client' });
+
+export function clientOf(row: Selectable<ClientsTable>): z.output<typeof Client> {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    industry: row.industry,
+    size: row.size,
+    frameworks: row.frameworks,
+    status: row.status,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
 
 interface Row {
   tenantId: string;

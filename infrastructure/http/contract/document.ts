@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { AnyOperation, RequestHeader } from './operation.js';
-import { components } from './schemas.js';
 
 const COMPONENTS = '#/components/schemas/';
 const SAFE_INTEGER = Number.MAX_SAFE_INTEGER;
@@ -14,7 +13,6 @@ export function jsonSchemaOf(schema: z.ZodType, defs: Record<string, unknown>): 
   const converted = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io: 'input',
-    metadata: components,
     unrepresentable: 'any',
     override: ({ jsonSchema }) => {
       const json = jsonSchema as Record<string, unknown>;

@@ -1,19 +1,18 @@
 import { z } from 'zod';
 
 /**
- * The shapes every part of the API shares, defined once. Those with an id become components of the OpenAPI document
- * (#/components/schemas/<id>) and are referred to from every operation that uses them.
+ * The shapes every part of the API shares, defined once. Those with an id (`.meta({ id })`) become components of the
+ * OpenAPI document (#/components/schemas/<id>), referred to from every operation that uses them.
  */
-export const components = z.registry<{ id: string; description?: string }>();
 
-export const Uuid = z.uuid({ version: 'v4' }).or(z.uuid()).describe('A UUID');
-export const Id = z.string().uuid();
+/** An id: a UUID (any variant, as clients may hold ids made elsewhere). */
+export const Id = z.guid();
 
 /** A global position in the event log, such as 00000000000000000745-00000000000000000012. */
 export const Position = z
   .string()
   .regex(/^\d{20}-\d{20}$/)
-  .register(components, { id: 'Position', description: 'A global position in the event log' });
+  .meta({ id: 'Position', description: 'A global position in the event log' });
 
 export const Timestamp = z.iso.datetime({ offset: true });
 
@@ -26,11 +25,11 @@ export const Problem = z
     instance: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
-  .register(components, { id: 'Problem', description: 'RFC 9457 problem details' });
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
 export const ListMeta = z
   .object({ total: z.int(), page: z.int(), size: z.int(), pages: z.int() })
-  .register(components, { id: 'ListMeta' });
+  .meta({ id: 'ListMeta' });
 
 /** The answer of a command: what it produced, and the log position it wrote (for X-Min-Position). */
 export const commandAnswer = <T extends z.ZodType>(data: T) =>
