@@ -5,12 +5,16 @@
  *    Two kinds of text: "dense", the labelled corpus repeated (clinical notes, tickets, code with keys: an identifier
  *    every 90 characters), and "prose", mostly plain paragraphs with a line of the corpus now and then.
  * 2. Linearity: hostile inputs (long digit runs, thousands of "@", PEM armour, one huge token) at 64 KB and 640 KB.
+ *    Hostile custom patterns, each in the one-pass matcher at 64 KB and 640 KB, beside the loop around re2js's find()
+ *    it replaced, at 4 KB and 8 KB; then a policy at the instruction budget on a 64 KB prompt, in steps.
  * 3. End to end: POST /analyze/prompt with an 8 KB prompt (detect, decide, append) at 32 concurrent clients on
  *    PostgreSQL, beside a bare Express route echoing the same body.
  *
  *   npm run bench -- detect      (DATABASE_URL picks the server; BENCH_SECONDS=10 to measure longer)
  */
+import { RE2JS } from 're2js';
 import { createDetector } from '../domain/prompt-analysis/detection/engine.js';
+import { LongestMatcher } from '../domain/prompt-analysis/detection/longest-matches.js';
 import { CORPUS } from '../test/fixtures/prompt-corpus.js';
 import { benchLedger, echoBaseline, load, seconds } from './http-load.js';
 
@@ -111,6 +115,57 @@ function linearity(): void {
   }
 }
 
+function customPatterns(): void {
+  console.log(
+    '\nHostile custom patterns, each alone in the one-pass matcher (the detector refuses a prompt past 1,000 matches)',
+  );
+  const hostile: Array<[pattern: string, make: (n: number) => string]> = [
+    ['x.*y|x', (n) => 'x'.repeat(n)], // the reported one: every x a match, and x.*y alive to the end
+    ['x{100}.*y|x{100}', (n) => 'x'.repeat(n)],
+    ['(?:a|aa|aaa)*b', (n) => 'a'.repeat(n)],
+    ['[A-Z]{2}\\d+', (n) => 'AB1 '.repeat(n / 4)],
+    ['[xy]{880}x', (n) => 'x'.repeat(n)], // 883 instructions, all alive at every character
+  ];
+  for (const [pattern, make] of hostile) {
+    const matcher = new LongestMatcher(RE2JS.compile(pattern));
+    const scan = (text: string) => matcher.matches(text, 256, () => {});
+    const [small, large] = [make(65536), make(655360)];
+    const a = time(() => scan(small), 300).mean;
+    const b = time(() => scan(large), 300).mean;
+    console.log(
+      `${pattern.padEnd(18)} 64 KB ${ms(a)}  640 KB ${ms(b)}  per-KB growth ${(b / 640 / (a / 64)).toFixed(2)}×  (${matcher.size} instructions)`,
+    );
+  }
+  // The loop it replaced, measured once: quadratic, so twice the text takes four times as long.
+  const loop = (text: string) => {
+    const started = performance.now();
+    const matcher = RE2JS.compile('x.*y|x').matcher(text);
+    while (matcher.find());
+    return performance.now() - started;
+  };
+  loop('x'.repeat(1024));
+  const [four, eight] = [loop('x'.repeat(4096)), loop('x'.repeat(8192))];
+  console.log(
+    `baseline: loop around re2js find(), x.*y|x  4 KB ${ms(four)}  8 KB ${ms(eight)}  per-KB growth ${(eight / 8 / (four / 4)).toFixed(2)}×`,
+  );
+
+  // The most a policy may cost (its patterns together compile to 1,000 instructions), on the longest default prompt.
+  const atBudget = createDetector({ customPatterns: [{ entity: 'COSTLY', pattern: '(?:[a-z]|b){990}', score: 0.5 }] });
+  const text = 'a'.repeat(65536);
+  atBudget(text.slice(0, 1000));
+  const steps = atBudget.steps(text);
+  let [count, longest, total] = [0, 0, 0];
+  for (let done = false; !done; count++) {
+    const started = performance.now();
+    done = steps.next().done === true;
+    const took = performance.now() - started;
+    [longest, total] = [Math.max(longest, took), total + took];
+  }
+  console.log(
+    `policy at the budget, (?:[a-z]|b){990} on 64 KB of "a": ${ms(total)} in ${count} steps, the longest ${ms(longest)}`,
+  );
+}
+
 async function endToEnd(): Promise<void> {
   const prompt = denseOf(8192);
   console.log(
@@ -167,5 +222,6 @@ async function endToEnd(): Promise<void> {
 export async function run(): Promise<void> {
   engine();
   linearity();
+  customPatterns();
   await endToEnd();
 }

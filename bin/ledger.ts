@@ -76,6 +76,11 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
       type: ['application/json', 'application/*+json'],
     }),
   );
+  // Answers of the API carry tenants' data and tokens: no cache on the way (or the browser's) is to keep them.
+  app.use('/api/v1', (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   app.use('/api/v1', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(requestValidation(document, { validateResponses: config.OPENAPI_VALIDATE_RESPONSES }), refuseUnstorableText);
   if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources, logger));

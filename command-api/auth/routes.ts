@@ -25,6 +25,7 @@ import { TooManyAttemptsError } from '../../infrastructure/rate-limit/login-limi
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { Aggregate, CommandContext, CommandHandler } from '../http/command-handler.js';
 import { sendCommandResult } from '../http/responses.js';
+import { SameTime } from './same-time.js';
 import { accountExistsMail, passwordResetMail, verificationMail } from '../mail/templates.js';
 
 export const SYSTEM_TENANT = 'system';
@@ -116,7 +117,10 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
     return { accessToken, refreshToken, expiresIn: accessTokens.ttlSeconds, tokenType: 'Bearer' as const };
   }
 
+  const registration = new SameTime(250);
+
   router.post('/auth/register', async (req, res) => {
+    const startedAt = performance.now();
     const { email, password, name, organizationName } = req.body as {
       email: string;
       password: string;
@@ -165,6 +169,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
           accountExistsMail(email.trim().toLowerCase(), resources.publicUrl.link('/reset-password')),
         );
       const revision = users.decider.decide(register, users.decider.initialState()).length - 1;
+      await registration.pad(startedAt);
       return sendCommandResult(
         res,
         201,
@@ -193,6 +198,7 @@ export function authRoutes(resources: Resources, handler: CommandHandler, now: (
       );
       await resources.mailer.send(verificationMail({ email, name }, organizationName, link));
       showLinkWithoutSmtp(config.SMTP_URL, `Verify ${email}`, link);
+      registration.observe(startedAt);
       sendCommandResult(res, 201, { userId, tenantId }, result);
     } catch (error) {
       // Give the address back, so that the same registration can be tried again.

@@ -98,7 +98,22 @@ function readUpload(
       resolve({ fields, file });
     };
     parser.on('close', () => void finish());
-    parser.on('error', (error) => void finish(error));
+    // A body that is not well-formed multipart is the sender's fault: say so, never a 500.
+    parser.on(
+      'error',
+      (error) =>
+        void finish(
+          new HttpProblem(
+            400,
+            'malformed-upload',
+            'Malformed upload',
+            `The multipart body cannot be read: ${(error as Error).message}.`,
+            {
+              errors: [{ field: '(body)', message: 'not well-formed multipart/form-data' }],
+            },
+          ),
+        ),
+    );
     // A client that goes away mid-upload: end the file stream, so that what was staged is removed.
     req.on('close', () => {
       if (req.complete) return;

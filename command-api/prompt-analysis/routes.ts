@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import express, { type Router } from 'express';
 import { aiServiceDecider, type AiServiceProfile } from '../../domain/ai-governance/ai-service.js';
 import { clientAiDecider, type ClientAiState } from '../../domain/ai-governance/client-ai-governance.js';
 import { clientDecider } from '../../domain/clients/client.js';
 import { redact, type RedactionStyle } from '../../domain/prompt-analysis/detection/redaction.js';
-import { promptAnalysisDecider, type PromptAnalyzedData } from '../../domain/prompt-analysis/prompt-analysis.js';
+import {
+  checkPrompt,
+  promptAnalysisDecider,
+  promptDetector,
+  type PromptAnalyzedData,
+} from '../../domain/prompt-analysis/prompt-analysis.js';
 import {
   applicableRules,
   type PolicyContext,
@@ -67,6 +73,17 @@ export const analysisAnswer: StoredAnswerRules = {
   },
 };
 
+/**
+ * Runs a computation given in steps (a generator), letting everything else that is waiting run between them: one
+ * long analysis holds up no other request.
+ */
+async function inSteps<T>(steps: Generator<void, T, void>): Promise<T> {
+  for (let step = steps.next(); ; step = steps.next()) {
+    if (step.done) return step.value;
+    await setImmediate();
+  }
+}
+
 /** Mounted at /analyze: prompts checked against the client's AI usage policy before they leave. */
 export function promptAnalysisRoutes(
   resources: Pick<Resources, 'eventStore' | 'tenantHash' | 'config'>,
@@ -99,6 +116,13 @@ export function promptAnalysisRoutes(
       clientContext(actor, body.clientId),
       handler.load({ decider: aiServiceDecider }, aiServiceStream(actor.tenantId, body.aiServiceId)),
     ]);
+    const context: PolicyContext = {
+      policy: governance.policy,
+      frameworks,
+      service: standing(body.aiServiceId, service.state.profile, governance),
+    };
+    checkPrompt(body.prompt, resources.config.PROMPT_MAX_CHARS);
+    const findings = await inSteps(promptDetector(context).steps(body.prompt));
     const analysisId = randomUUID();
     const result = await handler.execute(
       { decider: promptAnalysisDecider },
@@ -109,15 +133,12 @@ export function promptAnalysisRoutes(
         clientId: body.clientId,
         aiServiceId: body.aiServiceId,
         prompt: body.prompt,
+        findings,
         promptHash: resources.tenantHash(actor.tenantId, 'prompt', body.prompt),
         userRefHash: body.userRef === undefined ? null : resources.tenantHash(actor.tenantId, 'user-ref', body.userRef),
         conversationId: body.conversationId ?? null,
         maxLength: resources.config.PROMPT_MAX_CHARS,
-        context: {
-          policy: governance.policy,
-          frameworks,
-          service: standing(body.aiServiceId, service.state.profile, governance),
-        },
+        context,
       },
       commandContext(req, res),
       { expect: 'new' },

@@ -22,7 +22,7 @@ import {
 } from '../auth/routes.js';
 import { clientStream } from '../../domain/clients/client.js';
 import { commandContext } from '../http/context.js';
-import type { CommandHandler } from '../http/command-handler.js';
+import type { CommandContext, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import { invitationMail } from '../mail/templates.js';
 
@@ -47,16 +47,51 @@ export function invitationAcceptance(
   now: () => Date = () => new Date(),
 ): Router {
   const router = express.Router();
+
+  /** Makes the address this user's, unless it is already; an address another account holds is a 409. */
+  async function claimAddress(email: string, userId: string, tenantId: string, context: CommandContext): Promise<void> {
+    const stream = `${SYSTEM_TENANT}/email/${resources.emailKey(email)}`;
+    const { owner } = (await handler.load(emails, stream)).state;
+    if (owner?.userId === userId) return;
+    if (!owner) {
+      const claimed = await handler.execute(emails, stream, { type: 'ClaimEmail', userId, tenantId }, context).then(
+        () => true,
+        () => false,
+      );
+      if (claimed) return;
+    }
+    throw new HttpProblem(
+      409,
+      'address-has-an-account',
+      'This address already has an account',
+      'One address belongs to one Compliance Ledger account, and this one already has one: log in with it, or ask to be invited with another address.',
+      { errors: [{ field: 'token', message: 'the invited address already has an account' }] },
+    );
+  }
+
   router.post('/users/accept-invite', async (req, res) => {
     const { token, name, password } = req.body as { token: string; name: string; password: string };
     const { tenantId, userId, secretHash } = parseAccountToken(token, 'invitation');
     const passwordHash = await hashPassword(password);
+    const accept = {
+      type: 'AcceptInvitation' as const,
+      tokenHash: secretHash,
+      name,
+      passwordHash,
+      now: now().toISOString(),
+    };
     let position = null;
     await onTokenAccount(async () => {
+      // The address is this user's once the invitation is accepted: claimed now if it was not at the invitation
+      // (it had an account elsewhere then). The token is checked first, so that only its holder learns the answer.
+      const invited = await handler.load(users, userStream(tenantId, userId));
+      if (invited.revision === 'no_stream') throw new DomainError('not_found', 'No such invitation');
+      users.decider.decide(accept, invited.state);
+      await claimAddress(invited.state.email!, userId, tenantId, contextOf(req, SYSTEM_TENANT, userId));
       const result = await handler.execute(
         users,
         userStream(tenantId, userId),
-        { type: 'AcceptInvitation', tokenHash: secretHash, name, passwordHash, now: now().toISOString() },
+        accept,
         contextOf(req, tenantId, userId),
         {
           expect: 'existing',
@@ -103,12 +138,32 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
     await requireActiveClient(actor.tenantId, clientId);
     const userId = randomUUID();
     const emailStream = `${SYSTEM_TENANT}/email/${resources.emailKey(email)}`;
-    await handler.execute(
-      emails,
-      emailStream,
-      { type: 'ClaimEmail', userId, tenantId: actor.tenantId },
-      { ...context, tenantId: SYSTEM_TENANT },
-    );
+    // Whether an address has an account elsewhere must not show: the invitation is made and mailed the same way,
+    // and the address is claimed when it is accepted (its owner, who gets the mail, learns it there). An address
+    // that is already a user of the inviter's own organization is said so: that the MSP can see for itself.
+    const owner = (await handler.load(emails, emailStream)).state.owner;
+    if (owner?.tenantId === actor.tenantId) {
+      throw new DomainError('conflict', 'This address already belongs to a user of your organization', 'email');
+    }
+    const claimed =
+      !owner &&
+      (await handler
+        .execute(
+          emails,
+          emailStream,
+          { type: 'ClaimEmail', userId, tenantId: actor.tenantId },
+          {
+            ...context,
+            tenantId: SYSTEM_TENANT,
+          },
+        )
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof DomainError && error.code === 'conflict') return false; // claimed meanwhile
+            throw error;
+          },
+        ));
     try {
       const invitation = opaqueToken();
       const result = await handler.execute(
@@ -140,9 +195,11 @@ export function userRoutes(resources: Resources, handler: CommandHandler, now: (
       showLinkWithoutSmtp(resources.config.SMTP_URL, `Invitation for ${email}`, link);
       sendCommandResult(res, 201, { userId }, result);
     } catch (error) {
-      await handler
-        .execute(emails, emailStream, { type: 'ReleaseEmail', userId }, { ...context, tenantId: SYSTEM_TENANT })
-        .catch(() => {});
+      if (claimed) {
+        await handler
+          .execute(emails, emailStream, { type: 'ReleaseEmail', userId }, { ...context, tenantId: SYSTEM_TENANT })
+          .catch(() => {});
+      }
       throw error;
     }
   });

@@ -166,6 +166,9 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
             type: 'PasswordReset',
             data: { userId: state.userId!, passwordHash: command.passwordHash, resetAt: command.now },
           },
+          // The reset link was mailed to the address: following it proves the address, as the verification link
+          // would have. Without this, an account whose verification link was lost could never log in.
+          ...(state.emailVerified ? [] : [{ type: 'EmailVerified' as const, data: { verifiedAt: command.now } }]),
         ];
       }
       case 'ChangeRole': {

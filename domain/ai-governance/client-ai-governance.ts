@@ -1,5 +1,6 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { RE2JS } from 're2js';
+import { CUSTOM_PATTERNS_MAX_INSTRUCTIONS } from '../prompt-analysis/detection/recognizers/custom.js';
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 
 /**
@@ -52,13 +53,15 @@ export interface ClientAiState {
 
 const ENTITY = /^(\*|[A-Z][A-Z0-9_]{1,63})$/;
 /**
- * Refuses a pattern the linear-time engine cannot run. Custom patterns run on RE2 (re2js), which never backtracks, so
- * no pattern can make analysis slow; back-references and lookarounds, which need backtracking, are refused.
+ * Refuses a pattern the linear-time engine cannot run: custom patterns are compiled by RE2 (re2js) and run in one pass
+ * that never backtracks, so back-references and lookarounds, which need backtracking, are refused. Returns the size of
+ * the compiled program, which the policy's patterns share a budget of.
  */
-export function checkCustomPattern(pattern: string, field: string): void {
+export function checkCustomPattern(pattern: string, field: string): number {
   if (pattern.length > 500) throw new DomainError('invalid', 'A custom pattern is at most 500 characters', field);
+  let regex: RE2JS;
   try {
-    RE2JS.compile(pattern);
+    regex = RE2JS.compile(pattern);
   } catch (error) {
     throw new DomainError(
       'invalid',
@@ -66,7 +69,8 @@ export function checkCustomPattern(pattern: string, field: string): void {
       field,
     );
   }
-  if (RE2JS.compile(pattern).matches('')) throw new DomainError('invalid', 'The pattern matches empty text', field);
+  if (regex.matches('')) throw new DomainError('invalid', 'The pattern matches empty text', field);
+  return regex.matcher('').programSize();
 }
 
 function checkPolicy(policy: AiPolicy): void {
@@ -88,12 +92,19 @@ function checkPolicy(policy: AiPolicy): void {
         `regions.${i}`,
       );
   });
+  let instructions = 0;
   policy.customPatterns.forEach((custom, i) => {
     if (!ENTITY.test(custom.entity) || custom.entity === '*')
       throw new DomainError('invalid', 'An entity is an upper-case type name', `customPatterns.${i}.entity`);
     if (!(custom.score >= 0 && custom.score <= 1))
       throw new DomainError('invalid', 'score is between 0 and 1', `customPatterns.${i}.score`);
-    checkCustomPattern(custom.pattern, `customPatterns.${i}.pattern`);
+    instructions += checkCustomPattern(custom.pattern, `customPatterns.${i}.pattern`);
+    if (instructions > CUSTOM_PATTERNS_MAX_INSTRUCTIONS)
+      throw new DomainError(
+        'invalid',
+        `Together the custom patterns may compile to at most ${CUSTOM_PATTERNS_MAX_INSTRUCTIONS} instructions (what they cost on each character of a prompt); with this one they come to ${instructions}`,
+        `customPatterns.${i}.pattern`,
+      );
   });
 }
 

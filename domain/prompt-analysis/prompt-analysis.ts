@@ -1,7 +1,8 @@
 import type { Action } from '../ai-governance/client-ai-governance.js';
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 import type { ViolationRecordedData } from '../violations/violation.js';
-import { createDetector, ENGINE_VERSION } from './detection/engine.js';
+import { createDetector, ENGINE_VERSION, type Detector } from './detection/engine.js';
+import type { Finding } from './detection/entities.js';
 import { evaluate, type AssessedFinding, type PolicyContext } from './usage-policy.js';
 
 /**
@@ -39,6 +40,11 @@ export interface AnalyzePrompt {
   aiServiceId: string;
   /** The text itself: decided on here, never recorded. */
   prompt: string;
+  /**
+   * What the engine found in it (promptDetector for the context): run by the caller, in steps, so that a long prompt
+   * holds up no other request.
+   */
+  findings: readonly Finding[];
   promptHash: string;
   userRefHash: string | null;
   conversationId: string | null;
@@ -57,21 +63,29 @@ function countBy(findings: readonly AssessedFinding[], keep: (f: AssessedFinding
   return counts;
 }
 
+/** Refuses an empty prompt, or one longer than the API accepts: before anything is detected in it. */
+export function checkPrompt(prompt: string, maxLength: number): void {
+  if (prompt.length === 0) throw new DomainError('invalid', 'The prompt is empty', 'prompt');
+  if (prompt.length > maxLength)
+    throw new DomainError(
+      'invalid',
+      `A prompt is at most ${maxLength} characters; this one has ${prompt.length}`,
+      'prompt',
+    );
+}
+
+/** The detector for a client's settings: its regions and its own patterns. */
+export function promptDetector(context: PolicyContext): Detector {
+  return createDetector({ regions: context.policy?.regions, customPatterns: context.policy?.customPatterns });
+}
+
 export const promptAnalysisDecider: Decider<AnalyzePrompt, PromptAnalysisEvent, PromptAnalysisState> = {
   initialState: () => ({ analyzed: false }),
 
   decide(command, state) {
     if (state.analyzed) throw new DomainError('conflict', 'This analysis was already recorded');
-    if (command.prompt.length === 0) throw new DomainError('invalid', 'The prompt is empty', 'prompt');
-    if (command.prompt.length > command.maxLength)
-      throw new DomainError(
-        'invalid',
-        `A prompt is at most ${command.maxLength} characters; this one has ${command.prompt.length}`,
-        'prompt',
-      );
-    const { policy } = command.context;
-    const detect = createDetector({ regions: policy?.regions, customPatterns: policy?.customPatterns });
-    const evaluation = evaluate(detect(command.prompt), command.context);
+    checkPrompt(command.prompt, command.maxLength);
+    const evaluation = evaluate(command.findings, command.context);
     const { analysisId, clientId, aiServiceId } = command;
     const events: PromptAnalysisEvent[] = [
       {

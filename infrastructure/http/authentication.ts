@@ -18,7 +18,14 @@ export interface Authenticated {
  * reuse). Puts the caller in res.locals.auth.
  */
 export function authenticate(tokens: AccessTokens, sessions: SessionStore): RequestHandler {
-  return async (req, res, next) => {
+  return async (req, res, rawNext) => {
+    // RFC 6750: a 401 names the scheme to authenticate with.
+    const next = (error?: unknown) => {
+      if (error instanceof HttpProblem && error.status === 401) {
+        res.setHeader('WWW-Authenticate', `Bearer realm="compliance-ledger", error="invalid_token"`);
+      }
+      rawNext(error);
+    };
     const header = req.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) {

@@ -152,6 +152,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         validationProblem(error.errors ?? [], (e) => ({ field: fieldOf(e.path), message: e.message })),
       );
     }
+    if (isValidatorError(error) && error.status === 415) {
+      const sent = req.headers['content-type'];
+      return sendProblem(res, {
+        type: problemType('unsupported-media-type'),
+        title: 'Unsupported media type',
+        status: 415,
+        detail: `${sent ? `This route does not take ${sent.split(';')[0]}. ` : 'This route needs a body. '}Send JSON with Content-Type: application/json (an empty object {} where nothing else is needed); evidence uploads take multipart/form-data.`,
+        errors: [{ field: 'Content-Type', message: sent ? 'not a media type this route takes' : 'required' }],
+      });
+    }
     if (isValidatorError(error) && error.status > 400 && error.status < 500) {
       return sendProblem(res, {
         type: problemType(

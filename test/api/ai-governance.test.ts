@@ -67,7 +67,7 @@ describe.skipIf(skip)(
       ).toBe(404);
     });
 
-    it('sets an AI usage policy and refuses a custom pattern that needs backtracking, naming it', async () => {
+    it('sets an AI usage policy and refuses a custom pattern that needs backtracking or costs too much, naming it', async () => {
       const policy = {
         rules: [{ entity: 'US_SSN', minScore: 0.5, action: 'block' }],
         unapprovedService: 'block',
@@ -84,6 +84,16 @@ describe.skipIf(skip)(
       });
       expect(unsafe.status).toBe(422);
       expect(unsafe.body).toMatchObject({ errors: [{ field: 'customPatterns.0.pattern' }] });
+      const costly = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
+        token: admin.accessToken,
+        body: {
+          ...policy,
+          customPatterns: [...policy.customPatterns, { entity: 'CODE', pattern: '\\w{999}', score: 0.5 }],
+        },
+      });
+      expect(costly.status).toBe(422);
+      expect(costly.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(costly.body).toMatchObject({ errors: [{ field: 'customPatterns.1.pattern' }] });
       const badAction = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
         token: admin.accessToken,
         body: { ...policy, unapprovedService: 'shrug' },

@@ -91,6 +91,35 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
       expect(huge.body).toEqual(problem('payload-too-large'));
     });
 
+    it('says to send JSON when the body is not JSON, naming Content-Type', async () => {
+      const form = await ledger.request('POST', '/auth/login', {
+        rawBody: 'email=a%40b.co',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(form.status).toBe(415);
+      expect(form.body).toMatchObject({
+        detail: expect.stringMatching(/application\/x-www-form-urlencoded.*application\/json/),
+        errors: [{ field: 'Content-Type' }],
+      });
+    });
+
+    it('lets the owner of an address whose verification link was lost in by a password reset', async () => {
+      const email = `lost-link-${crypto.randomUUID()}@example.com`;
+      await ledger.request('POST', '/auth/register', {
+        body: { email, password: 'a long enough password', name: 'L', organizationName: 'Lost Link MSP' },
+      });
+      expect((await ledger.request('POST', '/auth/reset-password/request', { body: { email } })).status).toBe(202);
+      const token = /reset-password\?token=([A-Za-z0-9._-]+)/.exec(ledger.lastMailTo(email))![1]!;
+      const reset = await ledger.request('POST', '/auth/reset-password', {
+        body: { token, password: 'another long enough password' },
+      });
+      expect(reset.status).toBe(204);
+      const login = await ledger.request('POST', '/auth/login', {
+        body: { email, password: 'another long enough password' },
+      });
+      expect(login.status).toBe(200);
+    });
+
     it('rejects a tampered verification link', async () => {
       const response = await ledger.request('POST', '/auth/verify-email', {
         body: { token: `${crypto.randomUUID()}.${crypto.randomUUID()}.${'A'.repeat(43)}` },
@@ -101,6 +130,19 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
   });
 
   describe('sessions', () => {
+    it('answers tokens that no cache keeps, and a 401 that names the Bearer scheme', async () => {
+      const user = await ledger.signUp();
+      const login = await ledger.request('POST', '/auth/login', {
+        body: { email: user.email, password: user.password },
+      });
+      expect(login.headers.get('cache-control')).toBe('no-store');
+      const refreshed = await ledger.request('POST', '/auth/refresh', { body: { refreshToken: user.refreshToken } });
+      expect(refreshed.headers.get('cache-control')).toBe('no-store');
+      const anonymous = await ledger.request('GET', '/auth/me');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    });
+
     it('logs in and says who the caller is', async () => {
       const user = await ledger.signUp();
       const me = await ledger.request<{ data: Record<string, unknown> }>('GET', '/auth/me', {

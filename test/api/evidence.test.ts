@@ -244,6 +244,28 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
     expect(backwards.body).toMatchObject({ errors: [{ field: 'expiresAt' }] });
   });
 
+  it('answers a multipart body that is not well-formed with a 400, not a 500', async () => {
+    const boundary = 'brokenboundary';
+    for (const part of [
+      // A part header without a colon.
+      `--${boundary}\r\nContent-Disposition form-data\r\n\r\nx\r\n--${boundary}--\r\n`,
+      // A NUL in the file name.
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a\u0000.pdf"\r\n\r\n%PDF\r\n--${boundary}--\r\n`,
+    ]) {
+      const response = await fetch(`${ledger.url}/api/v1/evidence/upload`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${admin.accessToken}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+        body: part,
+      });
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    }
+  });
+
   it('leaves neither a blob nor an event when the upload is cut off mid-stream', async () => {
     const before = await uploadedEvents();
     const boundary = 'cutoffboundary';

@@ -35,12 +35,14 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
   const analyze = (body: Record<string, unknown>, token?: string) =>
     post<{ data: Analysis; meta: { position: string } }>('/analyze/prompt', body, token);
 
+  const client = async (name: string, frameworks: string[]) =>
+    (await post<{ data: { clientId: string } }>('/clients', { name, industry: 'health', size: '11-50', frameworks }))
+      .body.data.clientId;
+
   beforeAll(async () => {
-    ledger = await startTestLedger({ env: { PROMPT_MAX_CHARS: '4096' }, captureLogs: true });
+    // Prompts up to the default PROMPT_MAX_CHARS (65,536), the longest analysis a ledger runs unless told otherwise.
+    ledger = await startTestLedger({ captureLogs: true });
     admin = await ledger.signUp();
-    const client = async (name: string, frameworks: string[]) =>
-      (await post<{ data: { clientId: string } }>('/clients', { name, industry: 'health', size: '11-50', frameworks }))
-        .body.data.clientId;
     clinic = await client('Clinic', ['hipaa']);
     agency = await client('Agency', ['gdpr']);
     const service = async (name: string, baaSigned: boolean) =>
@@ -198,6 +200,66 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
     );
   });
 
+  describe('with hostile custom patterns', () => {
+    let hostile: string; // a client whose policy the tests below set
+    const setPatterns = async (customPatterns: Array<{ entity: string; pattern: string; score: number }>) =>
+      expect(
+        (
+          await ledger.request('PUT', `/clients/${hostile}/ai-policy`, {
+            token: admin.accessToken,
+            body: { rules: [], unapprovedService: 'block', customPatterns },
+          })
+        ).status,
+      ).toBe(200);
+
+    beforeAll(async () => {
+      hostile = await client('Hostile', []);
+      expect(
+        (await post(`/clients/${hostile}/ai-services/${withBaa}/approve`, { reason: 'contract in place' })).status,
+      ).toBe(200);
+    });
+
+    it('answers every other request while an analysis of the longest prompt runs', async () => {
+      // x{100}.*y|x{100} over "xxxx…": after each match, a loop around find() read on to the end of the text to rule
+      // out the longer alternative. [xy]{880}x keeps 880 threads alive at every character, about what a policy may
+      // cost: the analysis takes a while even in one pass.
+      await setPatterns([
+        { entity: 'HOSTILE', pattern: 'x{100}.*y|x{100}', score: 0.5 },
+        { entity: 'COSTLY', pattern: '[xy]{880}x', score: 0.5 },
+      ]);
+      const prompt = 'x'.repeat(ledger.config.PROMPT_MAX_CHARS);
+      let finished = false;
+      const long = analyze({ clientId: hostile, aiServiceId: withBaa, prompt }).finally(() => (finished = true));
+      // The ledger runs in this process: while an analysis held the event loop, this test could not send a request.
+      // So: health checks one after another, then another client's analysis, all answered before the long one.
+      let healthy = 0;
+      while (!finished && healthy < 20) {
+        expect((await fetch(`${ledger.url}/health`)).status).toBe(200);
+        healthy++;
+      }
+      const other = await analyze({ clientId: agency, aiServiceId: withBaa, prompt: 'Summarise the meeting notes.' });
+      expect(other.status).toBe(201);
+      expect(finished, 'the hostile analysis is still running').toBe(false);
+      const answer = await long;
+      expect(answer.status).toBe(201);
+      // Every 100 x's, as far as they go; no match of [xy]{880}x is an identifier (over 256 characters).
+      expect(answer.body.data.findings).toHaveLength(Math.floor(prompt.length / 100));
+      expect(answer.body.data.findings.every((f) => f.entity === 'HOSTILE' && f.end - f.start === 100)).toBe(true);
+    });
+
+    it('refuses a prompt its patterns match more than 1,000 times, rather than list every match', async () => {
+      // The prompt that took 12.8 s, during which /health took 12 s: 32,768 matches to list, each a finding to record.
+      await setPatterns([{ entity: 'HOSTILE', pattern: 'x.*y|x', score: 0.5 }]);
+      const refused = await analyze({ clientId: hostile, aiServiceId: withBaa, prompt: 'x'.repeat(32_768) });
+      expect(refused.status).toBe(422);
+      expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(refused.body).toMatchObject({
+        errors: [{ field: 'prompt', message: expect.stringMatching(/more than 1000/) }],
+      });
+      expect((await analyze({ clientId: hostile, aiServiceId: withBaa, prompt: 'x'.repeat(1_000) })).status).toBe(201);
+    });
+  });
+
   it('lists the services a client may use with the rules that apply to each', async () => {
     const list = await ledger.request<{
       data: Array<{ name: string; policy: { rules: Array<{ entity: string; action: string; source: string }> } }>;
@@ -237,7 +299,11 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
     const refusals = async () => (await ledger.storedEvents()).filter((e) => e.type === 'CommandRefused');
     const before = (await recorded()).length;
     const refusedBefore = (await refusals()).length;
-    const tooLong = await analyze({ clientId: clinic, aiServiceId: withBaa, prompt: 'x'.repeat(4097) });
+    const tooLong = await analyze({
+      clientId: clinic,
+      aiServiceId: withBaa,
+      prompt: 'x'.repeat(ledger.config.PROMPT_MAX_CHARS + 1),
+    });
     expect(tooLong.status).toBe(422);
     expect(tooLong.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(tooLong.body).toMatchObject({ errors: [{ field: 'prompt' }] });

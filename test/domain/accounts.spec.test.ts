@@ -150,8 +150,13 @@ describe('password reset', () => {
       .then([]);
   });
 
+  const verified: UserEvent[] = [
+    ...registered,
+    { type: 'EmailVerified', data: { verifiedAt: '2026-01-01T00:10:00.000Z' } },
+  ];
+
   it('sets the new password with the token, once, within the hour', () => {
-    const history: UserEvent[] = [...registered, { type: 'PasswordResetIssued', data: reset }];
+    const history: UserEvent[] = [...verified, { type: 'PasswordResetIssued', data: reset }];
     const command = {
       type: 'ResetPassword' as const,
       tokenHash: 'r-1',
@@ -169,6 +174,15 @@ describe('password reset', () => {
     given(userDecider, history)
       .when({ ...command, now: '2026-01-01T13:00:00.000Z' })
       .thenFails('gone', 'token');
+  });
+
+  it('verifies an address not verified yet: the reset link reached it (a lost verification link is no dead end)', () => {
+    given(userDecider, [...registered, { type: 'PasswordResetIssued', data: reset }])
+      .when({ type: 'ResetPassword', tokenHash: 'r-1', passwordHash: 'new', now: '2026-01-01T12:30:00.000Z' })
+      .then([
+        { type: 'PasswordReset', data: { userId: 'u-1', passwordHash: 'new', resetAt: '2026-01-01T12:30:00.000Z' } },
+        { type: 'EmailVerified', data: { verifiedAt: '2026-01-01T12:30:00.000Z' } },
+      ]);
   });
 });
 

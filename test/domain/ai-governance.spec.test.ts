@@ -88,6 +88,21 @@ describe("a client's AI governance", () => {
     expect(() => checkCustomPattern(pattern, 'p')).toThrow(DomainError);
   });
 
+  // What a pattern costs per character of a prompt grows with its compiled program: a policy's patterns share a budget.
+  it('refuses custom patterns that together compile to more than 1,000 instructions, naming the one over it', () => {
+    const customPattern = (pattern: string) => ({ entity: 'X_ID', pattern, score: 0.5 });
+    given(clientAiDecider)
+      .when({ type: 'SetAiPolicy', policy: { ...policy, customPatterns: [customPattern('[a-z]{1000}')] } })
+      .thenFails('invalid', 'customPatterns.0.pattern');
+    const halves = [customPattern('PT-\\d{6}'), customPattern('\\w{490}'), customPattern('\\w{496}')];
+    given(clientAiDecider)
+      .when({ type: 'SetAiPolicy', policy: { ...policy, customPatterns: halves } })
+      .thenFails('invalid', 'customPatterns.2.pattern');
+    given(clientAiDecider)
+      .when({ type: 'SetAiPolicy', policy: { ...policy, customPatterns: halves.slice(0, 2) } })
+      .then([{ type: 'AiPolicySet', data: { ...policy, customPatterns: halves.slice(0, 2) } }]);
+  });
+
   it('accepts nested quantifiers, since they cannot backtrack on the linear-time engine', () => {
     expect(() => checkCustomPattern('(a+)+$', 'p')).not.toThrow();
   });

@@ -3,6 +3,7 @@ import type { AiPolicy } from '../../domain/ai-governance/client-ai-governance.j
 import type { Finding } from '../../domain/prompt-analysis/detection/entities.js';
 import {
   promptAnalysisDecider,
+  promptDetector,
   type AnalyzePrompt,
   type PromptAnalysisEvent,
 } from '../../domain/prompt-analysis/prompt-analysis.js';
@@ -111,19 +112,23 @@ describe('the AI usage policy', () => {
 });
 
 describe('prompt analysis', () => {
-  const command = (overrides: Partial<AnalyzePrompt> = {}): AnalyzePrompt => ({
-    type: 'AnalyzePrompt',
-    analysisId: 'a-1',
-    clientId: 'c-1',
-    aiServiceId: 's-1',
-    prompt: 'Summarise the note for patient SSN 219-45-6781.',
-    promptHash: 'hmac-of-the-prompt',
-    userRefHash: null,
-    conversationId: 'conv-7',
-    maxLength: 1000,
-    context: context({ frameworks: ['hipaa'] }),
-    ...overrides,
-  });
+  const command = (overrides: Partial<Omit<AnalyzePrompt, 'findings'>> = {}): AnalyzePrompt => {
+    const given: Omit<AnalyzePrompt, 'findings'> = {
+      type: 'AnalyzePrompt',
+      analysisId: 'a-1',
+      clientId: 'c-1',
+      aiServiceId: 's-1',
+      prompt: 'Summarise the note for patient SSN 219-45-6781.',
+      promptHash: 'hmac-of-the-prompt',
+      userRefHash: null,
+      conversationId: 'conv-7',
+      maxLength: 1000,
+      context: context({ frameworks: ['hipaa'] }),
+      ...overrides,
+    };
+    // What the route finds in the prompt before it sends the command.
+    return { ...given, findings: promptDetector(given.context)(given.prompt) };
+  };
 
   it('records the findings and the decision, and a violation when the policy acts, without the prompt', () => {
     const ssn = {
@@ -151,7 +156,7 @@ describe('prompt analysis', () => {
           entityCounts: { US_SSN: 1 },
           reasons,
           serviceApproved: true,
-          engineVersion: 1,
+          engineVersion: 2,
         },
       },
       {

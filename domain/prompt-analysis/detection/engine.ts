@@ -17,7 +17,7 @@ export interface DetectorOptions {
 }
 
 /** Bumped whenever recognizers change what they find: recorded with each analysis, so old results stay explainable. */
-export const ENGINE_VERSION = 1;
+export const ENGINE_VERSION = 2;
 
 const SPAN_RECOGNIZERS: readonly SpanRecognizer[] = [
   ...numberRecognizers(),
@@ -33,19 +33,28 @@ const BY_SHAPE: ReadonlyArray<readonly [SpanRecognizer[], SpanRecognizer[]]> = A
 const CLUSTER_RECOGNIZERS: readonly ClusterRecognizer[] = [phoneNumber, hexAddresses, secretTokens];
 const TEXT_RECOGNIZERS: readonly TextRecognizer[] = [emailAddress, url, privateKey, personName];
 
-export type Detector = (text: string) => Finding[];
+/** Text between two steps of the search around digits: a few milliseconds where every character is a digit. */
+const STEP_CHARACTERS = 4096;
+
+export interface Detector {
+  (text: string): Finding[];
+  /**
+   * The same detection in steps of bounded work (a few milliseconds on the longest prompt), for a caller that lets
+   * other work run between them: the generator returns the findings.
+   */
+  steps(text: string): Generator<void, Finding[], void>;
+}
 
 /**
  * Builds a detector for one client's settings. Detection is pure and linear in the length of the text: one search for
  * digits, around which every identifier with a digit is examined, and a few literal searches ("@", "://", PEM armour,
- * name cues) for the rest. Overlapping findings resolve to the most certain one.
+ * name cues) for the rest; the client's own patterns, each in one pass. Overlapping findings resolve to the most
+ * certain one.
  */
 export function createDetector(options: DetectorOptions = {}): Detector {
   const regions = options.regions?.length ? options.regions : ['US'];
-  const textRecognizers = options.customPatterns?.length
-    ? [...TEXT_RECOGNIZERS, customPatternRecognizer(options.customPatterns)]
-    : TEXT_RECOGNIZERS;
-  return (text) => {
+  const custom = options.customPatterns?.length ? customPatternRecognizer(options.customPatterns) : undefined;
+  function* steps(text: string): Generator<void, Finding[], void> {
     const scan = new Scan(text, regions);
     const spans = {
       visit(span: Span) {
@@ -55,16 +64,30 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     };
     const digit = /\d/g;
     let floor = 0;
+    let pause = STEP_CHARACTERS;
     for (let found = digit.exec(text); found; found = digit.exec(text)) {
       const cluster = clusterAt(text, found.index, floor);
       floor = cluster.end;
       for (const recognize of CLUSTER_RECOGNIZERS) recognize(cluster, scan);
       forEachSpan(text, cluster, spans);
       digit.lastIndex = Math.max(cluster.end, found.index + 1);
+      if (cluster.end >= pause) {
+        pause = cluster.end + STEP_CHARACTERS;
+        yield;
+      }
     }
-    for (const recognize of textRecognizers) recognize(scan);
+    for (const recognize of TEXT_RECOGNIZERS) {
+      yield;
+      recognize(scan);
+    }
+    if (custom) yield* custom(scan);
     return resolveOverlaps(scan.findings);
+  }
+  const detector = (text: string) => {
+    const run = steps(text);
+    for (let step = run.next(); ; step = run.next()) if (step.done) return step.value;
   };
+  return Object.assign(detector, { steps });
 }
 
 /** Detects with default settings. */

@@ -32,6 +32,64 @@ describe('the detection engine', () => {
     expect(detectFor(`${'a'.repeat(50_000)}!`)).toEqual([]);
   });
 
+  describe('custom patterns', () => {
+    // What detection reads of the text, counted where re2js and the engine's own scanner read it.
+    function charactersRead(run: () => void): number {
+      const charCodeAt = String.prototype.charCodeAt;
+      let count = 0;
+      String.prototype.charCodeAt = function (this: string, index: number) {
+        count++;
+        return charCodeAt.call(this, index);
+      };
+      try {
+        run();
+      } finally {
+        String.prototype.charCodeAt = charCodeAt;
+      }
+      return count;
+    }
+
+    it('run in one pass over the text, never a rescan after each match, whatever the pattern', () => {
+      // After each short match a loop around find() reads on to the end of the text to rule out the longer
+      // alternative: n + (n-1) + … characters, 100 times as many for 10 times the text.
+      for (const pattern of ['x{16}.*y|x{16}', 'x{16}(?:x|z)*y|x{16,20}', '(?s).{16}.+y|.{16}']) {
+        const detectFor = createDetector({ customPatterns: [{ entity: 'HOSTILE', pattern, score: 0.5 }] });
+        const small = charactersRead(() => detectFor('x'.repeat(1_000)));
+        const large = charactersRead(() => detectFor('x'.repeat(10_000)));
+        expect(small, pattern).toBeGreaterThan(0);
+        expect(large / small, pattern).toBeLessThan(15);
+      }
+    });
+
+    it('refuse a prompt they match more than 1,000 times, rather than list it (fail closed)', () => {
+      const detectFor = createDetector({ customPatterns: [{ entity: 'EVERY_X', pattern: 'x', score: 0.5 }] });
+      expect(detectFor('x'.repeat(1_000))).toHaveLength(1_000);
+      expect(() => detectFor('x'.repeat(1_001))).toThrow(
+        expect.objectContaining({ code: 'invalid', field: 'prompt', message: expect.stringMatching(/more than 1000/) }),
+      );
+    });
+
+    it('find each identifier whole: the longest match from the leftmost start, up to 256 characters', () => {
+      const detectFor = createDetector({
+        customPatterns: [
+          { entity: 'EMPLOYEE_ID', pattern: 'EMP-\\d{6}', score: 0.9 },
+          { entity: 'CASE_ID', pattern: '[A-Z]{2}\\d+', score: 0.9 },
+          // The longer alternative wins wherever it is written: the whole identifier is found.
+          { entity: 'TICKET', pattern: 'T-\\d{4}|T-\\d{4}-\\d{2}', score: 0.9 },
+        ],
+      });
+      const text = `Staff EMP-004211, case CA1234 and XY98765, ticket T-1234-56; ZZ${'9'.repeat(300)}.`;
+      const custom = detectFor(text).filter((f) => f.rule.startsWith('custom.'));
+      // ZZ and 300 digits is no identifier: longer than 256 characters, it is passed over.
+      expect(custom.map((f) => [f.entity, text.slice(f.start, f.end)])).toEqual([
+        ['EMPLOYEE_ID', 'EMP-004211'],
+        ['CASE_ID', 'CA1234'],
+        ['CASE_ID', 'XY98765'],
+        ['TICKET', 'T-1234-56'],
+      ]);
+    });
+  });
+
   it('gets through hostile inputs: long digit runs, a sea of "@", unterminated PEM armour, endless tokens', () => {
     const hostile = [
       '1-'.repeat(40_000),
