@@ -6,6 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import express from 'express';
 import { commandApi, commandApiPaths } from '../command-api/router.js';
+import { commandOperations } from '../command-api/operations.js';
+import { CommandHandler } from '../command-api/http/command-handler.js';
+import { recordRefusals } from '../command-api/http/refusals.js';
+import { queryOperations } from '../query-api/operations.js';
+import { documentOf } from '../infrastructure/http/contract/document.js';
+import { mountOperations } from '../infrastructure/http/contract/mount.js';
+import { authenticate } from '../infrastructure/http/authentication.js';
+import { idempotency } from '../infrastructure/http/idempotency.js';
 import { ConfigError, isEmbedded, loadConfig, type Config } from '../infrastructure/config/config.js';
 import { requestLogging } from '../infrastructure/http/correlation.js';
 import { openApiDocument } from '../infrastructure/http/openapi.js';
@@ -51,11 +59,18 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestLogging(logger), securityHeaders({ publicUrl: config.PUBLIC_URL }));
-  const paths = mergePaths(
-    role === 'all' || role === 'command-api' ? commandApiPaths : {},
-    role === 'all' || role === 'query-api' ? queryApiPaths : {},
-  );
-  const document = openApiDocument({ version, serverUrl: config.PUBLIC_URL ?? '/', paths, schemas: queryApiSchemas });
+  const writes = role === 'all' || role === 'command-api';
+  const reads = role === 'all' || role === 'query-api';
+  const handler = new CommandHandler(resources.eventStore, resources.vault);
+  const operations = [...(writes ? commandOperations(handler) : []), ...(reads ? queryOperations(resources) : [])];
+  const declared = documentOf(operations);
+  const paths = mergePaths(writes ? commandApiPaths : {}, reads ? queryApiPaths : {}, declared.paths);
+  const document = openApiDocument({
+    version,
+    serverUrl: config.PUBLIC_URL ?? '/',
+    paths,
+    schemas: { ...queryApiSchemas, ...declared.schemas },
+  });
   const metrics = projectionMetrics(resources.database, resources.eventStore);
   resources.readiness.push(...metrics.readiness);
   app.use(operationsRouter({ version, document, readiness: resources.readiness, publicUrl: config.PUBLIC_URL }));
@@ -83,8 +98,18 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   });
   app.use('/api/v1', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(requestValidation(document, { validateResponses: config.OPENAPI_VALIDATE_RESPONSES }), refuseUnstorableText);
-  if (role === 'all' || role === 'command-api') app.use('/api/v1', commandApi(resources, logger));
-  if (role === 'all' || role === 'query-api') app.use('/api/v1', queryApi(resources));
+  if (writes) app.use('/api/v1', recordRefusals(resources.eventStore, logger));
+  const authenticated = authenticate(resources.accessTokens, resources.sessions);
+  const digest = (tenantId: string, material: string) => resources.tenantHash(tenantId, 'idempotency', material);
+  app.use(
+    '/api/v1',
+    mountOperations(operations, {
+      authenticate: authenticated,
+      idempotency: (operation) => idempotency(resources.database, digest, operation.storedAnswer),
+    }),
+  );
+  if (writes) app.use('/api/v1', commandApi(resources, handler));
+  if (reads) app.use('/api/v1', queryApi(resources));
   app.use(notFound);
   app.use(errorHandler(logger));
 

@@ -1,4 +1,3 @@
-import { CLIENT_SIZES } from '../domain/clients/client.js';
 import { ROLES } from '../domain/accounts/roles.js';
 import { ACTIONS } from '../domain/ai-governance/client-ai-governance.js';
 import { FRAMEWORK_IDS } from '../domain/frameworks/catalog.js';
@@ -57,14 +56,6 @@ const ifMatch = {
   required: false,
   schema: { type: 'string' },
   description: 'The ETag you read; a stale one is a 412.',
-};
-const clientFrameworks = {
-  type: 'array',
-  uniqueItems: true,
-  maxItems: 10,
-  items: { enum: FRAMEWORK_IDS },
-  description:
-    'The frameworks the client is held to; they bring default AI usage rules (HIPAA blocks PHI, GDPR redacts personal data)',
 };
 const clientIdParam = { name: 'id', in: 'path', required: true, schema: uuid };
 const tokens = {
@@ -805,66 +796,6 @@ export const commandApiPaths: Record<string, unknown> = {
             "The file, as an attachment with the content type checked at upload (application/octet-stream for any other), X-Content-Type-Options: nosniff and Content-Security-Policy: default-src 'none'; sandbox",
           content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
         },
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/clients': {
-    post: {
-      operationId: 'createClient',
-      tags: ['clients'],
-      summary: 'Register a client company of the MSP',
-      security: bearer,
-      parameters: [idempotencyKey],
-      requestBody: json(
-        object(
-          {
-            name,
-            industry: { type: 'string', minLength: 1, maxLength: 100 },
-            size: { enum: CLIENT_SIZES },
-            frameworks: clientFrameworks,
-          },
-          ['name', 'industry', 'size'],
-        ),
-      ),
-      responses: { '201': ok('Registered', object({ clientId: uuid })), ...authed },
-    },
-  },
-  '/api/v1/clients/{id}': {
-    put: {
-      operationId: 'updateClient',
-      tags: ['clients'],
-      summary: "Change a client's name, industry, size or the frameworks it is held to",
-      security: bearer,
-      parameters: [clientIdParam, ifMatch],
-      requestBody: json(
-        object(
-          {
-            name,
-            industry: { type: 'string', minLength: 1, maxLength: 100 },
-            size: { enum: CLIENT_SIZES },
-            frameworks: clientFrameworks,
-          },
-          [],
-        ),
-      ),
-      responses: {
-        '200': ok('Updated', object({ clientId: uuid })),
-        '409': problem('Changed concurrently'),
-        '410': problem('The client is archived'),
-        '412': problem('If-Match does not match the current revision'),
-        ...authed,
-      },
-    },
-    delete: {
-      operationId: 'archiveClient',
-      tags: ['clients'],
-      summary: 'Archive a client: its history stays, and it accepts no more changes',
-      security: bearer,
-      parameters: [clientIdParam, ifMatch],
-      responses: {
-        '200': ok('Archived', object({ clientId: uuid, status: { const: 'archived' } })),
-        '412': problem('If-Match does not match the current revision'),
         ...authed,
       },
     },

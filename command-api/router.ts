@@ -5,15 +5,12 @@ import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceRoutes, clientAiRoutes } from './ai-governance/routes.js';
 import { assessmentRoutes } from './assessments/routes.js';
 import { authRoutes } from './auth/routes.js';
-import { clientRoutes } from './clients/routes.js';
 import { policyRoutes } from './policies/routes.js';
 import { invitationAcceptance, userRoutes } from './users/routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
 import { analysisAnswer, promptAnalysisRoutes } from './prompt-analysis/routes.js';
 import { webhookAnswer, webhookRoutes } from './webhooks/routes.js';
-import { CommandHandler } from './http/command-handler.js';
-import { recordRefusals } from './http/refusals.js';
-import type { Logger } from '../infrastructure/logging/logger.js';
+import type { CommandHandler } from './http/command-handler.js';
 
 export { commandApiPaths } from './openapi.js';
 
@@ -21,10 +18,8 @@ export { commandApiPaths } from './openapi.js';
  * The write side, mounted under /api/v1: every route validates a command, loads the aggregate's stream, decides with
  * a pure decider from domain/ and appends with the revision it read.
  */
-export function commandApi(resources: Resources, logger: Logger): Router {
+export function commandApi(resources: Resources, handler: CommandHandler): Router {
   const router = express.Router();
-  router.use(recordRefusals(resources.eventStore, logger));
-  const handler = new CommandHandler(resources.eventStore, resources.vault);
   const digest = (tenantId: string, material: string) => resources.tenantHash(tenantId, 'idempotency', material);
   const keys = idempotency(resources.database, digest);
 
@@ -33,7 +28,7 @@ export function commandApi(resources: Resources, logger: Logger): Router {
   // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401. Idempotency comes
   // after it: stored answers belong to the tenant and user they were made for.
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
-  router.use('/clients', authenticated, keys, clientRoutes(handler), clientAiRoutes(handler));
+  router.use('/clients', authenticated, keys, clientAiRoutes(handler));
   router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
   router.use('/policies', authenticated, keys, policyRoutes(handler, resources.policyDrafter));
   router.use('/assessments', authenticated, keys, assessmentRoutes(handler));

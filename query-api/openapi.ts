@@ -90,16 +90,6 @@ const object = (properties: Record<string, unknown>, required = Object.keys(prop
   properties,
 });
 const nullableString = { type: ['string', 'null'] };
-const clientSchema = object({
-  clientId: uuid,
-  name: { type: 'string' },
-  industry: { type: 'string' },
-  size: { type: 'string' },
-  frameworks: { type: 'array', items: { type: 'string' } },
-  status: { enum: ['active', 'archived'] },
-  createdAt: { type: 'string', format: 'date-time' },
-  updatedAt: { type: 'string', format: 'date-time' },
-});
 const evidenceSchema = object({
   evidenceId: uuid,
   clientId: { type: 'string' },
@@ -177,39 +167,6 @@ const single = (description: string, data: unknown) =>
 const stale = { '503': problem('The read model has not reached X-Min-Position in time; see Retry-After') };
 
 export const queryApiPaths: Record<string, unknown> = {
-  '/api/v1/clients': {
-    get: {
-      operationId: 'listClients',
-      tags: ['clients'],
-      summary: "The MSP's clients (a client-scoped user sees its own)",
-      security: bearer,
-      parameters: [
-        ...paging,
-        q('status', { enum: ['active', 'archived'] }),
-        q('framework', { enum: FRAMEWORK_IDS }),
-        q('q', { type: 'string', maxLength: 200 }, 'name contains'),
-        q('clientId', uuid),
-        q('sort', { enum: ['name', 'createdAt'] }),
-        minPosition,
-      ],
-      responses: { '200': json('Clients', list(clientSchema)), ...stale, ...authed },
-    },
-  },
-  '/api/v1/clients/{id}': {
-    get: {
-      operationId: 'getClient',
-      tags: ['clients'],
-      summary: 'One client, now or as it was at asOf',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: {
-        '200': json('The client', object({ data: clientSchema, meta: { type: 'object' } })),
-        '404': problem('No such client'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
   '/api/v1/policies': {
     get: {
       operationId: 'listPolicies',

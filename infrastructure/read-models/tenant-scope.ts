@@ -12,7 +12,8 @@ export interface ReadScope {
  * with the reader's tenant and client, so that a query that forgets a condition still sees one tenant's one client
  * ('*' is every client: the MSP's own people).
  */
-export async function readAs(trx: Transaction<unknown>, scope: ReadScope): Promise<void> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function readAs(trx: Transaction<any>, scope: ReadScope): Promise<void> {
   await sql`set local role ledger_app`.execute(trx);
   await sql`select set_config('app.tenant_id', ${scope.tenantId}, true), set_config('app.client_id', ${scope.clientId ?? '*'}, true)`.execute(
     trx,
@@ -20,10 +21,10 @@ export async function readAs(trx: Transaction<unknown>, scope: ReadScope): Promi
 }
 
 /** Runs `query` in a transaction that reads as `scope` (see readAs). */
-export async function asTenant<T>(
-  db: Kysely<unknown>,
+export async function asTenant<T, DB = unknown>(
+  db: Kysely<DB>,
   scope: ReadScope,
-  query: (trx: Transaction<unknown>) => Promise<T>,
+  query: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
   return db.transaction().execute(async (trx) => {
     await readAs(trx, scope);

@@ -18,6 +18,10 @@ export interface ClientsTable {
   updated_at: Date;
 }
 
+export interface ClientsTables {
+  clients: ClientsTable;
+}
+
 /** A client as the API shows it. */
 export const Client = z
   .object({

@@ -8,7 +8,6 @@ import { authOf, requirePermission, type Authenticated } from '../../infrastruct
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import { auditLogProjection } from '../../projections/read-models/audit-log.js';
-import { clientsProjection } from '../../projections/read-models/clients.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { aiServicesProjection } from '../../projections/read-models/ai-services.js';
@@ -116,38 +115,6 @@ export function readModelRoutes(
   };
   const wait = (...projections: Parameters<typeof minPosition>[2]) =>
     minPosition(database, eventStore, projections, waitMs);
-
-  router.get('/clients', authenticated, requirePermission('client:read'), wait(clientsProjection), async (req, res) => {
-    const actor = authOf(res);
-    const page = pageOf(req);
-    const conditions: RawBuilder<unknown>[] = [];
-    const clientId = clientFilter(req, actor);
-    if (clientId) conditions.push(sql`client_id = ${clientId}`);
-    if (req.query.status) conditions.push(sql`status = ${String(req.query.status)}`);
-    if (req.query.framework) conditions.push(sql`${String(req.query.framework)} = any(frameworks)`);
-    if (req.query.q) conditions.push(sql`name ilike ${`%${String(req.query.q).replace(/[%_\\]/g, '\\$&')}%`}`);
-    const order = req.query.sort === 'createdAt' ? sql`created_at desc, client_id` : sql`name, client_id`;
-    const { rows, meta } = await pageFrom(actor, 'clients', conditions, order, page);
-    res.json({ data: rows.map(clientOf), meta });
-  });
-
-  router.get(
-    '/clients/:id',
-    authenticated,
-    requirePermission('client:read'),
-    wait(clientsProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const clientId = String(req.params.id);
-      if (actor.clientId !== null && actor.clientId !== clientId)
-        throw new HttpProblem(404, 'not-found', 'Not found', 'No such client.');
-      res.json(
-        await readAt(req, actor, [clientsProjection], `${actor.tenantId}/client/${clientId}`, async (trx) =>
-          clientOf(await one(trx, sql`select * from clients where client_id = ${clientId}`, 'client')),
-        ),
-      );
-    },
-  );
 
   router.get(
     '/policies',
@@ -653,19 +620,6 @@ function policyOf(r: Record<string, unknown>) {
     status: r.status,
     version: r.current_version,
     publishedVersion: r.published_version ?? null,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-  };
-}
-
-function clientOf(r: Record<string, unknown>) {
-  return {
-    clientId: r.client_id,
-    name: r.name,
-    industry: r.industry,
-    size: r.size,
-    frameworks: r.frameworks,
-    status: r.status,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };

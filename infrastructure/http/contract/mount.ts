@@ -36,17 +36,37 @@ function parse(operation: AnyOperation): RequestHandler {
           ),
         );
       }
-      // Express 5 computes req.query on each read: the parsed value replaces the getter for this request.
-      Object.defineProperty(req, where, { value: parsed.data, writable: true, configurable: true, enumerable: true });
+      replace(req, where, parsed.data as Record<string, unknown>);
     }
     next();
   };
 }
 
+/**
+ * Puts the parsed values in place of req.params or req.query. Express 5 computes req.query in a getter, which the
+ * OpenAPI validator may already have replaced by a fixed property: the values go wherever they can.
+ */
+function replace(req: object, where: 'params' | 'query', value: Record<string, unknown>): void {
+  const descriptor = Object.getOwnPropertyDescriptor(req, where);
+  if (!descriptor || descriptor.configurable) {
+    Object.defineProperty(req, where, { value, writable: true, configurable: true, enumerable: true });
+  } else if (descriptor.writable) {
+    (req as Record<string, unknown>)[where] = value;
+  } else {
+    const target = (req as Record<string, Record<string, unknown>>)[where]!;
+    for (const key of Object.keys(target)) delete target[key];
+    Object.assign(target, value);
+  }
+}
+
 /** One Express route per operation: authentication and permission as declared, parsing, then the handler. */
 export function mountOperations(
   operations: readonly AnyOperation[],
-  options: { authenticate: RequestHandler },
+  options: {
+    authenticate: RequestHandler;
+    /** The Idempotency-Key middleware for an operation that takes the header (after authentication). */
+    idempotency: (operation: AnyOperation) => RequestHandler;
+  },
 ): Router {
   const router = express.Router();
   for (const operation of operations) {
@@ -66,6 +86,7 @@ export function mountOperations(
       expressPath(operation.path),
       ...guards,
       parse(operation),
+      ...(operation.headers?.includes('Idempotency-Key') ? [options.idempotency(operation)] : []),
       ...(operation.before ?? []),
       (req, res) => operation.handler(req as never, res),
     );

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { Permission } from '../../../domain/accounts/roles.js';
+import type { StoredAnswerRules } from '../idempotency.js';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 
@@ -57,6 +58,8 @@ export interface Operation<
   body?: B;
   multipart?: boolean;
   headers?: readonly RequestHeader[];
+  /** With Idempotency-Key: what of the answer the idempotency store must not keep (secrets, prompt text). */
+  storedAnswer?: StoredAnswerRules;
   /** Answers by status; problem answers (400, 401, 403, 404, …) are added to the document for every operation. */
   answers: Record<number, Answer>;
   /** What runs between validation and the handler (waiting for read models, idempotency). */

@@ -1,0 +1,7 @@
+import type { ClientsTables } from './clients.js';
+
+/**
+ * The read models' tables, as Kysely sees them: each read model declares its tables beside its projection and its
+ * mapper (projections/read-models/<name>.ts), and joins them here.
+ */
+export type ReadModels = ClientsTables;

@@ -1,0 +1,96 @@
+import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../../infrastructure/database/database.js';
+import type { EventStore } from '../../infrastructure/event-store/types.js';
+import type { Authenticated } from '../../infrastructure/http/authentication.js';
+import type { Paging } from '../../infrastructure/http/contract/schemas.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
+import type { AnyProjection } from '../../projections/projection.js';
+import type { ReadModels } from '../../projections/read-models/tables.js';
+import { scopeOf } from '../history/client-scope.js';
+import { atMoment, parseAsOf } from '../point-in-time/replay.js';
+
+/** What the read side's operations read from. */
+export interface ReadDeps {
+  database: Database;
+  eventStore: EventStore;
+}
+
+/** The read models, typed. */
+export const readModels = (database: Database): Kysely<ReadModels> => database.db as Kysely<ReadModels>;
+
+/** The one answer for a resource the caller cannot see: missing, another tenant's, or another client's. */
+export function notFound(what: string): HttpProblem {
+  return new HttpProblem(404, 'not-found', 'Not found', `No such ${what}.`);
+}
+
+/** Client-scoped users read their own client's resources only; another client's is "not found". */
+export function ownedBy<Row extends { client_id: string | null }>(
+  actor: Authenticated,
+  row: Row | undefined,
+  what: string,
+): Row {
+  if (!row || (actor.clientId !== null && row.client_id !== actor.clientId)) throw notFound(what);
+  return row;
+}
+
+/** The client a list is about: the one asked for, and for a client-scoped user never another (an empty list). */
+export function clientOfList(asked: string | undefined, actor: Authenticated): string | undefined {
+  if (actor.clientId === null) return asked;
+  if (asked !== undefined && asked !== actor.clientId) return '00000000-0000-0000-0000-000000000000';
+  return actor.clientId;
+}
+
+/** ?asOf= on a single resource: an ISO 8601 time (not in the future) or a log position. */
+export const AsOf = z
+  .string()
+  .optional()
+  .describe('an ISO 8601 time (not in the future) or a log position: the state as it was then, replayed from the log');
+
+/**
+ * A single resource now, or as it was at ?asOf: the same `read` runs over the live read models, or over the
+ * resource's own stream replayed up to then by the same projections. `at` is the moment read (for freshness).
+ */
+export async function readAt<T>(
+  deps: ReadDeps,
+  actor: Authenticated,
+  asOf: string | undefined,
+  target: { projections: readonly AnyProjection[]; streamId: string },
+  read: (trx: Transaction<ReadModels>, at: string) => Promise<T>,
+): Promise<{ data: T; meta: { asOf?: string; position?: string | null } }> {
+  if (asOf === undefined) {
+    return {
+      data: await asTenant(readModels(deps.database), actor, (trx) => read(trx, new Date().toISOString())),
+      meta: {},
+    };
+  }
+  return atMoment(
+    deps.database,
+    deps.eventStore,
+    {
+      tenantId: actor.tenantId,
+      asOf: parseAsOf(asOf),
+      projections: target.projections,
+      streamId: target.streamId,
+      reader: scopeOf(deps.eventStore, actor),
+    },
+    async (trx, moment) => ({
+      data: await read(trx as unknown as Transaction<ReadModels>, moment.at),
+      meta: { asOf: moment.at, position: moment.position },
+    }),
+  );
+}
+
+/** ?page= and ?size= as parsed, with the offset they mean. */
+export function pageOf(query: z.output<typeof Paging>) {
+  return { page: query.page, size: query.size, offset: (query.page - 1) * query.size };
+}
+
+/** A list's meta, from its page and the number of matching rows. */
+export function listMeta(page: { page: number; size: number }, total: number) {
+  return { total, page: page.page, size: page.size, pages: Math.ceil(total / page.size) };
+}
+
+/** `like` text for a `contains` search: its wildcards taken literally. */
+export const containing = (text: string): string => `%${text.replace(/[%_\\]/g, '\\$&')}%`;

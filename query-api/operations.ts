@@ -1,0 +1,13 @@
+import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
+import type { Resources } from '../infrastructure/runtime/resources.js';
+import { clientReads } from './clients/operations.js';
+
+/** Every operation of the read side, each declared beside its handler. */
+export function queryOperations(resources: Resources): AnyOperation[] {
+  const deps = {
+    database: resources.database,
+    eventStore: resources.eventStore,
+    waitMs: resources.config.QUERY_WAIT_MS,
+  };
+  return [...clientReads(deps)];
+}
