@@ -86,6 +86,9 @@ export interface UserState {
   active: boolean;
 }
 
+/** A user's stream, in the tenant the user belongs to. */
+export const userStream = (tenantId: string, userId: string): string => `${tenantId}/user/${userId}`;
+
 export const userPersonalData: Record<string, PersonalDataFields> = {
   UserRegistered: { subject: 'userId', fields: ['email', 'name', 'passwordHash'] },
   UserInvited: { subject: 'userId', fields: ['email'] },
