@@ -68,9 +68,12 @@ export type UserCommand =
   | { type: 'DeactivateUser'; reason: string | null }
   | { type: 'EraseUser'; erasedBy: string };
 
+/** Where an account stands: invited, active (may log in), deactivated, or erased (its personal data unreadable). */
+export const USER_STATUSES = ['invited', 'active', 'deactivated', 'erased'] as const;
+
 export interface UserState {
   exists: boolean;
-  status: 'none' | 'invited' | 'active' | 'deactivated' | 'erased';
+  status: 'none' | (typeof USER_STATUSES)[number];
   userId?: string;
   tenantId?: string;
   email?: string;
