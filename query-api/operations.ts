@@ -1,6 +1,7 @@
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { clientReads } from './clients/operations.js';
+import { userReads } from './users/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
 export function queryOperations(resources: Resources): AnyOperation[] {
@@ -9,5 +10,5 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     eventStore: resources.eventStore,
     waitMs: resources.config.QUERY_WAIT_MS,
   };
-  return [...clientReads(deps)];
+  return [...clientReads(deps), ...userReads({ ...deps, vault: resources.vault })];
 }
