@@ -137,7 +137,7 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
           // The address has an account. Answer as for a new one (the same ETag a new account's stream would have), so
           // that registration cannot tell who is a customer, and tell the owner instead: a few times an hour at most,
           // and the answer stays the same when no mail goes.
-          const ip = req.ip ?? 'unknown';
+          const ip = clientAddressOf(req) ?? 'unknown';
           const notify = await resources.registrationNoticeLimiter.consume(resources.emailKey(email), ip).then(
             () => true,
             () => false,
