@@ -86,17 +86,6 @@ const policyAnswer = object({
   status: { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] },
 });
 
-/** An AI service as the registry describes it: the command side's and the query side's listings both show it. */
-export const aiServiceProfile = {
-  aiServiceId: uuid,
-  name: { type: 'string' },
-  vendor: { type: 'string' },
-  models: { type: 'array', items: { type: 'string' } },
-  baaSigned: { type: 'boolean' },
-  dpaSigned: { type: 'boolean' },
-  dataRetentionDays: { type: 'integer' },
-};
-
 export const commandApiPaths: Record<string, unknown> = {
   '/api/v1/auth/register': {
     post: {

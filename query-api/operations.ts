@@ -1,6 +1,11 @@
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
+import { NotificationDirectory } from '../infrastructure/notifications/directory.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
+import { aiServiceReads } from './ai-services/operations.js';
 import { clientReads } from './clients/operations.js';
+import { evidenceReads } from './evidence/operations.js';
+import { promptAnalysisReads } from './prompt-analyses/operations.js';
+import { webhookReads } from './webhooks/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
 export function queryOperations(resources: Resources): AnyOperation[] {
@@ -9,5 +14,13 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     eventStore: resources.eventStore,
     waitMs: resources.config.QUERY_WAIT_MS,
   };
-  return [...clientReads(deps)];
+  // Webhooks are read from the log, uncached: a read right after a change sees it.
+  const directory = new NotificationDirectory(resources.eventStore, resources.vault, 0);
+  return [
+    ...clientReads(deps),
+    ...evidenceReads(deps),
+    ...aiServiceReads(deps),
+    ...promptAnalysisReads(deps),
+    ...webhookReads({ database: resources.database, directory }),
+  ];
 }

@@ -1,7 +1,10 @@
+import type { AiServicesTables } from './ai-services.js';
 import type { ClientsTables } from './clients.js';
+import type { EvidenceTables } from './evidence.js';
+import type { PromptAnalysesTables } from './prompt-analyses.js';
 
 /**
  * The read models' tables, as Kysely sees them: each read model declares its tables beside its projection and its
  * mapper (projections/read-models/<name>.ts), and joins them here.
  */
-export type ReadModels = ClientsTables;
+export type ReadModels = ClientsTables & EvidenceTables & AiServicesTables & PromptAnalysesTables;
