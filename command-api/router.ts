@@ -2,12 +2,8 @@ import express, { type Router } from 'express';
 import { authenticate } from '../infrastructure/http/authentication.js';
 import { idempotency } from '../infrastructure/http/idempotency.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
-import { aiServiceRoutes, clientAiRoutes } from './ai-governance/routes.js';
 import { assessmentRoutes } from './assessments/routes.js';
 import { policyRoutes } from './policies/routes.js';
-import { evidenceRoutes } from './evidence/routes.js';
-import { analysisAnswer, promptAnalysisRoutes } from './prompt-analysis/routes.js';
-import { webhookAnswer, webhookRoutes } from './webhooks/routes.js';
 import type { CommandHandler } from './http/command-handler.js';
 
 export { commandApiPaths } from './openapi.js';
@@ -24,27 +20,7 @@ export function commandApi(resources: Resources, handler: CommandHandler): Route
   // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401. Idempotency comes
   // after it: stored answers belong to the tenant and user they were made for.
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
-  router.use('/clients', authenticated, keys, clientAiRoutes(handler));
-  router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
   router.use('/policies', authenticated, keys, policyRoutes(handler, resources.policyDrafter));
   router.use('/assessments', authenticated, keys, assessmentRoutes(handler));
-  router.use(
-    '/evidence',
-    authenticated,
-    keys,
-    evidenceRoutes(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }),
-  );
-  router.use(
-    '/analyze',
-    authenticated,
-    idempotency(resources.database, digest, analysisAnswer),
-    promptAnalysisRoutes(resources, handler),
-  );
-  router.use(
-    '/webhooks',
-    authenticated,
-    idempotency(resources.database, digest, webhookAnswer),
-    webhookRoutes(handler, resources.webhookGuard, resources.vault),
-  );
   return router;
 }

@@ -1,5 +1,4 @@
 import { FRAMEWORK_IDS } from '../domain/frameworks/index.js';
-import { aiServiceProfile } from '../command-api/openapi.js';
 
 /** The read side's part of the OpenAPI document. */
 const problem = (description: string) => ({
@@ -90,22 +89,6 @@ const object = (properties: Record<string, unknown>, required = Object.keys(prop
   properties,
 });
 const nullableString = { type: ['string', 'null'] };
-const evidenceSchema = object({
-  evidenceId: uuid,
-  clientId: { type: 'string' },
-  title: { type: 'string' },
-  fileName: { type: 'string' },
-  contentType: { type: 'string' },
-  sha256: { type: 'string' },
-  size: { type: 'integer' },
-  validFrom: { type: 'string', format: 'date-time' },
-  expiresAt: { type: 'string', format: 'date-time' },
-  requirementIds: { type: 'array', items: { type: 'string' } },
-  status: { enum: ['active', 'retired'] },
-  freshness: { enum: ['valid', 'expiring', 'expired'] },
-  uploadedBy: { type: 'string' },
-  uploadedAt: { type: 'string', format: 'date-time' },
-});
 const policySchema = object({
   policyId: uuid,
   clientId: { type: 'string' },
@@ -234,40 +217,6 @@ export const queryApiPaths: Record<string, unknown> = {
       },
     },
   },
-  '/api/v1/evidence': {
-    get: {
-      operationId: 'listEvidence',
-      tags: ['evidence'],
-      summary:
-        'Evidence, soonest to expire first (or newest upload, or title), with its freshness (valid, expiring within 30 days, expired)',
-      security: bearer,
-      parameters: [
-        ...paging,
-        ...range.map((p) => ({ ...p, description: `${p.description}: when it was uploaded` })),
-        q('clientId', uuid),
-        q('freshness', { enum: ['valid', 'expiring', 'expired'] }),
-        q('requirementId', { type: 'string' }),
-        q('sort', { enum: ['expiresAt', 'uploadedAt', 'title'], default: 'expiresAt' }),
-        minPosition,
-      ],
-      responses: { '200': json('Evidence', list(evidenceSchema)), ...stale, ...authed },
-    },
-  },
-  '/api/v1/evidence/{id}': {
-    get: {
-      operationId: 'getEvidence',
-      tags: ['evidence'],
-      summary: 'One piece of evidence with its freshness, now or as it was at asOf (freshness at that moment)',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: {
-        '200': json('The evidence', object({ data: evidenceSchema, meta: { type: 'object' } })),
-        '404': problem('No such evidence'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
   '/api/v1/assessments': {
     get: {
       operationId: 'listAssessments',
@@ -311,36 +260,6 @@ export const queryApiPaths: Record<string, unknown> = {
           },
         }),
         '404': problem('No such assessment'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/ai-services': {
-    get: {
-      operationId: 'listAiServices',
-      tags: ['ai-governance'],
-      summary:
-        "The AI service registry; with clientId, that client's approval of each and its use of them over 30 days",
-      security: bearer,
-      parameters: [...paging, q('clientId', uuid), minPosition],
-      responses: {
-        '200': json(
-          'AI services',
-          list(
-            object({
-              ...aiServiceProfile,
-              registeredAt: { type: 'string', format: 'date-time' },
-              approval: { enum: ['approved', 'revoked', 'none', null] },
-              usageLast30Days: object({
-                analysed: { type: 'integer' },
-                warned: { type: 'integer' },
-                redacted: { type: 'integer' },
-                blocked: { type: 'integer' },
-              }),
-            }),
-          ),
-        ),
         ...stale,
         ...authed,
       },
@@ -442,49 +361,6 @@ export const queryApiPaths: Record<string, unknown> = {
               entityCounts: { type: 'object', additionalProperties: { type: 'integer' } },
               reasons: { type: 'array', items: { type: 'string' } },
               occurredAt: { type: 'string', format: 'date-time' },
-              position: { type: 'string' },
-            }),
-          ),
-        ),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/prompt-analyses': {
-    get: {
-      operationId: 'listPromptAnalyses',
-      tags: ['ai-governance'],
-      summary: 'Prompt analyses, newest first: what was found where (never the prompt), the decision and its reasons',
-      security: bearer,
-      parameters: [
-        ...paging,
-        ...range,
-        q('clientId', uuid),
-        q('aiServiceId', uuid),
-        q('decision', { enum: ['allow', 'warn', 'redact', 'block'] }),
-        q('entity', { type: 'string', maxLength: 64 }, 'analyses that found this entity type'),
-        q('conversationId', { type: 'string', maxLength: 200 }),
-        minPosition,
-      ],
-      responses: {
-        '200': json(
-          'Analyses',
-          list(
-            object({
-              analysisId: uuid,
-              clientId: { type: 'string' },
-              aiServiceId: { type: 'string' },
-              decision: { enum: ['allow', 'warn', 'redact', 'block'] },
-              findings: { type: 'array', items: { type: 'object' } },
-              entityCounts: { type: 'object', additionalProperties: { type: 'integer' } },
-              reasons: { type: 'array', items: { type: 'string' } },
-              serviceApproved: { type: 'boolean' },
-              promptLength: { type: 'integer' },
-              conversationId: nullableString,
-              userRefHash: nullableString,
-              engineVersion: { type: 'integer' },
-              analysedAt: { type: 'string', format: 'date-time' },
               position: { type: 'string' },
             }),
           ),
@@ -739,84 +615,6 @@ export const queryApiPaths: Record<string, unknown> = {
             meta: { type: 'object' },
           }),
         ),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/webhooks': {
-    get: {
-      operationId: 'listWebhooks',
-      tags: ['webhooks'],
-      summary: "The tenant's webhooks (without their secrets)",
-      security: bearer,
-      responses: {
-        '200': {
-          description: 'Webhooks',
-          content: {
-            'application/json': {
-              schema: list({
-                type: 'object',
-                required: ['webhookId', 'url', 'events', 'clientId'],
-                properties: {
-                  webhookId: uuid,
-                  url: { type: 'string' },
-                  events: { type: 'array', items: { type: 'string' } },
-                  clientId: { type: ['string', 'null'] },
-                },
-              }),
-            },
-          },
-        },
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/webhooks/{id}/deliveries': {
-    get: {
-      operationId: 'listWebhookDeliveries',
-      tags: ['webhooks'],
-      summary: 'Deliveries to one webhook, newest first, with every attempt',
-      security: bearer,
-      parameters: [
-        { name: 'id', in: 'path', required: true, schema: uuid },
-        { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
-        { name: 'size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-      ],
-      responses: {
-        '200': {
-          description: 'Deliveries',
-          content: {
-            'application/json': {
-              schema: list({
-                type: 'object',
-                required: ['eventId', 'status', 'attempts', 'lastError', 'createdAt', 'deliveredAt'],
-                properties: {
-                  eventId: uuid,
-                  status: { enum: ['pending', 'delivered', 'dead'] },
-                  attempts: {
-                    type: 'array',
-                    items: {
-                      type: 'object',
-                      required: ['attempt', 'at', 'outcome'],
-                      properties: {
-                        attempt: { type: 'integer' },
-                        at: { type: 'string' },
-                        outcome: { enum: ['delivered', 'failed', 'dead'] },
-                        statusCode: { type: ['integer', 'null'] },
-                        error: { type: ['string', 'null'] },
-                        durationMs: { type: 'integer' },
-                      },
-                    },
-                  },
-                  lastError: { type: ['string', 'null'] },
-                  createdAt: { type: 'string', format: 'date-time' },
-                  deliveredAt: { type: ['string', 'null'] },
-                },
-              }),
-            },
-          },
-        },
-        '404': problem('No such webhook'),
         ...authed,
       },
     },

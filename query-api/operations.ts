@@ -1,7 +1,12 @@
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
+import { NotificationDirectory } from '../infrastructure/notifications/directory.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
+import { aiServiceReads } from './ai-services/operations.js';
 import { clientReads } from './clients/operations.js';
 import { userReads } from './users/operations.js';
+import { evidenceReads } from './evidence/operations.js';
+import { promptAnalysisReads } from './prompt-analyses/operations.js';
+import { webhookReads } from './webhooks/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
 export function queryOperations(resources: Resources): AnyOperation[] {
@@ -10,5 +15,14 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     eventStore: resources.eventStore,
     waitMs: resources.config.QUERY_WAIT_MS,
   };
-  return [...clientReads(deps), ...userReads({ ...deps, vault: resources.vault })];
+  // Webhooks are read from the log, uncached: a read right after a change sees it.
+  const directory = new NotificationDirectory(resources.eventStore, resources.vault, 0);
+  return [
+    ...clientReads(deps),
+    ...userReads({ ...deps, vault: resources.vault }),
+    ...evidenceReads(deps),
+    ...aiServiceReads(deps),
+    ...promptAnalysisReads(deps),
+    ...webhookReads({ database: resources.database, directory }),
+  ];
 }

@@ -1,9 +1,7 @@
 import express, { type Router } from 'express';
 import { authenticate } from '../infrastructure/http/authentication.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
-import { NotificationDirectory } from '../infrastructure/notifications/directory.js';
 import { frameworkRoutes } from './frameworks/routes.js';
-import { webhookQueries } from './webhooks/routes.js';
 import { historyRoutes } from './history/routes.js';
 import { readModelRoutes } from './read-models/routes.js';
 import { mspSummaryRoutes } from './msp/summary.js';
@@ -28,10 +26,5 @@ export function queryApi(resources: Resources): Router {
   );
   router.use(mspSummaryRoutes(resources.database, resources.eventStore, resources.config.QUERY_WAIT_MS, authenticated));
   router.use(reportRoutes(resources.database, resources.eventStore, resources.config.QUERY_WAIT_MS, authenticated));
-  router.use(
-    '/webhooks',
-    authenticated,
-    webhookQueries(resources.database, new NotificationDirectory(resources.eventStore, resources.vault, 0)),
-  );
   return router;
 }

@@ -13,7 +13,8 @@ import { authOf, requirePermission } from '../../infrastructure/http/authenticat
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { commandContext } from '../http/context.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
-import { evidence, evidenceStream } from '../evidence/routes.js';
+import { evidenceStream } from '../../domain/evidence/evidence.js';
+import { evidence } from '../evidence/operations.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 

@@ -1,19 +1,27 @@
+import { z } from 'zod';
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 
-/** An AI service in the MSP's registry: who runs it, and what the contracts with them cover. */
-export interface AiServiceProfile {
-  name: string;
-  vendor: string;
-  models: string[];
-  /** A HIPAA business associate agreement is signed with the vendor. */
-  baaSigned: boolean;
-  /** A GDPR data processing agreement is signed with the vendor. */
-  dpaSigned: boolean;
-  dataRetentionDays: number;
-}
+/**
+ * An AI service in the MSP's registry: who runs it, and what the contracts with them cover. One schema, with the limits
+ * an entry is held to: what registering takes, and what the API shows of an entry.
+ */
+export const AiServiceProfile = z.object({
+  name: z.string().min(1).max(200),
+  vendor: z.string().min(1).max(200),
+  models: z.array(z.string().min(1).max(100)).max(50),
+  baaSigned: z.boolean().describe('A HIPAA business associate agreement is signed with the vendor'),
+  dpaSigned: z.boolean().describe('A GDPR data processing agreement is signed with the vendor'),
+  dataRetentionDays: z.int().min(0).max(36500),
+});
+export type AiServiceProfile = z.output<typeof AiServiceProfile>;
 
 export type AiServiceEvent = DomainEvent<'AiServiceRegistered', AiServiceProfile & { aiServiceId: string }>;
 export type AiServiceCommand = { type: 'RegisterAiService'; aiServiceId: string } & AiServiceProfile;
+
+/** A registry entry's stream, under its tenant. */
+export const aiServiceStream = (tenantId: string, aiServiceId: string): string =>
+  `${tenantId}/ai-service/${aiServiceId}`;
+
 export interface AiServiceState {
   exists: boolean;
   profile?: AiServiceProfile;

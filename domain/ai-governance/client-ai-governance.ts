@@ -46,6 +46,9 @@ export type ClientAiCommand =
   | { type: 'RevokeAiService'; aiServiceId: string; reason: string }
   | { type: 'SetAiPolicy'; policy: AiPolicy };
 
+/** A client's AI governance stream, named after the client (see domain/ownership.ts). */
+export const clientAiStream = (tenantId: string, clientId: string): string => `${tenantId}/client-ai/${clientId}`;
+
 export interface ClientAiState {
   services: Record<string, 'approved' | 'revoked'>;
   policy?: AiPolicy;

@@ -39,6 +39,9 @@ export type EvidenceCommand =
   | { type: 'MapEvidence'; requirementIds: string[] }
   | { type: 'RetireEvidence'; retiredBy: string };
 
+/** A piece of evidence's stream, under its tenant. */
+export const evidenceStream = (tenantId: string, evidenceId: string): string => `${tenantId}/evidence/${evidenceId}`;
+
 export interface EvidenceState {
   status: 'none' | 'active' | 'retired';
   clientId?: string;

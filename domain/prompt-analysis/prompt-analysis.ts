@@ -53,6 +53,10 @@ export interface AnalyzePrompt {
   context: PolicyContext;
 }
 
+/** One analysis's stream, under its tenant. */
+export const promptAnalysisStream = (tenantId: string, analysisId: string): string =>
+  `${tenantId}/prompt-analysis/${analysisId}`;
+
 export interface PromptAnalysisState {
   analyzed: boolean;
 }

@@ -1,4 +1,11 @@
-import { ACTION_SEVERITY, type Action, type AiPolicy, type PolicyRule } from '../ai-governance/client-ai-governance.js';
+import { z } from 'zod';
+import {
+  ACTION_SEVERITY,
+  ACTIONS,
+  type Action,
+  type AiPolicy,
+  type PolicyRule,
+} from '../ai-governance/client-ai-governance.js';
 import type { FrameworkId } from '../frameworks/catalog.js';
 import { BUILT_IN_ENTITIES, ENTITY_CATEGORIES, entitiesIn, type Category, type Finding } from './detection/entities.js';
 
@@ -30,7 +37,20 @@ export interface PolicyContext {
   service: ServiceStanding;
 }
 
-export type AssessedFinding = Finding & { action: Action };
+/** A finding with what the policy does about it: as the analysis event records it, and as the API shows it. */
+export const AssessedFinding = z.object({
+  entity: z
+    .string()
+    .describe(
+      "Presidio's entity names where Presidio has one (US_SSN, CREDIT_CARD, ...), or a custom pattern's entity",
+    ),
+  start: z.int().min(0).describe('JavaScript string index of the first character'),
+  end: z.int().min(0).describe('Index after the last character'),
+  score: z.number().min(0).max(1),
+  rule: z.string().describe('The recognizer that fired, such as credit-card.luhn'),
+  action: z.enum(ACTIONS).describe("What the client's policy does about this finding"),
+});
+export type AssessedFinding = Finding & z.output<typeof AssessedFinding>;
 
 /** What a violation is about; evidence-expired is recorded by the evidence expiry watch, the others by prompt analysis. */
 export type ViolationKind = 'sensitive-data' | 'unapproved-ai-service' | 'evidence-expired';

@@ -40,6 +40,9 @@ export type WebhookCommand =
     }
   | { type: 'DeleteWebhook'; deletedBy: string };
 
+/** A webhook's stream, under its tenant. */
+export const webhookStream = (tenantId: string, webhookId: string): string => `${tenantId}/webhook/${webhookId}`;
+
 export interface WebhookState {
   status: 'none' | 'active' | 'deleted';
   webhookId?: string;

@@ -1,7 +1,7 @@
 import { userDecider, userPersonalData, type UserEvent } from '../../domain/accounts/user.js';
 import { clientDecider, type ClientEvent } from '../../domain/clients/client.js';
 import { fold } from '../../domain/decider.js';
-import { webhookDecider, type WebhookEvent, type WebhookState } from '../../domain/webhooks/webhook.js';
+import { webhookDecider, webhookStream, type WebhookEvent, type WebhookState } from '../../domain/webhooks/webhook.js';
 import type { PersonalDataVault } from '../crypto-shredding/personal-data.js';
 import type { EventStore, RecordedEvent } from '../event-store/types.js';
 
@@ -128,5 +128,3 @@ export class NotificationDirectory {
     });
   }
 }
-
-export const webhookStream = (tenantId: string, webhookId: string): string => `${tenantId}/webhook/${webhookId}`;

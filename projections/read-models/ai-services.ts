@@ -1,8 +1,85 @@
-import type { PromptAnalysisEvent } from '../../domain/prompt-analysis/prompt-analysis.js';
 import { sql } from 'kysely';
-import type { AiServiceEvent } from '../../domain/ai-governance/ai-service.js';
+import { z } from 'zod';
+import { AiServiceProfile, type AiServiceEvent } from '../../domain/ai-governance/ai-service.js';
 import type { ClientAiEvent } from '../../domain/ai-governance/client-ai-governance.js';
+import type { PromptAnalysisEvent } from '../../domain/prompt-analysis/prompt-analysis.js';
+import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { aggregateIdOf, type Projection } from '../projection.js';
+
+/** The registry: one row per AI service of the MSP. */
+export interface AiServicesTable {
+  tenant_id: string;
+  ai_service_id: string;
+  name: string;
+  vendor: string;
+  models: string[];
+  baa_signed: boolean;
+  dpa_signed: boolean;
+  data_retention_days: number;
+  registered_at: Date;
+}
+
+/** Each client's latest decision on each service. */
+export interface AiServiceApprovalsTable {
+  tenant_id: string;
+  client_id: string;
+  ai_service_id: string;
+  status: 'approved' | 'revoked';
+  reason: string;
+  changed_at: Date;
+}
+
+/** Prompts analysed per client, service and day, by decision. */
+export interface AiUsageTable {
+  tenant_id: string;
+  client_id: string;
+  ai_service_id: string;
+  day: Date;
+  analysed: number;
+  warned: number;
+  redacted: number;
+  blocked: number;
+}
+
+export interface AiServicesTables {
+  ai_services: AiServicesTable;
+  ai_service_approvals: AiServiceApprovalsTable;
+  ai_usage: AiUsageTable;
+}
+
+const Usage = z.object({ analysed: z.int(), warned: z.int(), redacted: z.int(), blocked: z.int() });
+
+/** Prompts analysed over a period, by decision. */
+export type AiUsage = z.output<typeof Usage>;
+
+/** An AI service of the registry as the API shows it; with a client, that client's approval and use of it. */
+export const AiService = z
+  .object({
+    aiServiceId: Id,
+    ...AiServiceProfile.shape,
+    registeredAt: Timestamp,
+    approval: z.enum(['approved', 'revoked', 'none']).nullable(),
+    usageLast30Days: Usage,
+  })
+  .meta({ id: 'AiService' });
+
+/** A registry row with, for a client, its approval (null without a client) and its use over 30 days. */
+export function aiServiceOf(
+  row: AiServicesTable & { approval: AiServiceApprovalsTable['status'] | 'none' | null; usage: AiUsage },
+): z.output<typeof AiService> {
+  return {
+    aiServiceId: row.ai_service_id,
+    name: row.name,
+    vendor: row.vendor,
+    models: row.models,
+    baaSigned: row.baa_signed,
+    dpaSigned: row.dpa_signed,
+    dataRetentionDays: row.data_retention_days,
+    registeredAt: new Date(row.registered_at).toISOString(),
+    approval: row.approval,
+    usageLast30Days: row.usage,
+  };
+}
 
 /** The registry, each client's approvals and revocations, and prompts analysed per client, service and day. */
 export const aiServicesProjection: Projection<AiServiceEvent | ClientAiEvent | PromptAnalysisEvent> = {

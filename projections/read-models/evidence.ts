@@ -1,6 +1,75 @@
-import { sql } from 'kysely';
-import type { EvidenceEvent } from '../../domain/evidence/evidence.js';
+import { sql, type Selectable } from 'kysely';
+import { z } from 'zod';
+import { freshness, type EvidenceEvent } from '../../domain/evidence/evidence.js';
+import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { aggregateIdOf, type Projection } from '../projection.js';
+
+/** The read model's table: one row per piece of evidence. Freshness is computed at read time. */
+export interface EvidenceTable {
+  tenant_id: string;
+  evidence_id: string;
+  client_id: string;
+  title: string;
+  file_name: string;
+  content_type: string;
+  sha256: string;
+  /** bigint: a number where the driver parses int8 (pg here), a string elsewhere. */
+  size: number | string;
+  valid_from: Date;
+  expires_at: Date;
+  requirement_ids: string[];
+  status: 'active' | 'retired';
+  uploaded_by: string;
+  uploaded_at: Date;
+}
+
+export interface EvidenceTables {
+  evidence: EvidenceTable;
+}
+
+export const FRESHNESS = ['valid', 'expiring', 'expired'] as const;
+
+/** A piece of evidence as the API shows it, with its freshness at the moment read. */
+export const Evidence = z
+  .object({
+    evidenceId: Id,
+    clientId: z.string(),
+    title: z.string(),
+    fileName: z.string(),
+    contentType: z.string(),
+    sha256: z.string(),
+    size: z.int(),
+    validFrom: Timestamp,
+    expiresAt: Timestamp,
+    requirementIds: z.array(z.string()),
+    status: z.enum(['active', 'retired']),
+    freshness: z.enum(FRESHNESS),
+    uploadedBy: z.string(),
+    uploadedAt: Timestamp,
+  })
+  .meta({ id: 'Evidence' });
+
+/** Evidence with its freshness at `at` (now, or the moment an ?asOf read replayed to). */
+export function evidenceOf(row: Selectable<EvidenceTable>, at = new Date().toISOString()): z.output<typeof Evidence> {
+  const expiresAt = new Date(row.expires_at).toISOString();
+  return {
+    evidenceId: row.evidence_id,
+    clientId: row.client_id,
+    title: row.title,
+    fileName: row.file_name,
+    contentType: row.content_type,
+    sha256: row.sha256,
+    size: Number(row.size),
+    validFrom: new Date(row.valid_from).toISOString(),
+    expiresAt,
+    requirementIds: row.requirement_ids,
+    status: row.status,
+    // Both times in one form (toISOString), which the domain compares as text.
+    freshness: freshness({ status: row.status, expiresAt, requirementIds: [] }, new Date(at).toISOString()),
+    uploadedBy: row.uploaded_by,
+    uploadedAt: new Date(row.uploaded_at).toISOString(),
+  };
+}
 
 /** Evidence files, their validity windows and the requirements they are mapped to. */
 export const evidenceProjection: Projection<EvidenceEvent> = {

@@ -1,6 +1,72 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { z } from 'zod';
+import { ACTIONS, type Action } from '../../domain/ai-governance/client-ai-governance.js';
 import type { PromptAnalysisEvent } from '../../domain/prompt-analysis/prompt-analysis.js';
+import { AssessedFinding } from '../../domain/prompt-analysis/usage-policy.js';
+import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import type { Projection, RecordedOf } from '../projection.js';
+
+/** The read model's table: one row per analysis, with what was found where and never the prompt. */
+export interface PromptAnalysesTable {
+  tenant_id: string;
+  analysis_id: string;
+  client_id: string;
+  ai_service_id: string;
+  user_ref_hash: string | null;
+  conversation_id: string | null;
+  prompt_length: number;
+  decision: Action;
+  findings: AssessedFinding[];
+  entity_counts: Record<string, number>;
+  reasons: string[];
+  service_approved: boolean;
+  engine_version: number;
+  analysed_at: Date;
+  position: string;
+}
+
+export interface PromptAnalysesTables {
+  prompt_analyses: PromptAnalysesTable;
+}
+
+/** An analysis as the API shows it: what was found where (never the prompt), the decision and its reasons. */
+export const PromptAnalysis = z
+  .object({
+    analysisId: Id,
+    clientId: z.string(),
+    aiServiceId: z.string(),
+    decision: z.enum(ACTIONS),
+    findings: z.array(AssessedFinding),
+    entityCounts: z.record(z.string(), z.int()),
+    reasons: z.array(z.string()),
+    serviceApproved: z.boolean(),
+    promptLength: z.int(),
+    conversationId: z.string().nullable(),
+    userRefHash: z.string().nullable(),
+    engineVersion: z.int(),
+    analysedAt: Timestamp,
+    position: z.string(),
+  })
+  .meta({ id: 'PromptAnalysis' });
+
+export function promptAnalysisOf(row: Selectable<PromptAnalysesTable>): z.output<typeof PromptAnalysis> {
+  return {
+    analysisId: row.analysis_id,
+    clientId: row.client_id,
+    aiServiceId: row.ai_service_id,
+    decision: row.decision,
+    findings: row.findings,
+    entityCounts: row.entity_counts,
+    reasons: row.reasons,
+    serviceApproved: row.service_approved,
+    promptLength: row.prompt_length,
+    conversationId: row.conversation_id,
+    userRefHash: row.user_ref_hash,
+    engineVersion: row.engine_version,
+    analysedAt: new Date(row.analysed_at).toISOString(),
+    position: row.position,
+  };
+}
 
 type PromptAnalyzed = Extract<PromptAnalysisEvent, { type: 'PromptAnalyzed' }>;
 

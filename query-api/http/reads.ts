@@ -94,3 +94,23 @@ export function listMeta(page: { page: number; size: number }, total: number) {
 
 /** `like` text for a `contains` search: its wildcards taken literally. */
 export const containing = (text: string): string => `%${text.replace(/[%_\\]/g, '\\$&')}%`;
+
+/** A time in a query as people type it: what the document calls a date-time, read by Date (400 when it cannot be). */
+const QueryTime = z
+  .string()
+  .meta({ format: 'date-time' })
+  .refine((text) => !Number.isNaN(Date.parse(text)), 'expected an ISO 8601 time')
+  .transform((text) => new Date(text));
+
+/** ?from= (inclusive) and ?to= (exclusive) over a list's times; `what` says which time, when it is not obvious. */
+export const TimeRange = (what?: string) =>
+  z.object({
+    from: QueryTime.optional().describe(what ? `inclusive: ${what}` : 'inclusive'),
+    to: QueryTime.optional().describe(what ? `exclusive: ${what}` : 'exclusive'),
+  });
+
+/** The answer of a read that waited for X-Min-Position in vain. */
+export const Stale = {
+  description: 'The read model has not reached X-Min-Position in time; see Retry-After',
+  problem: true,
+} as const;

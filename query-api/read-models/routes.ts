@@ -9,14 +9,10 @@ import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import { auditLogProjection } from '../../projections/read-models/audit-log.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
-import { evidenceProjection } from '../../projections/read-models/evidence.js';
-import { aiServicesProjection } from '../../projections/read-models/ai-services.js';
 import { violationsProjection } from '../../projections/read-models/violations.js';
 import { assessmentsProjection } from '../../projections/read-models/assessments.js';
-import { promptAnalysesProjection } from '../../projections/read-models/prompt-analyses.js';
 import type { AnyProjection } from '../../projections/projection.js';
 import { atMoment, parseAsOf } from '../point-in-time/replay.js';
-import { freshnessAt } from '../compliance/freshness.js';
 import { minPosition } from '../http/min-position.js';
 import { listMeta, pageOf, type Page } from '../http/pagination.js';
 import { scopeOf } from '../history/client-scope.js';
@@ -206,60 +202,6 @@ export function readModelRoutes(
   );
 
   router.get(
-    '/evidence',
-    authenticated,
-    requirePermission('evidence:read'),
-    wait(evidenceProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const page = pageOf(req);
-      const conditions: RawBuilder<unknown>[] = [];
-      const clientId = clientFilter(req, actor);
-      if (clientId) conditions.push(sql`client_id = ${clientId}`);
-      if (req.query.requirementId) conditions.push(sql`${String(req.query.requirementId)} = any(requirement_ids)`);
-      // Freshness as of now: expired (or retired), expiring within 30 days, valid.
-      const freshness = {
-        expired: sql`(status <> 'active' or expires_at <= now())`,
-        expiring: sql`(status = 'active' and expires_at > now() and expires_at <= now() + interval '30 days')`,
-        valid: sql`(status = 'active' and expires_at > now() + interval '30 days')`,
-      };
-      if (req.query.freshness) conditions.push(freshness[String(req.query.freshness) as keyof typeof freshness]);
-      conditions.push(...timeRange(req, 'uploaded_at'));
-      const order =
-        req.query.sort === 'uploadedAt'
-          ? sql`uploaded_at desc, evidence_id`
-          : req.query.sort === 'title'
-            ? sql`title, evidence_id`
-            : sql`expires_at, evidence_id`;
-      const { rows, meta } = await pageFrom(actor, 'evidence', conditions, order, page);
-      res.json({ data: rows.map((row) => evidenceOf(row)), meta });
-    },
-  );
-
-  router.get(
-    '/evidence/:id',
-    authenticated,
-    requirePermission('evidence:read'),
-    wait(evidenceProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const evidenceId = String(req.params.id);
-      res.json(
-        await readAt(req, actor, [evidenceProjection], `${actor.tenantId}/evidence/${evidenceId}`, async (trx, at) =>
-          evidenceOf(
-            ownedBy(
-              actor,
-              await one(trx, sql`select * from evidence where evidence_id = ${evidenceId}`, 'evidence'),
-              'evidence',
-            ),
-            at,
-          ),
-        ),
-      );
-    },
-  );
-
-  router.get(
     '/assessments',
     authenticated,
     requirePermission('assessment:read'),
@@ -319,42 +261,6 @@ export function readModelRoutes(
   );
 
   router.get(
-    '/ai-services',
-    authenticated,
-    requirePermission('ai-service:read'),
-    wait(aiServicesProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const page = pageOf(req);
-      const clientId = clientFilter(req, actor) ?? null;
-      const rows = await asTenant(db, actor, (trx) =>
-        sql<Record<string, unknown> & { total: string }>`
-        select s.*, a.status as approval, a.reason as approval_reason, count(*) over ()::text as total,
-          (select json_build_object('analysed', coalesce(sum(u.analysed), 0), 'warned', coalesce(sum(u.warned), 0), 'redacted', coalesce(sum(u.redacted), 0), 'blocked', coalesce(sum(u.blocked), 0))
-           from ai_usage u where u.ai_service_id = s.ai_service_id and u.day > current_date - 30 and (${clientId}::text is null or u.client_id = ${clientId})) as usage
-        from ai_services s
-        left join ai_service_approvals a on a.ai_service_id = s.ai_service_id and a.client_id = ${clientId}
-        order by s.name, s.ai_service_id limit ${page.size} offset ${page.offset}`.execute(trx),
-      );
-      res.json({
-        data: rows.rows.map((r) => ({
-          aiServiceId: r.ai_service_id,
-          name: r.name,
-          vendor: r.vendor,
-          models: r.models,
-          baaSigned: r.baa_signed,
-          dpaSigned: r.dpa_signed,
-          dataRetentionDays: r.data_retention_days,
-          registeredAt: iso(r.registered_at),
-          approval: clientId === null ? null : (r.approval ?? 'none'),
-          usageLast30Days: r.usage,
-        })),
-        meta: listMeta(page, Number(rows.rows[0]?.total ?? 0)),
-      });
-    },
-  );
-
-  router.get(
     '/violations',
     authenticated,
     requirePermission('violation:read'),
@@ -394,54 +300,6 @@ export function readModelRoutes(
           entityCounts: r.entity_counts,
           reasons: r.reasons,
           occurredAt: iso(r.occurred_at),
-          position: r.position,
-        })),
-        meta,
-      });
-    },
-  );
-
-  router.get(
-    '/prompt-analyses',
-    authenticated,
-    requirePermission('violation:read'),
-    wait(promptAnalysesProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const page = pageOf(req);
-      const conditions = timeRange(req, 'analysed_at');
-      const clientId = clientFilter(req, actor);
-      if (clientId) conditions.push(sql`client_id = ${clientId}`);
-      for (const [param, column] of [
-        ['decision', 'decision'],
-        ['aiServiceId', 'ai_service_id'],
-        ['conversationId', 'conversation_id'],
-      ] as const) {
-        if (req.query[param] !== undefined) conditions.push(sql`${sql.ref(column)} = ${String(req.query[param])}`);
-      }
-      if (req.query.entity) conditions.push(sql`entity_counts ? ${String(req.query.entity)}`);
-      const { rows, meta } = await pageFrom(
-        actor,
-        'prompt_analyses',
-        conditions,
-        sql`analysed_at desc, analysis_id`,
-        page,
-      );
-      res.json({
-        data: rows.map((r) => ({
-          analysisId: r.analysis_id,
-          clientId: r.client_id,
-          aiServiceId: r.ai_service_id,
-          decision: r.decision,
-          findings: r.findings,
-          entityCounts: r.entity_counts,
-          reasons: r.reasons,
-          serviceApproved: r.service_approved,
-          promptLength: r.prompt_length,
-          conversationId: r.conversation_id,
-          userRefHash: r.user_ref_hash,
-          engineVersion: r.engine_version,
-          analysedAt: iso(r.analysed_at),
           position: r.position,
         })),
         meta,
@@ -561,28 +419,6 @@ function csvField(value: unknown): string {
   let text = value === null || value === undefined ? '' : String(value);
   if (FORMULA_START.test(text)) text = `'${text}`;
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
-/** Evidence with its freshness at `at`. */
-function evidenceOf(r: Record<string, unknown>, at = new Date().toISOString()) {
-  const expiresAt = new Date(r.expires_at as string);
-  const freshness = freshnessAt(r, at);
-  return {
-    evidenceId: r.evidence_id,
-    clientId: r.client_id,
-    title: r.title,
-    fileName: r.file_name,
-    contentType: r.content_type,
-    sha256: r.sha256,
-    size: Number(r.size),
-    validFrom: iso(r.valid_from),
-    expiresAt: expiresAt.toISOString(),
-    requirementIds: r.requirement_ids,
-    status: r.status,
-    freshness,
-    uploadedBy: r.uploaded_by,
-    uploadedAt: iso(r.uploaded_at),
-  };
 }
 
 function policyOf(r: Record<string, unknown>) {

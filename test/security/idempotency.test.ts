@@ -142,6 +142,24 @@ describe.skipIf(skip)(
       expect(replay.body.meta.withheldReason).toMatch(/shown only once/);
     });
 
+    it('replays the deletion of a webhook as it was: only the answer that showed a secret says it is withheld', async () => {
+      const created = await ledger.request<{ data: { webhookId: string } }>('POST', '/webhooks', {
+        token: a.accessToken,
+        body: { url: 'https://hooks.example.com/deleted', events: ['violation.*'] },
+      });
+      const key = `idem-${randomUUID()}`;
+      const remove = () =>
+        ledger.request('DELETE', `/webhooks/${created.body.data.webhookId}`, {
+          token: a.accessToken,
+          headers: { 'Idempotency-Key': key },
+        });
+      const first = await remove();
+      expect(first.status).toBe(200);
+      const replay = await remove();
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(replay.body).toEqual(first.body);
+    });
+
     it('keeps no text of an analysed prompt, and a replay still gives the redacted prompt', async () => {
       const key = `idem-${randomUUID()}`;
       const marker = `Zyxwvut${randomUUID().slice(0, 8)}`;

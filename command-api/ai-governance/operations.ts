@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { aiServiceDecider, aiServiceStream, AiServiceProfile } from '../../domain/ai-governance/ai-service.js';
+import {
+  ACTIONS,
+  clientAiDecider,
+  clientAiStream,
+  type AiPolicy,
+} from '../../domain/ai-governance/client-ai-governance.js';
+import { clientDecider, clientStream } from '../../domain/clients/client.js';
+import { assertClientAccess, authOf } from '../../infrastructure/http/authentication.js';
+import { operation } from '../../infrastructure/http/contract/operation.js';
+import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+import type { CommandHandler } from '../http/command-handler.js';
+import { commandContext } from '../http/context.js';
+import { ifMatchOf, sendCommandResult } from '../http/responses.js';
+
+const write = { permission: 'ai-service:write' } as const;
+const ClientPath = z.object({ id: Id });
+
+const AiPolicyBody = z.strictObject({
+  rules: z
+    .array(
+      z.strictObject({
+        entity: z.string().max(64),
+        minScore: z.number().min(0).max(1),
+        action: z.enum(ACTIONS),
+      }),
+    )
+    .max(100),
+  unapprovedService: z.enum(ACTIONS),
+  customPatterns: z
+    .array(
+      z.strictObject({
+        entity: z.string().max(64),
+        pattern: z.string().min(1).max(500),
+        score: z.number().min(0).max(1),
+      }),
+    )
+    .max(50)
+    .optional(),
+  regions: z
+    .array(z.string().regex(/^[A-Z]{2}$/))
+    .max(20)
+    .describe('Regions for phone numbers written without a country code (default US)')
+    .optional(),
+});
+
+/** The MSP's registry of AI services, and each client's approvals and AI usage policy. */
+export function aiGovernanceCommands(handler: CommandHandler) {
+  /** Approvals and policies are for an existing client that is not archived. */
+  async function requireActiveClient(tenantId: string, clientId: string): Promise<void> {
+    const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
+    if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', 'No such client.');
+    if (state.status === 'archived') throw new HttpProblem(410, 'gone', 'Gone', 'The client is archived.');
+  }
+
+  const decisions = (['approve', 'revoke'] as const).map((decision) =>
+    operation({
+      operationId: `${decision}AiService`,
+      method: 'post',
+      path: `/clients/{id}/ai-services/{serviceId}/${decision}`,
+      tags: ['ai-governance'],
+      summary:
+        decision === 'approve' ? 'Approve an AI service for a client' : "Revoke a client's approval of an AI service",
+      access: write,
+      headers: ['Idempotency-Key', 'If-Match'],
+      params: z.object({ id: Id, serviceId: Id }),
+      body: z.strictObject({ reason: z.string().min(1).max(1000) }),
+      answers: {
+        200: {
+          description: 'Recorded',
+          schema: commandAnswer(z.object({ clientId: Id, aiServiceId: Id, status: z.enum(['approved', 'revoked']) })),
+        },
+        404: { description: 'No such client or AI service in your tenant', problem: true },
+        410: { description: 'The client is archived', problem: true },
+        412: { description: 'Stale If-Match', problem: true },
+      },
+      async handler(req, res) {
+        const actor = authOf(res);
+        const { id: clientId, serviceId: aiServiceId } = req.params;
+        assertClientAccess(actor, clientId);
+        await requireActiveClient(actor.tenantId, clientId);
+        const service = await handler.load({ decider: aiServiceDecider }, aiServiceStream(actor.tenantId, aiServiceId));
+        if (!service.state.exists) throw new HttpProblem(404, 'not-found', 'Not found', 'No such AI service.');
+        const { reason } = req.body;
+        const result = await handler.execute(
+          { decider: clientAiDecider },
+          clientAiStream(actor.tenantId, clientId),
+          decision === 'approve'
+            ? { type: 'ApproveAiService', aiServiceId, reason }
+            : { type: 'RevokeAiService', aiServiceId, reason },
+          commandContext(req, res),
+          { ifMatch: ifMatchOf(req) },
+        );
+        sendCommandResult(res, 200, { clientId, aiServiceId, status: result.state.services[aiServiceId] }, result);
+      },
+    }),
+  );
+
+  return [
+    operation({
+      operationId: 'registerAiService',
+      method: 'post',
+      path: '/ai-services',
+      tags: ['ai-governance'],
+      summary: "Add an AI service to the MSP's registry",
+      access: write,
+      headers: ['Idempotency-Key'],
+      body: z.strictObject(AiServiceProfile.shape),
+      answers: { 201: { description: 'Registered', schema: commandAnswer(z.object({ aiServiceId: Id })) } },
+      async handler(req, res) {
+        const actor = authOf(res);
+        if (actor.clientId !== null)
+          throw new HttpProblem(
+            403,
+            'forbidden',
+            'Forbidden',
+            'The AI service registry is kept by the MSP; clients approve services from it.',
+          );
+        const aiServiceId = randomUUID();
+        const result = await handler.execute(
+          { decider: aiServiceDecider },
+          aiServiceStream(actor.tenantId, aiServiceId),
+          { type: 'RegisterAiService', aiServiceId, ...req.body },
+          commandContext(req, res),
+          { expect: 'new' },
+        );
+        res.setHeader('Location', `/api/v1/ai-services/${aiServiceId}`);
+        sendCommandResult(res, 201, { aiServiceId }, result);
+      },
+    }),
+    ...decisions,
+    operation({
+      operationId: 'setAiPolicy',
+      method: 'put',
+      path: '/clients/{id}/ai-policy',
+      tags: ['ai-governance'],
+      summary: "Set a client's AI usage policy: what happens to each kind of sensitive data in a prompt",
+      access: write,
+      headers: ['Idempotency-Key', 'If-Match'],
+      params: ClientPath,
+      body: AiPolicyBody,
+      answers: {
+        200: { description: 'Set', schema: commandAnswer(z.object({ clientId: Id })) },
+        404: { description: 'No such client in your tenant', problem: true },
+        410: { description: 'The client is archived', problem: true },
+        412: { description: 'Stale If-Match', problem: true },
+        422: {
+          description: 'A custom pattern the linear-time engine cannot run, or that costs too much',
+          problem: true,
+        },
+      },
+      async handler(req, res) {
+        const actor = authOf(res);
+        const clientId = req.params.id;
+        assertClientAccess(actor, clientId);
+        await requireActiveClient(actor.tenantId, clientId);
+        const { rules, unapprovedService, customPatterns, regions } = req.body;
+        const policy: AiPolicy = { rules, unapprovedService, customPatterns: customPatterns ?? [] };
+        if (regions) policy.regions = regions;
+        const result = await handler.execute(
+          { decider: clientAiDecider },
+          clientAiStream(actor.tenantId, clientId),
+          { type: 'SetAiPolicy', policy },
+          commandContext(req, res),
+          { ifMatch: ifMatchOf(req) },
+        );
+        sendCommandResult(res, 200, { clientId }, result);
+      },
+    }),
+  ];
+}
