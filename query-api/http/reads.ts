@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
-import type { Paging } from '../../infrastructure/http/contract/schemas.js';
+import { Timestamp, type Paging } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import type { AnyProjection } from '../../projections/projection.js';
@@ -50,18 +50,19 @@ export const AsOf = z
 
 /**
  * A single resource now, or as it was at ?asOf: the same `read` runs over the live read models, or over the
- * resource's own stream replayed up to then by the same projections. `at` is the moment read (for freshness).
+ * resource's own stream (without `streamId`: the tenant's whole log) replayed up to then by the same projections.
+ * `at` is the moment read (for freshness), `position` the last one replayed (null when live).
  */
 export async function readAt<T>(
   deps: ReadDeps,
   actor: Authenticated,
   asOf: string | undefined,
-  target: { projections: readonly AnyProjection[]; streamId: string },
-  read: (trx: Transaction<ReadModels>, at: string) => Promise<T>,
+  target: { projections: readonly AnyProjection[]; streamId?: string },
+  read: (trx: Transaction<ReadModels>, at: string, position: string | null) => Promise<T>,
 ): Promise<{ data: T; meta: { asOf?: string; position?: string | null } }> {
   if (asOf === undefined) {
     return {
-      data: await asTenant(readModels(deps.database), actor, (trx) => read(trx, new Date().toISOString())),
+      data: await asTenant(readModels(deps.database), actor, (trx) => read(trx, new Date().toISOString(), null)),
       meta: {},
     };
   }
@@ -76,11 +77,17 @@ export async function readAt<T>(
       reader: scopeOf(deps.eventStore, actor),
     },
     async (trx, moment) => ({
-      data: await read(trx as unknown as Transaction<ReadModels>, moment.at),
+      data: await read(trx as unknown as Transaction<ReadModels>, moment.at, moment.position),
       meta: { asOf: moment.at, position: moment.position },
     }),
   );
 }
+
+/** ?from= (inclusive) and ?to= (exclusive) on a list: a range of the time `what` says. */
+export const timeRange = (what?: string) => ({
+  from: Timestamp.optional().describe(what ? `inclusive: ${what}` : 'inclusive'),
+  to: Timestamp.optional().describe(what ? `exclusive: ${what}` : 'exclusive'),
+});
 
 /** ?page= and ?size= as parsed, with the offset they mean. */
 export function pageOf(query: z.output<typeof Paging>) {
