@@ -62,7 +62,10 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const writes = role === 'all' || role === 'command-api';
   const reads = role === 'all' || role === 'query-api';
   const handler = new CommandHandler(resources.eventStore, resources.vault);
-  const operations = [...(writes ? commandOperations(handler) : []), ...(reads ? queryOperations(resources) : [])];
+  const operations = [
+    ...(writes ? commandOperations(resources, handler) : []),
+    ...(reads ? queryOperations(resources) : []),
+  ];
   const declared = documentOf(operations);
   const paths = mergePaths(writes ? commandApiPaths : {}, reads ? queryApiPaths : {}, declared.paths);
   const document = openApiDocument({

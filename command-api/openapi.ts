@@ -1,7 +1,6 @@
 import { ROLES } from '../domain/accounts/roles.js';
 import { ACTIONS } from '../domain/ai-governance/client-ai-governance.js';
 import { FRAMEWORK_IDS } from '../domain/frameworks/catalog.js';
-import { RESULTS } from '../domain/assessments/scoring.js';
 import { WEBHOOK_EVENTS } from '../domain/webhooks/webhook.js';
 
 /** The write side's part of the OpenAPI document. Request bodies reject unknown fields. */
@@ -82,12 +81,6 @@ const authed = {
   '404': problem('No such resource in your tenant'),
 };
 const bearer = [{ bearer: [] }];
-const policyIdParam = { name: 'id', in: 'path', required: true, schema: uuid };
-const policyAnswer = object({
-  policyId: uuid,
-  version: { type: 'integer' },
-  status: { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] },
-});
 
 const finding = object({
   entity: {
@@ -539,173 +532,6 @@ export const commandApiPaths: Record<string, unknown> = {
         '200': ok('Set', object({ clientId: uuid })),
         '410': problem('The client is archived'),
         '412': problem('Stale If-Match'),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/policies/generate': {
-    post: {
-      operationId: 'generatePolicy',
-      tags: ['policies'],
-      summary: 'Generate a policy for a client from a framework and the company context (a first draft, version 1)',
-      security: bearer,
-      parameters: [idempotencyKey],
-      requestBody: json(
-        object({
-          clientId: uuid,
-          frameworkId: { enum: FRAMEWORK_IDS },
-          companyContext: object({
-            name,
-            industry: { type: 'string', minLength: 1, maxLength: 100 },
-            size: { type: 'string', minLength: 1, maxLength: 20 },
-            dataTypes: { type: 'array', maxItems: 30, items: { type: 'string', minLength: 1, maxLength: 50 } },
-            aiTools: { type: 'array', maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 100 } },
-            jurisdictions: { type: 'array', maxItems: 30, items: { type: 'string', minLength: 2, maxLength: 10 } },
-          }),
-        }),
-      ),
-      responses: { '201': ok('Generated', policyAnswer), ...authed },
-    },
-  },
-  '/api/v1/policies/{id}': {
-    put: {
-      operationId: 'editPolicy',
-      tags: ['policies'],
-      summary: 'Edit a policy: a new draft version, which needs approval before it is published',
-      security: bearer,
-      parameters: [policyIdParam, ifMatch],
-      requestBody: json(object({ content: { type: 'string', minLength: 1, maxLength: 200_000 } })),
-      responses: {
-        '200': ok('Edited', policyAnswer),
-        '409': problem('Changed concurrently'),
-        '410': problem('Retired'),
-        '412': problem('Stale If-Match'),
-        ...authed,
-      },
-    },
-    delete: {
-      operationId: 'retirePolicy',
-      tags: ['policies'],
-      summary: 'Retire a policy; its history stays',
-      security: bearer,
-      parameters: [policyIdParam, ifMatch],
-      responses: { '200': ok('Retired', policyAnswer), '410': problem('Already retired'), ...authed },
-    },
-  },
-  ...Object.fromEntries(
-    (['submit', 'approve', 'publish'] as const).map((action) => [
-      `/api/v1/policies/{id}/${action}`,
-      {
-        post: {
-          operationId: `${action}Policy`,
-          tags: ['policies'],
-          summary: {
-            submit: 'Submit the current draft for approval',
-            approve: 'Approve the submitted version (not your own draft); records the hash of the exact content',
-            publish: 'Publish the approved version',
-          }[action],
-          security: bearer,
-          parameters: [policyIdParam, idempotencyKey, ifMatch],
-          requestBody: {
-            required: false,
-            content: { 'application/json': { schema: object({ comment: { type: 'string', maxLength: 2000 } }, []) } },
-          },
-          responses: {
-            '200': ok('Done', policyAnswer),
-            '409': problem('Not allowed in the current status'),
-            '410': problem('Retired'),
-            '412': problem('Stale If-Match'),
-            ...authed,
-          },
-        },
-      },
-    ]),
-  ),
-  '/api/v1/policies/{id}/export': {
-    post: {
-      operationId: 'exportPolicy',
-      tags: ['policies'],
-      summary: 'Download a version of the policy as Markdown or PDF',
-      security: bearer,
-      parameters: [policyIdParam],
-      requestBody: json(
-        object({ format: { enum: ['pdf', 'markdown'] }, version: { type: 'integer', minimum: 1 } }, ['format']),
-      ),
-      responses: {
-        '200': {
-          description: 'The file; X-Content-SHA256 is the hash of the Markdown content of that version',
-          content: {
-            'application/pdf': { schema: { type: 'string', format: 'binary' } },
-            'text/markdown': { schema: { type: 'string' } },
-          },
-        },
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/assessments': {
-    post: {
-      operationId: 'startAssessment',
-      tags: ['assessments'],
-      summary: "Start an assessment of a client against a framework; pins the framework's catalog version",
-      security: bearer,
-      parameters: [idempotencyKey],
-      requestBody: json(object({ clientId: uuid, frameworkId: { enum: FRAMEWORK_IDS }, title: name })),
-      responses: { '201': ok('Started', object({ assessmentId: uuid })), ...authed },
-    },
-  },
-  '/api/v1/assessments/{id}/requirements/{requirementId}': {
-    put: {
-      operationId: 'assessRequirement',
-      tags: ['assessments'],
-      summary: "Record a requirement's result, an optional score on the framework's scale, a note and linked evidence",
-      security: bearer,
-      parameters: [
-        { name: 'id', in: 'path', required: true, schema: uuid },
-        { name: 'requirementId', in: 'path', required: true, schema: { type: 'string', maxLength: 64 } },
-        ifMatch,
-      ],
-      requestBody: json(
-        object(
-          {
-            result: { enum: RESULTS },
-            score: { type: 'number' },
-            note: { type: 'string', maxLength: 5000 },
-            evidenceIds: { type: 'array', maxItems: 50, items: uuid },
-          },
-          ['result'],
-        ),
-      ),
-      responses: {
-        '200': ok('Recorded', object({ assessmentId: uuid })),
-        '409': problem('The assessment was submitted'),
-        '412': problem('Stale If-Match'),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/assessments/{id}/submit': {
-    put: {
-      operationId: 'submitAssessment',
-      tags: ['assessments'],
-      summary: 'Freeze the assessment and compute its compliance score and progress',
-      security: bearer,
-      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
-      requestBody: { required: false, content: { 'application/json': { schema: object({}, []) } } },
-      responses: {
-        '200': ok(
-          'Submitted',
-          object(
-            {
-              assessmentId: uuid,
-              score: { type: ['number', 'null'] },
-              progress: { type: 'number' },
-              flagged: { type: 'array', items: { type: 'string' } },
-            },
-            ['assessmentId', 'score', 'progress'],
-          ),
-        ),
-        '409': problem('Already submitted'),
         ...authed,
       },
     },

@@ -3,9 +3,7 @@ import { authenticate } from '../infrastructure/http/authentication.js';
 import { idempotency, idempotencyKeyForm } from '../infrastructure/http/idempotency.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceRoutes, clientAiRoutes } from './ai-governance/routes.js';
-import { assessmentRoutes } from './assessments/routes.js';
 import { authRoutes } from './auth/routes.js';
-import { policyRoutes } from './policies/routes.js';
 import { invitationAcceptance, userRoutes } from './users/routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
 import { analysisAnswer, promptAnalysisRoutes } from './prompt-analysis/routes.js';
@@ -30,8 +28,6 @@ export function commandApi(resources: Resources, handler: CommandHandler): Route
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
   router.use('/clients', authenticated, keys, clientAiRoutes(handler));
   router.use('/ai-services', authenticated, keys, aiServiceRoutes(handler));
-  router.use('/policies', authenticated, keys, policyRoutes(handler, resources.policyDrafter));
-  router.use('/assessments', authenticated, keys, assessmentRoutes(handler));
   router.use(
     '/evidence',
     authenticated,
