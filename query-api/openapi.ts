@@ -106,17 +106,6 @@ const evidenceSchema = object({
   uploadedBy: { type: 'string' },
   uploadedAt: { type: 'string', format: 'date-time' },
 });
-const policySchema = object({
-  policyId: uuid,
-  clientId: { type: 'string' },
-  frameworkId: { type: 'string' },
-  title: { type: 'string' },
-  status: { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] },
-  version: { type: 'integer' },
-  publishedVersion: { type: ['integer', 'null'] },
-  createdAt: { type: 'string', format: 'date-time' },
-  updatedAt: { type: 'string', format: 'date-time' },
-});
 const historyEvent = object({
   eventId: uuid,
   streamId: { type: 'string' },
@@ -133,18 +122,6 @@ const asOf = q(
   'an ISO 8601 time (not in the future) or a log position: the state as it was then, replayed from the log',
 );
 const one = (id: string) => ({ name: id, in: 'path', required: true, schema: uuid });
-const assessmentSchema = object({
-  assessmentId: uuid,
-  clientId: { type: 'string' },
-  frameworkId: { type: 'string' },
-  catalogVersion: { type: 'string', description: 'The catalog version the assessment pinned when it started' },
-  title: { type: 'string' },
-  status: { enum: ['in_progress', 'submitted'] },
-  score: { type: ['number', 'null'], description: "On the framework's scale, at submission" },
-  progress: { type: ['number', 'null'] },
-  startedAt: { type: 'string', format: 'date-time' },
-  submittedAt: { type: ['string', 'null'], format: 'date-time' },
-});
 const userSchema = object({
   userId: uuid,
   email: { type: ['string', 'null'], description: '"[erased]" or null once the user is erased' },
@@ -167,84 +144,6 @@ const single = (description: string, data: unknown) =>
 const stale = { '503': problem('The read model has not reached X-Min-Position in time; see Retry-After') };
 
 export const queryApiPaths: Record<string, unknown> = {
-  '/api/v1/policies': {
-    get: {
-      operationId: 'listPolicies',
-      tags: ['policies'],
-      summary: 'Policies, most recently changed first (or by creation or title)',
-      security: bearer,
-      parameters: [
-        ...paging,
-        ...range.map((p) => ({ ...p, description: `${p.description}: when the policy last changed` })),
-        q('clientId', uuid),
-        q('status', { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] }),
-        q('frameworkId', { enum: FRAMEWORK_IDS }),
-        q('sort', { enum: ['updatedAt', 'createdAt', 'title'], default: 'updatedAt' }),
-        minPosition,
-      ],
-      responses: { '200': json('Policies', list(policySchema)), ...stale, ...authed },
-    },
-  },
-  '/api/v1/policies/{id}': {
-    get: {
-      operationId: 'getPolicy',
-      tags: ['policies'],
-      summary: 'One policy with the content of its current version, now or as it was at asOf',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: {
-        '200': json(
-          'The policy',
-          object({
-            data: {
-              ...policySchema,
-              required: [...policySchema.required, 'content', 'contentHash'],
-              properties: { ...policySchema.properties, content: { type: 'string' }, contentHash: { type: 'string' } },
-            },
-            meta: { type: 'object' },
-          }),
-        ),
-        '404': problem('No such policy'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/policies/{id}/versions': {
-    get: {
-      operationId: 'listPolicyVersions',
-      tags: ['policies'],
-      summary:
-        'Every version of a policy with its review history (generated, edited, submitted, approved, published), now or as at asOf',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: {
-        '200': json(
-          'Versions',
-          list(
-            object({
-              version: { type: 'integer' },
-              contentHash: { type: 'string' },
-              authorId: { type: 'string' },
-              createdAt: { type: 'string', format: 'date-time' },
-              history: {
-                type: 'array',
-                items: object({
-                  action: { type: 'string' },
-                  actorId: { type: 'string' },
-                  comment: nullableString,
-                  at: { type: 'string', format: 'date-time' },
-                }),
-              },
-            }),
-          ),
-        ),
-        '404': problem('No such policy'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
   '/api/v1/evidence': {
     get: {
       operationId: 'listEvidence',
@@ -274,54 +173,6 @@ export const queryApiPaths: Record<string, unknown> = {
       responses: {
         '200': json('The evidence', object({ data: evidenceSchema, meta: { type: 'object' } })),
         '404': problem('No such evidence'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/assessments': {
-    get: {
-      operationId: 'listAssessments',
-      tags: ['assessments'],
-      summary: 'Assessments, most recently started first (or by score)',
-      security: bearer,
-      parameters: [
-        ...paging,
-        ...range,
-        q('clientId', uuid),
-        q('frameworkId', { enum: FRAMEWORK_IDS }),
-        q('status', { enum: ['in_progress', 'submitted'] }),
-        q('sort', { enum: ['startedAt', 'score'] }),
-        minPosition,
-      ],
-      responses: { '200': json('Assessments', list(assessmentSchema)), ...stale, ...authed },
-    },
-  },
-  '/api/v1/assessments/{id}': {
-    get: {
-      operationId: 'getAssessment',
-      tags: ['assessments'],
-      summary: 'One assessment with its result per requirement, now or as it was at asOf',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: {
-        '200': single('The assessment', {
-          ...assessmentSchema,
-          required: [...assessmentSchema.required, 'results'],
-          properties: {
-            ...assessmentSchema.properties,
-            results: {
-              type: 'array',
-              items: object({
-                requirementId: { type: 'string' },
-                result: { type: 'string' },
-                score: { type: ['number', 'null'] },
-                evidenceIds: { type: 'array', items: { type: 'string' } },
-              }),
-            },
-          },
-        }),
-        '404': problem('No such assessment'),
         ...stale,
         ...authed,
       },

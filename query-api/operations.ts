@@ -1,6 +1,8 @@
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
+import { assessmentReads } from './assessments/operations.js';
 import { clientReads } from './clients/operations.js';
+import { policyReads } from './policies/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
 export function queryOperations(resources: Resources): AnyOperation[] {
@@ -9,5 +11,5 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     eventStore: resources.eventStore,
     waitMs: resources.config.QUERY_WAIT_MS,
   };
-  return [...clientReads(deps)];
+  return [...clientReads(deps), ...policyReads(deps), ...assessmentReads(deps)];
 }

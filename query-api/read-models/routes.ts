@@ -8,11 +8,9 @@ import { authOf, requirePermission, type Authenticated } from '../../infrastruct
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import { auditLogProjection } from '../../projections/read-models/audit-log.js';
-import { policiesProjection } from '../../projections/read-models/policies.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { aiServicesProjection } from '../../projections/read-models/ai-services.js';
 import { violationsProjection } from '../../projections/read-models/violations.js';
-import { assessmentsProjection } from '../../projections/read-models/assessments.js';
 import { usersProjection } from '../../projections/read-models/users.js';
 import { promptAnalysesProjection } from '../../projections/read-models/prompt-analyses.js';
 import type { AnyProjection } from '../../projections/projection.js';
@@ -117,96 +115,6 @@ export function readModelRoutes(
     minPosition(database, eventStore, projections, waitMs);
 
   router.get(
-    '/policies',
-    authenticated,
-    requirePermission('policy:read'),
-    wait(policiesProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const page = pageOf(req);
-      const conditions: RawBuilder<unknown>[] = [];
-      const clientId = clientFilter(req, actor);
-      if (clientId) conditions.push(sql`client_id = ${clientId}`);
-      if (req.query.status) conditions.push(sql`status = ${String(req.query.status)}`);
-      if (req.query.frameworkId) conditions.push(sql`framework_id = ${String(req.query.frameworkId)}`);
-      conditions.push(...timeRange(req, 'updated_at'));
-      const order =
-        req.query.sort === 'title'
-          ? sql`title, policy_id`
-          : req.query.sort === 'createdAt'
-            ? sql`created_at desc, policy_id`
-            : sql`updated_at desc, policy_id`;
-      const { rows, meta } = await pageFrom(actor, 'policies', conditions, order, page);
-      res.json({ data: rows.map(policyOf), meta });
-    },
-  );
-
-  const policyStream = (actor: Authenticated, policyId: string) => `${actor.tenantId}/policy/${policyId}`;
-  const policyRow = async (trx: Transaction<unknown>, actor: Authenticated, policyId: string) =>
-    ownedBy(actor, await one(trx, sql`select * from policies where policy_id = ${policyId}`, 'policy'), 'policy');
-
-  router.get(
-    '/policies/:id',
-    authenticated,
-    requirePermission('policy:read'),
-    wait(policiesProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const policyId = String(req.params.id);
-      res.json(
-        await readAt(req, actor, [policiesProjection], policyStream(actor, policyId), async (trx) => {
-          const policy = await policyRow(trx, actor, policyId);
-          const { rows } = await sql<{ content: string; content_hash: string }>`
-          select content, content_hash from policy_versions where policy_id = ${policyId} and version = ${policy.current_version as number}`.execute(
-            trx,
-          );
-          return { ...policyOf(policy), content: rows[0]?.content ?? '', contentHash: rows[0]?.content_hash ?? '' };
-        }),
-      );
-    },
-  );
-
-  router.get(
-    '/policies/:id/versions',
-    authenticated,
-    requirePermission('policy:read'),
-    wait(policiesProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const policyId = String(req.params.id);
-      const { data, meta } = await readAt(
-        req,
-        actor,
-        [policiesProjection],
-        policyStream(actor, policyId),
-        async (trx) => {
-          await policyRow(trx, actor, policyId);
-          const versions = await sql<
-            Record<string, unknown>
-          >`select version, content_hash, author_id, created_at from policy_versions where policy_id = ${policyId} order by version`.execute(
-            trx,
-          );
-          const reviews = await sql<
-            Record<string, unknown>
-          >`select version, action, actor_id, comment, at from policy_reviews where policy_id = ${policyId} order by position`.execute(
-            trx,
-          );
-          return versions.rows.map((v) => ({
-            version: v.version,
-            contentHash: v.content_hash,
-            authorId: v.author_id,
-            createdAt: iso(v.created_at),
-            history: reviews.rows
-              .filter((r) => r.version === v.version)
-              .map((r) => ({ action: r.action, actorId: r.actor_id, comment: r.comment, at: iso(r.at) })),
-          }));
-        },
-      );
-      res.json({ data, meta: { ...meta, total: data.length, page: 1, size: data.length, pages: 1 } });
-    },
-  );
-
-  router.get(
     '/evidence',
     authenticated,
     requirePermission('evidence:read'),
@@ -255,65 +163,6 @@ export function readModelRoutes(
             ),
             at,
           ),
-        ),
-      );
-    },
-  );
-
-  router.get(
-    '/assessments',
-    authenticated,
-    requirePermission('assessment:read'),
-    wait(assessmentsProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const page = pageOf(req);
-      const conditions = timeRange(req, 'started_at');
-      const clientId = clientFilter(req, actor);
-      if (clientId) conditions.push(sql`client_id = ${clientId}`);
-      if (req.query.status) conditions.push(sql`status = ${String(req.query.status)}`);
-      if (req.query.frameworkId) conditions.push(sql`framework_id = ${String(req.query.frameworkId)}`);
-      const order =
-        req.query.sort === 'score' ? sql`score desc nulls last, assessment_id` : sql`started_at desc, assessment_id`;
-      const { rows, meta } = await pageFrom(actor, 'assessments', conditions, order, page);
-      res.json({ data: rows.map(assessmentOf), meta });
-    },
-  );
-
-  router.get(
-    '/assessments/:id',
-    authenticated,
-    requirePermission('assessment:read'),
-    wait(assessmentsProjection),
-    async (req, res) => {
-      const actor = authOf(res);
-      const assessmentId = String(req.params.id);
-      res.json(
-        await readAt(
-          req,
-          actor,
-          [assessmentsProjection],
-          `${actor.tenantId}/assessment/${assessmentId}`,
-          async (trx) => {
-            const assessment = ownedBy(
-              actor,
-              await one(trx, sql`select * from assessments where assessment_id = ${assessmentId}`, 'assessment'),
-              'assessment',
-            );
-            const { rows } = await sql<Record<string, unknown>>`
-          select requirement_id, result, score, evidence_ids from assessment_results where assessment_id = ${assessmentId} order by requirement_id`.execute(
-              trx,
-            );
-            return {
-              ...assessmentOf(assessment),
-              results: rows.map((r) => ({
-                requirementId: r.requirement_id,
-                result: r.result,
-                score: r.score === null ? null : Number(r.score),
-                evidenceIds: r.evidence_ids,
-              })),
-            };
-          },
         ),
       );
     },
@@ -608,35 +457,6 @@ function evidenceOf(r: Record<string, unknown>, at = new Date().toISOString()) {
     freshness,
     uploadedBy: r.uploaded_by,
     uploadedAt: iso(r.uploaded_at),
-  };
-}
-
-function policyOf(r: Record<string, unknown>) {
-  return {
-    policyId: r.policy_id,
-    clientId: r.client_id,
-    frameworkId: r.framework_id,
-    title: r.title,
-    status: r.status,
-    version: r.current_version,
-    publishedVersion: r.published_version ?? null,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-  };
-}
-
-function assessmentOf(r: Record<string, unknown>) {
-  return {
-    assessmentId: r.assessment_id,
-    clientId: r.client_id,
-    frameworkId: r.framework_id,
-    catalogVersion: r.catalog_version,
-    title: r.title,
-    status: r.status,
-    score: r.score === null || r.score === undefined ? null : Number(r.score),
-    progress: r.progress === null || r.progress === undefined ? null : Number(r.progress),
-    startedAt: iso(r.started_at),
-    submittedAt: r.submitted_at ? iso(r.submitted_at) : null,
   };
 }
 
