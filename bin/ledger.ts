@@ -24,7 +24,7 @@ import { requestValidation } from '../infrastructure/http/request-validation.js'
 import { securityHeaders } from '../infrastructure/http/security-headers.js';
 import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
 import { openResources } from '../infrastructure/runtime/resources.js';
-import { queryApi, queryApiPaths, queryApiSchemas } from '../query-api/router.js';
+import { queryApi, queryApiPaths } from '../query-api/router.js';
 import { VIOLATION_SCHEMA_PATH, violationsV1Schema } from '../projections/violations/cloud-event.js';
 import { startWorkers, type Workers } from '../projections/workers.js';
 import { projectionMetrics } from '../projections/metrics.js';
@@ -72,7 +72,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     version,
     serverUrl: config.PUBLIC_URL ?? '/',
     paths,
-    schemas: { ...queryApiSchemas, ...declared.schemas },
+    schemas: declared.schemas,
   });
   const metrics = projectionMetrics(resources.database, resources.eventStore);
   resources.readiness.push(...metrics.readiness);

@@ -12,34 +12,6 @@ const authed = {
   default: problem('Any other problem'),
 };
 const bearer = [{ bearer: [] }];
-const summary = {
-  type: 'object',
-  required: ['frameworkId', 'name', 'version', 'source', 'requirementCount'],
-  properties: {
-    frameworkId: { enum: FRAMEWORK_IDS },
-    name: { type: 'string' },
-    version: { type: 'string', description: 'The catalog version an assessment pins' },
-    source: {
-      type: 'object',
-      properties: { title: { type: 'string' }, license: { type: 'string' }, origin: { type: 'string' } },
-    },
-    requirementCount: { type: 'integer' },
-  },
-};
-
-export const queryApiSchemas: Record<string, unknown> = {
-  CatalogNode: {
-    type: 'object',
-    required: ['id', 'title', 'kind'],
-    properties: {
-      id: { type: 'string' },
-      title: { type: 'string' },
-      kind: { enum: ['group', 'requirement'] },
-      children: { type: 'array', items: { $ref: '#/components/schemas/CatalogNode' } },
-    },
-  },
-};
-
 const uuid = { type: 'string', format: 'uuid' };
 const listMeta = {
   type: 'object',
@@ -705,68 +677,6 @@ export const queryApiPaths: Record<string, unknown> = {
           },
         },
         '404': problem('No such webhook'),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/frameworks': {
-    get: {
-      operationId: 'listFrameworks',
-      tags: ['frameworks'],
-      summary: 'The compliance frameworks, with their catalog versions',
-      security: bearer,
-      responses: {
-        '200': {
-          description: 'Frameworks',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['data', 'meta'],
-                properties: { data: { type: 'array', items: summary }, meta: { type: 'object' } },
-              },
-            },
-          },
-        },
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/frameworks/{id}': {
-    get: {
-      operationId: 'getFramework',
-      tags: ['frameworks'],
-      summary: "A framework's requirements as a tree of ids and titles",
-      security: bearer,
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: {
-        '200': {
-          description: 'The catalog',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['data', 'meta'],
-                properties: {
-                  data: {
-                    allOf: [
-                      summary,
-                      {
-                        type: 'object',
-                        required: ['requirements'],
-                        properties: {
-                          requirements: { type: 'array', items: { $ref: '#/components/schemas/CatalogNode' } },
-                        },
-                      },
-                    ],
-                  },
-                  meta: { type: 'object' },
-                },
-              },
-            },
-          },
-        },
-        '404': problem('No such framework'),
         ...authed,
       },
     },

@@ -2,6 +2,7 @@ import type { AnyOperation } from '../infrastructure/http/contract/operation.js'
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { assessmentReads } from './assessments/operations.js';
 import { clientReads } from './clients/operations.js';
+import { frameworkReads } from './frameworks/operations.js';
 import { policyReads } from './policies/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
@@ -11,5 +12,5 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     eventStore: resources.eventStore,
     waitMs: resources.config.QUERY_WAIT_MS,
   };
-  return [...clientReads(deps), ...policyReads(deps), ...assessmentReads(deps)];
+  return [...clientReads(deps), ...policyReads(deps), ...assessmentReads(deps), ...frameworkReads()];
 }
