@@ -1,4 +1,3 @@
-import { FRAMEWORK_IDS } from '../domain/frameworks/index.js';
 import { aiServiceProfile } from '../command-api/openapi.js';
 
 /** The read side's part of the OpenAPI document. */
@@ -490,53 +489,6 @@ export const queryApiPaths: Record<string, unknown> = {
             meta: { type: 'object' },
           }),
         ),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/reports/compliance': {
-    get: {
-      operationId: 'complianceReport',
-      tags: ['reports'],
-      summary: "One client's compliance with one framework, now or as of asOf, as JSON or a paginated PDF",
-      description:
-        'The score and progress of the latest assessment (recomputed at the moment, over its pinned catalog version and the evidence freshness then), results per assessed requirement with linked evidence and its freshness, policies in force, violations over the 30 days before, the score over time (a chart in the PDF), and the hash-chain verification of the tenant, run when the report is made.',
-      security: bearer,
-      parameters: [
-        { name: 'clientId', in: 'query', required: true, schema: uuid },
-        { name: 'frameworkId', in: 'query', required: true, schema: { enum: FRAMEWORK_IDS } },
-        asOf,
-        q('format', { enum: ['json', 'pdf'], default: 'json' }),
-        minPosition,
-      ],
-      responses: {
-        '200': {
-          description: 'The report',
-          content: {
-            'application/json': {
-              schema: object({
-                data: {
-                  type: 'object',
-                  required: [
-                    'client',
-                    'framework',
-                    'asOf',
-                    'assessment',
-                    'requirements',
-                    'policies',
-                    'violations',
-                    'scoreHistory',
-                    'verification',
-                  ],
-                },
-                meta: { type: 'object' },
-              }),
-            },
-            'application/pdf': { schema: { type: 'string', format: 'binary' } },
-          },
-        },
-        '404': problem('No such client (at that moment)'),
-        ...stale,
         ...authed,
       },
     },

@@ -4,6 +4,7 @@ import { assessmentReads } from './assessments/operations.js';
 import { clientReads } from './clients/operations.js';
 import { frameworkReads } from './frameworks/operations.js';
 import { policyReads } from './policies/operations.js';
+import { reportReads } from './reports/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
 export function queryOperations(resources: Resources): AnyOperation[] {
@@ -12,5 +13,11 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     eventStore: resources.eventStore,
     waitMs: resources.config.QUERY_WAIT_MS,
   };
-  return [...clientReads(deps), ...policyReads(deps), ...assessmentReads(deps), ...frameworkReads()];
+  return [
+    ...clientReads(deps),
+    ...policyReads(deps),
+    ...assessmentReads(deps),
+    ...frameworkReads(),
+    ...reportReads(deps),
+  ];
 }

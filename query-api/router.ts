@@ -6,7 +6,6 @@ import { webhookQueries } from './webhooks/routes.js';
 import { historyRoutes } from './history/routes.js';
 import { readModelRoutes } from './read-models/routes.js';
 import { mspSummaryRoutes } from './msp/summary.js';
-import { reportRoutes } from './reports/routes.js';
 
 export { queryApiPaths } from './openapi.js';
 
@@ -25,7 +24,6 @@ export function queryApi(resources: Resources): Router {
     ),
   );
   router.use(mspSummaryRoutes(resources.database, resources.eventStore, resources.config.QUERY_WAIT_MS, authenticated));
-  router.use(reportRoutes(resources.database, resources.eventStore, resources.config.QUERY_WAIT_MS, authenticated));
   router.use(
     '/webhooks',
     authenticated,

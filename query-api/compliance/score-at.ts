@@ -27,13 +27,13 @@ export interface AssessmentAnswers {
   evidence: Array<{ evidence_id: string; title: string; status: string; expires_at: Date | string }>;
 }
 
-export async function answersOf(trx: Transaction<unknown>, assessmentId: string): Promise<AssessmentAnswers> {
+export async function answersOf<DB>(trx: Transaction<DB>, assessmentId: string): Promise<AssessmentAnswers> {
   return (await answersOfMany(trx, [assessmentId])).get(assessmentId)!;
 }
 
 /** The answers of several assessments in two queries, whatever their number (the MSP summary scores each client's). */
-export async function answersOfMany(
-  trx: Transaction<unknown>,
+export async function answersOfMany<DB>(
+  trx: Transaction<DB>,
   assessmentIds: readonly string[],
 ): Promise<Map<string, AssessmentAnswers>> {
   const answers = new Map<string, AssessmentAnswers>(assessmentIds.map((id) => [id, { results: [], evidence: [] }]));
@@ -68,8 +68,8 @@ export async function answersOfMany(
  * expired or was retired by then no longer backs a "compliant"). Reads the read models through `trx`, so over a
  * replay (point in time) it sees the evidence as it was; pass `answers` when they are already loaded.
  */
-export async function scoreAt(
-  trx: Transaction<unknown>,
+export async function scoreAt<DB>(
+  trx: Transaction<DB>,
   assessment: AssessmentRow,
   at: string,
   answers?: AssessmentAnswers,
