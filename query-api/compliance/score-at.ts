@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import { SCALES } from '../../domain/assessments/scales.js';
 import {
   scoreAssessment,
@@ -7,14 +7,13 @@ import {
   type ScoreResult,
 } from '../../domain/assessments/scoring.js';
 import { catalogAt, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
+import type { AssessmentsTable } from '../../projections/read-models/assessments.js';
 
-export interface AssessmentRow {
-  assessment_id: string;
-  framework_id: string;
-  catalog_version: string;
-  score: unknown;
-  progress: unknown;
-}
+/** What scoring reads of an assessment's row. */
+export type AssessmentRow = Pick<
+  Selectable<AssessmentsTable>,
+  'assessment_id' | 'framework_id' | 'catalog_version' | 'score' | 'progress'
+>;
 
 export interface ScoreAt extends ScoreResult {
   /** How the score was found: recomputed at the moment, or as recorded at submission (catalog version not shipped). */
