@@ -60,8 +60,8 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
             .selectFrom('assessments')
             .selectAll()
             .select(sql<number>`count(*) over ()`.as('total'));
-          if (from) query = query.where('started_at', '>=', new Date(from));
-          if (to) query = query.where('started_at', '<', new Date(to));
+          if (from) query = query.where('started_at', '>=', from);
+          if (to) query = query.where('started_at', '<', to);
           if (clientId) query = query.where('client_id', '=', clientId);
           if (status) query = query.where('status', '=', status);
           if (frameworkId) query = query.where('framework_id', '=', frameworkId);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
-import { Timestamp, type Paging } from '../../infrastructure/http/contract/schemas.js';
+import type { Paging } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import type { AnyProjection } from '../../projections/projection.js';
@@ -83,10 +83,16 @@ export async function readAt<T>(
   );
 }
 
+/**
+ * A time in a query, as a Date: any date-time the document's format admits and its validator has checked (RFC 3339,
+ * lower-case t and z too), not only zod's upper-case ISO form.
+ */
+const QueryTime = z.string().pipe(z.coerce.date()).meta({ format: 'date-time' });
+
 /** ?from= (inclusive) and ?to= (exclusive) on a list: a range of the time `what` says. */
 export const timeRange = (what?: string) => ({
-  from: Timestamp.optional().describe(what ? `inclusive: ${what}` : 'inclusive'),
-  to: Timestamp.optional().describe(what ? `exclusive: ${what}` : 'exclusive'),
+  from: QueryTime.optional().describe(what ? `inclusive: ${what}` : 'inclusive'),
+  to: QueryTime.optional().describe(what ? `exclusive: ${what}` : 'exclusive'),
 });
 
 /** ?page= and ?size= as parsed, with the offset they mean. */

@@ -84,8 +84,8 @@ export function policyReads(deps: ReadDeps & { waitMs: number }) {
           if (clientId) query = query.where('client_id', '=', clientId);
           if (status) query = query.where('status', '=', status);
           if (frameworkId) query = query.where('framework_id', '=', frameworkId);
-          if (from) query = query.where('updated_at', '>=', new Date(from));
-          if (to) query = query.where('updated_at', '<', new Date(to));
+          if (from) query = query.where('updated_at', '>=', from);
+          if (to) query = query.where('updated_at', '<', to);
           query =
             sort === 'title'
               ? query.orderBy('title').orderBy('policy_id')
