@@ -5,7 +5,6 @@
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import express from 'express';
-import { commandApi, commandApiPaths } from '../command-api/router.js';
 import { commandOperations } from '../command-api/operations.js';
 import { CommandHandler } from '../command-api/http/command-handler.js';
 import { recordRefusals } from '../command-api/http/refusals.js';
@@ -24,7 +23,7 @@ import { requestValidation } from '../infrastructure/http/request-validation.js'
 import { securityHeaders } from '../infrastructure/http/security-headers.js';
 import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
 import { openResources } from '../infrastructure/runtime/resources.js';
-import { queryApi, queryApiPaths, queryApiSchemas } from '../query-api/router.js';
+import { queryApi, queryApiPaths } from '../query-api/router.js';
 import { VIOLATION_SCHEMA_PATH, violationsV1Schema } from '../projections/violations/cloud-event.js';
 import { startWorkers, type Workers } from '../projections/workers.js';
 import { projectionMetrics } from '../projections/metrics.js';
@@ -82,16 +81,16 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const reads = role === 'all' || role === 'query-api';
   const handler = new CommandHandler(resources.eventStore, resources.vault);
   const operations = [
-    ...(writes ? commandOperations(handler, resources) : []),
+    ...(writes ? commandOperations(resources, handler) : []),
     ...(reads ? queryOperations(resources) : []),
   ];
   const declared = documentOf(operations);
-  const paths = mergePaths(writes ? commandApiPaths : {}, reads ? queryApiPaths : {}, declared.paths);
+  const paths = mergePaths(reads ? queryApiPaths : {}, declared.paths);
   const document = openApiDocument({
     version,
     serverUrl: config.PUBLIC_URL ?? '/',
     paths,
-    schemas: { ...queryApiSchemas, ...declared.schemas },
+    schemas: declared.schemas,
   });
   const metrics = projectionMetrics(resources.database, resources.eventStore);
   resources.readiness.push(...metrics.readiness);
@@ -130,7 +129,6 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
       idempotency: (operation) => idempotency(resources.database, digest, operation.storedAnswer),
     }),
   );
-  if (writes) app.use('/api/v1', commandApi(resources, handler));
   if (reads) app.use('/api/v1', queryApi(resources));
   app.use(notFound);
   app.use(errorHandler(logger));

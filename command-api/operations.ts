@@ -2,15 +2,17 @@ import type { AnyOperation } from '../infrastructure/http/contract/operation.js'
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { authCommands } from './auth/operations.js';
 import { aiGovernanceCommands } from './ai-governance/operations.js';
+import { assessmentCommands } from './assessments/operations.js';
 import { clientCommands } from './clients/operations.js';
 import { evidenceCommands } from './evidence/operations.js';
 import type { CommandHandler } from './http/command-handler.js';
 import { userCommands } from './users/operations.js';
 import { promptAnalysisCommands } from './prompt-analysis/operations.js';
 import { webhookCommands } from './webhooks/operations.js';
+import { policyCommands } from './policies/operations.js';
 
 /** Every operation of the write side, each declared beside its handler. */
-export function commandOperations(handler: CommandHandler, resources: Resources): AnyOperation[] {
+export function commandOperations(resources: Resources, handler: CommandHandler): AnyOperation[] {
   return [
     ...clientCommands(handler),
     ...authCommands(resources, handler),
@@ -19,5 +21,7 @@ export function commandOperations(handler: CommandHandler, resources: Resources)
     ...evidenceCommands(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }),
     ...promptAnalysisCommands(resources, handler),
     ...webhookCommands(handler, resources.webhookGuard, resources.vault),
+    ...policyCommands(handler, resources.policyDrafter),
+    ...assessmentCommands(handler),
   ];
 }

@@ -1,5 +1,3 @@
-import { FRAMEWORK_IDS } from '../domain/frameworks/index.js';
-
 /** The read side's part of the OpenAPI document. */
 const problem = (description: string) => ({
   description,
@@ -11,21 +9,6 @@ const authed = {
   default: problem('Any other problem'),
 };
 const bearer = [{ bearer: [] }];
-const summary = {
-  type: 'object',
-  required: ['frameworkId', 'name', 'version', 'source', 'requirementCount'],
-  properties: {
-    frameworkId: { enum: FRAMEWORK_IDS },
-    name: { type: 'string' },
-    version: { type: 'string', description: 'The catalog version an assessment pins' },
-    source: {
-      type: 'object',
-      properties: { title: { type: 'string' }, license: { type: 'string' }, origin: { type: 'string' } },
-    },
-    requirementCount: { type: 'integer' },
-  },
-};
-
 export const queryApiSchemas: Record<string, unknown> = {
   CatalogNode: {
     type: 'object',
@@ -89,17 +72,6 @@ const object = (properties: Record<string, unknown>, required = Object.keys(prop
   properties,
 });
 const nullableString = { type: ['string', 'null'] };
-const policySchema = object({
-  policyId: uuid,
-  clientId: { type: 'string' },
-  frameworkId: { type: 'string' },
-  title: { type: 'string' },
-  status: { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] },
-  version: { type: 'integer' },
-  publishedVersion: { type: ['integer', 'null'] },
-  createdAt: { type: 'string', format: 'date-time' },
-  updatedAt: { type: 'string', format: 'date-time' },
-});
 const historyEvent = object({
   eventId: uuid,
   streamId: { type: 'string' },
@@ -115,156 +87,9 @@ const asOf = q(
   { type: 'string' },
   'an ISO 8601 time (not in the future) or a log position: the state as it was then, replayed from the log',
 );
-const one = (id: string) => ({ name: id, in: 'path', required: true, schema: uuid });
-const assessmentSchema = object({
-  assessmentId: uuid,
-  clientId: { type: 'string' },
-  frameworkId: { type: 'string' },
-  catalogVersion: { type: 'string', description: 'The catalog version the assessment pinned when it started' },
-  title: { type: 'string' },
-  status: { enum: ['in_progress', 'submitted'] },
-  score: { type: ['number', 'null'], description: "On the framework's scale, at submission" },
-  progress: { type: ['number', 'null'] },
-  startedAt: { type: 'string', format: 'date-time' },
-  submittedAt: { type: ['string', 'null'], format: 'date-time' },
-});
-const single = (description: string, data: unknown) =>
-  json(
-    description,
-    object({
-      data,
-      meta: { type: 'object', description: 'with asOf: the moment read and the last position replayed' },
-    }),
-  );
 const stale = { '503': problem('The read model has not reached X-Min-Position in time; see Retry-After') };
 
 export const queryApiPaths: Record<string, unknown> = {
-  '/api/v1/policies': {
-    get: {
-      operationId: 'listPolicies',
-      tags: ['policies'],
-      summary: 'Policies, most recently changed first (or by creation or title)',
-      security: bearer,
-      parameters: [
-        ...paging,
-        ...range.map((p) => ({ ...p, description: `${p.description}: when the policy last changed` })),
-        q('clientId', uuid),
-        q('status', { enum: ['draft', 'in_review', 'approved', 'published', 'retired'] }),
-        q('frameworkId', { enum: FRAMEWORK_IDS }),
-        q('sort', { enum: ['updatedAt', 'createdAt', 'title'], default: 'updatedAt' }),
-        minPosition,
-      ],
-      responses: { '200': json('Policies', list(policySchema)), ...stale, ...authed },
-    },
-  },
-  '/api/v1/policies/{id}': {
-    get: {
-      operationId: 'getPolicy',
-      tags: ['policies'],
-      summary: 'One policy with the content of its current version, now or as it was at asOf',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: {
-        '200': json(
-          'The policy',
-          object({
-            data: {
-              ...policySchema,
-              required: [...policySchema.required, 'content', 'contentHash'],
-              properties: { ...policySchema.properties, content: { type: 'string' }, contentHash: { type: 'string' } },
-            },
-            meta: { type: 'object' },
-          }),
-        ),
-        '404': problem('No such policy'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/policies/{id}/versions': {
-    get: {
-      operationId: 'listPolicyVersions',
-      tags: ['policies'],
-      summary:
-        'Every version of a policy with its review history (generated, edited, submitted, approved, published), now or as at asOf',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: {
-        '200': json(
-          'Versions',
-          list(
-            object({
-              version: { type: 'integer' },
-              contentHash: { type: 'string' },
-              authorId: { type: 'string' },
-              createdAt: { type: 'string', format: 'date-time' },
-              history: {
-                type: 'array',
-                items: object({
-                  action: { type: 'string' },
-                  actorId: { type: 'string' },
-                  comment: nullableString,
-                  at: { type: 'string', format: 'date-time' },
-                }),
-              },
-            }),
-          ),
-        ),
-        '404': problem('No such policy'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/assessments': {
-    get: {
-      operationId: 'listAssessments',
-      tags: ['assessments'],
-      summary: 'Assessments, most recently started first (or by score)',
-      security: bearer,
-      parameters: [
-        ...paging,
-        ...range,
-        q('clientId', uuid),
-        q('frameworkId', { enum: FRAMEWORK_IDS }),
-        q('status', { enum: ['in_progress', 'submitted'] }),
-        q('sort', { enum: ['startedAt', 'score'] }),
-        minPosition,
-      ],
-      responses: { '200': json('Assessments', list(assessmentSchema)), ...stale, ...authed },
-    },
-  },
-  '/api/v1/assessments/{id}': {
-    get: {
-      operationId: 'getAssessment',
-      tags: ['assessments'],
-      summary: 'One assessment with its result per requirement, now or as it was at asOf',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: {
-        '200': single('The assessment', {
-          ...assessmentSchema,
-          required: [...assessmentSchema.required, 'results'],
-          properties: {
-            ...assessmentSchema.properties,
-            results: {
-              type: 'array',
-              items: object({
-                requirementId: { type: 'string' },
-                result: { type: 'string' },
-                score: { type: ['number', 'null'] },
-                evidenceIds: { type: 'array', items: { type: 'string' } },
-              }),
-            },
-          },
-        }),
-        '404': problem('No such assessment'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
   '/api/v1/msp/summary': {
     get: {
       operationId: 'mspSummary',
@@ -510,53 +335,6 @@ export const queryApiPaths: Record<string, unknown> = {
       },
     },
   },
-  '/api/v1/reports/compliance': {
-    get: {
-      operationId: 'complianceReport',
-      tags: ['reports'],
-      summary: "One client's compliance with one framework, now or as of asOf, as JSON or a paginated PDF",
-      description:
-        'The score and progress of the latest assessment (recomputed at the moment, over its pinned catalog version and the evidence freshness then), results per assessed requirement with linked evidence and its freshness, policies in force, violations over the 30 days before, the score over time (a chart in the PDF), and the hash-chain verification of the tenant, run when the report is made.',
-      security: bearer,
-      parameters: [
-        { name: 'clientId', in: 'query', required: true, schema: uuid },
-        { name: 'frameworkId', in: 'query', required: true, schema: { enum: FRAMEWORK_IDS } },
-        asOf,
-        q('format', { enum: ['json', 'pdf'], default: 'json' }),
-        minPosition,
-      ],
-      responses: {
-        '200': {
-          description: 'The report',
-          content: {
-            'application/json': {
-              schema: object({
-                data: {
-                  type: 'object',
-                  required: [
-                    'client',
-                    'framework',
-                    'asOf',
-                    'assessment',
-                    'requirements',
-                    'policies',
-                    'violations',
-                    'scoreHistory',
-                    'verification',
-                  ],
-                },
-                meta: { type: 'object' },
-              }),
-            },
-            'application/pdf': { schema: { type: 'string', format: 'binary' } },
-          },
-        },
-        '404': problem('No such client (at that moment)'),
-        ...stale,
-        ...authed,
-      },
-    },
-  },
   '/api/v1/history/diff': {
     get: {
       operationId: 'historyDiff',
@@ -615,68 +393,6 @@ export const queryApiPaths: Record<string, unknown> = {
             meta: { type: 'object' },
           }),
         ),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/frameworks': {
-    get: {
-      operationId: 'listFrameworks',
-      tags: ['frameworks'],
-      summary: 'The compliance frameworks, with their catalog versions',
-      security: bearer,
-      responses: {
-        '200': {
-          description: 'Frameworks',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['data', 'meta'],
-                properties: { data: { type: 'array', items: summary }, meta: { type: 'object' } },
-              },
-            },
-          },
-        },
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/frameworks/{id}': {
-    get: {
-      operationId: 'getFramework',
-      tags: ['frameworks'],
-      summary: "A framework's requirements as a tree of ids and titles",
-      security: bearer,
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: {
-        '200': {
-          description: 'The catalog',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['data', 'meta'],
-                properties: {
-                  data: {
-                    allOf: [
-                      summary,
-                      {
-                        type: 'object',
-                        required: ['requirements'],
-                        properties: {
-                          requirements: { type: 'array', items: { $ref: '#/components/schemas/CatalogNode' } },
-                        },
-                      },
-                    ],
-                  },
-                  meta: { type: 'object' },
-                },
-              },
-            },
-          },
-        },
-        '404': problem('No such framework'),
         ...authed,
       },
     },

@@ -2,10 +2,14 @@ import type { AnyOperation } from '../infrastructure/http/contract/operation.js'
 import { NotificationDirectory } from '../infrastructure/notifications/directory.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceReads } from './ai-services/operations.js';
+import { assessmentReads } from './assessments/operations.js';
 import { clientReads } from './clients/operations.js';
-import { userReads } from './users/operations.js';
 import { evidenceReads } from './evidence/operations.js';
+import { frameworkReads } from './frameworks/operations.js';
+import { policyReads } from './policies/operations.js';
 import { promptAnalysisReads } from './prompt-analyses/operations.js';
+import { reportReads } from './reports/operations.js';
+import { userReads } from './users/operations.js';
 import { webhookReads } from './webhooks/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
@@ -24,5 +28,9 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     ...aiServiceReads(deps),
     ...promptAnalysisReads(deps),
     ...webhookReads({ database: resources.database, directory }),
+    ...policyReads(deps),
+    ...assessmentReads(deps),
+    ...frameworkReads(),
+    ...reportReads(deps),
   ];
 }

@@ -14,6 +14,10 @@ export type AssessmentEvent =
     >
   | DomainEvent<'AssessmentSubmitted', ScoreResult & { submittedBy: string; submittedAt: string }>;
 
+/** An assessment's stream. It begins with the tenant: an id from another tenant names a stream that does not exist. */
+export const assessmentStream = (tenantId: string, assessmentId: string): string =>
+  `${tenantId}/assessment/${assessmentId}`;
+
 export type AssessmentCommand =
   | {
       type: 'StartAssessment';

@@ -6,7 +6,11 @@ import type { FrameworkId } from '../frameworks/catalog.js';
  * authors, and published. An approval records the hash of the exact content approved, so an edit after approval
  * (a new version) needs a new approval before it can be published. Retiring keeps the whole history.
  */
-export type PolicyStatus = 'none' | 'draft' | 'in_review' | 'approved' | 'published' | 'retired';
+export const POLICY_STATUSES = ['draft', 'in_review', 'approved', 'published', 'retired'] as const;
+export type PolicyStatus = 'none' | (typeof POLICY_STATUSES)[number];
+
+/** A policy's stream. It begins with the tenant: an id from another tenant names a stream that does not exist. */
+export const policyStream = (tenantId: string, policyId: string): string => `${tenantId}/policy/${policyId}`;
 
 export interface PolicyVersion {
   version: number;

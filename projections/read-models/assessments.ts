@@ -1,6 +1,101 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { z } from 'zod';
 import type { AssessmentEvent } from '../../domain/assessments/assessment.js';
+import type { Result } from '../../domain/assessments/scoring.js';
+import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { aggregateIdOf, type Projection } from '../projection.js';
+
+export const ASSESSMENT_STATUSES = ['in_progress', 'submitted'] as const;
+
+/** A numeric column: the driver gives its text, to be read with Number(). */
+type Numeric = string | number;
+
+/** One row per assessment: what it assesses, at which catalog version, and its score once submitted. */
+export interface AssessmentsTable {
+  tenant_id: string;
+  assessment_id: string;
+  client_id: string;
+  framework_id: string;
+  catalog_version: string;
+  title: string;
+  status: (typeof ASSESSMENT_STATUSES)[number];
+  score: Numeric | null;
+  progress: Numeric | null;
+  started_at: Date;
+  submitted_at: Date | null;
+}
+
+/** One row per assessed requirement of an assessment: the latest answer. */
+export interface AssessmentResultsTable {
+  tenant_id: string;
+  assessment_id: string;
+  requirement_id: string;
+  result: Result;
+  score: Numeric | null;
+  evidence_ids: string[];
+}
+
+export interface AssessmentsTables {
+  assessments: AssessmentsTable;
+  assessment_results: AssessmentResultsTable;
+}
+
+const numberOrNull = (value: Numeric | null): number | null => (value === null ? null : Number(value));
+
+/** An assessment as the API lists it. */
+export const Assessment = z
+  .object({
+    assessmentId: Id,
+    clientId: z.string(),
+    frameworkId: z.string(),
+    catalogVersion: z.string().describe('The catalog version the assessment pinned when it started'),
+    title: z.string(),
+    status: z.enum(ASSESSMENT_STATUSES),
+    score: z.number().nullable().describe("On the framework's scale, at submission"),
+    progress: z.number().nullable(),
+    startedAt: Timestamp,
+    submittedAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'Assessment' });
+
+/** The answer recorded for one requirement. */
+export const AssessmentResult = z.object({
+  requirementId: z.string(),
+  result: z.string(),
+  score: z.number().nullable(),
+  evidenceIds: z.array(z.string()),
+});
+
+/** An assessment with its result per requirement. */
+export const AssessmentWithResults = Assessment.extend({ results: z.array(AssessmentResult) }).meta({
+  id: 'AssessmentWithResults',
+});
+
+export function assessmentOf(row: Selectable<AssessmentsTable>): z.output<typeof Assessment> {
+  return {
+    assessmentId: row.assessment_id,
+    clientId: row.client_id,
+    frameworkId: row.framework_id,
+    catalogVersion: row.catalog_version,
+    title: row.title,
+    status: row.status,
+    score: numberOrNull(row.score),
+    progress: numberOrNull(row.progress),
+    startedAt: new Date(row.started_at).toISOString(),
+    submittedAt: row.submitted_at === null ? null : new Date(row.submitted_at).toISOString(),
+  };
+}
+
+export function assessmentResultOf(
+  row: Pick<Selectable<AssessmentResultsTable>, 'requirement_id' | 'result' | 'score' | 'evidence_ids'>,
+): z.output<typeof AssessmentResult> {
+  return {
+    requirementId: row.requirement_id,
+    result: row.result,
+    score: numberOrNull(row.score),
+    evidenceIds: row.evidence_ids,
+  };
+}
 
 /** Assessments, their results per requirement, and the score and progress at submission. */
 export const assessmentsProjection: Projection<AssessmentEvent> = {

@@ -1,11 +1,19 @@
 import type { AiServicesTables } from './ai-services.js';
+import type { AssessmentsTables } from './assessments.js';
 import type { ClientsTables } from './clients.js';
-import type { UsersTables } from './users.js';
 import type { EvidenceTables } from './evidence.js';
+import type { PoliciesTables } from './policies.js';
 import type { PromptAnalysesTables } from './prompt-analyses.js';
+import type { UsersTables } from './users.js';
 
 /**
  * The read models' tables, as Kysely sees them: each read model declares its tables beside its projection and its
  * mapper (projections/read-models/<name>.ts), and joins them here.
  */
-export type ReadModels = ClientsTables & UsersTables & EvidenceTables & AiServicesTables & PromptAnalysesTables;
+export type ReadModels = ClientsTables &
+  UsersTables &
+  EvidenceTables &
+  AiServicesTables &
+  PromptAnalysesTables &
+  PoliciesTables &
+  AssessmentsTables;

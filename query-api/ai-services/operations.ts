@@ -10,7 +10,7 @@ import {
   type AiUsage,
 } from '../../projections/read-models/ai-services.js';
 import { minPosition } from '../http/min-position.js';
-import { clientOfList, listMeta, pageOf, readModels, Stale, type ReadDeps } from '../http/reads.js';
+import { clientOfList, listMeta, pageOf, readModels, type ReadDeps } from '../http/reads.js';
 
 type Listed = Parameters<typeof aiServiceOf>[0] & { total: string };
 
@@ -28,7 +28,7 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
       access: { permission: 'ai-service:read' },
       headers: ['X-Min-Position'],
       query: Paging.extend({ clientId: Id.optional() }),
-      answers: { 200: { description: 'AI services', schema: page(AiService) }, 503: Stale },
+      answers: { 200: { description: 'AI services', schema: page(AiService) } },
       before: [caughtUp],
       async handler(req, res) {
         const actor = authOf(res);

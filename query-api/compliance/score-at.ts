@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import { SCALES } from '../../domain/assessments/scales.js';
 import {
   scoreAssessment,
@@ -7,14 +7,13 @@ import {
   type ScoreResult,
 } from '../../domain/assessments/scoring.js';
 import { catalogAt, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
+import type { AssessmentsTable } from '../../projections/read-models/assessments.js';
 
-export interface AssessmentRow {
-  assessment_id: string;
-  framework_id: string;
-  catalog_version: string;
-  score: unknown;
-  progress: unknown;
-}
+/** What scoring reads of an assessment's row. */
+export type AssessmentRow = Pick<
+  Selectable<AssessmentsTable>,
+  'assessment_id' | 'framework_id' | 'catalog_version' | 'score' | 'progress'
+>;
 
 export interface ScoreAt extends ScoreResult {
   /** How the score was found: recomputed at the moment, or as recorded at submission (catalog version not shipped). */
@@ -27,13 +26,13 @@ export interface AssessmentAnswers {
   evidence: Array<{ evidence_id: string; title: string; status: string; expires_at: Date | string }>;
 }
 
-export async function answersOf(trx: Transaction<unknown>, assessmentId: string): Promise<AssessmentAnswers> {
+export async function answersOf<DB>(trx: Transaction<DB>, assessmentId: string): Promise<AssessmentAnswers> {
   return (await answersOfMany(trx, [assessmentId])).get(assessmentId)!;
 }
 
 /** The answers of several assessments in two queries, whatever their number (the MSP summary scores each client's). */
-export async function answersOfMany(
-  trx: Transaction<unknown>,
+export async function answersOfMany<DB>(
+  trx: Transaction<DB>,
   assessmentIds: readonly string[],
 ): Promise<Map<string, AssessmentAnswers>> {
   const answers = new Map<string, AssessmentAnswers>(assessmentIds.map((id) => [id, { results: [], evidence: [] }]));
@@ -68,8 +67,8 @@ export async function answersOfMany(
  * expired or was retired by then no longer backs a "compliant"). Reads the read models through `trx`, so over a
  * replay (point in time) it sees the evidence as it was; pass `answers` when they are already loaded.
  */
-export async function scoreAt(
-  trx: Transaction<unknown>,
+export async function scoreAt<DB>(
+  trx: Transaction<DB>,
   assessment: AssessmentRow,
   at: string,
   answers?: AssessmentAnswers,

@@ -15,8 +15,7 @@ import {
   pageOf,
   readAt,
   readModels,
-  Stale,
-  TimeRange,
+  timeRange,
   type ReadDeps,
 } from '../http/reads.js';
 
@@ -42,13 +41,13 @@ export function evidenceReads(deps: ReadDeps & { waitMs: number }) {
         'Evidence, soonest to expire first (or newest upload, or title), with its freshness (valid, expiring within 30 days, expired)',
       access: read,
       headers: ['X-Min-Position'],
-      query: Paging.extend(TimeRange('when it was uploaded').shape).extend({
+      query: Paging.extend(timeRange('when it was uploaded')).extend({
         clientId: Id.optional(),
         freshness: z.enum(FRESHNESS).optional(),
         requirementId: z.string().optional(),
         sort: z.enum(['expiresAt', 'uploadedAt', 'title']).default('expiresAt'),
       }),
-      answers: { 200: { description: 'Evidence', schema: page(Evidence) }, 503: Stale },
+      answers: { 200: { description: 'Evidence', schema: page(Evidence) } },
       before: [caughtUp],
       async handler(req, res) {
         const actor = authOf(res);
@@ -89,7 +88,6 @@ export function evidenceReads(deps: ReadDeps & { waitMs: number }) {
       answers: {
         200: { description: 'The evidence', schema: resource(Evidence) },
         404: { description: 'No such evidence', problem: true },
-        503: Stale,
       },
       before: [caughtUp],
       async handler(req, res) {

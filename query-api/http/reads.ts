@@ -50,18 +50,19 @@ export const AsOf = z
 
 /**
  * A single resource now, or as it was at ?asOf: the same `read` runs over the live read models, or over the
- * resource's own stream replayed up to then by the same projections. `at` is the moment read (for freshness).
+ * resource's own stream (without `streamId`: the tenant's whole log) replayed up to then by the same projections.
+ * `at` is the moment read (for freshness), `position` the last one replayed (null when live).
  */
 export async function readAt<T>(
   deps: ReadDeps,
   actor: Authenticated,
   asOf: string | undefined,
-  target: { projections: readonly AnyProjection[]; streamId: string },
-  read: (trx: Transaction<ReadModels>, at: string) => Promise<T>,
+  target: { projections: readonly AnyProjection[]; streamId?: string },
+  read: (trx: Transaction<ReadModels>, at: string, position: string | null) => Promise<T>,
 ): Promise<{ data: T; meta: { asOf?: string; position?: string | null } }> {
   if (asOf === undefined) {
     return {
-      data: await asTenant(readModels(deps.database), actor, (trx) => read(trx, new Date().toISOString())),
+      data: await asTenant(readModels(deps.database), actor, (trx) => read(trx, new Date().toISOString(), null)),
       meta: {},
     };
   }
@@ -76,7 +77,7 @@ export async function readAt<T>(
       reader: scopeOf(deps.eventStore, actor),
     },
     async (trx, moment) => ({
-      data: await read(trx as unknown as Transaction<ReadModels>, moment.at),
+      data: await read(trx as unknown as Transaction<ReadModels>, moment.at, moment.position),
       meta: { asOf: moment.at, position: moment.position },
     }),
   );
@@ -102,15 +103,8 @@ const QueryTime = z
   .refine((text) => !Number.isNaN(Date.parse(text)), 'expected an ISO 8601 time')
   .transform((text) => new Date(text));
 
-/** ?from= (inclusive) and ?to= (exclusive) over a list's times; `what` says which time, when it is not obvious. */
-export const TimeRange = (what?: string) =>
-  z.object({
-    from: QueryTime.optional().describe(what ? `inclusive: ${what}` : 'inclusive'),
-    to: QueryTime.optional().describe(what ? `exclusive: ${what}` : 'exclusive'),
-  });
-
-/** The answer of a read that waited for X-Min-Position in vain. */
-export const Stale = {
-  description: 'The read model has not reached X-Min-Position in time; see Retry-After',
-  problem: true,
-} as const;
+/** ?from= (inclusive) and ?to= (exclusive) over a list's times, to spread into its query; `what` says which time. */
+export const timeRange = (what?: string) => ({
+  from: QueryTime.optional().describe(what ? `inclusive: ${what}` : 'inclusive'),
+  to: QueryTime.optional().describe(what ? `exclusive: ${what}` : 'exclusive'),
+});

@@ -11,7 +11,7 @@ import {
   promptAnalysisOf,
 } from '../../projections/read-models/prompt-analyses.js';
 import { minPosition } from '../http/min-position.js';
-import { clientOfList, listMeta, pageOf, readModels, Stale, TimeRange, type ReadDeps } from '../http/reads.js';
+import { clientOfList, listMeta, pageOf, readModels, timeRange, type ReadDeps } from '../http/reads.js';
 
 /** GET /prompt-analyses: what each analysis found where, never the prompt (a client-scoped user sees its own). */
 export function promptAnalysisReads(deps: ReadDeps & { waitMs: number }) {
@@ -25,14 +25,14 @@ export function promptAnalysisReads(deps: ReadDeps & { waitMs: number }) {
       summary: 'Prompt analyses, newest first: what was found where (never the prompt), the decision and its reasons',
       access: { permission: 'violation:read' },
       headers: ['X-Min-Position'],
-      query: Paging.extend(TimeRange().shape).extend({
+      query: Paging.extend(timeRange()).extend({
         clientId: Id.optional(),
         aiServiceId: Id.optional(),
         decision: z.enum(ACTIONS).optional(),
         entity: z.string().max(64).optional().describe('analyses that found this entity type'),
         conversationId: z.string().max(200).optional(),
       }),
-      answers: { 200: { description: 'Analyses', schema: page(PromptAnalysis) }, 503: Stale },
+      answers: { 200: { description: 'Analyses', schema: page(PromptAnalysis) } },
       before: [caughtUp],
       async handler(req, res) {
         const actor = authOf(res);

@@ -64,4 +64,12 @@ describe.skipIf(skip)(`GET /frameworks${skip ? ' (skipped: no postgres or redis)
     expect((await ledger.request('GET', '/frameworks/iso-27001', { token })).status).toBe(404);
     expect((await ledger.request('GET', '/frameworks')).status).toBe(401);
   });
+
+  it('answers 404 for an id that names what every object has (constructor, __proto__, toString)', async () => {
+    for (const id of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const response = await ledger.request<{ detail: string }>('GET', `/frameworks/${id}`, { token });
+      expect(response.status, id).toBe(404);
+      expect(response.body.detail).toBe(`No framework ${id}; see GET /api/v1/frameworks.`);
+    }
+  });
 });

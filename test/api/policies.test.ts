@@ -141,6 +141,35 @@ describe.skipIf(skip)(`policies over HTTP${skip ? ' (skipped: no postgres or red
     ).toBe(404);
   });
 
+  it('lists policies changed within ?from= and ?to=, times written as RFC 3339 allows (T and Z, or t and z)', async () => {
+    const before = new Date(Date.now() - 60_000).toISOString();
+    const generated = await ledger.request<{ data: { policyId: string }; meta: { position: string } }>(
+      'POST',
+      '/policies/generate',
+      { token: admin.accessToken, body: { clientId, frameworkId: 'gdpr', companyContext: context } },
+    );
+    const after = new Date(Date.now() + 60_000).toISOString();
+    const list = (query: string) =>
+      ledger.request<{ data: Array<{ policyId: string }> }>('GET', `/policies?frameworkId=gdpr&${query}`, {
+        token: admin.accessToken,
+        headers: { 'X-Min-Position': generated.body.meta.position },
+      });
+    for (const [from, to] of [
+      [before, after],
+      [before.toLowerCase(), after.toLowerCase()],
+    ]) {
+      const inRange = await list(`from=${encodeURIComponent(from!)}&to=${encodeURIComponent(to!)}`);
+      expect(inRange.status, from).toBe(200);
+      expect(inRange.body.data.map((p) => p.policyId)).toContain(generated.body.data.policyId);
+    }
+    const later = await list(`from=${encodeURIComponent(after)}`);
+    expect(later.status).toBe(200);
+    expect(later.body.data.map((p) => p.policyId)).not.toContain(generated.body.data.policyId);
+    const bad = await list('from=yesterday');
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('from');
+  });
+
   it("keeps other tenants and other clients' users out", async () => {
     const policyId = await generate();
     const other = await ledger.signUp('other');

@@ -140,7 +140,8 @@ export function documentOf(operations: readonly AnyOperation[], prefix = '/api/v
     const body = operation.body
       ? {
           requestBody: {
-            required: true,
+            // An optional body (`.optional()`): the request may come without one.
+            required: !operation.body.safeParse(undefined).success,
             content: {
               [operation.multipart ? 'multipart/form-data' : 'application/json']: {
                 schema: jsonSchemaOf(operation.body, schemas),

@@ -54,7 +54,10 @@ export interface Operation<
   access: Access;
   params?: P;
   query?: Q;
-  /** The JSON body; or, with `multipart`, the form's fields as documented (the handler streams and checks them). */
+  /**
+   * The JSON body (optional when its schema accepts undefined); or, with `multipart`, the form's fields as documented
+   * (the handler streams and checks them).
+   */
   body?: B;
   multipart?: boolean;
   headers?: readonly RequestHeader[];

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { FRAMEWORK_IDS, FRAMEWORKS } from '../../domain/frameworks/index.js';
+import { TEMPLATE_GENERATOR, generatePolicy } from '../../domain/policies/generator.js';
+import {
+  currentVersion,
+  POLICY_STATUSES,
+  policyDecider,
+  policyStream,
+  type Generator,
+  type PolicyCommand,
+  type PolicyEvent,
+  type PolicyState,
+} from '../../domain/policies/policy.js';
+import { canonicalJson, sha256Hex } from '../../infrastructure/hashing.js';
+import { authOf } from '../../infrastructure/http/authentication.js';
+import { operation } from '../../infrastructure/http/contract/operation.js';
+import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { DrafterUnavailableError, type PolicyDrafter } from '../../infrastructure/policy-drafting/openai-compatible.js';
+import type { Aggregate, CommandHandler, CommandResult } from '../http/command-handler.js';
+import { commandContext } from '../http/context.js';
+import { ifMatchOf, sendCommandResult } from '../http/responses.js';
+import { loadScoped, requireActiveClient } from '../http/scoped.js';
+import { markdownToPdf } from './pdf.js';
+
+const policies: Aggregate<PolicyCommand, PolicyEvent, PolicyState> = { decider: policyDecider };
+
+const PolicyPath = z.object({ id: Id });
+const PolicyAnswer = commandAnswer(z.object({ policyId: Id, version: z.int(), status: z.enum(POLICY_STATUSES) }));
+const CompanyContext = z.strictObject({
+  name: z.string().min(1).max(200),
+  industry: z.string().min(1).max(100),
+  size: z.string().min(1).max(20),
+  dataTypes: z.array(z.string().min(1).max(50)).max(30),
+  aiTools: z.array(z.string().min(1).max(100)).max(50),
+  jurisdictions: z.array(z.string().min(2).max(10)).max(30),
+});
+const Review = z.strictObject({ comment: z.string().max(2000).optional() }).optional();
+
+const refusals = {
+  404: { description: 'No such policy in your tenant', problem: true },
+  409: { description: 'Not allowed in the current status, or changed concurrently', problem: true },
+  410: { description: 'Retired', problem: true },
+  412: { description: 'Stale If-Match', problem: true },
+  422: {
+    description: 'The command cannot be carried out, or the Idempotency-Key was used for another request',
+    problem: true,
+  },
+} as const;
+
+/** The policy as the caller may see it: another tenant's or another client's is "not found". */
+const visiblePolicy = (handler: CommandHandler, res: Response, policyId: string): Promise<PolicyState> =>
+  loadScoped(handler, policies, policyStream(authOf(res).tenantId, policyId), authOf(res), 'policy');
+
+/** Every policy command answers with the policy's id, its current version and its status. */
+function answer(res: Response, result: CommandResult<PolicyEvent, PolicyState>, status = 200): void {
+  const version = currentVersion(result.state)!;
+  sendCommandResult(
+    res,
+    status,
+    { policyId: result.state.policyId, version: version.version, status: result.state.status },
+    result,
+  );
+}
+
+/** Generate, edit, review, publish and retire policies, and export a version as a file. */
+export function policyCommands(handler: CommandHandler, drafter?: PolicyDrafter) {
+  const transition = (
+    action: 'submit' | 'approve' | 'publish',
+    type: 'SubmitPolicy' | 'ApprovePolicy' | 'PublishPolicy',
+    permission: 'policy:write' | 'policy:approve',
+    summary: string,
+  ) =>
+    operation({
+      operationId: `${action}Policy`,
+      method: 'post',
+      path: `/policies/{id}/${action}`,
+      tags: ['policies'],
+      summary,
+      access: { permission },
+      headers: ['Idempotency-Key', 'If-Match'],
+      params: PolicyPath,
+      body: Review,
+      answers: { 200: { description: 'Done', schema: PolicyAnswer }, ...refusals },
+      async handler(req, res) {
+        const policyId = req.params.id;
+        await visiblePolicy(handler, res, policyId);
+        const result = await handler.execute(
+          policies,
+          policyStream(authOf(res).tenantId, policyId),
+          { type, actorId: authOf(res).userId, comment: req.body?.comment ?? null },
+          commandContext(req, res),
+          { ifMatch: ifMatchOf(req) },
+        );
+        answer(res, result);
+      },
+    });
+
+  return [
+    operation({
+      operationId: 'generatePolicy',
+      method: 'post',
+      path: '/policies/generate',
+      tags: ['policies'],
+      summary: 'Generate a policy for a client from a framework and the company context (a first draft, version 1)',
+      access: { permission: 'policy:write' },
+      headers: ['Idempotency-Key'],
+      body: z.strictObject({ clientId: Id, frameworkId: z.enum(FRAMEWORK_IDS), companyContext: CompanyContext }),
+      answers: {
+        201: { description: 'Generated', schema: PolicyAnswer },
+        404: { description: 'No such active client', problem: true },
+        422: refusals[422],
+        502: { description: 'The policy drafter (POLICY_LLM_URL) is unavailable', problem: true },
+      },
+      async handler(req, res) {
+        const actor = authOf(res);
+        const { clientId, frameworkId, companyContext } = req.body;
+        await requireActiveClient(handler, actor, clientId);
+        const catalog = FRAMEWORKS[frameworkId];
+        const generated = generatePolicy(catalog, companyContext);
+        const inputHash = sha256Hex(
+          canonicalJson({ frameworkId, catalogVersion: catalog.version, companyContext }) ?? '',
+        );
+        let content = generated.content;
+        let generator: Generator = { ...TEMPLATE_GENERATOR, inputHash };
+        if (drafter) {
+          // The LLM rewrites the template's draft; a failure is reported, never silently replaced by the template.
+          content = await drafter.draft(generated.content, companyContext).catch((error: unknown) => {
+            if (error instanceof DrafterUnavailableError)
+              throw new HttpProblem(502, 'drafter-unavailable', 'Policy drafter unavailable', error.message);
+            throw error;
+          });
+          generator = { name: drafter.name, version: drafter.version, inputHash };
+        }
+        const policyId = randomUUID();
+        const result = await handler.execute(
+          policies,
+          policyStream(actor.tenantId, policyId),
+          {
+            type: 'GeneratePolicy',
+            policyId,
+            clientId,
+            frameworkId,
+            catalogVersion: catalog.version,
+            title: generated.title,
+            content,
+            contentHash: sha256Hex(content),
+            generator,
+            actorId: actor.userId,
+          },
+          commandContext(req, res),
+          { expect: 'new' },
+        );
+        res.setHeader('Location', `/api/v1/policies/${policyId}`);
+        answer(res, result, 201);
+      },
+    }),
+    operation({
+      operationId: 'editPolicy',
+      method: 'put',
+      path: '/policies/{id}',
+      tags: ['policies'],
+      summary: 'Edit a policy: a new draft version, which needs approval before it is published',
+      access: { permission: 'policy:write' },
+      headers: ['Idempotency-Key', 'If-Match'],
+      params: PolicyPath,
+      body: z.strictObject({ content: z.string().min(1).max(200_000) }),
+      answers: { 200: { description: 'Edited', schema: PolicyAnswer }, ...refusals },
+      async handler(req, res) {
+        const policyId = req.params.id;
+        await visiblePolicy(handler, res, policyId);
+        const { content } = req.body;
+        const result = await handler.execute(
+          policies,
+          policyStream(authOf(res).tenantId, policyId),
+          { type: 'EditPolicy', content, contentHash: sha256Hex(content), actorId: authOf(res).userId },
+          commandContext(req, res),
+          { ifMatch: ifMatchOf(req) },
+        );
+        answer(res, result);
+      },
+    }),
+    transition('submit', 'SubmitPolicy', 'policy:write', 'Submit the current draft for approval'),
+    transition(
+      'approve',
+      'ApprovePolicy',
+      'policy:approve',
+      'Approve the submitted version (not your own draft); records the hash of the exact content',
+    ),
+    transition('publish', 'PublishPolicy', 'policy:approve', 'Publish the approved version'),
+    operation({
+      operationId: 'retirePolicy',
+      method: 'delete',
+      path: '/policies/{id}',
+      tags: ['policies'],
+      summary: 'Retire a policy; its history stays',
+      access: { permission: 'policy:approve' },
+      headers: ['Idempotency-Key', 'If-Match'],
+      params: PolicyPath,
+      answers: {
+        200: { description: 'Retired', schema: PolicyAnswer },
+        ...refusals,
+        410: { description: 'Already retired', problem: true },
+      },
+      async handler(req, res) {
+        const policyId = req.params.id;
+        await visiblePolicy(handler, res, policyId);
+        const result = await handler.execute(
+          policies,
+          policyStream(authOf(res).tenantId, policyId),
+          { type: 'RetirePolicy', actorId: authOf(res).userId },
+          commandContext(req, res),
+          { ifMatch: ifMatchOf(req) },
+        );
+        answer(res, result);
+      },
+    }),
+    operation({
+      operationId: 'exportPolicy',
+      method: 'post',
+      path: '/policies/{id}/export',
+      tags: ['policies'],
+      summary: 'Download a version of the policy as Markdown or PDF',
+      access: { permission: 'policy:read' },
+      // A file is never stored for replay: a retry with the key makes the file again.
+      headers: ['Idempotency-Key'],
+      params: PolicyPath,
+      body: z.strictObject({ format: z.enum(['pdf', 'markdown']), version: z.int().min(1).optional() }),
+      answers: {
+        200: {
+          description: 'The file; X-Content-SHA256 is the hash of the Markdown content of that version',
+          files: { 'application/pdf': null, 'text/markdown': z.string() },
+          headers: { 'X-Content-SHA256': { description: 'SHA-256 of the Markdown content of the version' } },
+        },
+        404: { description: 'No such policy, or no such version of it', problem: true },
+      },
+      async handler(req, res) {
+        const state = await visiblePolicy(handler, res, req.params.id);
+        const { format, version: wanted } = req.body;
+        const version =
+          wanted === undefined ? currentVersion(state)! : state.versions.find((v) => v.version === wanted);
+        if (!version)
+          throw new HttpProblem(404, 'not-found', 'Not found', `The policy has no version ${wanted}.`, {
+            errors: [{ field: 'version', message: 'no such version' }],
+          });
+        const file = `policy-${state.policyId}-v${version.version}`;
+        res.setHeader('X-Content-SHA256', version.contentHash);
+        if (format === 'markdown') {
+          res.type('text/markdown; charset=utf-8').attachment(`${file}.md`).send(version.content);
+          return;
+        }
+        const pdf = await markdownToPdf(version.content, {
+          title: state.title!,
+          footer: `Version ${version.version} · status ${state.status} · SHA-256 of the content ${version.contentHash}`,
+        });
+        res.type('application/pdf').attachment(`${file}.pdf`).send(pdf);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import {
+  FRAMEWORK_IDS,
+  FRAMEWORKS,
+  frameworkSummary,
+  type CatalogNode as CatalogTreeNode,
+  type FrameworkId,
+} from '../../domain/frameworks/index.js';
+import { operation } from '../../infrastructure/http/contract/operation.js';
+import { page, resource } from '../../infrastructure/http/contract/schemas.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
+
+/** A node of a catalog's tree: a group, or a requirement, either with the nodes under it. */
+export const CatalogNode: z.ZodType<CatalogTreeNode> = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    kind: z.enum(['group', 'requirement']),
+    get children() {
+      return z.array(CatalogNode).optional();
+    },
+  })
+  .meta({ id: 'CatalogNode' });
+
+const FrameworkSummary = z
+  .object({
+    frameworkId: z.enum(FRAMEWORK_IDS),
+    name: z.string(),
+    version: z.string().describe('The catalog version an assessment pins'),
+    source: z.object({ title: z.string(), license: z.string(), origin: z.string() }).partial(),
+    requirementCount: z.int(),
+  })
+  .meta({ id: 'FrameworkSummary' });
+
+const read = { permission: 'framework:read' } as const;
+
+/** GET /frameworks and /frameworks/{id}: the catalogs, served from the versioned data in domain/frameworks. */
+export function frameworkReads() {
+  const summaries = FRAMEWORK_IDS.map((id) => frameworkSummary(FRAMEWORKS[id]));
+  return [
+    operation({
+      operationId: 'listFrameworks',
+      method: 'get',
+      path: '/frameworks',
+      tags: ['frameworks'],
+      summary: 'The compliance frameworks, with their catalog versions',
+      access: read,
+      answers: { 200: { description: 'Frameworks', schema: page(FrameworkSummary) } },
+      handler(_req, res) {
+        res.json({ data: summaries, meta: { total: summaries.length, page: 1, size: summaries.length, pages: 1 } });
+      },
+    }),
+    operation({
+      operationId: 'getFramework',
+      method: 'get',
+      path: '/frameworks/{id}',
+      tags: ['frameworks'],
+      summary: "A framework's requirements as a tree of ids and titles",
+      access: read,
+      // Any text: an unknown framework is a 404 that points at the list, not a validation error.
+      params: z.object({ id: z.string() }),
+      answers: {
+        200: {
+          description: 'The catalog',
+          schema: resource(FrameworkSummary.extend({ requirements: z.array(CatalogNode) })),
+        },
+        404: { description: 'No such framework', problem: true },
+      },
+      handler(req, res) {
+        const id = req.params.id;
+        if (!Object.hasOwn(FRAMEWORKS, id))
+          throw new HttpProblem(404, 'not-found', 'Not found', `No framework ${id}; see GET /api/v1/frameworks.`);
+        const catalog = FRAMEWORKS[id as FrameworkId];
+        res.json({ data: { ...frameworkSummary(catalog), requirements: catalog.requirements }, meta: {} });
+      },
+    }),
+  ];
+}
