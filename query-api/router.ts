@@ -4,9 +4,7 @@ import type { Resources } from '../infrastructure/runtime/resources.js';
 import { NotificationDirectory } from '../infrastructure/notifications/directory.js';
 import { frameworkRoutes } from './frameworks/routes.js';
 import { webhookQueries } from './webhooks/routes.js';
-import { historyRoutes } from './history/routes.js';
 import { readModelRoutes } from './read-models/routes.js';
-import { mspSummaryRoutes } from './msp/summary.js';
 import { reportRoutes } from './reports/routes.js';
 
 export { queryApiPaths, queryApiSchemas } from './openapi.js';
@@ -16,7 +14,6 @@ export function queryApi(resources: Resources): Router {
   const router = express.Router();
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
   router.use('/frameworks', authenticated, frameworkRoutes());
-  router.use('/history', authenticated, historyRoutes(resources.database, resources.eventStore, resources.vault));
   router.use(
     readModelRoutes(
       resources.database,
@@ -26,7 +23,6 @@ export function queryApi(resources: Resources): Router {
       authenticated,
     ),
   );
-  router.use(mspSummaryRoutes(resources.database, resources.eventStore, resources.config.QUERY_WAIT_MS, authenticated));
   router.use(reportRoutes(resources.database, resources.eventStore, resources.config.QUERY_WAIT_MS, authenticated));
   router.use(
     '/webhooks',

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type QueryExecutorProvider } from 'kysely';
 import { SCALES } from '../../domain/assessments/scales.js';
 import {
   scoreAssessment,
@@ -27,13 +27,13 @@ export interface AssessmentAnswers {
   evidence: Array<{ evidence_id: string; title: string; status: string; expires_at: Date | string }>;
 }
 
-export async function answersOf(trx: Transaction<unknown>, assessmentId: string): Promise<AssessmentAnswers> {
+export async function answersOf(trx: QueryExecutorProvider, assessmentId: string): Promise<AssessmentAnswers> {
   return (await answersOfMany(trx, [assessmentId])).get(assessmentId)!;
 }
 
 /** The answers of several assessments in two queries, whatever their number (the MSP summary scores each client's). */
 export async function answersOfMany(
-  trx: Transaction<unknown>,
+  trx: QueryExecutorProvider,
   assessmentIds: readonly string[],
 ): Promise<Map<string, AssessmentAnswers>> {
   const answers = new Map<string, AssessmentAnswers>(assessmentIds.map((id) => [id, { results: [], evidence: [] }]));
@@ -69,7 +69,7 @@ export async function answersOfMany(
  * replay (point in time) it sees the evidence as it was; pass `answers` when they are already loaded.
  */
 export async function scoreAt(
-  trx: Transaction<unknown>,
+  trx: QueryExecutorProvider,
   assessment: AssessmentRow,
   at: string,
   answers?: AssessmentAnswers,

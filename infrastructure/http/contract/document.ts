@@ -73,6 +73,8 @@ function problemAnswers(operation: AnyOperation): Record<string, unknown> {
   const answers: Record<string, unknown> = { '400': problem('The request is malformed or fails validation') };
   if (operation.access !== 'public') answers['401'] = problem('Missing, invalid or expired access token');
   if (typeof operation.access === 'object') answers['403'] = problem('Your role lacks the permission this route needs');
+  if (operation.headers?.includes('X-Min-Position'))
+    answers['503'] = problem('The read model has not reached X-Min-Position in time; see Retry-After');
   answers.default = problem('Any other problem');
   return answers;
 }
