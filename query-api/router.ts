@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { authenticate } from '../infrastructure/http/authentication.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
-import { NotificationDirectory } from '../infrastructure/notifications/directory.js';
+import { NotificationDirectory } from '../projections/notifications/directory.js';
 import { frameworkRoutes } from './frameworks/routes.js';
 import { webhookQueries } from './webhooks/routes.js';
 import { readModelRoutes } from './read-models/routes.js';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../infrastructure/database/database.js';
 import { authOf, requirePermission } from '../../infrastructure/http/authentication.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import type { NotificationDirectory } from '../../infrastructure/notifications/directory.js';
+import type { NotificationDirectory } from '../../projections/notifications/directory.js';
 
 /** Mounted at /webhooks: the tenant's webhooks and each one's delivery attempts. Secrets are never shown again. */
 export function webhookQueries(database: Database, directory: NotificationDirectory): Router {
