@@ -1,12 +1,12 @@
 # One image for every role of the ledger: LEDGER_ROLE=command-api | query-api | projections | all.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 LOG_FORMAT=json
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

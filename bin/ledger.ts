@@ -41,7 +41,26 @@ export interface RunningLedger {
   listeningUrl: string;
   /** The log-following workers, when this process runs them. */
   workers?: Workers;
+  /** Every route the process serves, as Express holds them (for the test that compares them with the document). */
+  routes(): Array<{ method: string; path: string }>;
   close(): Promise<void>;
+}
+
+/** Walks Express's stack: every route, with the paths its routers are mounted at. */
+function routesOf(stack: unknown[], prefix = ''): Array<{ method: string; path: string }> {
+  return (
+    stack as Array<{
+      route?: { path: string; methods: Record<string, boolean> };
+      handle?: { stack?: unknown[] };
+      rawPath?: string;
+    }>
+  ).flatMap((layer) => {
+    if (layer.route)
+      return Object.keys(layer.route.methods).map((method) => ({ method, path: `${prefix}${layer.route!.path}` }));
+    if (layer.handle?.stack)
+      return routesOf(layer.handle.stack, `${prefix}${layer.rawPath && layer.rawPath !== '/' ? layer.rawPath : ''}`);
+    return [];
+  });
 }
 
 /** Both sides may document methods of one path (POST /webhooks writes, GET /webhooks reads): merged per method. */
@@ -63,7 +82,10 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const writes = role === 'all' || role === 'command-api';
   const reads = role === 'all' || role === 'query-api';
   const handler = new CommandHandler(resources.eventStore, resources.vault);
-  const operations = [...(writes ? commandOperations(handler) : []), ...(reads ? queryOperations(resources) : [])];
+  const operations = [
+    ...(writes ? commandOperations(handler, resources) : []),
+    ...(reads ? queryOperations(resources) : []),
+  ];
   // /health and /ready stay at the root, outside /api/v1, where probes look for them.
   const operational = operationalOperations({ version, readiness: resources.readiness });
   const declared = documentOf(operations);
@@ -151,6 +173,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     url,
     listeningUrl,
     workers,
+    routes: () => routesOf((app as unknown as { router: { stack: unknown[] } }).router.stack),
     async close() {
       // Stop accepting, end idle keep-alive connections now, and give requests in flight a moment to finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

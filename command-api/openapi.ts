@@ -1,4 +1,3 @@
-import { ROLES } from '../domain/accounts/roles.js';
 import { ACTIONS } from '../domain/ai-governance/client-ai-governance.js';
 import { FRAMEWORK_IDS } from '../domain/frameworks/catalog.js';
 import { RESULTS } from '../domain/assessments/scoring.js';
@@ -41,8 +40,6 @@ const object = (properties: Record<string, unknown>, required: string[] = Object
 });
 
 const uuid = { type: 'string', format: 'uuid' };
-const email = { type: 'string', format: 'email', maxLength: 254 };
-const password = { type: 'string', minLength: 12, maxLength: 256, description: 'At least 12 characters.' };
 const name = { type: 'string', minLength: 1, maxLength: 200 };
 const idempotencyKey = {
   name: 'Idempotency-Key',
@@ -58,16 +55,6 @@ const ifMatch = {
   description: 'The ETag you read; a stale one is a 412.',
 };
 const clientIdParam = { name: 'id', in: 'path', required: true, schema: uuid };
-const tokens = {
-  type: 'object',
-  required: ['accessToken', 'refreshToken', 'expiresIn', 'tokenType'],
-  properties: {
-    accessToken: { type: 'string' },
-    refreshToken: { type: 'string' },
-    expiresIn: { type: 'integer' },
-    tokenType: { const: 'Bearer' },
-  },
-};
 const common = {
   '400': problem('The request is malformed: the problem lists each field at fault'),
   '413': problem('The body is too large'),
@@ -253,195 +240,6 @@ export const commandApiPaths: Record<string, unknown> = {
         },
         ...authed,
       },
-    },
-  },
-  '/api/v1/auth/register': {
-    post: {
-      operationId: 'register',
-      tags: ['auth'],
-      summary: 'Create an MSP organisation and its first administrator; sends a verification email',
-      parameters: [idempotencyKey],
-      requestBody: json(object({ email, password, name, organizationName: name })),
-      responses: {
-        '201': ok('Registered; verify the email before logging in', object({ userId: uuid, tenantId: uuid })),
-        '409': problem('An account with this email exists'),
-        ...common,
-      },
-    },
-  },
-  '/api/v1/auth/verify-email': {
-    post: {
-      operationId: 'verifyEmail',
-      tags: ['auth'],
-      summary: 'Confirm an email address with the token from the verification mail',
-      parameters: [idempotencyKey],
-      requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 } })),
-      responses: {
-        '204': { description: 'Verified' },
-        '410': problem('The link has expired'),
-        ...common,
-        '422': problem('The link is not valid'),
-      },
-    },
-  },
-  '/api/v1/auth/login': {
-    post: {
-      operationId: 'login',
-      tags: ['auth'],
-      summary: 'Exchange email and password for an access token (15 minutes) and a refresh token',
-      parameters: [idempotencyKey],
-      requestBody: json(object({ email, password: { type: 'string', minLength: 1, maxLength: 256 } })),
-      responses: {
-        '200': ok('Logged in', tokens),
-        '401': problem('Wrong email or password'),
-        '403': problem('The email address is not verified yet'),
-        ...common,
-      },
-    },
-  },
-  '/api/v1/auth/refresh': {
-    post: {
-      operationId: 'refresh',
-      tags: ['auth'],
-      summary: 'Rotate a refresh token; reusing an old one ends the whole session',
-      parameters: [idempotencyKey],
-      requestBody: json(object({ refreshToken: { type: 'string', minLength: 1, maxLength: 512 } })),
-      responses: {
-        '200': ok('New tokens', tokens),
-        '401': problem('Unknown, expired or reused refresh token'),
-        ...common,
-      },
-    },
-  },
-  '/api/v1/auth/logout': {
-    post: {
-      operationId: 'logout',
-      tags: ['auth'],
-      summary: 'End the session: its refresh and access tokens stop working at once',
-      parameters: [idempotencyKey],
-      requestBody: json(object({ refreshToken: { type: 'string', minLength: 1, maxLength: 512 } })),
-      responses: { '204': { description: 'Logged out' }, ...common },
-    },
-  },
-  '/api/v1/auth/reset-password/request': {
-    post: {
-      operationId: 'requestPasswordReset',
-      tags: ['auth'],
-      summary: 'Mail a one-hour reset link; the answer is the same whether or not the address has an account',
-      parameters: [idempotencyKey],
-      requestBody: json(object({ email })),
-      responses: { '202': { description: 'If the address has an account, a link is on its way' }, ...common },
-    },
-  },
-  '/api/v1/auth/reset-password': {
-    post: {
-      operationId: 'resetPassword',
-      tags: ['auth'],
-      summary: 'Set a new password with the token from the reset mail; ends every session of the account',
-      parameters: [idempotencyKey],
-      requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 }, password })),
-      responses: {
-        '204': { description: 'Password changed' },
-        '410': problem('The link has expired'),
-        ...common,
-        '422': problem('The link is not valid or was used'),
-      },
-    },
-  },
-  '/api/v1/auth/me': {
-    get: {
-      operationId: 'me',
-      tags: ['auth'],
-      summary: 'Who you are and what you may do',
-      security: bearer,
-      responses: {
-        '200': ok(
-          'The caller',
-          object(
-            {
-              userId: uuid,
-              email: { type: 'string' },
-              name: { type: 'string' },
-              role: { enum: ROLES },
-              tenantId: uuid,
-              clientId: { type: ['string', 'null'] },
-              permissions: { type: 'array', items: { type: 'string' } },
-              emailVerified: { type: 'boolean' },
-            },
-            ['userId', 'email', 'name', 'role', 'tenantId', 'permissions', 'emailVerified'],
-          ),
-        ),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/users/invite': {
-    post: {
-      operationId: 'inviteUser',
-      tags: ['users'],
-      summary: 'Invite a user with a role, scoped to the MSP or to one client; mails a 7-day link',
-      security: bearer,
-      parameters: [idempotencyKey],
-      requestBody: json(object({ email, role: { enum: ROLES }, clientId: uuid }, ['email', 'role'])),
-      responses: {
-        '201': ok('Invited', object({ userId: uuid })),
-        '409': problem('An account with this email exists'),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/users/accept-invite': {
-    post: {
-      operationId: 'acceptInvite',
-      tags: ['users'],
-      summary: 'Accept an invitation: choose a name and a password',
-      parameters: [idempotencyKey],
-      requestBody: json(object({ token: { type: 'string', minLength: 1, maxLength: 512 }, name, password })),
-      responses: {
-        '200': ok('Accepted; log in', object({ userId: uuid })),
-        '410': problem('The invitation has expired'),
-        ...common,
-        '422': problem('The invitation is not valid'),
-      },
-    },
-  },
-  '/api/v1/users/{id}/role': {
-    put: {
-      operationId: 'changeUserRole',
-      tags: ['users'],
-      summary: "Change a user's role (and client scope); their sessions end so the new role applies at once",
-      security: bearer,
-      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
-      requestBody: json(object({ role: { enum: ROLES }, clientId: uuid }, ['role'])),
-      responses: {
-        '200': ok('Changed', object({ userId: uuid, role: { enum: ROLES } })),
-        '412': problem('Stale If-Match'),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/users/{id}': {
-    delete: {
-      operationId: 'deactivateUser',
-      tags: ['users'],
-      summary: 'Deactivate a user: they can no longer log in, and their sessions end',
-      security: bearer,
-      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, ifMatch],
-      responses: {
-        '200': ok('Deactivated', object({ userId: uuid, status: { const: 'deactivated' } })),
-        '412': problem('Stale If-Match'),
-        ...authed,
-      },
-    },
-  },
-  '/api/v1/users/{id}/erase': {
-    post: {
-      operationId: 'eraseUser',
-      tags: ['users'],
-      summary: 'Erase a data subject: their key is destroyed, and their personal data reads back as erased everywhere',
-      security: bearer,
-      parameters: [{ name: 'id', in: 'path', required: true, schema: uuid }, idempotencyKey],
-      responses: { '200': ok('Erased', object({ userId: uuid, status: { const: 'erased' } })), ...authed },
     },
   },
   '/api/v1/ai-services': {

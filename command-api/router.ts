@@ -1,12 +1,10 @@
 import express, { type Router } from 'express';
 import { authenticate } from '../infrastructure/http/authentication.js';
-import { idempotency, idempotencyKeyForm } from '../infrastructure/http/idempotency.js';
+import { idempotency } from '../infrastructure/http/idempotency.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceRoutes, clientAiRoutes } from './ai-governance/routes.js';
 import { assessmentRoutes } from './assessments/routes.js';
-import { authRoutes } from './auth/routes.js';
 import { policyRoutes } from './policies/routes.js';
-import { invitationAcceptance, userRoutes } from './users/routes.js';
 import { evidenceRoutes } from './evidence/routes.js';
 import { analysisAnswer, promptAnalysisRoutes } from './prompt-analysis/routes.js';
 import { webhookAnswer, webhookRoutes } from './webhooks/routes.js';
@@ -23,8 +21,6 @@ export function commandApi(resources: Resources, handler: CommandHandler): Route
   const digest = (tenantId: string, material: string) => resources.tenantHash(tenantId, 'idempotency', material);
   const keys = idempotency(resources.database, digest);
 
-  // Unauthenticated routes: an Idempotency-Key is checked for its form, but no answer is ever stored for them.
-  router.use(idempotencyKeyForm, authRoutes(resources, handler), invitationAcceptance(resources, handler));
   // Authentication is mounted per resource, so that an unknown path is a 404 rather than a 401. Idempotency comes
   // after it: stored answers belong to the tenant and user they were made for.
   const authenticated = authenticate(resources.accessTokens, resources.sessions);
@@ -38,7 +34,6 @@ export function commandApi(resources: Resources, handler: CommandHandler): Route
     keys,
     evidenceRoutes(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }),
   );
-  router.use('/users', authenticated, keys, userRoutes(resources, handler));
   router.use(
     '/analyze',
     authenticated,

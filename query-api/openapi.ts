@@ -135,17 +135,6 @@ const assessmentSchema = object({
   startedAt: { type: 'string', format: 'date-time' },
   submittedAt: { type: ['string', 'null'], format: 'date-time' },
 });
-const userSchema = object({
-  userId: uuid,
-  email: { type: ['string', 'null'], description: '"[erased]" or null once the user is erased' },
-  name: nullableString,
-  role: { type: 'string' },
-  clientId: nullableString,
-  status: { enum: ['invited', 'active', 'deactivated', 'erased'] },
-  emailVerified: { type: 'boolean' },
-  createdAt: { type: 'string', format: 'date-time' },
-  updatedAt: { type: 'string', format: 'date-time' },
-});
 const single = (description: string, data: unknown) =>
   json(
     description,
@@ -315,32 +304,6 @@ export const queryApiPaths: Record<string, unknown> = {
         ...stale,
         ...authed,
       },
-    },
-  },
-  '/api/v1/users': {
-    get: {
-      operationId: 'listUsers',
-      tags: ['users'],
-      summary: "The tenant's users and their roles (a client-scoped user sees its client's)",
-      security: bearer,
-      parameters: [
-        ...paging,
-        q('clientId', uuid),
-        q('role', { type: 'string' }),
-        q('status', { enum: ['invited', 'active', 'deactivated', 'erased'] }),
-        minPosition,
-      ],
-      responses: { '200': json('Users', list(userSchema)), ...stale, ...authed },
-    },
-  },
-  '/api/v1/users/{id}': {
-    get: {
-      operationId: 'getUser',
-      tags: ['users'],
-      summary: 'One user, now or as at asOf',
-      security: bearer,
-      parameters: [one('id'), asOf, minPosition],
-      responses: { '200': single('The user', userSchema), '404': problem('No such user'), ...stale, ...authed },
     },
   },
   '/api/v1/ai-services': {

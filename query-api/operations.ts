@@ -4,6 +4,7 @@ import { auditReads } from './audit/operations.js';
 import { clientReads } from './clients/operations.js';
 import { historyReads } from './history/operations.js';
 import { mspReads } from './msp/operations.js';
+import { userReads } from './users/operations.js';
 import { violationReads } from './violations/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
@@ -14,5 +15,12 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     vault: resources.vault,
     waitMs: resources.config.QUERY_WAIT_MS,
   };
-  return [...clientReads(deps), ...violationReads(deps), ...auditReads(deps), ...historyReads(deps), ...mspReads(deps)];
+  return [
+    ...clientReads(deps),
+    ...userReads(deps),
+    ...violationReads(deps),
+    ...auditReads(deps),
+    ...historyReads(deps),
+    ...mspReads(deps),
+  ];
 }

@@ -16,6 +16,9 @@ export interface OrganizationState {
   name?: string;
 }
 
+/** The organisation's own stream, in its tenant. */
+export const organizationStream = (tenantId: string): string => `${tenantId}/organization/${tenantId}`;
+
 export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = {
   initialState: () => ({ exists: false }),
   decide(command, state) {
@@ -36,6 +39,12 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
  * An email address belongs to one account across all tenants. Its stream is named by a keyed hash of the address,
  * so finding an account by email needs no read model and no plaintext address in a stream name.
  */
+/** Streams that belong to no tenant: addresses are unique across all of them. */
+export const SYSTEM_TENANT = 'system';
+
+/** An address's stream, named by its keyed hash (the caller computes it: the key is not the domain's). */
+export const emailStream = (emailKey: string): string => `${SYSTEM_TENANT}/email/${emailKey}`;
+
 export type EmailEvent =
   DomainEvent<'EmailClaimed', { userId: string; tenantId: string }> | DomainEvent<'EmailReleased', { userId: string }>;
 export type EmailCommand =

@@ -68,9 +68,12 @@ export type UserCommand =
   | { type: 'DeactivateUser'; reason: string | null }
   | { type: 'EraseUser'; erasedBy: string };
 
+/** Where an account stands: invited, active (may log in), deactivated, or erased (its personal data unreadable). */
+export const USER_STATUSES = ['invited', 'active', 'deactivated', 'erased'] as const;
+
 export interface UserState {
   exists: boolean;
-  status: 'none' | 'invited' | 'active' | 'deactivated' | 'erased';
+  status: 'none' | (typeof USER_STATUSES)[number];
   userId?: string;
   tenantId?: string;
   email?: string;
@@ -85,6 +88,9 @@ export interface UserState {
   /** Whether the account may log in. */
   active: boolean;
 }
+
+/** A user's stream, in the tenant the user belongs to. */
+export const userStream = (tenantId: string, userId: string): string => `${tenantId}/user/${userId}`;
 
 export const userPersonalData: Record<string, PersonalDataFields> = {
   UserRegistered: { subject: 'userId', fields: ['email', 'name', 'passwordHash'] },

@@ -1,9 +1,10 @@
 import type { AuditLogTables } from './audit-log.js';
 import type { ClientsTables } from './clients.js';
+import type { UsersTables } from './users.js';
 import type { ViolationsTables } from './violations.js';
 
 /**
  * The read models' tables, as Kysely sees them: each read model declares its tables beside its projection and its
  * mapper (projections/read-models/<name>.ts), and joins them here.
  */
-export type ReadModels = ClientsTables & ViolationsTables & AuditLogTables;
+export type ReadModels = ClientsTables & UsersTables & ViolationsTables & AuditLogTables;

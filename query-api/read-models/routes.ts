@@ -10,7 +10,6 @@ import { policiesProjection } from '../../projections/read-models/policies.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { aiServicesProjection } from '../../projections/read-models/ai-services.js';
 import { assessmentsProjection } from '../../projections/read-models/assessments.js';
-import { usersProjection } from '../../projections/read-models/users.js';
 import { promptAnalysesProjection } from '../../projections/read-models/prompt-analyses.js';
 import type { AnyProjection } from '../../projections/projection.js';
 import { atMoment, parseAsOf } from '../point-in-time/replay.js';
@@ -316,31 +315,6 @@ export function readModelRoutes(
     },
   );
 
-  router.get('/users', authenticated, requirePermission('user:read'), wait(usersProjection), async (req, res) => {
-    const actor = authOf(res);
-    const page = pageOf(req);
-    const conditions: RawBuilder<unknown>[] = [];
-    const clientId = clientFilter(req, actor);
-    if (clientId) conditions.push(sql`client_id = ${clientId}`);
-    if (req.query.role) conditions.push(sql`role = ${String(req.query.role)}`);
-    if (req.query.status) conditions.push(sql`status = ${String(req.query.status)}`);
-    const { rows, meta } = await pageFrom(actor, 'users', conditions, sql`created_at, user_id`, page);
-    res.json({ data: await Promise.all(rows.map((row) => userOf(row, vault))), meta });
-  });
-
-  router.get('/users/:id', authenticated, requirePermission('user:read'), wait(usersProjection), async (req, res) => {
-    const actor = authOf(res);
-    const userId = String(req.params.id);
-    const { data, meta } = await readAt(
-      req,
-      actor,
-      [usersProjection],
-      `${actor.tenantId}/user/${userId}`,
-      async (trx) => ownedBy(actor, await one(trx, sql`select * from users where user_id = ${userId}`, 'user'), 'user'),
-    );
-    res.json({ data: await userOf(data, vault), meta });
-  });
-
   router.get(
     '/ai-services',
     authenticated,
@@ -476,20 +450,5 @@ function assessmentOf(r: Record<string, unknown>) {
     progress: r.progress === null || r.progress === undefined ? null : Number(r.progress),
     startedAt: iso(r.started_at),
     submittedAt: r.submitted_at ? iso(r.submitted_at) : null,
-  };
-}
-
-/** A user, with e-mail and name opened from their sealed form ("[erased]" once the user is erased). */
-async function userOf(r: Record<string, unknown>, vault: PersonalDataVault) {
-  return {
-    userId: r.user_id,
-    email: r.email === null ? null : await vault.reveal(r.email as string),
-    name: r.name === null ? null : await vault.reveal(r.name as string),
-    role: r.role,
-    clientId: r.client_id ?? null,
-    status: r.status,
-    emailVerified: r.email_verified,
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
   };
 }

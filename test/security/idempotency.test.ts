@@ -3,7 +3,15 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../support/services.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
-import { createClient, inviteMember, uploadEvidence, type Member, type SignedUp } from '../support/tenants.js';
+import {
+  createClient,
+  inviteMember,
+  uploadEvidence,
+  type Member,
+  type PopulatedTenant,
+  type SignedUp,
+} from '../support/tenants.js';
+import { ROUTES } from './route-table.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -85,6 +93,23 @@ describe.skipIf(skip)(
       const rows = await storedRows();
       expect(rows.filter((row) => String(row.key) === key)).toEqual([]);
       expect(rows.filter((row) => String(row.scope).startsWith('anonymous'))).toEqual([]);
+    });
+
+    it("checks the key's form on every public route, before the route does anything", async () => {
+      const publicCommands = Object.entries(ROUTES).filter(
+        ([operation, route]) => 'public' in route && operation.startsWith('POST '),
+      );
+      expect(publicCommands.length).toBeGreaterThan(0);
+      for (const [operation, route] of publicCommands) {
+        // Public routes' requests name no tenant's resources.
+        const { path, body } = route.request({} as PopulatedTenant);
+        const answer = await ledger.request('POST', path, { body, headers: { 'Idempotency-Key': 'not a key!' } });
+        expect({ operation, status: answer.status, body: answer.body }).toMatchObject({
+          operation,
+          status: 400,
+          body: { errors: [{ field: 'Idempotency-Key' }] },
+        });
+      }
     });
 
     it('never stores a webhook secret: a replay answers without it and says so, also after the webhook is deleted', async () => {

@@ -113,6 +113,8 @@ export async function startTestLedger(
 
   return {
     tokenFor,
+    /** Every route the ledger's Express app serves. */
+    routes: () => ledger.routes(),
     /** Where the ledger listens (requests go here; PUBLIC_URL, when set, is only what links say). */
     get url() {
       return ledger.listeningUrl;

@@ -68,11 +68,13 @@ const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: `${COMPONENTS}Problem` } } },
 });
 
-/** The problem answers every operation may give, by who may call it. */
+/** The problem answers every operation may give, by who may call it and the headers it reads. */
 function problemAnswers(operation: AnyOperation): Record<string, unknown> {
   const answers: Record<string, unknown> = { '400': problem('The request is malformed or fails validation') };
   if (operation.access !== 'public') answers['401'] = problem('Missing, invalid or expired access token');
   if (typeof operation.access === 'object') answers['403'] = problem('Your role lacks the permission this route needs');
+  // What the request headers it reads may bring about.
+  if (operation.headers?.includes('If-Match')) answers['412'] = problem('If-Match does not match the current revision');
   if (operation.headers?.includes('X-Min-Position'))
     answers['503'] = problem('The read model has not reached X-Min-Position in time; see Retry-After');
   answers.default = problem('Any other problem');

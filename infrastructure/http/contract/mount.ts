@@ -1,6 +1,7 @@
 import express, { type RequestHandler, type Router } from 'express';
 import type { z } from 'zod';
 import { requirePermission } from '../authentication.js';
+import { idempotencyKeyForm } from '../idempotency.js';
 import { HttpProblem } from '../problem.js';
 import type { AnyOperation } from './operation.js';
 
@@ -86,7 +87,11 @@ export function mountOperations(
       expressPath(operation.path),
       ...guards,
       parse(operation),
-      ...(operation.headers?.includes('Idempotency-Key') ? [options.idempotency(operation)] : []),
+      // A public operation's answer is never stored (it would be given back to whoever sends the key): the key's
+      // form is checked, nothing more.
+      ...(operation.headers?.includes('Idempotency-Key')
+        ? [access === 'public' ? idempotencyKeyForm : options.idempotency(operation)]
+        : []),
       ...(operation.before ?? []),
       (req, res) => operation.handler(req as never, res),
     );

@@ -54,6 +54,6 @@ export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(i
 
 /** ?page= (from 1) and ?size= (at most 100), on every list. */
 export const Paging = z.object({
-  page: z.coerce.number().int().min(1).default(1),
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
   size: z.coerce.number().int().min(1).max(100).default(20),
 });
