@@ -10,15 +10,9 @@ export type OpenApiDocument = {
   paths: Record<string, unknown>;
   components: {
     schemas: Record<string, unknown>;
-    responses: Record<string, unknown>;
     securitySchemes: Record<string, unknown>;
   };
 };
-
-const problemResponse = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-});
 
 export function openApiDocument(options: {
   version: string;
@@ -60,10 +54,6 @@ export function openApiDocument(options: {
             },
           },
         },
-      },
-      responses: {
-        BadRequest: problemResponse('The request is malformed or fails validation'),
-        NotFound: problemResponse('No such resource (or not visible to the caller)'),
       },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },

@@ -52,6 +52,18 @@ export const Violation = z
   })
   .meta({ id: 'Violation' });
 
+/** A count per severity, every severity present (0 when none). */
+export const SeverityCounts = z.object(
+  Object.fromEntries(SEVERITIES.map((severity) => [severity, z.int()])) as Record<
+    (typeof SEVERITIES)[number],
+    z.ZodInt
+  >,
+);
+
+/** Counts of nothing yet, per severity. */
+export const noSeverities = () =>
+  Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as z.output<typeof SeverityCounts>;
+
 export function violationOf(row: Selectable<ViolationsTable>): z.output<typeof Violation> {
   return {
     violationId: row.violation_id,

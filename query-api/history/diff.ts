@@ -1,6 +1,5 @@
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { SEVERITIES } from '../../domain/prompt-analysis/usage-policy.js';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
@@ -8,7 +7,12 @@ import { assessmentsProjection } from '../../projections/read-models/assessments
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
-import { Violation, violationsProjection } from '../../projections/read-models/violations.js';
+import {
+  noSeverities,
+  SeverityCounts,
+  Violation,
+  violationsProjection,
+} from '../../projections/read-models/violations.js';
 import { scopeOf } from './client-scope.js';
 import { atMoment, type AsOf, type Replayed } from '../point-in-time/replay.js';
 
@@ -55,7 +59,7 @@ export const Diff = z
     ),
     violations: z.object({
       total: z.int(),
-      bySeverity: z.record(z.enum(SEVERITIES), z.int()),
+      bySeverity: SeverityCounts,
       items: z.array(
         Violation.pick({
           violationId: true,
@@ -216,7 +220,7 @@ export async function historyDiff(
       };
     });
 
-  const bySeverity = { low: 0, medium: 0, high: 0, critical: 0 };
+  const bySeverity = noSeverities();
   for (const v of after.violations) bySeverity[v.severity] += 1;
 
   return {

@@ -1,6 +1,5 @@
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { SEVERITIES } from '../../domain/prompt-analysis/usage-policy.js';
 import { Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { aiServicesProjection } from '../../projections/read-models/ai-services.js';
 import { assessmentsProjection } from '../../projections/read-models/assessments.js';
@@ -8,12 +7,10 @@ import { clientsProjection } from '../../projections/read-models/clients.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
-import { violationsProjection } from '../../projections/read-models/violations.js';
+import { noSeverities, SeverityCounts, violationsProjection } from '../../projections/read-models/violations.js';
 import { answersOfMany, scoreAt, type AssessmentRow } from '../compliance/score-at.js';
 
 const POLICY_STATUSES = ['draft', 'in_review', 'approved', 'published', 'retired'] as const;
-const bySeverity = () =>
-  Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<(typeof SEVERITIES)[number], number>;
 
 /** What the summary reads: replayed whole for a summary as of a moment. */
 export const SUMMARY_PROJECTIONS = [
@@ -24,10 +21,6 @@ export const SUMMARY_PROJECTIONS = [
   policiesProjection,
   evidenceProjection,
 ];
-
-const SeverityCounts = z.object(
-  Object.fromEntries(SEVERITIES.map((s) => [s, z.int()])) as Record<(typeof SEVERITIES)[number], z.ZodInt>,
-);
 
 /** One client of the MSP summary. */
 export const ClientSummary = z
@@ -149,7 +142,7 @@ export async function summaryAt(
   return clients.map((client) => {
     const id = client.client_id;
     const mine = <Row extends { client_id: string }>(rows: Row[]) => rows.filter((r) => r.client_id === id);
-    const counts = { last24h: bySeverity(), last7d: bySeverity(), last30d: bySeverity() };
+    const counts = { last24h: noSeverities(), last7d: noSeverities(), last30d: noSeverities() };
     for (const r of mine(violations)) {
       counts.last24h[r.severity] = r.d1;
       counts.last7d[r.severity] = r.d7;
