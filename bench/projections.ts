@@ -10,7 +10,7 @@
  *   npm run bench -- projections     (DATABASE_URL picks the server; BENCH_EVENTS=… to change the count)
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { openDatabase } from '../infrastructure/database/database.js';
 import { migrateToLatest } from '../infrastructure/database/migrate.js';
 import { comparePositions, parsePosition } from '../infrastructure/event-store/position.js';
@@ -19,6 +19,7 @@ import type { NewEvent } from '../infrastructure/event-store/types.js';
 import { createLogger } from '../infrastructure/logging/logger.js';
 import { auditLogProjection } from '../projections/read-models/audit-log.js';
 import { clientsProjection } from '../projections/read-models/clients.js';
+import type { ReadModels } from '../projections/read-models/tables.js';
 import { violationsProjection } from '../projections/read-models/violations.js';
 import { rebuildProjection, rebuildProjections } from '../projections/rebuild.js';
 import { asTenant } from '../infrastructure/read-models/tenant-scope.js';
@@ -131,7 +132,7 @@ async function rebuild(): Promise<void> {
       database,
       store,
       { tenantId, asOf: { kind: 'position', position: head }, projections: SUMMARY_PROJECTIONS },
-      async (trx, moment) => {
+      async (trx: Transaction<ReadModels>, moment) => {
         await summaryAt(trx, moment.at, null);
         return moment.events;
       },

@@ -11,19 +11,19 @@ import { recordRefusals } from '../command-api/http/refusals.js';
 import { queryOperations } from '../query-api/operations.js';
 import { documentOf } from '../infrastructure/http/contract/document.js';
 import { mountOperations } from '../infrastructure/http/contract/mount.js';
+import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
 import { authenticate } from '../infrastructure/http/authentication.js';
 import { idempotency } from '../infrastructure/http/idempotency.js';
 import { ConfigError, isEmbedded, loadConfig, type Config } from '../infrastructure/config/config.js';
 import { requestLogging } from '../infrastructure/http/correlation.js';
 import { openApiDocument } from '../infrastructure/http/openapi.js';
-import { operationsRouter } from '../infrastructure/http/operations.js';
+import { operationalOperations, operationsRouter } from '../infrastructure/http/operations.js';
 import { errorHandler, notFound } from '../infrastructure/http/problem.js';
 import { refuseUnstorableText } from '../infrastructure/http/refuse-unstorable.js';
 import { requestValidation } from '../infrastructure/http/request-validation.js';
 import { securityHeaders } from '../infrastructure/http/security-headers.js';
 import { createLogger, type Logger } from '../infrastructure/logging/logger.js';
 import { openResources } from '../infrastructure/runtime/resources.js';
-import { queryApi, queryApiPaths } from '../query-api/router.js';
 import { VIOLATION_SCHEMA_PATH, violationsV1Schema } from '../projections/violations/cloud-event.js';
 import { startWorkers, type Workers } from '../projections/workers.js';
 import { projectionMetrics } from '../projections/metrics.js';
@@ -84,17 +84,27 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     ...(writes ? commandOperations(resources, handler) : []),
     ...(reads ? queryOperations(resources) : []),
   ];
+  // /health and /ready stay at the root, outside /api/v1, where probes look for them.
+  const operational = operationalOperations({ version, readiness: resources.readiness });
   const declared = documentOf(operations);
-  const paths = mergePaths(reads ? queryApiPaths : {}, declared.paths);
+  const root = documentOf(operational, '');
+  const paths = mergePaths(root.paths, declared.paths);
   const document = openApiDocument({
     version,
     serverUrl: config.PUBLIC_URL ?? '/',
     paths,
-    schemas: declared.schemas,
+    schemas: { ...root.schemas, ...declared.schemas },
   });
   const metrics = projectionMetrics(resources.database, resources.eventStore);
   resources.readiness.push(...metrics.readiness);
-  app.use(operationsRouter({ version, document, readiness: resources.readiness, publicUrl: config.PUBLIC_URL }));
+  const authenticated = authenticate(resources.accessTokens, resources.sessions);
+  const digest = (tenantId: string, material: string) => resources.tenantHash(tenantId, 'idempotency', material);
+  const mounting = {
+    authenticate: authenticated,
+    idempotency: (operation: AnyOperation) => idempotency(resources.database, digest, operation.storedAnswer),
+  };
+  app.use(mountOperations(operational, mounting));
+  app.use(operationsRouter({ document, publicUrl: config.PUBLIC_URL }));
   app.use(metrics.router);
   // The published schema of violation messages, for integrators (public, like the OpenAPI document).
   app.get(
@@ -120,16 +130,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   app.use('/api/v1', express.json({ limit: '256kb', strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(requestValidation(document, { validateResponses: config.OPENAPI_VALIDATE_RESPONSES }), refuseUnstorableText);
   if (writes) app.use('/api/v1', recordRefusals(resources.eventStore, logger));
-  const authenticated = authenticate(resources.accessTokens, resources.sessions);
-  const digest = (tenantId: string, material: string) => resources.tenantHash(tenantId, 'idempotency', material);
-  app.use(
-    '/api/v1',
-    mountOperations(operations, {
-      authenticate: authenticated,
-      idempotency: (operation) => idempotency(resources.database, digest, operation.storedAnswer),
-    }),
-  );
-  if (reads) app.use('/api/v1', queryApi(resources));
+  app.use('/api/v1', mountOperations(operations, mounting));
   app.use(notFound);
   app.use(errorHandler(logger));
 

@@ -2,7 +2,7 @@ import { CheckpointStore } from '../infrastructure/checkpoints/checkpoints.js';
 import type { Logger } from '../infrastructure/logging/logger.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { NotificationConsumer } from './notifications/consumer.js';
-import { NotificationDirectory } from '../infrastructure/notifications/directory.js';
+import { NotificationDirectory } from './notifications/directory.js';
 import { NotificationDispatcher } from './notifications/dispatcher.js';
 import { ViolationPublisher } from './violations/publisher.js';
 import { PROJECTIONS } from './catalog.js';

@@ -1,15 +1,19 @@
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
-import { NotificationDirectory } from '../infrastructure/notifications/directory.js';
+import { NotificationDirectory } from '../projections/notifications/directory.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceReads } from './ai-services/operations.js';
 import { assessmentReads } from './assessments/operations.js';
+import { auditReads } from './audit/operations.js';
 import { clientReads } from './clients/operations.js';
 import { evidenceReads } from './evidence/operations.js';
 import { frameworkReads } from './frameworks/operations.js';
+import { historyReads } from './history/operations.js';
+import { mspReads } from './msp/operations.js';
 import { policyReads } from './policies/operations.js';
 import { promptAnalysisReads } from './prompt-analyses/operations.js';
 import { reportReads } from './reports/operations.js';
 import { userReads } from './users/operations.js';
+import { violationReads } from './violations/operations.js';
 import { webhookReads } from './webhooks/operations.js';
 
 /** Every operation of the read side, each declared beside its handler. */
@@ -17,6 +21,7 @@ export function queryOperations(resources: Resources): AnyOperation[] {
   const deps = {
     database: resources.database,
     eventStore: resources.eventStore,
+    vault: resources.vault,
     waitMs: resources.config.QUERY_WAIT_MS,
   };
   // Webhooks are read from the log, uncached: a read right after a change sees it.
@@ -32,5 +37,9 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     ...assessmentReads(deps),
     ...frameworkReads(),
     ...reportReads(deps),
+    ...violationReads(deps),
+    ...auditReads(deps),
+    ...historyReads(deps),
+    ...mspReads(deps),
   ];
 }

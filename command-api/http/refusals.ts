@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { CommandRefusedData } from '../../domain/audit/command-refused.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
 import { clientAddressOf } from '../../infrastructure/http/client-address.js';
@@ -10,18 +11,6 @@ const COMMANDS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** The tenant's log of refused commands: one stream a day, so that no stream grows without end. */
 export const commandLogStream = (tenantId: string, at: Date): string =>
   `${tenantId}/command-log/${at.toISOString().slice(0, 10)}`;
-
-export interface CommandRefusedData {
-  method: string;
-  /** The path without its query string: ids, never bodies. */
-  path: string;
-  status: number;
-  problem: string;
-  title: string;
-  detail: string | null;
-  /** The fields the problem names, without their values. */
-  fields: string[];
-}
 
 /**
  * Refused commands belong in the audit trail too ("who tried to approve their own draft?"). When an authenticated

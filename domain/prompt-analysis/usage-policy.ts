@@ -53,8 +53,11 @@ export const AssessedFinding = z.object({
 export type AssessedFinding = Finding & z.output<typeof AssessedFinding>;
 
 /** What a violation is about; evidence-expired is recorded by the evidence expiry watch, the others by prompt analysis. */
-export type ViolationKind = 'sensitive-data' | 'unapproved-ai-service' | 'evidence-expired';
-export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export const VIOLATION_KINDS = ['sensitive-data', 'unapproved-ai-service', 'evidence-expired'] as const;
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
+/** From least to most severe. */
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 export interface Violation {
   kind: ViolationKind;

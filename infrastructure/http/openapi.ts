@@ -1,6 +1,7 @@
 /**
  * The OpenAPI 3.1 document: the one description of every route, served at /openapi.json and rendered at /docs.
- * Each API adds its paths; the operational routes and the shared components live here.
+ * Each API adds its paths, and the operational routes theirs (infrastructure/http/operations.ts); the shared
+ * components live here.
  */
 export type OpenApiDocument = {
   openapi: '3.1.0';
@@ -9,15 +10,9 @@ export type OpenApiDocument = {
   paths: Record<string, unknown>;
   components: {
     schemas: Record<string, unknown>;
-    responses: Record<string, unknown>;
     securitySchemes: Record<string, unknown>;
   };
 };
-
-const problemResponse = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-});
 
 export function openApiDocument(options: {
   version: string;
@@ -36,39 +31,7 @@ export function openApiDocument(options: {
       license: { name: 'Apache 2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: options.serverUrl }],
-    paths: {
-      '/health': {
-        get: {
-          operationId: 'health',
-          summary: 'Liveness: the process is up',
-          tags: ['operations'],
-          responses: {
-            '200': {
-              description: 'Alive',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } },
-            },
-          },
-        },
-      },
-      '/ready': {
-        get: {
-          operationId: 'ready',
-          summary: 'Readiness: every dependency answers',
-          tags: ['operations'],
-          responses: {
-            '200': {
-              description: 'Ready',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
-            },
-            '503': {
-              description: 'A dependency is down',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } },
-            },
-          },
-        },
-      },
-      ...options.paths,
-    },
+    paths: options.paths ?? {},
     components: {
       schemas: {
         ...options.schemas,
@@ -91,31 +54,6 @@ export function openApiDocument(options: {
             },
           },
         },
-        Health: {
-          type: 'object',
-          required: ['status'],
-          properties: { status: { const: 'ok' }, version: { type: 'string' } },
-        },
-        Readiness: {
-          type: 'object',
-          required: ['status', 'checks'],
-          properties: {
-            status: { enum: ['ready', 'not-ready'] },
-            checks: {
-              type: 'object',
-              additionalProperties: {
-                type: 'object',
-                required: ['status'],
-                properties: { status: { enum: ['up', 'down'] }, detail: { type: 'string' } },
-                additionalProperties: true,
-              },
-            },
-          },
-        },
-      },
-      responses: {
-        BadRequest: problemResponse('The request is malformed or fails validation'),
-        NotFound: problemResponse('No such resource (or not visible to the caller)'),
       },
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     },

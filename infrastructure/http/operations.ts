@@ -1,8 +1,12 @@
 import express, { type Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
+import { operation } from './contract/operation.js';
 import type { OpenApiDocument } from './openapi.js';
+import { checkReadiness, Readiness, type ReadinessCheck } from './readiness.js';
 import { contentSecurityPolicy, inlineStyleSources } from './security-headers.js';
-import { checkReadiness, type ReadinessCheck } from './readiness.js';
+
+const Health = z.object({ status: z.literal('ok'), version: z.string().optional() }).meta({ id: 'Health' });
 
 /**
  * What swagger-ui-express's page needs, found by loading it in Chromium under this policy
@@ -25,21 +29,43 @@ function docsPolicy(page: string, publicUrl: string | undefined): Record<string,
   };
 }
 
-/** /health, /ready, /openapi.json and the human-readable docs at /docs. */
-export function operationsRouter(options: {
-  version: string;
-  document: OpenApiDocument;
-  readiness: readonly ReadinessCheck[];
-  publicUrl?: string;
-}): Router {
+/** Liveness and readiness, at the root (outside /api/v1, where probes and load balancers look for them). */
+export function operationalOperations(options: { version: string; readiness: readonly ReadinessCheck[] }) {
+  return [
+    operation({
+      operationId: 'health',
+      method: 'get',
+      path: '/health',
+      tags: ['operations'],
+      summary: 'Liveness: the process is up',
+      access: 'public',
+      answers: { 200: { description: 'Alive', schema: Health } },
+      handler(_req, res) {
+        res.json({ status: 'ok', version: options.version });
+      },
+    }),
+    operation({
+      operationId: 'ready',
+      method: 'get',
+      path: '/ready',
+      tags: ['operations'],
+      summary: 'Readiness: every dependency answers',
+      access: 'public',
+      answers: {
+        200: { description: 'Ready', schema: Readiness },
+        503: { description: 'A dependency is down', schema: Readiness },
+      },
+      async handler(_req, res) {
+        const readiness = await checkReadiness(options.readiness);
+        res.status(readiness.status === 'ready' ? 200 : 503).json(readiness);
+      },
+    }),
+  ];
+}
+
+/** /openapi.json and the human-readable docs at /docs. */
+export function operationsRouter(options: { document: OpenApiDocument; publicUrl?: string }): Router {
   const router = express.Router();
-  router.get('/health', (_req, res) => {
-    res.json({ status: 'ok', version: options.version });
-  });
-  router.get('/ready', async (_req, res) => {
-    const readiness = await checkReadiness(options.readiness);
-    res.status(readiness.status === 'ready' ? 200 : 503).json(readiness);
-  });
   router.get('/openapi.json', (_req, res) => {
     res.json(options.document);
   });

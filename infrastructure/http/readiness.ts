@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** A dependency that /ready asks about. `check` resolves with details when it is up and throws when it is not. */
 export interface ReadinessCheck {
   name: string;
@@ -6,10 +8,14 @@ export interface ReadinessCheck {
   close?(): Promise<void>;
 }
 
-export interface Readiness {
-  status: 'ready' | 'not-ready';
-  checks: Record<string, { status: 'up' | 'down'; detail?: string; [key: string]: unknown }>;
-}
+/** What /ready answers: each dependency up (with what its check tells) or down (with why). */
+export const Readiness = z
+  .object({
+    status: z.enum(['ready', 'not-ready']),
+    checks: z.record(z.string(), z.looseObject({ status: z.enum(['up', 'down']), detail: z.string().optional() })),
+  })
+  .meta({ id: 'Readiness' });
+export type Readiness = z.output<typeof Readiness>;
 
 /** Runs every check at once, each bounded in time, so one hung dependency cannot hang the probe. */
 export async function checkReadiness(checks: readonly ReadinessCheck[], timeoutMs = 2_000): Promise<Readiness> {

@@ -4,7 +4,7 @@ import type { BusSubscription, ConsumedMessage, MessageBus } from '../../infrast
 import type { Database } from '../../infrastructure/database/database.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
 import { VIOLATION_CLOUD_EVENT_TYPE, type ViolationCloudEvent } from '../violations/cloud-event.js';
-import type { NotificationDirectory } from '../../infrastructure/notifications/directory.js';
+import type { NotificationDirectory } from './directory.js';
 
 export const NOTIFICATIONS_GROUP = 'compliance-ledger.notifications';
 const SEVERITY_RANK = { low: 0, medium: 1, high: 2, critical: 3 } as const;

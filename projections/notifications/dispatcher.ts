@@ -7,7 +7,7 @@ import { OutboundRefusedError, type OutboundGuard } from '../../infrastructure/o
 import { vettedFetch } from '../../infrastructure/outbound/vetted-fetch.js';
 import { signatureHeaders } from '../../infrastructure/webhooks/signing.js';
 import type { ViolationCloudEvent } from '../violations/cloud-event.js';
-import type { NotificationDirectory } from '../../infrastructure/notifications/directory.js';
+import type { NotificationDirectory } from './directory.js';
 import { violationMail } from './violation-mail.js';
 
 export interface DispatcherOptions {

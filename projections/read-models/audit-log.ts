@@ -1,7 +1,73 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import { z } from 'zod';
+import type { CommandRefusedData } from '../../domain/audit/command-refused.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
-import type { Projection } from '../projection.js';
+import { Id, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { canonicalIp } from '../../infrastructure/ip-address.js';
+import type { Projection } from '../projection.js';
+
+export const AUDIT_OUTCOMES = ['recorded', 'refused'] as const;
+
+/** The read model's table: one row per event of the log (its position is the key). */
+export interface AuditLogTable {
+  tenant_id: string;
+  position: string;
+  event_id: string;
+  stream_id: string;
+  event_type: string;
+  actor_id: string;
+  correlation_id: string;
+  ip: string | null;
+  recorded_at: Date;
+  outcome: (typeof AUDIT_OUTCOMES)[number];
+  /** For a refused command: what was asked and why it was refused. */
+  refusal: CommandRefusedData | null;
+}
+
+export interface AuditLogTables {
+  audit_log: AuditLogTable;
+}
+
+const Refusal = z.object({
+  method: z.string(),
+  path: z.string(),
+  status: z.int(),
+  problem: z.string(),
+  title: z.string(),
+  detail: z.string().nullable(),
+  fields: z.array(z.string()),
+}) satisfies z.ZodType<CommandRefusedData>;
+
+/** One audit entry: a recorded event, or a refused command with what was asked and why it was refused. */
+export const AuditEntry = z
+  .object({
+    position: Position,
+    eventId: Id,
+    streamId: z.string(),
+    type: z.string(),
+    actorId: z.string(),
+    correlationId: z.string(),
+    ip: z.string().nullable(),
+    recordedAt: Timestamp,
+    outcome: z.enum(AUDIT_OUTCOMES),
+    refusal: Refusal.nullable(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export function auditEntryOf(row: Selectable<AuditLogTable>): z.output<typeof AuditEntry> {
+  return {
+    position: row.position,
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    type: row.event_type,
+    actorId: row.actor_id,
+    correlationId: row.correlation_id,
+    ip: row.ip,
+    recordedAt: new Date(row.recorded_at).toISOString(),
+    outcome: row.outcome,
+    refusal: row.refusal,
+  };
+}
 
 /**
  * Who did what, when and from where, and with what outcome: one row per recorded event, and one per refused command

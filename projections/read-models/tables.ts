@@ -1,10 +1,12 @@
 import type { AiServicesTables } from './ai-services.js';
 import type { AssessmentsTables } from './assessments.js';
+import type { AuditLogTables } from './audit-log.js';
 import type { ClientsTables } from './clients.js';
 import type { EvidenceTables } from './evidence.js';
 import type { PoliciesTables } from './policies.js';
 import type { PromptAnalysesTables } from './prompt-analyses.js';
 import type { UsersTables } from './users.js';
+import type { ViolationsTables } from './violations.js';
 
 /**
  * The read models' tables, as Kysely sees them: each read model declares its tables beside its projection and its
@@ -16,4 +18,6 @@ export type ReadModels = ClientsTables &
   AiServicesTables &
   PromptAnalysesTables &
   PoliciesTables &
-  AssessmentsTables;
+  AssessmentsTables &
+  ViolationsTables &
+  AuditLogTables;

@@ -1,6 +1,85 @@
-import type { ViolationEvent } from '../../domain/violations/violation.js';
+import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
+import { z } from 'zod';
+import { SEVERITIES, VIOLATION_KINDS } from '../../domain/prompt-analysis/usage-policy.js';
+import type { ViolationEvent, ViolationRecordedData } from '../../domain/violations/violation.js';
+import { Id, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import type { Projection } from '../projection.js';
+
+/** The read model's table: one row per recorded violation. */
+export interface ViolationsTable {
+  tenant_id: string;
+  violation_id: string;
+  client_id: string;
+  kind: ViolationRecordedData['kind'];
+  severity: ViolationRecordedData['severity'];
+  action: ViolationRecordedData['action'];
+  ai_service_id: string | null;
+  analysis_id: string | null;
+  evidence_id: string | null;
+  entity_counts: Record<string, number>;
+  reasons: string[];
+  occurred_at: Date;
+  position: string;
+}
+
+export interface ViolationsTables {
+  violations: ViolationsTable;
+}
+
+/** What was done about a violation: every action but letting the prompt through. */
+export const VIOLATION_ACTIONS = [
+  'warn',
+  'redact',
+  'block',
+] as const satisfies readonly ViolationRecordedData['action'][];
+
+/** A violation as the API shows it. */
+export const Violation = z
+  .object({
+    violationId: Id,
+    clientId: z.string(),
+    kind: z.enum(VIOLATION_KINDS),
+    severity: z.enum(SEVERITIES),
+    action: z.enum(VIOLATION_ACTIONS),
+    aiServiceId: z.string().nullable(),
+    analysisId: z.string().nullable(),
+    evidenceId: z.string().nullable(),
+    entityCounts: z.record(z.string(), z.int()),
+    reasons: z.array(z.string()),
+    occurredAt: Timestamp,
+    position: Position,
+  })
+  .meta({ id: 'Violation' });
+
+/** A count per severity, every severity present (0 when none). */
+export const SeverityCounts = z.object(
+  Object.fromEntries(SEVERITIES.map((severity) => [severity, z.int()])) as Record<
+    (typeof SEVERITIES)[number],
+    z.ZodInt
+  >,
+);
+
+/** Counts of nothing yet, per severity. */
+export const noSeverities = () =>
+  Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as z.output<typeof SeverityCounts>;
+
+export function violationOf(row: Selectable<ViolationsTable>): z.output<typeof Violation> {
+  return {
+    violationId: row.violation_id,
+    clientId: row.client_id,
+    kind: row.kind,
+    severity: row.severity,
+    action: row.action,
+    aiServiceId: row.ai_service_id,
+    analysisId: row.analysis_id,
+    evidenceId: row.evidence_id,
+    entityCounts: row.entity_counts,
+    reasons: row.reasons,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    position: row.position,
+  };
+}
 
 /** Every violation, for GET /violations and the MSP summary. */
 export const violationsProjection: Projection<ViolationEvent> = {

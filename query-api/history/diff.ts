@@ -1,57 +1,151 @@
 import { sql, type Transaction } from 'kysely';
+import { z } from 'zod';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
+import { Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { assessmentsProjection } from '../../projections/read-models/assessments.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
-import { violationsProjection } from '../../projections/read-models/violations.js';
+import type { ReadModels } from '../../projections/read-models/tables.js';
+import {
+  noSeverities,
+  SeverityCounts,
+  Violation,
+  violationsProjection,
+} from '../../projections/read-models/violations.js';
 import { scopeOf } from './client-scope.js';
 import { atMoment, type AsOf, type Replayed } from '../point-in-time/replay.js';
 
 const DIFF_PROJECTIONS = [assessmentsProjection, evidenceProjection, policiesProjection, violationsProjection];
 const MAX_ITEMS = 500;
 
-type Row = Record<string, unknown>;
-const iso = (value: unknown): string => new Date(value as string).toISOString();
+const Moment = z.object({ asOf: Timestamp, position: Position.nullable() });
+const DiffEvidence = z.object({
+  evidenceId: z.string(),
+  clientId: z.string(),
+  title: z.string(),
+  status: z.string(),
+  expiresAt: Timestamp,
+});
 
-interface Snapshot {
-  moment: Replayed;
-  results: Row[];
-  evidence: Row[];
-  policies: Row[];
-  violations: Row[];
+/** What changed between two moments, as GET /history/diff answers it. */
+export const Diff = z
+  .object({
+    from: Moment,
+    to: Moment,
+    requirements: z.array(
+      z.object({
+        assessmentId: z.string(),
+        clientId: z.string(),
+        frameworkId: z.string(),
+        assessment: z.string(),
+        requirementId: z.string(),
+        from: z.string().nullable(),
+        to: z.string(),
+      }),
+    ),
+    evidence: z.object({ added: z.array(DiffEvidence), expired: z.array(DiffEvidence) }),
+    policies: z.array(
+      z.object({
+        policyId: z.string(),
+        clientId: z.string(),
+        frameworkId: z.string(),
+        title: z.string(),
+        fromVersion: z.int().nullable(),
+        toVersion: z.int(),
+        fromStatus: z.string().nullable(),
+        toStatus: z.string(),
+      }),
+    ),
+    violations: z.object({
+      total: z.int(),
+      bySeverity: SeverityCounts,
+      items: z.array(
+        Violation.pick({
+          violationId: true,
+          clientId: true,
+          kind: true,
+          severity: true,
+          action: true,
+          occurredAt: true,
+          position: true,
+        }),
+      ),
+    }),
+    truncated: z.boolean(),
+  })
+  .meta({ id: 'HistoryDiff' });
+
+// Assessments, evidence and policies are read with SQL until their read models declare their tables.
+interface ResultRow {
+  assessment_id: string;
+  client_id: string;
+  framework_id: string;
+  title: string;
+  requirement_id: string;
+  result: string;
+}
+interface EvidenceRow {
+  evidence_id: string;
+  client_id: string;
+  title: string;
+  status: string;
+  expires_at: Date;
+  uploaded_at: Date;
+}
+interface PolicyRow {
+  policy_id: string;
+  client_id: string;
+  framework_id: string;
+  title: string;
+  status: string;
+  current_version: number;
+  published_version: number | null;
 }
 
 /** What the diff compares, read from the read models as they were at one moment. */
 async function snapshot(
-  trx: Transaction<unknown>,
+  trx: Transaction<ReadModels>,
   moment: Replayed,
   clientId: string | null,
   violationsAfter: string | null,
-): Promise<Snapshot> {
+) {
   const mine = sql`(${clientId}::text is null or client_id = ${clientId})`;
-  const rows = async (query: ReturnType<typeof sql<Row>>) => (await query.execute(trx)).rows;
   return {
     moment,
-    results: await rows(sql`
-      select r.assessment_id, a.client_id, a.framework_id, a.title, r.requirement_id, r.result
-      from assessment_results r join assessments a using (tenant_id, assessment_id) where (${clientId}::text is null or a.client_id = ${clientId})`),
-    evidence: await rows(
-      sql`select evidence_id, client_id, title, status, expires_at, uploaded_at from evidence where ${mine}`,
-    ),
-    policies: await rows(
-      sql`select policy_id, client_id, framework_id, title, status, current_version, published_version from policies where ${mine}`,
-    ),
+    results: (
+      await sql<ResultRow>`
+        select r.assessment_id, a.client_id, a.framework_id, a.title, r.requirement_id, r.result
+        from assessment_results r join assessments a using (tenant_id, assessment_id) where (${clientId}::text is null or a.client_id = ${clientId})`.execute(
+        trx,
+      )
+    ).rows,
+    evidence: (
+      await sql<EvidenceRow>`select evidence_id, client_id, title, status, expires_at, uploaded_at from evidence where ${mine}`.execute(
+        trx,
+      )
+    ).rows,
+    policies: (
+      await sql<PolicyRow>`select policy_id, client_id, framework_id, title, status, current_version, published_version from policies where ${mine}`.execute(
+        trx,
+      )
+    ).rows,
     violations:
       violationsAfter === null
         ? []
-        : await rows(sql`
-            select violation_id, client_id, kind, severity, action, occurred_at, position from violations
-            where ${mine} and occurred_at > ${violationsAfter}::timestamptz and occurred_at <= ${moment.at}::timestamptz order by position`),
+        : await trx
+            .selectFrom('violations')
+            .select(['violation_id', 'client_id', 'kind', 'severity', 'action', 'occurred_at', 'position'])
+            .$if(clientId !== null, (query) => query.where('client_id', '=', clientId!))
+            .where('occurred_at', '>', new Date(violationsAfter))
+            .where('occurred_at', '<=', new Date(moment.at))
+            .orderBy('position')
+            .execute(),
   };
 }
 
-const expiredAt = (row: Row | undefined, at: string): boolean =>
+const iso = (value: Date | string): string => new Date(value).toISOString();
+const expiredAt = (row: EvidenceRow | undefined, at: string): boolean =>
   !!row && (row.status !== 'active' || iso(row.expires_at) <= at);
 
 /**
@@ -66,23 +160,20 @@ export async function historyDiff(
   from: AsOf,
   to: AsOf,
   clientId: string | null,
-) {
+): Promise<z.output<typeof Diff>> {
   const { tenantId } = actor;
   const reader = scopeOf(eventStore, actor);
-  const before = await atMoment(
-    database,
-    eventStore,
-    { tenantId, asOf: from, projections: DIFF_PROJECTIONS, reader },
-    (trx, moment) => snapshot(trx, moment, clientId, null),
-  );
-  const after = await atMoment(
-    database,
-    eventStore,
-    { tenantId, asOf: to, projections: DIFF_PROJECTIONS, reader },
-    (trx, moment) => snapshot(trx, moment, clientId, before.moment.at),
-  );
+  const at = (asOf: AsOf, violationsAfter: string | null) =>
+    atMoment(
+      database,
+      eventStore,
+      { tenantId, asOf, projections: DIFF_PROJECTIONS, reader },
+      (trx: Transaction<ReadModels>, moment) => snapshot(trx, moment, clientId, violationsAfter),
+    );
+  const before = await at(from, null);
+  const after = await at(to, before.moment.at);
 
-  const key = (r: Row) => `${String(r.assessment_id)}/${String(r.requirement_id)}`;
+  const key = (r: ResultRow) => `${r.assessment_id}/${r.requirement_id}`;
   const resultsBefore = new Map(before.results.map((r) => [key(r), r]));
   const requirements = after.results
     .filter((r) => resultsBefore.get(key(r))?.result !== r.result)
@@ -97,7 +188,7 @@ export async function historyDiff(
     }));
 
   const evidenceBefore = new Map(before.evidence.map((r) => [r.evidence_id, r]));
-  const evidenceItem = (r: Row) => ({
+  const evidenceItem = (r: EvidenceRow) => ({
     evidenceId: r.evidence_id,
     clientId: r.client_id,
     title: r.title,
@@ -129,8 +220,8 @@ export async function historyDiff(
       };
     });
 
-  const bySeverity: Record<string, number> = { low: 0, medium: 0, high: 0, critical: 0 };
-  for (const v of after.violations) bySeverity[String(v.severity)] = (bySeverity[String(v.severity)] ?? 0) + 1;
+  const bySeverity = noSeverities();
+  for (const v of after.violations) bySeverity[v.severity] += 1;
 
   return {
     from: { asOf: before.moment.at, position: before.moment.position },

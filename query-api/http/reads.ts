@@ -1,9 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
-import type { Paging } from '../../infrastructure/http/contract/schemas.js';
+import { type Paging } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import type { AnyProjection } from '../../projections/projection.js';
@@ -108,3 +108,12 @@ export const timeRange = (what?: string) => ({
   from: QueryTime.optional().describe(what ? `inclusive: ${what}` : 'inclusive'),
   to: QueryTime.optional().describe(what ? `exclusive: ${what}` : 'exclusive'),
 });
+
+/** The condition that a row's time `column` falls in ?from= … ?to= (true when neither is given). */
+export function during(column: string, range: { from?: Date; to?: Date }): Expression<SqlBool> {
+  const conditions = [
+    ...(range.from ? [sql`${sql.ref(column)} >= ${range.from}::timestamptz`] : []),
+    ...(range.to ? [sql`${sql.ref(column)} < ${range.to}::timestamptz`] : []),
+  ];
+  return conditions.length > 0 ? sql<SqlBool>`${sql.join(conditions, sql` and `)}` : sql<SqlBool>`true`;
+}

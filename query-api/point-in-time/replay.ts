@@ -110,11 +110,12 @@ async function timeOf(eventStore: EventStore, tenantId: string, position: Positi
  * with other requests and nothing outlives the transaction. The query runs as ledger_app under the tenant, like
  * every read: tables not replayed stay behind row-level security. Memory holds one batch at a time on a server.
  */
-export async function atMoment<T>(
+export async function atMoment<T, DB = unknown>(
   database: Database,
   eventStore: EventStore,
   scope: ReplayScope,
-  query: (trx: Transaction<unknown>, moment: Replayed) => Promise<T>,
+  /** Reads through `trx` as through the live read models: typed as the caller reads them (`DB`). */
+  query: (trx: Transaction<DB>, moment: Replayed) => Promise<T>,
 ): Promise<T> {
   const { tenantId, asOf, projections } = scope;
   const at = asOf.kind === 'time' ? asOf.time : await timeOf(eventStore, tenantId, asOf.position);
@@ -144,7 +145,7 @@ export async function atMoment<T>(
       position: asOf.kind === 'position' ? asOf.position : (last?.position ?? null),
       events,
     };
-    return query(trx, moment);
+    return query(trx as Transaction<DB>, moment);
   });
 }
 

@@ -4,7 +4,7 @@ import type { Database } from '../../infrastructure/database/database.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, page, Paging, Timestamp } from '../../infrastructure/http/contract/schemas.js';
-import type { NotificationDirectory } from '../../infrastructure/notifications/directory.js';
+import type { NotificationDirectory } from '../../projections/notifications/directory.js';
 import { listMeta, notFound, pageOf } from '../http/reads.js';
 
 const read = { permission: 'webhook:read' } as const;

@@ -198,6 +198,27 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
     expect(new Set(clientsOnly.body.data.map((e) => e.type))).toEqual(new Set(['ClientRegistered', 'ClientArchived']));
   });
 
+  it('answers a query it cannot read with a 400 naming the parameter', async () => {
+    for (const [path, field] of [
+      ['/history/events?after=yesterday', 'after'],
+      ['/history/events?size=501', 'size'],
+      ['/violations?from=tuesday', 'from'],
+      ['/violations?severity=dire', 'severity'],
+      ['/audit?outcome=maybe', 'outcome'],
+      ['/audit/export?format=xlsx', 'format'],
+      ['/history/diff?from=tuesday&to=2020-01-01T00:00:00Z', 'from'],
+      ['/msp/summary?asOf=tuesday', 'asOf'],
+    ] as const) {
+      const answer = await get<{ errors: Array<{ field: string }> }>(path, tokenFor('auditor', null));
+      expect(answer.status, path).toBe(400);
+      expect(answer.headers.get('content-type'), path).toMatch(/problem\+json/);
+      expect(
+        answer.body.errors.map((e) => e.field),
+        path,
+      ).toEqual([field]);
+    }
+  });
+
   it('verifies the hash chain, and finds a tampered event', async () => {
     const ok = await get<{ data: { ok: boolean; eventsChecked: number } }>(
       '/history/verify',

@@ -1,9 +1,10 @@
 import { userDecider, userPersonalData, type UserEvent } from '../../domain/accounts/user.js';
 import { clientDecider, type ClientEvent } from '../../domain/clients/client.js';
 import { fold } from '../../domain/decider.js';
-import { webhookDecider, webhookStream, type WebhookEvent, type WebhookState } from '../../domain/webhooks/webhook.js';
-import type { PersonalDataVault } from '../crypto-shredding/personal-data.js';
-import type { EventStore, RecordedEvent } from '../event-store/types.js';
+import { webhookDecider, type WebhookEvent, type WebhookState } from '../../domain/webhooks/webhook.js';
+import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
+import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/types.js';
+import { webhookStream } from '../../domain/webhooks/webhook.js';
 
 const USER_EVENTS = [
   'UserRegistered',

@@ -1,0 +1,19 @@
+import type { DomainEvent } from '../decider.js';
+
+/**
+ * A command refused by a permission, domain or concurrency rule (a 4xx to an authenticated command), as the audit trail
+ * records it: what was asked and why it was refused, never the body.
+ */
+export interface CommandRefusedData {
+  method: string;
+  /** The path without its query string: ids, never bodies. */
+  path: string;
+  status: number;
+  problem: string;
+  title: string;
+  detail: string | null;
+  /** The fields the problem names, without their values. */
+  fields: string[];
+}
+
+export type CommandRefusedEvent = DomainEvent<'CommandRefused', CommandRefusedData>;

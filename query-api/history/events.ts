@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
+import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
+import { Id, Position } from '../../infrastructure/http/contract/schemas.js';
+
+/** An event of the log as auditors read it: personal data opened, credentials hidden, its hash-chain links shown. */
+export const HistoryEvent = z
+  .object({
+    eventId: Id,
+    streamId: z.string(),
+    revision: z.int(),
+    position: Position,
+    type: z.string(),
+    schemaVersion: z.int(),
+    data: z.record(z.string(), z.unknown()),
+    metadata: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'HistoryEvent' });
+
+const SECRET_KEYS = /password|secret|token/i;
+
+/** Credentials stay hidden from history, sealed or not: password hashes, token hashes, webhook secrets. */
+function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : withoutSecrets(v)]),
+    );
+  return value;
+}
+
+/** An event as history shows it (its tenant is the reader's own, and not repeated). */
+export async function historyEventOf(
+  event: RecordedEvent,
+  vault: PersonalDataVault,
+): Promise<z.output<typeof HistoryEvent>> {
+  const { tenantId: _tenant, hash, previousHash, ...metadata } = event.metadata;
+  return {
+    eventId: event.id,
+    streamId: event.streamId,
+    revision: event.revision,
+    position: event.position,
+    type: event.type,
+    schemaVersion: event.schemaVersion,
+    data: withoutSecrets(await vault.reveal(event.data)) as Record<string, unknown>,
+    metadata: { ...metadata, hash, previousHash },
+  };
+}
