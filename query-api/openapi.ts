@@ -68,7 +68,7 @@ const q = (name: string, schema: unknown, description?: string, required = false
   ...(description ? { description } : {}),
 });
 const paging = [
-  q('page', { type: 'integer', minimum: 1, default: 1 }),
+  q('page', { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 }),
   q('size', { type: 'integer', minimum: 1, maximum: 100, default: 20 }),
 ];
 const range = [
@@ -859,7 +859,7 @@ export const queryApiPaths: Record<string, unknown> = {
       security: bearer,
       parameters: [
         { name: 'id', in: 'path', required: true, schema: uuid },
-        { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, default: 1 } },
+        { name: 'page', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 } },
         { name: 'size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
       ],
       responses: {

@@ -88,6 +88,8 @@ export class OutboundGuard {
   }
 
   private check(value: string): string | { url: URL; hostname: string; allowlisted: boolean } {
+    // URL parsing drops tabs and line breaks silently: a URL is to be stored and shown as it is used, so refuse them.
+    if (/[\u0000-\u0020\u007f]/.test(value)) return 'must not contain spaces or control characters';
     let url: URL;
     try {
       url = new URL(value);
