@@ -7,6 +7,19 @@ import { isStorable, printableName, UNSTORABLE_MESSAGE } from '../../infrastruct
 
 const invalid = (field: string, message: string) => invalidFields([{ field, message }]);
 
+const malformedUpload = (error: Error) =>
+  error instanceof HttpProblem
+    ? error
+    : new HttpProblem(
+        400,
+        'malformed-upload',
+        'Malformed upload',
+        `The multipart body cannot be read: ${error.message}.`,
+        {
+          errors: [{ field: '(body)', message: 'not well-formed multipart/form-data' }],
+        },
+      );
+
 /**
  * Reads a multipart upload: the form fields, and the file streamed straight into the blob store's staging area
  * (hashed and measured on the way, never buffered whole). Nothing is committed here.
@@ -22,6 +35,8 @@ export function readUpload(
       parser = busboy({
         headers: req.headers,
         limits: { files: 1, fields: 10, fieldSize: 10_000, parts: 12, fileSize: maxBytes },
+        // File names as browsers and curl send them: UTF-8 (busboy's default is latin1, which garbles "Prüfbericht").
+        defParamCharset: 'utf8',
       });
     } catch {
       return reject(
@@ -41,6 +56,8 @@ export function readUpload(
     parser.on('field', (name, value) => {
       // Fields are decoded by busboy, in the charset each part declares: checked here, as JSON bodies are on the way in.
       if (!isStorable(name) || !isStorable(value)) failed ??= invalid(printableName(name), UNSTORABLE_MESSAGE);
+      else if (!(UPLOAD_FIELDS as readonly string[]).includes(name))
+        failed ??= invalid(name, `unknown field: send only ${UPLOAD_FIELDS.join(', ')} and the file`);
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
@@ -50,6 +67,9 @@ export function readUpload(
         return;
       }
       fileStream = stream;
+      // Listened to at once: a body that ends mid-file fails this stream before the store has begun to read it, and
+      // an 'error' nobody listens to would end the process (every tenant's ledger).
+      stream.on('error', (error: Error) => (failed ??= malformedUpload(error)));
       // busboy stops at the size limit and marks the stream truncated; the store's own limit is a second guard.
       staged = blobs.stage(stream, { maxBytes: maxBytes + 1 }).then(
         (blob) => {
@@ -79,21 +99,7 @@ export function readUpload(
     };
     parser.on('close', () => void finish());
     // A body that is not well-formed multipart is the sender's fault: say so, never a 500.
-    parser.on(
-      'error',
-      (error) =>
-        void finish(
-          new HttpProblem(
-            400,
-            'malformed-upload',
-            'Malformed upload',
-            `The multipart body cannot be read: ${(error as Error).message}.`,
-            {
-              errors: [{ field: '(body)', message: 'not well-formed multipart/form-data' }],
-            },
-          ),
-        ),
-    );
+    parser.on('error', (error: Error) => void finish(malformedUpload(error)));
     // A client that goes away mid-upload: end the file stream, so that what was staged is removed.
     req.on('close', () => {
       if (req.complete) return;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,6 +31,25 @@ export interface BlobStore {
 }
 
 const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Removes staging files left behind by a process that stopped mid-upload (a crash, a kill): an upload that fails
+ * removes its own, but a process that dies cannot. Only files older than `olderThanMs`, which no upload in flight
+ * can own. Run at start.
+ */
+export async function clearStaging(staging: string, olderThanMs: number, now = Date.now()): Promise<number> {
+  const names = await readdir(staging).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names) {
+    const path = join(staging, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile() && now - info.mtimeMs > olderThanMs) {
+      await rm(path, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
 
 /** Streams a blob into a staging file, hashing it, measuring it and keeping its first bytes; removes it on failure. */
 export async function stageToFile(

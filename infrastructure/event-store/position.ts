@@ -18,8 +18,13 @@ export function makePosition(major: bigint, minor: bigint): Position {
 /** The position before every event. Reading or subscribing "from" it starts with the first event. */
 export const START: Position = makePosition(0n, 0n);
 
+/** The largest part a position may have: what a signed 64-bit integer holds, as both stores' numbers fit in. */
+const LARGEST_PART = '09223372036854775807';
+
 export function isPosition(value: unknown): value is Position {
-  return typeof value === 'string' && PATTERN.test(value);
+  if (typeof value !== 'string' || !PATTERN.test(value)) return false;
+  const [major, minor] = value.split('-') as [string, string];
+  return major <= LARGEST_PART && minor <= LARGEST_PART;
 }
 
 /** Parses a position received from outside (a header, a query string). Throws a RangeError if it is not one. */

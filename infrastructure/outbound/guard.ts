@@ -88,6 +88,9 @@ export class OutboundGuard {
   }
 
   private check(value: string): string | { url: URL; hostname: string; allowlisted: boolean } {
+    // URL parsing drops tabs and line breaks silently: a URL is to be stored and shown as it is used, so refuse them.
+    if ([...value].some((c) => c.charCodeAt(0) <= 0x20 || c.charCodeAt(0) === 0x7f))
+      return 'must not contain spaces or control characters';
     let url: URL;
     try {
       url = new URL(value);

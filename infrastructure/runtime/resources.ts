@@ -17,7 +17,7 @@ import type { Logger } from '../logging/logger.js';
 import { DatabaseSessionStore, RedisSessionStore, type SessionStore } from '../auth/session-store.js';
 import { AccessTokens } from '../auth/tokens.js';
 import { fileMailer, smtpMailer, type Mailer } from '../mail/mailer.js';
-import { FileBlobStore, type BlobStore } from '../blobs/blob-store.js';
+import { clearStaging, FileBlobStore, type BlobStore } from '../blobs/blob-store.js';
 import { S3BlobStore } from '../blobs/s3-blob-store.js';
 import { AttemptLimiter } from '../rate-limit/login-limiter.js';
 import { openAiCompatibleDrafter, type PolicyDrafter } from '../policy-drafting/openai-compatible.js';
@@ -151,6 +151,9 @@ export async function openResources(
             stagingDir: join(dataDir, 'blobs', 'staging'),
           })
         : new FileBlobStore(join(dataDir, 'blobs'));
+    // What a process that died mid-upload left in staging (both stores stage under DATA_DIR/blobs/staging).
+    const leftovers = await clearStaging(join(dataDir, 'blobs', 'staging'), 3600_000);
+    if (leftovers > 0) logger.info({ files: leftovers }, 'removed staged uploads left behind by an earlier process');
     return {
       config,
       database,

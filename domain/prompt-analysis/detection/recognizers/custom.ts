@@ -10,9 +10,6 @@ export interface CustomPattern {
   score: number;
 }
 
-/** Longest match a custom pattern may report: identifiers, not paragraphs. */
-const MAX_MATCH = 256;
-
 /**
  * Matches a prompt's custom patterns may have. Each finding costs its analysis a few microseconds after detection
  * (the policy, the recorded event, the answer, the projections) and a pattern such as "x" matches every character:
@@ -54,7 +51,9 @@ export function customPatternRecognizer(patterns: readonly CustomPattern[]): (sc
   return function* (scan: Scan) {
     let matches = 0;
     for (const { entity, score, matcher } of compiled) {
-      yield* matcher.steps(scan.text, MAX_MATCH, (start, end) => {
+      // Every match is reported, however long: passing a long one over would let what the client's pattern names
+      // through unseen (fail closed). Matches do not overlap, so together they cover the prompt at most once.
+      yield* matcher.steps(scan.text, Number.POSITIVE_INFINITY, (start, end) => {
         if (++matches > CUSTOM_PATTERNS_MAX_MATCHES)
           throw new DomainError(
             'invalid',
