@@ -18,7 +18,7 @@ import { ConfigError, isEmbedded, loadConfig, type Config } from '../infrastruct
 import { requestLogging } from '../infrastructure/http/correlation.js';
 import { openApiDocument } from '../infrastructure/http/openapi.js';
 import { operationalOperations, operationsRouter } from '../infrastructure/http/operations.js';
-import { errorHandler, notFound } from '../infrastructure/http/problem.js';
+import { errorHandler, noSuchRoute } from '../infrastructure/http/problem.js';
 import { refuseUnstorableText } from '../infrastructure/http/refuse-unstorable.js';
 import { requestValidation } from '../infrastructure/http/request-validation.js';
 import { securityHeaders } from '../infrastructure/http/security-headers.js';
@@ -131,7 +131,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   app.use(requestValidation(document, { validateResponses: config.OPENAPI_VALIDATE_RESPONSES }), refuseUnstorableText);
   if (writes) app.use('/api/v1', recordRefusals(resources.eventStore, logger));
   app.use('/api/v1', mountOperations(operations, mounting));
-  app.use(notFound);
+  app.use(noSuchRoute);
   app.use(errorHandler(logger));
 
   const server = app.listen(config.PORT, config.HOST);

@@ -11,7 +11,7 @@ import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { assertClientAccess, authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { HttpProblem, notFound } from '../../infrastructure/http/problem.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
@@ -52,7 +52,7 @@ export function aiGovernanceCommands(handler: CommandHandler) {
   /** Approvals and policies are for an existing client that is not archived. */
   async function requireActiveClient(tenantId: string, clientId: string): Promise<void> {
     const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
-    if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', 'No such client.');
+    if (state.status === 'none') throw notFound('client');
     if (state.status === 'archived') throw new HttpProblem(410, 'gone', 'Gone', 'The client is archived.');
   }
 
@@ -83,7 +83,7 @@ export function aiGovernanceCommands(handler: CommandHandler) {
         assertClientAccess(actor, clientId);
         await requireActiveClient(actor.tenantId, clientId);
         const service = await handler.load({ decider: aiServiceDecider }, aiServiceStream(actor.tenantId, aiServiceId));
-        if (!service.state.exists) throw new HttpProblem(404, 'not-found', 'Not found', 'No such AI service.');
+        if (!service.state.exists) throw notFound('AI service');
         const { reason } = req.body;
         const result = await handler.execute(
           { decider: clientAiDecider },

@@ -16,7 +16,7 @@ import { authOf } from '../../infrastructure/http/authentication.js';
 import { clientAddressOf } from '../../infrastructure/http/client-address.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id, resource } from '../../infrastructure/http/contract/schemas.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { HttpProblem, notFound } from '../../infrastructure/http/problem.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { sendCommandResult } from '../http/responses.js';
@@ -434,7 +434,7 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
       async handler(_req, res) {
         const caller = authOf(res);
         const user = (await handler.load(users, userStream(caller.tenantId, caller.userId))).state;
-        if (!user.exists) throw new HttpProblem(404, 'not-found', 'Not found', 'No such user.');
+        if (!user.exists) throw notFound('user');
         res.json({
           data: {
             userId: caller.userId,

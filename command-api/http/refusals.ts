@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { CommandRefusedData } from '../../domain/audit/command-refused.js';
+import { commandLogStream, type CommandRefusedData } from '../../domain/audit/command-refused.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
 import { clientAddressOf } from '../../infrastructure/http/client-address.js';
@@ -7,10 +7,6 @@ import type { ProblemDetails } from '../../infrastructure/http/problem.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
 
 const COMMANDS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-/** The tenant's log of refused commands: one stream a day, so that no stream grows without end. */
-export const commandLogStream = (tenantId: string, at: Date): string =>
-  `${tenantId}/command-log/${at.toISOString().slice(0, 10)}`;
 
 /**
  * Refused commands belong in the audit trail too ("who tried to approve their own draft?"). When an authenticated
@@ -43,9 +39,13 @@ export function recordRefusals(eventStore: EventStore, logger: Logger): RequestH
           ...(ip ? { ip } : {}),
         };
         eventStore
-          .append(commandLogStream(auth.tenantId, new Date()), [{ type: 'CommandRefused', data, metadata }], {
-            expectedRevision: 'any',
-          })
+          .append(
+            commandLogStream(auth.tenantId, new Date().toISOString().slice(0, 10)),
+            [{ type: 'CommandRefused', data, metadata }],
+            {
+              expectedRevision: 'any',
+            },
+          )
           .catch((error: unknown) =>
             logger.error(
               { err: error, method: req.method, path: data.path, status: data.status },

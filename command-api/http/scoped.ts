@@ -1,7 +1,7 @@
 import type { DomainEvent } from '../../domain/decider.js';
 import { clientDecider } from '../../domain/clients/client.js';
 import { assertClientAccess, type Authenticated } from '../../infrastructure/http/authentication.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { notFound } from '../../infrastructure/http/problem.js';
 import { clientStream } from '../../domain/clients/client.js';
 import type { Aggregate, CommandHandler } from './command-handler.js';
 
@@ -17,7 +17,7 @@ export async function loadScoped<C, E extends DomainEvent, S extends { status: s
   what: string,
 ): Promise<S> {
   const { state } = await handler.load(aggregate, streamId);
-  if (state.status === 'none') throw new HttpProblem(404, 'not-found', 'Not found', `No such ${what}.`);
+  if (state.status === 'none') throw notFound(what);
   assertClientAccess(actor, state.clientId!);
   return state;
 }
@@ -31,8 +31,6 @@ export async function requireActiveClient(
   assertClientAccess(actor, clientId);
   const { state } = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, clientId));
   if (state.status !== 'active') {
-    throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', {
-      errors: [{ field: 'clientId', message: 'no such active client' }],
-    });
+    throw notFound('active client', 'clientId');
   }
 }

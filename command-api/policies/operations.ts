@@ -17,7 +17,7 @@ import { canonicalJson, sha256Hex } from '../../infrastructure/hashing.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { HttpProblem, notFound } from '../../infrastructure/http/problem.js';
 import { DrafterUnavailableError, type PolicyDrafter } from '../../infrastructure/policy-drafting/openai-compatible.js';
 import type { Aggregate, CommandHandler, CommandResult } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
@@ -241,10 +241,7 @@ export function policyCommands(handler: CommandHandler, drafter?: PolicyDrafter)
         const { format, version: wanted } = req.body;
         const version =
           wanted === undefined ? currentVersion(state)! : state.versions.find((v) => v.version === wanted);
-        if (!version)
-          throw new HttpProblem(404, 'not-found', 'Not found', `The policy has no version ${wanted}.`, {
-            errors: [{ field: 'version', message: 'no such version' }],
-          });
+        if (!version) throw notFound(`version ${wanted} of the policy`, 'version');
         const file = `policy-${state.policyId}-v${version.version}`;
         res.setHeader('X-Content-SHA256', version.contentHash);
         if (format === 'markdown') {

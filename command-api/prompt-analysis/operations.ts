@@ -29,7 +29,7 @@ import { assertClientAccess, authOf, type Authenticated } from '../../infrastruc
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
 import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { notFound } from '../../infrastructure/http/problem.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
@@ -110,9 +110,7 @@ export function promptAnalysisCommands(
       handler.load({ decider: clientAiDecider }, clientAiStream(actor.tenantId, clientId)),
     ]);
     if (client.state.status !== 'active') {
-      throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', {
-        errors: [{ field: 'clientId', message: 'no such active client' }],
-      });
+      throw notFound('active client', 'clientId');
     }
     return { frameworks: client.state.profile?.frameworks ?? [], governance: governance.state };
   }

@@ -15,7 +15,7 @@ import { opaqueToken } from '../../infrastructure/auth/tokens.js';
 import { authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { HttpProblem, notFound } from '../../infrastructure/http/problem.js';
 import type { Position } from '../../infrastructure/event-store/position.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { CommandContext, CommandHandler } from '../http/command-handler.js';
@@ -86,7 +86,7 @@ export function userCommands(resources: Resources, handler: CommandHandler, now:
       throw new HttpProblem(403, 'forbidden', 'Forbidden', 'You cannot change your own role or account here.');
     const loaded = await handler.load(users, userStream(actor.tenantId, userId));
     const outOfScope = actor.clientId !== null && loaded.state.clientId !== actor.clientId;
-    if (!loaded.state.exists || outOfScope) throw new HttpProblem(404, 'not-found', 'Not found', 'No such user.');
+    if (!loaded.state.exists || outOfScope) throw notFound('user');
     return loaded;
   }
 
@@ -95,9 +95,7 @@ export function userCommands(resources: Resources, handler: CommandHandler, now:
     const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
     // The same answer as every route that names a client: another tenant's, or none at all, is a 404.
     if (state.status !== 'active') {
-      throw new HttpProblem(404, 'not-found', 'Not found', 'No such active client.', {
-        errors: [{ field: 'clientId', message: 'no such active client' }],
-      });
+      throw notFound('active client', 'clientId');
     }
   }
 

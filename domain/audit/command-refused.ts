@@ -17,3 +17,6 @@ export interface CommandRefusedData {
 }
 
 export type CommandRefusedEvent = DomainEvent<'CommandRefused', CommandRefusedData>;
+
+/** The tenant's log of refused commands: one stream a day, so that no stream grows without end. The day is given. */
+export const commandLogStream = (tenantId: string, day: string): string => `${tenantId}/command-log/${day}`;

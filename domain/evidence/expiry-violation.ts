@@ -48,3 +48,7 @@ export const evidenceExpiryDecider: Decider<RecordEvidenceExpiry, EvidenceExpiry
   },
   evolve: () => ({ recorded: true }),
 };
+
+/** The stream of one piece of evidence's expiry: written once, by the watch that found it expired. */
+export const evidenceExpiryStream = (tenantId: string, evidenceId: string): string =>
+  `${tenantId}/evidence-expiry/${evidenceId}`;

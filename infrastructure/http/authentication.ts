@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import { permissionsOf, type Permission, type Role } from '../../domain/accounts/roles.js';
 import { InvalidTokenError, type AccessTokens } from '../auth/tokens.js';
 import type { SessionStore } from '../auth/session-store.js';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, notFound } from './problem.js';
 
 export interface Authenticated {
   userId: string;
@@ -89,6 +89,6 @@ export function requirePermission(permission: Permission, ...alternatives: Permi
  */
 export function assertClientAccess(auth: Authenticated, clientId: string): void {
   if (auth.clientId !== null && auth.clientId !== clientId) {
-    throw new HttpProblem(404, 'not-found', 'Not found', 'No such resource.');
+    throw notFound('resource');
   }
 }

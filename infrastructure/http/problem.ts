@@ -112,6 +112,16 @@ export function invalidFields(errors: Array<{ field: string; message: string }>)
   return new HttpProblem(400, 'validation', title, detail, { errors: listed });
 }
 
+/**
+ * The one answer for what the caller cannot see: missing, another tenant's, or another client's, all alike, so that
+ * existence does not leak. `what` completes "No such …"; `field` names the input that pointed at it.
+ */
+export function notFound(what: string, field?: string): HttpProblem {
+  return new HttpProblem(404, 'not-found', 'Not found', `No such ${what}.`, {
+    ...(field ? { errors: [{ field, message: `no such ${what}` }] } : {}),
+  });
+}
+
 export function sendProblem(res: Response, problem: ProblemDetails): void {
   res.locals.problem = problem; // for whoever records the outcome (command-api/http/refusals.ts)
   try {
@@ -122,7 +132,8 @@ export function sendProblem(res: Response, problem: ProblemDetails): void {
   }
 }
 
-export const notFound: RequestHandler = (req, res) => {
+/** The last route: a path no operation has. */
+export const noSuchRoute: RequestHandler = (req, res) => {
   sendProblem(res, {
     type: problemType('not-found'),
     title: 'Not found',

@@ -1,12 +1,9 @@
 import { sql } from 'kysely';
-import { evidenceExpiryDecider } from '../../domain/evidence/expiry-violation.js';
+import { evidenceExpiryDecider, evidenceExpiryStream } from '../../domain/evidence/expiry-violation.js';
 import { fold } from '../../domain/decider.js';
 import type { Database } from '../../infrastructure/database/database.js';
 import { WrongExpectedRevisionError, type EventStore } from '../../infrastructure/event-store/types.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
-
-export const evidenceExpiryStream = (tenantId: string, evidenceId: string): string =>
-  `${tenantId}/evidence-expiry/${evidenceId}`;
 
 interface Due {
   tenant_id: string;

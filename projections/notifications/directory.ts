@@ -1,5 +1,5 @@
 import { userDecider, userPersonalData, type UserEvent } from '../../domain/accounts/user.js';
-import { clientDecider, type ClientEvent } from '../../domain/clients/client.js';
+import { clientDecider, clientStream, type ClientEvent } from '../../domain/clients/client.js';
 import { fold } from '../../domain/decider.js';
 import { webhookDecider, type WebhookEvent, type WebhookState } from '../../domain/webhooks/webhook.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
@@ -119,7 +119,7 @@ export class NotificationDirectory {
 
   clientName(tenantId: string, clientId: string): Promise<string> {
     return this.cached(`client:${tenantId}:${clientId}`, async () => {
-      const events = await this.eventStore.readStream(`${tenantId}/client/${clientId}`);
+      const events = await this.eventStore.readStream(clientStream(tenantId, clientId));
       return (
         fold(
           clientDecider,

@@ -4,7 +4,7 @@ import type { Database } from '../../infrastructure/database/database.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
 import { type Paging } from '../../infrastructure/http/contract/schemas.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { notFound } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import type { AnyProjection } from '../../projections/projection.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
@@ -20,10 +20,7 @@ export interface ReadDeps {
 /** The read models, typed. */
 export const readModels = (database: Database): Kysely<ReadModels> => database.db as Kysely<ReadModels>;
 
-/** The one answer for a resource the caller cannot see: missing, another tenant's, or another client's. */
-export function notFound(what: string): HttpProblem {
-  return new HttpProblem(404, 'not-found', 'Not found', `No such ${what}.`);
-}
+export { notFound };
 
 /** Client-scoped users read their own client's resources only; another client's is "not found". */
 export function ownedBy<Row extends { client_id: string | null }>(

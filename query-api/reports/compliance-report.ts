@@ -8,7 +8,7 @@ import {
   type FrameworkId,
 } from '../../domain/frameworks/index.js';
 import { Id, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { notFound } from '../../infrastructure/http/problem.js';
 import { assessmentsProjection } from '../../projections/read-models/assessments.js';
 import { clientsProjection } from '../../projections/read-models/clients.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
@@ -125,7 +125,7 @@ export async function complianceReport(
     .select(['name', 'industry'])
     .where('client_id', '=', clientId)
     .executeTakeFirst();
-  if (!client) throw new HttpProblem(404, 'not-found', 'Not found', 'No such client at that moment.');
+  if (!client) throw notFound('client at that moment');
 
   // The latest assessment: the last submitted, else the last started.
   const assessments = await trx
