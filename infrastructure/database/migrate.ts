@@ -6,7 +6,7 @@ import {
   type MigrationResultSet,
   type TableMetadata,
 } from 'kysely';
-import { migrations } from '../../migrations/index.js';
+import { allMigrations } from '../../migrations/index.js';
 import type { Database } from './database.js';
 
 /**
@@ -56,7 +56,7 @@ function forMigrator(database: Database): Kysely<unknown> {
 export async function migrateToLatest(database: Database): Promise<MigrationResultSet['results']> {
   const migrator = new Migrator({
     db: forMigrator(database),
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: allMigrations },
     migrationTableSchema: database.schema,
   });
   const { error, results } = await migrator.migrateToLatest();
