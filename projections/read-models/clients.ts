@@ -16,6 +16,7 @@ export interface ClientsTable {
   status: (typeof CLIENT_STATUSES)[number];
   created_at: Date;
   updated_at: Date;
+  archived_at: Date | null;
 }
 
 export interface ClientsTables {
@@ -33,6 +34,7 @@ export const Client = z
     status: z.enum(CLIENT_STATUSES),
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    archivedAt: Timestamp.nullable().describe('When it was archived; null while active'),
   })
   .meta({ id: 'Client' });
 
@@ -46,6 +48,7 @@ export function clientOf(row: Selectable<ClientsTable>): z.output<typeof Client>
     status: row.status,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
+    archivedAt: row.archived_at ? new Date(row.archived_at).toISOString() : null,
   };
 }
 
@@ -54,7 +57,12 @@ interface Row {
   clientId: string;
   /** Registered within this batch: the whole row is known. */
   registered: boolean;
-  patch: Partial<ClientProfile> & { status?: 'active' | 'archived'; createdAt?: string; updatedAt?: string };
+  patch: Partial<ClientProfile> & {
+    status?: 'active' | 'archived';
+    createdAt?: string;
+    updatedAt?: string;
+    archivedAt?: string;
+  };
 }
 
 /** Folds a batch into one change per client, in event order. */
@@ -76,7 +84,7 @@ function changes(events: readonly RecordedOf<ClientEvent>[]): Row[] {
       row.registered = true;
       row.patch = { ...profile, frameworks: profile.frameworks ?? [], status: 'active', createdAt: at, updatedAt: at };
     } else if (type === 'ClientUpdated') row.patch = { ...row.patch, ...data, updatedAt: at };
-    else row.patch = { ...row.patch, status: 'archived', updatedAt: at };
+    else row.patch = { ...row.patch, status: 'archived', updatedAt: at, archivedAt: at };
   }
   return [...rows.values()];
 }
@@ -84,7 +92,7 @@ function changes(events: readonly RecordedOf<ClientEvent>[]): Row[] {
 /** The MSP's client companies: GET /clients. */
 export const clientsProjection: Projection<ClientEvent> = {
   name: 'clients',
-  version: 1,
+  version: 2,
   canHandle: ['ClientRegistered', 'ClientUpdated', 'ClientArchived'],
   tables: ['clients'],
   async apply(trx, events, table) {
@@ -93,13 +101,13 @@ export const clientsProjection: Projection<ClientEvent> = {
     const inserts = all.filter((row) => row.registered);
     for (let i = 0; i < inserts.length; i += 1000) {
       await sql`
-        insert into ${clients} (tenant_id, client_id, name, industry, size, frameworks, status, created_at, updated_at)
+        insert into ${clients} (tenant_id, client_id, name, industry, size, frameworks, status, created_at, updated_at, archived_at)
         values ${sql.join(
           inserts
             .slice(i, i + 1000)
             .map(
               ({ tenantId, clientId, patch: p }) =>
-                sql`(${tenantId}, ${clientId}, ${p.name}, ${p.industry}, ${p.size}, ${p.frameworks ?? []}::text[], ${p.status}, ${p.createdAt}::timestamptz, ${p.updatedAt}::timestamptz)`,
+                sql`(${tenantId}, ${clientId}, ${p.name}, ${p.industry}, ${p.size}, ${p.frameworks ?? []}::text[], ${p.status}, ${p.createdAt}::timestamptz, ${p.updatedAt}::timestamptz, ${p.archivedAt ?? null}::timestamptz)`,
             ),
         )}
         on conflict (tenant_id, client_id) do nothing`.execute(trx);
@@ -112,6 +120,7 @@ export const clientsProjection: Projection<ClientEvent> = {
           size = coalesce(${p.size ?? null}, size),
           frameworks = coalesce(${p.frameworks ?? null}::text[], frameworks),
           status = coalesce(${p.status ?? null}, status),
+          archived_at = coalesce(${p.archivedAt ?? null}::timestamptz, archived_at),
           updated_at = ${p.updatedAt}::timestamptz
         where tenant_id = ${tenantId} and client_id = ${clientId}`.execute(trx);
     }

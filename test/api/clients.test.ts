@@ -112,6 +112,12 @@ describe.skipIf(skip)(`client companies over HTTP${skip ? ' (skipped: no postgre
     expect((await ledger.request('PUT', path, { token: admin.accessToken, body: { name: 'Too late' } })).status).toBe(
       410,
     );
+    // The read model says when.
+    const read = await ledger.request<{ data: { status: string; archivedAt: string | null } }>('GET', path, {
+      token: admin.accessToken,
+      headers: { 'X-Min-Position': (archived.body as { meta: { position: string } }).meta.position },
+    });
+    expect(read.body.data).toMatchObject({ status: 'archived', archivedAt: expect.stringMatching(/^\d{4}-/) });
   });
 
   it('checks the permission of every route', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientsProjection } from '../../projections/read-models/clients.js';
 import { tamperWithEvent } from '../contract/tamper.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
 import { needs, openTransactionElsewhere } from '../support/services.js';
@@ -508,7 +509,7 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
     );
     expect(ready.checks.projections).toMatchObject({
       status: 'up',
-      clients: { version: 1, lagEvents: expect.any(Number) as number },
+      clients: { version: clientsProjection.version, lagEvents: expect.any(Number) as number },
     });
   });
 

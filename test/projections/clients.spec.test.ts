@@ -18,7 +18,9 @@ describe.skipIf(skip)(`the clients projection, given events${skip ? ' (skipped: 
   it('registers a client, active, with its frameworks', async () => {
     await spec()
       .given([{ stream: 'client/c-1', type: 'ClientRegistered', data: registered }])
-      .then('clients', [{ client_id: 'c-1', name: 'Acme', frameworks: ['hipaa'], status: 'active' }]);
+      .then('clients', [
+        { client_id: 'c-1', name: 'Acme', frameworks: ['hipaa'], status: 'active', archived_at: null },
+      ]);
   });
 
   it('applies updates and an archive in order, within one batch', async () => {
@@ -34,7 +36,13 @@ describe.skipIf(skip)(`the clients projection, given events${skip ? ' (skipped: 
         },
       ])
       .then('clients', [
-        { name: 'Acme Health', frameworks: [], status: 'archived', updated_at: new Date('2026-03-02T10:00:00.000Z') },
+        {
+          name: 'Acme Health',
+          frameworks: [],
+          status: 'archived',
+          updated_at: new Date('2026-03-02T10:00:00.000Z'),
+          archived_at: new Date('2026-03-02T10:00:00.000Z'),
+        },
       ]);
   });
 
