@@ -41,6 +41,34 @@ describe.skipIf(skip)(
 
     const tokenFor = (role: string, scopedClient: string | null) => ledger.tokenFor(admin.tenantId, role, scopedClient);
 
+    it('reads one service of the registry, and for a client its approval', async () => {
+      const approve = await ledger.request<{ meta: { position: string } }>(
+        'POST',
+        `/clients/${clientId}/ai-services/${aiServiceId}/approve`,
+        { token: admin.accessToken, body: { reason: 'contract signed' } },
+      );
+      const headers = { 'X-Min-Position': approve.body.meta.position };
+      const one = await ledger.request<{ data: Record<string, unknown> }>('GET', `/ai-services/${aiServiceId}`, {
+        token: admin.accessToken,
+        headers,
+      });
+      expect(one.status).toBe(200);
+      expect(one.body.data).toMatchObject({ aiServiceId, ...chatgpt, approval: null });
+      const forClient = await ledger.request<{ data: Record<string, unknown> }>(
+        'GET',
+        `/ai-services/${aiServiceId}?clientId=${clientId}`,
+        { token: admin.accessToken, headers },
+      );
+      expect(forClient.body.data).toMatchObject({ approval: 'approved' });
+      const other = await ledger.signUp('other');
+      for (const [token, id] of [
+        [admin.accessToken, randomUUID()],
+        [other.accessToken, aiServiceId],
+      ] as const) {
+        expect((await ledger.request('GET', `/ai-services/${id}`, { token })).status).toBe(404);
+      }
+    });
+
     it('approves and revokes a service for a client, with reasons', async () => {
       const path = `/clients/${clientId}/ai-services/${aiServiceId}`;
       const approved = await ledger.request('POST', `${path}/approve`, {

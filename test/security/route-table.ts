@@ -147,6 +147,12 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherClient: 403,
   },
   'GET /api/v1/ai-services': { request: () => json('/ai-services'), otherTenant: 'own', otherClient: 'own' },
+  'GET /api/v1/ai-services/{id}': {
+    request: (a) => json(`/ai-services/${a.aiServiceId}`),
+    otherTenant: 404,
+    // The registry is the MSP's, shared by its clients' people.
+    otherClient: 'own',
+  },
   'POST /api/v1/clients/{id}/ai-services/{serviceId}/approve': {
     request: (a) => json(`/clients/${a.clientId}/ai-services/${a.aiServiceId}/approve`, { reason: 'probe' }),
     otherTenant: 404,

@@ -134,7 +134,7 @@ describe.skipIf(skip)(`every route × every outsider${skip ? ' (skipped: no post
       }
     }
     expect(failures).toEqual([]);
-  });
+  }, 180_000);
 
   it('still holds every resource of A as it was: no outsider changed anything', async () => {
     const token = a.admin.accessToken;
