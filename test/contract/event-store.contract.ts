@@ -56,6 +56,19 @@ function context(): Context {
   };
 }
 
+/**
+ * Waits until readers of the global log see `position`. A store may show an event only once every transaction older
+ * than it has ended (PostgreSQL's gap-safe order), and another test's transaction anywhere on the same server can be
+ * one of those: a test that reads the global log right after appending waits for that, not for a time.
+ */
+async function visible(store: EventStore, position: Position): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (comparePositions(await store.headPosition(), position) < 0) {
+    if (Date.now() > deadline) throw new Error(`position ${position} did not become visible within a minute`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];
   for await (const event of iterable) events.push(event);
@@ -291,7 +304,7 @@ export function eventStoreContract(
         const sb = b.stream();
         await h.store.append(sa, [a.event('X'), a.event('Y')]);
         await h.store.append(sb, [b.event('X')]);
-        await h.store.append(sa, [a.event('Z')]);
+        await visible(h.store, (await h.store.append(sa, [a.event('Z')])).position);
 
         const all = await collect(h.store.readAll({ from: before, batchSize: 2 }));
         const ours = all.filter((e) => e.streamId === sa || e.streamId === sb);
@@ -319,6 +332,7 @@ export function eventStoreContract(
         h.setNow(new Date('2026-04-02T10:00:00Z'));
         const other = await h.store.append(b.stream(), [b.event()]);
         h.setNow(new Date());
+        await visible(h.store, other.position);
         expect(await h.store.recordedAtOrBefore(first.position, { tenantId: a.tenantId })).toBe(
           '2026-04-01T10:00:00.000Z',
         );
@@ -336,6 +350,7 @@ export function eventStoreContract(
         const c = context();
         const first = await h.store.append(c.stream(), [c.event()]);
         const second = await h.store.append(c.stream(), [c.event()]);
+        await visible(h.store, second.position);
         const restored = String(first.position) as Position;
         expect(comparePositions(restored, second.position)).toBeLessThan(0);
         expect(comparePositions(START, restored)).toBeLessThan(0);
@@ -464,7 +479,7 @@ export function eventStoreContract(
         expect(events[1]!.metadata.previousHash).toBe(events[0]!.metadata.hash);
         expect(events[2]!.metadata.previousHash).toBe(events[1]!.metadata.hash);
         expect(await verifyStream(h.store, stream)).toEqual({ ok: true, eventsChecked: 3 });
-        await h.store.append(c.stream(), [c.event()]);
+        await visible(h.store, (await h.store.append(c.stream(), [c.event()])).position);
         expect(await verifyTenant(h.store, c.tenantId)).toEqual({ ok: true, eventsChecked: 4 });
       });
 
@@ -472,10 +487,11 @@ export function eventStoreContract(
         it('finds the first event altered directly in the database', async () => {
           const c = context();
           const stream = c.stream();
-          await h.store.append(
+          const written = await h.store.append(
             stream,
             [0, 1, 2].map((n) => c.event('Scored', { score: n })),
           );
+          await visible(h.store, written.position);
           await h.tamper!(stream, 1, { score: 100 });
           const result = await verifyStream(h.store, stream);
           expect(result).toMatchObject({

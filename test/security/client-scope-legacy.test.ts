@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.js';
 import { ClientScope } from '../../query-api/history/client-scope.js';
+import { comparePositions } from '../../infrastructure/event-store/position.js';
+import { eventually } from '../contract/message-bus.contract.js';
 import { needs, openTestDatabase } from '../support/services.js';
 
 const skip = needs('postgres').skip;
@@ -44,10 +46,16 @@ describe.skipIf(skip)(`the client of events recorded without one${skip ? ' (skip
       { type: 'PasswordChanged', data: {} },
     ]);
     await append(`organization/${tenantId}`, [{ type: 'OrganizationRegistered', data: { name: 'MSP' } }]);
-    await append(`webhook/w1`, [
+    const last = await append(`webhook/w1`, [
       { type: 'WebhookRegistered', data: { clientId: null } },
       { type: 'WebhookDeleted', data: {} },
     ]);
+    // Readers of the log see these once every older transaction on the server has ended (another test's, say).
+    await eventually(
+      async () => comparePositions(await store.headPosition(), last.position) >= 0,
+      'the appended events to be visible',
+      60_000,
+    );
   });
   afterAll(() => database?.drop());
 
