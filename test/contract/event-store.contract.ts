@@ -93,7 +93,7 @@ function follow(subscription: Subscription) {
   return {
     events,
     caughtUp: () => caughtUp,
-    async until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+    async until(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!condition()) {
         if (failure) throw failure;
@@ -363,7 +363,7 @@ export function eventStoreContract(
       it('delivers history, says it caught up, then follows live appends', async () => {
         const c = context();
         const stream = c.stream();
-        await h.store.append(stream, [c.event('Old')]);
+        await visible(h.store, (await h.store.append(stream, [c.event('Old')])).position);
         const sub = follow(h.store.subscribe({ tenantId: c.tenantId }));
         await sub.until(() => sub.caughtUp() > 0);
         expect(sub.events.map((e) => e.type)).toEqual(['Old']);
