@@ -91,7 +91,8 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
       body: z.strictObject({ email: Email, password: Password, name: PersonName, organizationName: PersonName }),
       answers: {
         201: {
-          description: 'Registered; verify the email before logging in',
+          description:
+            'Registered; verify the email before logging in. meta.position is null: registration answers alike for every address',
           schema: commandAnswer(z.object({ userId: Id, tenantId: Id })),
         },
         409: { description: 'An account with this email exists', problem: true },
@@ -148,12 +149,7 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
             );
           const revision = users.decider.decide(register, users.decider.initialState()).length - 1;
           await registration.pad(startedAt);
-          return sendCommandResult(
-            res,
-            201,
-            { userId, tenantId },
-            { position: await resources.eventStore.headPosition(), revision },
-          );
+          return sendCommandResult(res, 201, { userId, tenantId }, { position: null, revision });
         }
         try {
           await handler.execute(
@@ -175,7 +171,9 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
           await resources.mailer.send(verificationMail({ email, name }, organizationName, link));
           showLinkWithoutSmtp(config.SMTP_URL, `Verify ${email}`, link);
           registration.observe(startedAt);
-          sendCommandResult(res, 201, { userId, tenantId }, result);
+          // No log position: a decoy has none to give, and a position that moves only for new addresses would say
+          // which addresses have an account. Nothing of the new account is readable before its email is verified.
+          sendCommandResult(res, 201, { userId, tenantId }, { position: null, revision: result.revision });
         } catch (error) {
           // Give the address back, so that the same registration can be tried again.
           await handler

@@ -29,7 +29,8 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
       );
       expect(response.status).toBe(201);
       expect(response.body.data).toEqual({ userId: expect.any(String), tenantId: expect.any(String) });
-      expect(response.body.meta.position).toMatch(/^\d{20}-\d{20}$/);
+      // No log position: one that moved only for new addresses would tell them from addresses with an account.
+      expect(response.body.meta.position).toBeNull();
       const mail = ledger.lastMailTo(email);
       expect(mail).toContain('Subject: Confirm your email for Compliance Ledger');
       expect(mail).toMatch(
@@ -55,7 +56,7 @@ describe.skipIf(ready)(`accounts and sessions over HTTP${ready ? ' (skipped: no 
       for (const answer of [fresh, again]) {
         expect(answer.status).toBe(201);
         expect(answer.body.data).toEqual({ userId: expect.any(String), tenantId: expect.any(String) });
-        expect(answer.body.meta.position).toMatch(/^\d{20}-\d{20}$/);
+        expect(answer.body.meta.position).toBeNull();
       }
       expect(again.headers.get('etag')).toBe(fresh.headers.get('etag'));
       expect(ledger.lastMailTo(user.email)).toContain('Subject: Your Compliance Ledger account');
