@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
 import { needs } from '../support/services.js';
-import { createClient, uploadEvidence } from '../support/tenants.js';
+import { createClient, inviteMember, uploadEvidence } from '../support/tenants.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -33,6 +33,8 @@ describe.skipIf(skip)(`what changed between two moments${skip ? ' (skipped: no p
   let aiServiceId = '';
   let userId = '';
   let retiredId = '';
+  let policyId = '';
+  let approverId = '';
   let expiringId = '';
   let start = '';
   let end = '';
@@ -60,7 +62,30 @@ describe.skipIf(skip)(`what changed between two moments${skip ? ' (skipped: no p
         dataRetentionDays: 0,
       })
     ).data.aiServiceId!;
+    // A second admin (before the period) approves the policy the first one wrote (in the period).
+    const approver = await inviteMember(ledger, admin.accessToken, 'msp_admin', undefined, 'Second Admin');
     start = (await send('PUT', `/clients/${clientId}`, { name: 'Bayside Clinic Group' })).meta.position;
+    policyId = (
+      await send('POST', '/policies/generate', {
+        clientId,
+        frameworkId: 'hipaa',
+        companyContext: {
+          name: 'Bayside Clinic Group',
+          industry: 'healthcare',
+          size: '11-50',
+          dataTypes: ['phi'],
+          aiTools: [],
+          jurisdictions: ['US'],
+        },
+      })
+    ).data.policyId!;
+    await send('POST', `/policies/${policyId}/submit`, {});
+    const approved = await ledger.request('POST', `/policies/${policyId}/approve`, {
+      token: approver.accessToken,
+      body: { comment: 'Matches the risk analysis' },
+    });
+    expect(approved.status).toBe(200);
+    approverId = approver.userId;
 
     // Evidence valid until 2030, retired in the period: retired, not expired.
     const kept = await uploadEvidence(ledger, admin.accessToken, clientId, 'access review');
@@ -113,6 +138,15 @@ describe.skipIf(skip)(`what changed between two moments${skip ? ' (skipped: no p
     expect(answer.status).toBe(200);
     const { approvals, aiPolicies, roles, changes } = answer.body.data;
     expect(approvals).toEqual([
+      expect.objectContaining({
+        kind: 'policy',
+        clientId,
+        subjectId: policyId,
+        decision: 'approved',
+        version: 1,
+        reason: 'Matches the risk analysis',
+        actorId: approverId,
+      }),
       expect.objectContaining({
         kind: 'ai-service',
         clientId,
