@@ -9,7 +9,7 @@ import {
   type AssessmentState,
 } from '../../domain/assessments/assessment.js';
 import { SCALES } from '../../domain/assessments/scales.js';
-import { RESULTS, scoreAssessment } from '../../domain/assessments/scoring.js';
+import { RESULTS, scoreAssessment, submissionWarnings } from '../../domain/assessments/scoring.js';
 import {
   catalogAt,
   FRAMEWORK_IDS,
@@ -20,6 +20,7 @@ import {
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
+import { CoverageSchema, SubmissionWarningSchema } from '../../projections/read-models/assessments.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { evidenceStream } from '../../domain/evidence/evidence.js';
 import { evidence } from '../evidence/operations.js';
@@ -161,7 +162,9 @@ export function assessmentCommands(handler: CommandHandler) {
       method: 'put',
       path: '/assessments/{id}/submit',
       tags: ['assessments'],
-      summary: 'Freeze the assessment and compute its compliance score and progress',
+      summary: 'Freeze the assessment and compute its compliance score, progress and coverage',
+      description:
+        'Coverage below 80% of the catalog does not stop the submission, but its answer and its event carry a `low-coverage` warning.',
       access: write,
       headers: ['Idempotency-Key', 'If-Match'],
       params: AssessmentPath,
@@ -174,7 +177,9 @@ export function assessmentCommands(handler: CommandHandler) {
               assessmentId: Id,
               score: z.number().nullable(),
               progress: z.number(),
+              coverage: CoverageSchema,
               flagged: z.array(z.string()).optional(),
+              warnings: z.array(SubmissionWarningSchema),
             }),
           ),
         },
@@ -209,7 +214,14 @@ export function assessmentCommands(handler: CommandHandler) {
         sendCommandResult(
           res,
           200,
-          { assessmentId, score: score.score, progress: score.progress, flagged: score.flagged },
+          {
+            assessmentId,
+            score: score.score,
+            progress: score.progress,
+            coverage: score.coverage,
+            flagged: score.flagged,
+            warnings: submissionWarnings(score),
+          },
           result,
         );
       },

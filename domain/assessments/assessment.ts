@@ -1,6 +1,13 @@
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 import type { FrameworkId } from '../frameworks/catalog.js';
-import type { RequirementAnswer, Result, ScoreResult } from './scoring.js';
+import {
+  submissionWarnings,
+  type Coverage,
+  type RequirementAnswer,
+  type Result,
+  type ScoreResult,
+  type SubmissionWarning,
+} from './scoring.js';
 
 /** An assessment of one client against one framework, at the catalog version pinned when it was started. */
 export type AssessmentEvent =
@@ -12,7 +19,17 @@ export type AssessmentEvent =
       'RequirementAssessed',
       { requirementId: string; result: Result; score: number | null; note: string | null; evidenceIds: string[] }
     >
-  | DomainEvent<'AssessmentSubmitted', ScoreResult & { submittedBy: string; submittedAt: string }>;
+  | DomainEvent<
+      'AssessmentSubmitted',
+      Omit<ScoreResult, 'coverage'> & {
+        submittedBy: string;
+        submittedAt: string;
+        /** Recorded since coverage was scored (absent from older events). */
+        coverage?: Coverage;
+        /** What the submission warned about, such as coverage below the threshold (absent from older events). */
+        warnings?: SubmissionWarning[];
+      }
+    >;
 
 /** An assessment's stream. It begins with the tenant: an id from another tenant names a stream that does not exist. */
 export const assessmentStream = (tenantId: string, assessmentId: string): string =>
@@ -46,7 +63,7 @@ export interface AssessmentState {
   catalogVersion?: string;
   title?: string;
   answers: Record<string, RequirementAnswer & { note: string | null }>;
-  result?: ScoreResult;
+  result?: Omit<ScoreResult, 'coverage'> & { coverage?: Coverage; warnings?: SubmissionWarning[] };
 }
 
 export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, AssessmentState> = {
@@ -93,7 +110,12 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
         return [
           {
             type: 'AssessmentSubmitted',
-            data: { ...command.score, submittedBy: command.submittedBy, submittedAt: command.submittedAt },
+            data: {
+              ...command.score,
+              submittedBy: command.submittedBy,
+              submittedAt: command.submittedAt,
+              warnings: submissionWarnings(command.score),
+            },
           },
         ];
       }

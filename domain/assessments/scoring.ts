@@ -8,6 +8,11 @@
  * - Progress is assessed ÷ assessable, where not-applicable requirements are not assessable.
  * - A requirement marked compliant whose linked evidence has all expired at the time of scoring counts as partially
  *   compliant, and is flagged.
+ * - Coverage says how much of the catalog the score rests on: requirements answered (any result but not-assessed,
+ *   not-applicable included) ÷ every requirement of the pinned catalog. A score over 4 of 125 requirements is a score
+ *   of those 4, and says so.
+ *
+ * The assessment, the compliance report and the MSP summary all score with `scoreAssessment`, live and as of a moment.
  */
 export const RESULTS = ['not_assessed', 'compliant', 'partially_compliant', 'non_compliant', 'not_applicable'] as const;
 export type Result = (typeof RESULTS)[number];
@@ -33,6 +38,28 @@ export interface ScoreInput {
   at: string;
 }
 
+/** How much of the catalog an assessment answers. */
+export interface Coverage {
+  /** Requirements with a result other than not-assessed (not-applicable counts as answered). */
+  answered: number;
+  /** Every requirement of the pinned catalog. */
+  total: number;
+  /** answered ÷ total, 0–1, rounded to three decimals (0 for an empty catalog). */
+  ratio: number;
+}
+
+/**
+ * Below this coverage a submission still goes through, but its answer and its event carry a `low-coverage` warning:
+ * a score resting on less than four fifths of the catalog is not a picture of the client's compliance.
+ */
+export const COVERAGE_WARNING_THRESHOLD = 0.8;
+
+/** What a submission warns about; recorded in its event and returned in its answer. */
+export interface SubmissionWarning {
+  code: 'low-coverage';
+  message: string;
+}
+
 export interface ScoreResult {
   /** On the framework's scale, rounded to two decimals; null when nothing is scored. */
   score: number | null;
@@ -42,6 +69,7 @@ export interface ScoreResult {
   assessable: number;
   /** Requirements marked compliant whose evidence had all expired: scored as partially compliant. */
   flagged: string[];
+  coverage: Coverage;
 }
 
 const RESULT_VALUE: Record<'compliant' | 'partially_compliant' | 'non_compliant', number> = {
@@ -59,9 +87,11 @@ export function scoreAssessment(input: ScoreInput): ScoreResult {
   let weights = 0;
   let assessed = 0;
   let assessable = 0;
+  let answered = 0;
   const flagged: string[] = [];
   for (const { id, weight = 1 } of input.requirements) {
     const answer = input.answers[id] ?? { result: 'not_assessed' };
+    if (answer.result !== 'not_assessed') answered++;
     if (answer.result === 'not_applicable') continue;
     assessable++;
     if (answer.result === 'not_assessed') continue;
@@ -91,5 +121,26 @@ export function scoreAssessment(input: ScoreInput): ScoreResult {
     assessed,
     assessable,
     flagged,
+    coverage: coverageOf(answered, input.requirements.length),
   };
+}
+
+export function coverageOf(answered: number, total: number): Coverage {
+  return { answered, total, ratio: total > 0 ? Math.round((answered / total) * 1000) / 1000 : 0 };
+}
+
+/** The warnings a submission with this score carries: coverage below the threshold. */
+export function submissionWarnings(
+  score: Pick<ScoreResult, 'coverage'>,
+  threshold = COVERAGE_WARNING_THRESHOLD,
+): SubmissionWarning[] {
+  const { answered, total, ratio } = score.coverage;
+  if (total === 0 || ratio >= threshold) return [];
+  const percent = (value: number) => `${Math.round(value * 1000) / 10}%`;
+  return [
+    {
+      code: 'low-coverage',
+      message: `Only ${answered} of ${total} requirements are answered (${percent(ratio)} coverage, below ${percent(threshold)}): the score covers those alone.`,
+    },
+  ];
 }

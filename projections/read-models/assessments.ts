@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { AssessmentEvent } from '../../domain/assessments/assessment.js';
-import type { Result } from '../../domain/assessments/scoring.js';
+import type { Coverage, Result, SubmissionWarning } from '../../domain/assessments/scoring.js';
 import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { aggregateIdOf, type Projection } from '../projection.js';
 
@@ -23,6 +23,9 @@ export interface AssessmentsTable {
   progress: Numeric | null;
   started_at: Date;
   submitted_at: Date | null;
+  /** Coverage and warnings as recorded at submission (null before, and for submissions recorded before coverage). */
+  submitted_coverage: Coverage | null;
+  submission_warnings: SubmissionWarning[] | null;
 }
 
 /** One row per assessed requirement of an assessment: the latest answer. */
@@ -33,6 +36,8 @@ export interface AssessmentResultsTable {
   result: Result;
   score: Numeric | null;
   evidence_ids: string[];
+  /** The assessor's note. */
+  note: string | null;
 }
 
 export interface AssessmentsTables {
@@ -41,6 +46,20 @@ export interface AssessmentsTables {
 }
 
 const numberOrNull = (value: Numeric | null): number | null => (value === null ? null : Number(value));
+
+/** How much of the catalog a score rests on. */
+export const CoverageSchema = z
+  .object({
+    answered: z.int().describe('requirements with a result other than not_assessed (not_applicable included)'),
+    total: z.int().describe('every requirement of the pinned catalog'),
+    ratio: z.number().describe('answered ÷ total, 0–1'),
+  })
+  .meta({ id: 'Coverage' });
+
+/** What a submission warned about. */
+export const SubmissionWarningSchema = z
+  .object({ code: z.enum(['low-coverage']), message: z.string() })
+  .meta({ id: 'SubmissionWarning' });
 
 /** An assessment as the API lists it. */
 export const Assessment = z
@@ -51,8 +70,18 @@ export const Assessment = z
     catalogVersion: z.string().describe('The catalog version the assessment pinned when it started'),
     title: z.string(),
     status: z.enum(ASSESSMENT_STATUSES),
-    score: z.number().nullable().describe("On the framework's scale, at submission"),
+    score: z
+      .number()
+      .nullable()
+      .describe(
+        "On the framework's scale, scored at the moment read (now, or asOf) as the compliance report and the MSP summary score it",
+      ),
+    submittedScore: z.number().nullable().describe('The score recorded at submission'),
     progress: z.number().nullable(),
+    coverage: CoverageSchema,
+    flagged: z.array(z.string()).describe('Compliant requirements whose evidence had all expired: scored as partial'),
+    basis: z.enum(['recomputed', 'as-submitted']),
+    warnings: z.array(SubmissionWarningSchema).describe('What the submission warned about'),
     startedAt: Timestamp,
     submittedAt: Timestamp.nullable(),
   })
@@ -64,6 +93,7 @@ export const AssessmentResult = z.object({
   result: z.string(),
   score: z.number().nullable(),
   evidenceIds: z.array(z.string()),
+  note: z.string().nullable().describe("The assessor's note"),
 });
 
 /** An assessment with its result per requirement. */
@@ -71,7 +101,16 @@ export const AssessmentWithResults = Assessment.extend({ results: z.array(Assess
   id: 'AssessmentWithResults',
 });
 
-export function assessmentOf(row: Selectable<AssessmentsTable>): z.output<typeof Assessment> {
+/** The score of an assessment at the moment read (see query-api/compliance/score-at.ts). */
+export interface ScoredAt {
+  score: number | null;
+  progress: number;
+  coverage: Coverage;
+  flagged: string[];
+  basis: 'recomputed' | 'as-submitted';
+}
+
+export function assessmentOf(row: Selectable<AssessmentsTable>, scored: ScoredAt): z.output<typeof Assessment> {
   return {
     assessmentId: row.assessment_id,
     clientId: row.client_id,
@@ -79,28 +118,34 @@ export function assessmentOf(row: Selectable<AssessmentsTable>): z.output<typeof
     catalogVersion: row.catalog_version,
     title: row.title,
     status: row.status,
-    score: numberOrNull(row.score),
-    progress: numberOrNull(row.progress),
+    score: scored.score,
+    submittedScore: numberOrNull(row.score),
+    progress: scored.progress,
+    coverage: scored.coverage,
+    flagged: scored.flagged,
+    basis: scored.basis,
+    warnings: row.submission_warnings ?? [],
     startedAt: new Date(row.started_at).toISOString(),
     submittedAt: row.submitted_at === null ? null : new Date(row.submitted_at).toISOString(),
   };
 }
 
 export function assessmentResultOf(
-  row: Pick<Selectable<AssessmentResultsTable>, 'requirement_id' | 'result' | 'score' | 'evidence_ids'>,
+  row: Pick<Selectable<AssessmentResultsTable>, 'requirement_id' | 'result' | 'score' | 'evidence_ids' | 'note'>,
 ): z.output<typeof AssessmentResult> {
   return {
     requirementId: row.requirement_id,
     result: row.result,
     score: numberOrNull(row.score),
     evidenceIds: row.evidence_ids,
+    note: row.note ?? null,
   };
 }
 
-/** Assessments, their results per requirement, and the score and progress at submission. */
+/** Assessments, their results per requirement (with the assessor's note), and the score, progress, coverage and warnings at submission. */
 export const assessmentsProjection: Projection<AssessmentEvent> = {
   name: 'assessments',
-  version: 1,
+  version: 2,
   canHandle: ['AssessmentStarted', 'RequirementAssessed', 'AssessmentSubmitted'],
   tables: ['assessments', 'assessment_results'],
   async apply(trx, events, table) {
@@ -117,15 +162,16 @@ export const assessmentsProjection: Projection<AssessmentEvent> = {
           continue;
         case 'RequirementAssessed':
           await sql`
-            insert into ${sql.table(table('assessment_results'))} (tenant_id, assessment_id, requirement_id, result, score, evidence_ids)
-            values (${tenantId}, ${assessmentId}, ${data.requirementId}, ${data.result}, ${data.score}, ${data.evidenceIds}::text[])
-            on conflict (tenant_id, assessment_id, requirement_id) do update set result = excluded.result, score = excluded.score, evidence_ids = excluded.evidence_ids`.execute(
+            insert into ${sql.table(table('assessment_results'))} (tenant_id, assessment_id, requirement_id, result, score, evidence_ids, note)
+            values (${tenantId}, ${assessmentId}, ${data.requirementId}, ${data.result}, ${data.score}, ${data.evidenceIds}::text[], ${data.note ?? null})
+            on conflict (tenant_id, assessment_id, requirement_id) do update set result = excluded.result, score = excluded.score, evidence_ids = excluded.evidence_ids, note = excluded.note`.execute(
             trx,
           );
           continue;
         case 'AssessmentSubmitted':
           await sql`
-            update ${sql.table(table('assessments'))} set status = 'submitted', score = ${data.score}, progress = ${data.progress}, submitted_at = ${data.submittedAt}::timestamptz
+            update ${sql.table(table('assessments'))} set status = 'submitted', score = ${data.score}, progress = ${data.progress}, submitted_at = ${data.submittedAt}::timestamptz,
+              submitted_coverage = ${data.coverage ? JSON.stringify(data.coverage) : null}::jsonb, submission_warnings = ${data.warnings ? JSON.stringify(data.warnings) : null}::jsonb
             where tenant_id = ${tenantId} and assessment_id = ${assessmentId}`.execute(trx);
           continue;
       }

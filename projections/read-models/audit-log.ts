@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
 import type { CommandRefusedData } from '../../domain/audit/command-refused.js';
+import { clientOf } from '../../domain/ownership.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { Id, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { canonicalIp } from '../../infrastructure/ip-address.js';
@@ -22,6 +23,10 @@ export interface AuditLogTable {
   outcome: (typeof AUDIT_OUTCOMES)[number];
   /** For a refused command: what was asked and why it was refused. */
   refusal: CommandRefusedData | null;
+  /** The client company the event belongs to, null for the MSP's own (see domain/ownership.ts). */
+  client_id: string | null;
+  /** The reason recorded: a refusal's title, detail and fields; an event's own `reason` or `comment`. */
+  reason: string | null;
 }
 
 export interface AuditLogTables {
@@ -51,10 +56,42 @@ export const AuditEntry = z
     recordedAt: Timestamp,
     outcome: z.enum(AUDIT_OUTCOMES),
     refusal: Refusal.nullable(),
+    clientId: z.string().nullable().describe("The client company the event belongs to; null for the MSP's own"),
+    actorName: z
+      .string()
+      .nullable()
+      .describe('The acting user\'s name as of the event, "[erased]" once they are erased; null for system actors'),
+    reason: z
+      .string()
+      .nullable()
+      .describe("Why: a refusal's title, detail and fields at fault, or the reason or comment the event records"),
   })
   .meta({ id: 'AuditEntry' });
 
-export function auditEntryOf(row: Selectable<AuditLogTable>): z.output<typeof AuditEntry> {
+/** The reason an event records, in full: a refusal's title, detail and fields; else its `reason` or `comment`. */
+export function reasonOf(event: Pick<RecordedEvent, 'type' | 'data'>): string | null {
+  const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<string, unknown>;
+  if (event.type === 'CommandRefused') {
+    const refusal = data as unknown as CommandRefusedData;
+    const fields = refusal.fields?.length ? ` (fields: ${refusal.fields.join(', ')})` : '';
+    return `${refusal.title}${refusal.detail ? `: ${refusal.detail}` : ''}${fields}`;
+  }
+  for (const key of ['reason', 'comment'])
+    if (typeof data[key] === 'string' && data[key] !== '') return data[key] as string;
+  return null;
+}
+
+/** The client an event belongs to: as stamped in its metadata, else as its data or stream name say. */
+function clientOfEvent(event: RecordedEvent): string | null {
+  const stamped = (event.metadata as { clientId?: unknown }).clientId;
+  if (typeof stamped === 'string' || stamped === null) return stamped;
+  return clientOf(event.streamId, event.data);
+}
+
+export function auditEntryOf(
+  row: Selectable<AuditLogTable>,
+  actorName: string | null = null,
+): z.output<typeof AuditEntry> {
   return {
     position: row.position,
     eventId: row.event_id,
@@ -66,6 +103,9 @@ export function auditEntryOf(row: Selectable<AuditLogTable>): z.output<typeof Au
     recordedAt: new Date(row.recorded_at).toISOString(),
     outcome: row.outcome,
     refusal: row.refusal,
+    clientId: row.client_id ?? null,
+    actorName,
+    reason: row.reason ?? (row.refusal ? reasonOf({ type: 'CommandRefused', data: row.refusal }) : null),
   };
 }
 
@@ -76,7 +116,7 @@ export function auditEntryOf(row: Selectable<AuditLogTable>): z.output<typeof Au
 export const auditLogProjection: Projection = {
   canHandle: 'every event',
   name: 'audit-log',
-  version: 3,
+  version: 4,
   tables: ['audit_log'],
   async apply(trx, events, table) {
     // One array per column through unnest: a handful of parameters however long the batch, which PostgreSQL parses
@@ -84,14 +124,15 @@ export const auditLogProjection: Projection = {
     const refused = (e: RecordedEvent) => e.type === 'CommandRefused';
     const column = <T>(f: (e: RecordedEvent) => T) => events.map(f);
     await sql`
-      insert into ${sql.table(table('audit_log'))} (tenant_id, position, event_id, stream_id, event_type, actor_id, correlation_id, ip, recorded_at, outcome, refusal)
-      select tenant_id, position, event_id::uuid, stream_id, event_type, actor_id, correlation_id, ip, recorded_at::timestamptz, outcome, refusal::jsonb
+      insert into ${sql.table(table('audit_log'))} (tenant_id, position, event_id, stream_id, event_type, actor_id, correlation_id, ip, recorded_at, outcome, refusal, client_id, reason)
+      select tenant_id, position, event_id::uuid, stream_id, event_type, actor_id, correlation_id, ip, recorded_at::timestamptz, outcome, refusal::jsonb, client_id, reason
       from unnest(
         ${column((e) => e.metadata.tenantId)}::text[], ${column((e) => e.position)}::text[], ${column((e) => e.id)}::text[], ${column((e) => e.streamId)}::text[],
         ${column((e) => e.type)}::text[], ${column((e) => e.metadata.actorId)}::text[], ${column((e) => e.metadata.correlationId)}::text[],
         ${column((e) => canonicalIp(e.metadata.ip) ?? null)}::text[], ${column((e) => e.metadata.recordedAt)}::text[],
-        ${column((e) => (refused(e) ? 'refused' : 'recorded'))}::text[], ${column((e) => (refused(e) ? JSON.stringify(e.data) : null))}::text[]
-      ) as t(tenant_id, position, event_id, stream_id, event_type, actor_id, correlation_id, ip, recorded_at, outcome, refusal)
+        ${column((e) => (refused(e) ? 'refused' : 'recorded'))}::text[], ${column((e) => (refused(e) ? JSON.stringify(e.data) : null))}::text[],
+        ${column(clientOfEvent)}::text[], ${column(reasonOf)}::text[]
+      ) as t(tenant_id, position, event_id, stream_id, event_type, actor_id, correlation_id, ip, recorded_at, outcome, refusal, client_id, reason)
       on conflict (tenant_id, position) do nothing`.execute(trx);
   },
 };

@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { assessmentStream } from '../../domain/assessments/assessment.js';
 import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
@@ -14,6 +13,8 @@ import {
   assessmentsProjection,
   AssessmentWithResults,
 } from '../../projections/read-models/assessments.js';
+import { evidenceProjection } from '../../projections/read-models/evidence.js';
+import { answersOfMany, scoreAt } from '../compliance/score-at.js';
 import { minPosition } from '../http/min-position.js';
 import {
   AsOf,
@@ -38,7 +39,9 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
       method: 'get',
       path: '/assessments',
       tags: ['assessments'],
-      summary: 'Assessments, most recently started first (or by score)',
+      summary: 'Assessments, most recently started first (or by the score at submission)',
+      description:
+        'Each with its score and coverage scored now, as GET /assessments/{id}, the compliance report and the MSP summary score it; `submittedScore` is the one recorded at submission.',
       access: read,
       headers: ['X-Min-Position'],
       query: Paging.extend({
@@ -55,7 +58,7 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
         const { status, frameworkId, from, to, sort } = req.query;
         const clientId = clientOfList(req.query.clientId, actor);
         const paging = pageOf(req.query);
-        const rows = await asTenant(readModels(deps.database), actor, (trx) => {
+        const rows = await asTenant(readModels(deps.database), actor, async (trx) => {
           let query = trx
             .selectFrom('assessments')
             .selectAll()
@@ -69,9 +72,23 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
             sort === 'score'
               ? query.orderBy('score', (order) => order.desc().nullsLast()).orderBy('assessment_id')
               : query.orderBy('started_at', 'desc').orderBy('assessment_id');
-          return query.limit(paging.size).offset(paging.offset).execute();
+          const page = await query.limit(paging.size).offset(paging.offset).execute();
+          const at = new Date().toISOString();
+          const answers = await answersOfMany(
+            trx,
+            page.map((row) => row.assessment_id),
+          );
+          return Promise.all(
+            page.map(async (row) => ({
+              row,
+              scored: await scoreAt(trx, row, at, answers.get(row.assessment_id)),
+            })),
+          );
         });
-        res.json({ data: rows.map(assessmentOf), meta: listMeta(paging, Number(rows[0]?.total ?? 0)) });
+        res.json({
+          data: rows.map(({ row, scored }) => assessmentOf(row, scored)),
+          meta: listMeta(paging, Number(rows[0]?.row.total ?? 0)),
+        });
       },
     }),
     operation({
@@ -79,7 +96,9 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
       method: 'get',
       path: '/assessments/{id}',
       tags: ['assessments'],
-      summary: 'One assessment with its result per requirement, now or as it was at asOf',
+      summary: 'One assessment with its result and note per requirement, now or as it was at asOf',
+      description:
+        'The score and coverage are scored at the moment read, with the evidence freshness of that moment, by the same function as the compliance report and the MSP summary: at the same asOf the three agree.',
       access: read,
       headers: ['X-Min-Position'],
       params: z.object({ id: Id }),
@@ -92,12 +111,10 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
       async handler(req, res) {
         const actor = authOf(res);
         const assessmentId = req.params.id;
-        const target = {
-          projections: [assessmentsProjection],
-          streamId: assessmentStream(actor.tenantId, assessmentId),
-        };
+        // As of a moment, the tenant's evidence is replayed too: the score counts its freshness then.
+        const target = { projections: [assessmentsProjection, evidenceProjection] };
         res.json(
-          await readAt(deps, actor, req.query.asOf, target, async (trx) => {
+          await readAt(deps, actor, req.query.asOf, target, async (trx, at) => {
             const row = await trx
               .selectFrom('assessments')
               .selectAll()
@@ -106,11 +123,12 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
             const assessment = ownedBy(actor, row, 'assessment');
             const results = await trx
               .selectFrom('assessment_results')
-              .select(['requirement_id', 'result', 'score', 'evidence_ids'])
+              .select(['requirement_id', 'result', 'score', 'evidence_ids', 'note'])
               .where('assessment_id', '=', assessmentId)
               .orderBy('requirement_id')
               .execute();
-            return { ...assessmentOf(assessment), results: results.map(assessmentResultOf) };
+            const scored = await scoreAt(trx, assessment, at);
+            return { ...assessmentOf(assessment, scored), results: results.map(assessmentResultOf) };
           }),
         );
       },

@@ -1,13 +1,18 @@
 import type { z } from 'zod';
 import type { AuditEntry } from '../../projections/read-models/audit-log.js';
 
-/** The columns of the CSV export: an entry, its refusal flattened into what was asked and why it was refused. */
+/**
+ * The columns of the CSV export: an entry with its client and its actor's name, its refusal flattened into what was
+ * asked, and the full reason (a refusal's title, detail and fields, or the event's own reason).
+ */
 export const AUDIT_COLUMNS = [
   'position',
   'eventId',
   'streamId',
+  'clientId',
   'type',
   'actorId',
+  'actorName',
   'correlationId',
   'ip',
   'recordedAt',
@@ -36,7 +41,7 @@ export function csvLine(entry: z.output<typeof AuditEntry>): string {
     ...entry,
     command: entry.refusal ? `${entry.refusal.method} ${entry.refusal.path}` : null,
     status: entry.refusal?.status ?? null,
-    reason: entry.refusal?.title ?? null,
+    reason: entry.reason,
   };
   return AUDIT_COLUMNS.map((column) => csvField(flat[column])).join(',');
 }

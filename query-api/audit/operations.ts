@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { ERASED, isSealed, type PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import { authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { page, Paging } from '../../infrastructure/http/contract/schemas.js';
@@ -10,6 +11,7 @@ import {
   AuditEntry,
   auditEntryOf,
   auditLogProjection,
+  type AuditLogTable,
 } from '../../projections/read-models/audit-log.js';
 import { minPosition } from '../http/min-position.js';
 import { during, listMeta, pageOf, readModels, timeRange, type ReadDeps } from '../http/reads.js';
@@ -30,8 +32,32 @@ function assertMsp(actor: Authenticated): void {
     );
 }
 
+/**
+ * The names of the users among `rows`' actors, opened from their sealed form: "[erased]" for people erased since
+ * (crypto-shredding), none for actors that are no user (system workers). A user's name is set when they register or
+ * accept their invitation, before they can act, and never changes after: the name now is the name as of each event.
+ */
+async function actorNames(
+  deps: ReadDeps & { vault: Pick<PersonalDataVault, 'open'> },
+  actor: Authenticated,
+  rows: ReadonlyArray<Pick<AuditLogTable, 'actor_id'>>,
+): Promise<Map<string, string | null>> {
+  const ids = [...new Set(rows.map((row) => row.actor_id))].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+  if (ids.length === 0) return new Map();
+  const users = await asTenant(readModels(deps.database), actor, (trx) =>
+    trx.selectFrom('users').select(['user_id', 'name', 'status']).where('user_id', 'in', ids).execute(),
+  );
+  // Opened after the read, outside its transaction: the vault reads keys with a connection of its own.
+  const names = new Map<string, string | null>();
+  for (const user of users) {
+    const name = user.status === 'erased' ? ERASED : isSealed(user.name) ? await deps.vault.open(user.name) : user.name;
+    names.set(user.user_id, name ?? null);
+  }
+  return names;
+}
+
 /** GET /audit and /audit/export: who did what, when, from where, and with what outcome. */
-export function auditReads(deps: ReadDeps & { waitMs: number }) {
+export function auditReads(deps: ReadDeps & { waitMs: number; vault: Pick<PersonalDataVault, 'open'> }) {
   const caughtUp = minPosition(deps.database, deps.eventStore, [auditLogProjection], deps.waitMs);
   return [
     operation({
@@ -68,7 +94,11 @@ export function auditReads(deps: ReadDeps & { waitMs: number }) {
           if (outcome) query = query.where('outcome', '=', outcome);
           return query.orderBy('position', 'desc').limit(paging.size).offset(paging.offset).execute();
         });
-        res.json({ data: rows.map(auditEntryOf), meta: listMeta(paging, Number(rows[0]?.total ?? 0)) });
+        const names = await actorNames(deps, actor, rows);
+        res.json({
+          data: rows.map((row) => auditEntryOf(row, names.get(row.actor_id) ?? null)),
+          meta: listMeta(paging, Number(rows[0]?.total ?? 0)),
+        });
       },
     }),
     operation({
@@ -77,6 +107,8 @@ export function auditReads(deps: ReadDeps & { waitMs: number }) {
       path: '/audit/export',
       tags: ['audit'],
       summary: 'The audit log for a time range as CSV or JSON Lines, streamed in position order',
+      description:
+        'Each entry with the client it belongs to, the actor\'s name as of the event ("[erased]" for people erased since) and the full reason. In CSV, a field a spreadsheet could read as a formula gets a leading \'.',
       access: read,
       headers: ['X-Min-Position'],
       query: z.object(timeRange()).extend({ format: z.enum(['csv', 'jsonl']).default('csv') }),
@@ -107,8 +139,9 @@ export function auditReads(deps: ReadDeps & { waitMs: number }) {
               .limit(EXPORT_BATCH)
               .execute(),
           );
+          const names = await actorNames(deps, actor, rows);
           for (const row of rows) {
-            const entry = auditEntryOf(row);
+            const entry = auditEntryOf(row, names.get(row.actor_id) ?? null);
             const line = format === 'csv' ? csvLine(entry) : JSON.stringify(entry);
             if (!res.write(`${line}\n`)) await new Promise((resolve) => res.once('drain', resolve));
           }

@@ -1,6 +1,7 @@
 import { sql, type Selectable, type Transaction } from 'kysely';
 import { SCALES } from '../../domain/assessments/scales.js';
 import {
+  coverageOf,
   scoreAssessment,
   type RequirementAnswer,
   type Result,
@@ -12,7 +13,7 @@ import type { AssessmentsTable } from '../../projections/read-models/assessments
 /** What scoring reads of an assessment's row. */
 export type AssessmentRow = Pick<
   Selectable<AssessmentsTable>,
-  'assessment_id' | 'framework_id' | 'catalog_version' | 'score' | 'progress'
+  'assessment_id' | 'framework_id' | 'catalog_version' | 'score' | 'progress' | 'submitted_coverage'
 >;
 
 export interface ScoreAt extends ScoreResult {
@@ -22,7 +23,13 @@ export interface ScoreAt extends ScoreResult {
 
 /** An assessment's results and the evidence they link, as the read models hold them (live, or replayed). */
 export interface AssessmentAnswers {
-  results: Array<{ requirement_id: string; result: Result; score: string | null; evidence_ids: string[] }>;
+  results: Array<{
+    requirement_id: string;
+    result: Result;
+    score: string | null;
+    evidence_ids: string[];
+    note: string | null;
+  }>;
   evidence: Array<{ evidence_id: string; title: string; status: string; expires_at: Date | string }>;
 }
 
@@ -38,7 +45,7 @@ export async function answersOfMany<DB>(
   const answers = new Map<string, AssessmentAnswers>(assessmentIds.map((id) => [id, { results: [], evidence: [] }]));
   if (assessmentIds.length === 0) return answers;
   const { rows: results } = await sql<AssessmentAnswers['results'][number] & { assessment_id: string }>`
-    select assessment_id, requirement_id, result, score, evidence_ids from assessment_results where assessment_id = any(${[...assessmentIds]}::text[])`.execute(
+    select assessment_id, requirement_id, result, score, evidence_ids, note from assessment_results where assessment_id = any(${[...assessmentIds]}::text[])`.execute(
     trx,
   );
   const linked = [...new Set(results.flatMap((r) => r.evidence_ids))];
@@ -62,7 +69,7 @@ export async function answersOfMany<DB>(
 }
 
 /**
- * An assessment's compliance score at a moment, by the same scoring the submission used: over the catalog version the
+ * An assessment's compliance score and coverage at a moment, by the same scoring the submission used: over the catalog version the
  * assessment pinned, its results, and the freshness at that moment of the evidence they link (evidence that had
  * expired or was retired by then no longer backs a "compliant"). Reads the read models through `trx`, so over a
  * replay (point in time) it sees the evidence as it was; pass `answers` when they are already loaded.
@@ -83,6 +90,7 @@ export async function scoreAt<DB>(
       assessed: 0,
       assessable: 0,
       flagged: [],
+      coverage: assessment.submitted_coverage ?? coverageOf(0, 0),
       basis: 'as-submitted',
     };
   }

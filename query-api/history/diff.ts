@@ -1,22 +1,30 @@
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../infrastructure/database/database.js';
-import type { EventStore } from '../../infrastructure/event-store/types.js';
+import { comparePositions } from '../../infrastructure/event-store/position.js';
+import type { EventStore, RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { assessmentsProjection } from '../../projections/read-models/assessments.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
+import { usersProjection } from '../../projections/read-models/users.js';
 import {
   noSeverities,
   SeverityCounts,
   Violation,
   violationsProjection,
 } from '../../projections/read-models/violations.js';
-import { scopeOf } from './client-scope.js';
+import { ClientScope, scopeOf } from './client-scope.js';
 import { atMoment, type AsOf, type Replayed } from '../point-in-time/replay.js';
 
-const DIFF_PROJECTIONS = [assessmentsProjection, evidenceProjection, policiesProjection, violationsProjection];
+const DIFF_PROJECTIONS = [
+  assessmentsProjection,
+  evidenceProjection,
+  policiesProjection,
+  violationsProjection,
+  usersProjection,
+];
 const MAX_ITEMS = 500;
 
 const Moment = z.object({ asOf: Timestamp, position: Position.nullable() });
@@ -26,6 +34,18 @@ const DiffEvidence = z.object({
   title: z.string(),
   status: z.string(),
   expiresAt: Timestamp,
+});
+
+const Change = { actorId: z.string(), at: Timestamp, position: Position };
+
+/** An event of the period, as the list of every change shows it (never its data). */
+const PeriodEvent = z.object({
+  position: Position,
+  type: z.string(),
+  streamId: z.string(),
+  clientId: z.string().nullable(),
+  actorId: z.string(),
+  recordedAt: Timestamp,
 });
 
 /** What changed between two moments, as GET /history/diff answers it. */
@@ -44,7 +64,13 @@ export const Diff = z
         to: z.string(),
       }),
     ),
-    evidence: z.object({ added: z.array(DiffEvidence), expired: z.array(DiffEvidence) }),
+    evidence: z.object({
+      added: z.array(DiffEvidence),
+      expired: z
+        .array(DiffEvidence)
+        .describe('evidence that reached its expiry in the period (retired evidence apart)'),
+      retired: z.array(DiffEvidence).describe('evidence retired in the period'),
+    }),
     policies: z.array(
       z.object({
         policyId: z.string(),
@@ -57,6 +83,46 @@ export const Diff = z
         toStatus: z.string(),
       }),
     ),
+    approvals: z
+      .array(
+        z.object({
+          kind: z.enum(['ai-service', 'policy']),
+          clientId: z.string().nullable(),
+          subjectId: z.string().describe('the AI service or the policy'),
+          name: z.string().nullable(),
+          decision: z.enum(['approved', 'revoked']),
+          version: z.int().nullable().describe("a policy's approved version"),
+          reason: z.string().nullable(),
+          ...Change,
+        }),
+      )
+      .describe("every approval and revocation of an AI service for a client, and every policy version's approval"),
+    aiPolicies: z
+      .array(
+        z.object({
+          clientId: z.string().nullable(),
+          rules: z.int(),
+          customPatterns: z.int(),
+          unapprovedService: z.string(),
+          ...Change,
+        }),
+      )
+      .describe("every change of a client's AI usage policy"),
+    roles: z
+      .array(
+        z.object({
+          userId: z.string(),
+          fromRole: z.string().nullable(),
+          toRole: z.string(),
+          fromClientId: z.string().nullable(),
+          toClientId: z.string().nullable(),
+          ...Change,
+        }),
+      )
+      .describe('every role given (an invitation or registration: fromRole null) or changed'),
+    changes: z
+      .object({ total: z.int(), byType: z.record(z.string(), z.int()), items: z.array(PeriodEvent) })
+      .describe('every event recorded in the period (refused commands aside), whatever it changed'),
     violations: z.object({
       total: z.int(),
       bySeverity: SeverityCounts,
@@ -103,6 +169,12 @@ interface PolicyRow {
   published_version: number | null;
 }
 
+interface UserRow {
+  user_id: string;
+  role: string;
+  client_id: string | null;
+}
+
 /** What the diff compares, read from the read models as they were at one moment. */
 async function snapshot(
   trx: Transaction<ReadModels>,
@@ -130,6 +202,10 @@ async function snapshot(
         trx,
       )
     ).rows,
+    users: (await sql<UserRow>`select user_id, role, client_id from users`.execute(trx)).rows,
+    aiServices: (
+      await sql<{ ai_service_id: string; name: string }>`select ai_service_id, name from ai_services`.execute(trx)
+    ).rows,
     violations:
       violationsAfter === null
         ? []
@@ -145,12 +221,44 @@ async function snapshot(
 }
 
 const iso = (value: Date | string): string => new Date(value).toISOString();
+/** Expired: still active, past its expiry. Retired evidence is counted apart, whatever its expiry. */
 const expiredAt = (row: EvidenceRow | undefined, at: string): boolean =>
-  !!row && (row.status !== 'active' || iso(row.expires_at) <= at);
+  !!row && row.status === 'active' && iso(row.expires_at) <= at;
+const retired = (row: EvidenceRow | undefined): boolean => !!row && row.status === 'retired';
+
+/** Whether an event comes after a moment: after its position, or recorded after its time (as replays cut the log). */
+const after = (event: RecordedEvent, moment: AsOf): boolean =>
+  moment.kind === 'position'
+    ? comparePositions(event.position, moment.position) > 0
+    : event.metadata.recordedAt > moment.time;
+
+/** The tenant's events after `from` up to `to`, that the reader sees (and of one client, when asked), in log order. */
+async function eventsBetween(
+  eventStore: EventStore,
+  tenantId: string,
+  reader: ClientScope | undefined,
+  owner: ClientScope,
+  from: AsOf,
+  to: AsOf,
+  clientId: string | null,
+): Promise<Array<{ event: RecordedEvent; clientId: string | null }>> {
+  const events: Array<{ event: RecordedEvent; clientId: string | null }> = [];
+  const start = from.kind === 'position' ? { from: from.position } : {};
+  for await (const event of eventStore.readAll({ tenantId, ...start })) {
+    if (after(event, to)) break;
+    if (!after(event, from) || event.type === 'CommandRefused') continue;
+    if (reader && !(await reader.sees(event))) continue;
+    const owned = await owner.clientOfEvent(event);
+    if (clientId !== null && owned !== clientId) continue;
+    events.push({ event, clientId: owned });
+  }
+  return events;
+}
 
 /**
- * What changed between two moments: requirements whose result changed, evidence added or expired (or retired),
- * policies that changed version or status, and the violations recorded in between. Both ends are replayed by the
+ * What changed between two moments: requirements whose result changed, evidence added, expired or retired (apart),
+ * policies that changed version or status, approvals, AI usage policy changes, roles given or changed, the
+ * violations recorded in between, and every event of the period by type. Both ends are replayed by the
  * same projections as any asOf read, so a diff agrees with the two states it compares.
  */
 export async function historyDiff(
@@ -171,11 +279,20 @@ export async function historyDiff(
       (trx: Transaction<ReadModels>, moment) => snapshot(trx, moment, clientId, violationsAfter),
     );
   const before = await at(from, null);
-  const after = await at(to, before.moment.at);
+  const later = await at(to, before.moment.at);
+  const period = await eventsBetween(
+    eventStore,
+    tenantId,
+    reader,
+    reader ?? new ClientScope(eventStore, ''),
+    from,
+    to,
+    clientId,
+  );
 
   const key = (r: ResultRow) => `${r.assessment_id}/${r.requirement_id}`;
   const resultsBefore = new Map(before.results.map((r) => [key(r), r]));
-  const requirements = after.results
+  const requirements = later.results
     .filter((r) => resultsBefore.get(key(r))?.result !== r.result)
     .map((r) => ({
       assessmentId: r.assessment_id,
@@ -195,13 +312,85 @@ export async function historyDiff(
     status: r.status,
     expiresAt: iso(r.expires_at),
   });
-  const added = after.evidence.filter((r) => !evidenceBefore.has(r.evidence_id)).map(evidenceItem);
-  const expired = after.evidence
-    .filter((r) => expiredAt(r, after.moment.at) && !expiredAt(evidenceBefore.get(r.evidence_id), before.moment.at))
+  const added = later.evidence.filter((r) => !evidenceBefore.has(r.evidence_id)).map(evidenceItem);
+  const expired = later.evidence
+    .filter((r) => expiredAt(r, later.moment.at) && !expiredAt(evidenceBefore.get(r.evidence_id), before.moment.at))
+    .map(evidenceItem);
+  const retiredInPeriod = later.evidence
+    .filter((r) => retired(r) && !retired(evidenceBefore.get(r.evidence_id)))
     .map(evidenceItem);
 
+  // Approvals, usage policies and roles from the period's events: each change, even one undone before `to`.
+  const serviceNames = new Map(later.aiServices.map((r) => [r.ai_service_id, r.name]));
+  const policyTitles = new Map(later.policies.map((r) => [r.policy_id, r.title]));
+  const userRoles = new Map(before.users.map((r) => [r.user_id, { role: r.role, clientId: r.client_id }]));
+  const approvals: z.output<typeof Diff>['approvals'] = [];
+  const aiPolicies: z.output<typeof Diff>['aiPolicies'] = [];
+  const roles: z.output<typeof Diff>['roles'] = [];
+  const byType: Record<string, number> = {};
+  for (const { event, clientId: owner } of period) {
+    byType[event.type] = (byType[event.type] ?? 0) + 1;
+    const change = { actorId: event.metadata.actorId, at: event.metadata.recordedAt, position: event.position };
+    const data = event.data as Record<string, unknown>;
+    const id = event.streamId.split('/').pop()!;
+    switch (event.type) {
+      case 'AiServiceApproved':
+      case 'AiServiceRevoked': {
+        const aiServiceId = String(data.aiServiceId);
+        approvals.push({
+          kind: 'ai-service',
+          clientId: owner,
+          subjectId: aiServiceId,
+          name: serviceNames.get(aiServiceId) ?? null,
+          decision: event.type === 'AiServiceApproved' ? 'approved' : 'revoked',
+          version: null,
+          reason: typeof data.reason === 'string' ? data.reason : null,
+          ...change,
+        });
+        break;
+      }
+      case 'PolicyApproved':
+        approvals.push({
+          kind: 'policy',
+          clientId: owner,
+          subjectId: id,
+          name: policyTitles.get(id) ?? null,
+          decision: 'approved',
+          version: typeof data.version === 'number' ? data.version : null,
+          reason: typeof data.comment === 'string' ? data.comment : null,
+          ...change,
+        });
+        break;
+      case 'AiPolicySet':
+        aiPolicies.push({
+          clientId: owner,
+          rules: Array.isArray(data.rules) ? data.rules.length : 0,
+          customPatterns: Array.isArray(data.customPatterns) ? data.customPatterns.length : 0,
+          unapprovedService: String(data.unapprovedService),
+          ...change,
+        });
+        break;
+      case 'UserRegistered':
+      case 'UserInvited':
+      case 'UserRoleChanged': {
+        const was = event.type === 'UserRoleChanged' ? userRoles.get(id) : undefined;
+        const now = { role: String(data.role), clientId: typeof data.clientId === 'string' ? data.clientId : null };
+        userRoles.set(id, now);
+        roles.push({
+          userId: id,
+          fromRole: was?.role ?? null,
+          toRole: now.role,
+          fromClientId: was?.clientId ?? null,
+          toClientId: now.clientId,
+          ...change,
+        });
+        break;
+      }
+    }
+  }
+
   const policiesBefore = new Map(before.policies.map((r) => [r.policy_id, r]));
-  const policies = after.policies
+  const policies = later.policies
     .filter((r) => {
       const was = policiesBefore.get(r.policy_id);
       return !was || was.current_version !== r.current_version || was.status !== r.status;
@@ -221,18 +410,37 @@ export async function historyDiff(
     });
 
   const bySeverity = noSeverities();
-  for (const v of after.violations) bySeverity[v.severity] += 1;
+  for (const v of later.violations) bySeverity[v.severity] += 1;
 
   return {
     from: { asOf: before.moment.at, position: before.moment.position },
-    to: { asOf: after.moment.at, position: after.moment.position },
+    to: { asOf: later.moment.at, position: later.moment.position },
     requirements: requirements.slice(0, MAX_ITEMS),
-    evidence: { added: added.slice(0, MAX_ITEMS), expired: expired.slice(0, MAX_ITEMS) },
+    evidence: {
+      added: added.slice(0, MAX_ITEMS),
+      expired: expired.slice(0, MAX_ITEMS),
+      retired: retiredInPeriod.slice(0, MAX_ITEMS),
+    },
     policies: policies.slice(0, MAX_ITEMS),
+    approvals: approvals.slice(0, MAX_ITEMS),
+    aiPolicies: aiPolicies.slice(0, MAX_ITEMS),
+    roles: roles.slice(0, MAX_ITEMS),
+    changes: {
+      total: period.length,
+      byType,
+      items: period.slice(0, MAX_ITEMS).map(({ event, clientId: owner }) => ({
+        position: event.position,
+        type: event.type,
+        streamId: event.streamId,
+        clientId: owner,
+        actorId: event.metadata.actorId,
+        recordedAt: event.metadata.recordedAt,
+      })),
+    },
     violations: {
-      total: after.violations.length,
+      total: later.violations.length,
       bySeverity,
-      items: after.violations.slice(0, MAX_ITEMS).map((v) => ({
+      items: later.violations.slice(0, MAX_ITEMS).map((v) => ({
         violationId: v.violation_id,
         clientId: v.client_id,
         kind: v.kind,
@@ -243,6 +451,17 @@ export async function historyDiff(
       })),
     },
     truncated:
-      Math.max(requirements.length, added.length, expired.length, policies.length, after.violations.length) > MAX_ITEMS,
+      Math.max(
+        requirements.length,
+        added.length,
+        expired.length,
+        retiredInPeriod.length,
+        policies.length,
+        approvals.length,
+        aiPolicies.length,
+        roles.length,
+        period.length,
+        later.violations.length,
+      ) > MAX_ITEMS,
   };
 }

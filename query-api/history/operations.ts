@@ -110,7 +110,7 @@ export function historyReads(deps: ReadDeps & { vault: PersonalDataVault }) {
       path: '/history/diff',
       tags: ['history'],
       summary:
-        'What changed between two moments: requirement results, evidence added or expired, policy versions and statuses, violations recorded in between',
+        'What changed between two moments: requirement results, evidence added, expired or retired, policy versions and statuses, approvals, AI usage policy changes, roles, violations, and every event of the period',
       access: read,
       query: z.object({
         from: z.string().describe('an ISO 8601 time or a log position'),

@@ -2,7 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { aiServicesProjection } from '../../projections/read-models/ai-services.js';
-import { assessmentsProjection } from '../../projections/read-models/assessments.js';
+import { assessmentsProjection, CoverageSchema } from '../../projections/read-models/assessments.js';
 import { clientsProjection } from '../../projections/read-models/clients.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
@@ -35,6 +35,7 @@ export const ClientSummary = z
         catalogVersion: z.string(),
         score: z.number().nullable(),
         progress: z.number(),
+        coverage: CoverageSchema,
         submittedScore: z.number().nullable(),
         submittedAt: Timestamp,
         flagged: z.array(z.string()),
@@ -114,7 +115,7 @@ export async function summaryAt(
     .groupBy(['client_id', 'severity'])
     .execute();
   const { rows: scores } = await sql<ScoreRow>`
-    select assessment_id, client_id, framework_id, catalog_version, score, progress, submitted_at,
+    select assessment_id, client_id, framework_id, catalog_version, score, progress, submitted_coverage, submitted_at,
            (row_number() over (partition by client_id, framework_id order by submitted_at desc))::int as n
     from assessments where status = 'submitted' and submitted_at <= ${now}`.execute(trx);
   const { rows: usage } = await sql<UsageRow>`
@@ -168,6 +169,7 @@ export async function summaryAt(
             catalogVersion: r.catalog_version,
             score: current.score,
             progress: current.progress,
+            coverage: current.coverage,
             submittedScore: r.score === null ? null : Number(r.score),
             submittedAt: new Date(r.submitted_at).toISOString(),
             flagged: current.flagged,

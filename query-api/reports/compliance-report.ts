@@ -9,7 +9,11 @@ import {
 } from '../../domain/frameworks/index.js';
 import { Id, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { notFound } from '../../infrastructure/http/problem.js';
-import { assessmentsProjection } from '../../projections/read-models/assessments.js';
+import {
+  assessmentsProjection,
+  CoverageSchema,
+  SubmissionWarningSchema,
+} from '../../projections/read-models/assessments.js';
 import { clientsProjection } from '../../projections/read-models/clients.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
@@ -67,8 +71,10 @@ export const ComplianceReport = z
         progress: z.number(),
         assessed: z.int(),
         assessable: z.int(),
+        coverage: CoverageSchema,
         flagged: z.array(z.string()),
         basis: z.enum(['recomputed', 'as-submitted']),
+        warnings: z.array(SubmissionWarningSchema),
       })
       .nullable(),
     requirements: z.array(
@@ -78,6 +84,7 @@ export const ComplianceReport = z
         result: z.string(),
         score: z.number().nullable(),
         flagged: z.boolean(),
+        note: z.string().nullable(),
         evidence: z.array(
           z.object({ evidenceId: z.string(), title: z.string(), expiresAt: Timestamp, freshness: Freshness }),
         ),
@@ -154,8 +161,10 @@ export async function complianceReport(
       progress: score.progress,
       assessed: score.assessed,
       assessable: score.assessable,
+      coverage: score.coverage,
       flagged: score.flagged,
       basis: score.basis,
+      warnings: latest.submission_warnings ?? [],
     };
     const catalog = catalogAt(frameworkId, latest.catalog_version);
     const titles = new Map(catalog ? requirementList(catalog).map((r) => [r.id, r.title]) : []);
@@ -170,6 +179,7 @@ export async function complianceReport(
         result: r.result,
         score: num(r.score),
         flagged: score.flagged.includes(r.requirement_id),
+        note: r.note ?? null,
         evidence: r.evidence_ids.flatMap((id) => {
           const e = byId.get(id);
           return e

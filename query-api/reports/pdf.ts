@@ -64,6 +64,10 @@ export function complianceReportPdf(report: ComplianceReport): Promise<Buffer> {
     );
     line(`Score: ${figure(a.score)}`, { bold: true, size: 14 });
     line(`Progress: ${percent(a.progress)} (${a.assessed} of ${a.assessable} assessable requirements)`);
+    line(
+      `Coverage: ${percent(a.coverage.ratio)} (${a.coverage.answered} of ${a.coverage.total} requirements answered)`,
+    );
+    for (const warning of a.warnings) line(`Warning: ${warning.message}`, { color: '#a33' });
     if (a.submittedScore !== null && a.submittedScore !== a.score)
       line(`Score at submission: ${a.submittedScore}`, { color: GREY });
     if (a.flagged.length > 0)

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../support/services.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
+import { createClient, inviteMember } from '../support/tenants.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -80,5 +81,58 @@ describe.skipIf(skip)(`the audit export as CSV${skip ? ' (skipped: no postgres o
         );
       }
     }
+  });
+
+  it('names the actor as of the event ([erased] once erased), the client, and the full reason', async () => {
+    const token = admin.accessToken;
+    const clientId = await createClient(ledger, token, 'Northwind Dental');
+    const service = await ledger.request<{ data: { aiServiceId: string } }>('POST', '/ai-services', {
+      token,
+      body: { name: 'Scribe', vendor: 'V', models: ['m'], baaSigned: true, dpaSigned: true, dataRetentionDays: 0 },
+    });
+    const reason = 'BAA signed 2026-03-01, contract #114; reviewed by counsel';
+    const approved = await ledger.request<{ meta: { position: string } }>(
+      'POST',
+      `/clients/${clientId}/ai-services/${service.body.data.aiServiceId}/approve`,
+      { token, body: { reason } },
+    );
+    expect(approved.status).toBe(200);
+    const analyst = await inviteMember(ledger, token, 'msp_analyst', undefined, 'Grace Hopper');
+    const refused = await ledger.request<{ title: string; detail: string }>('POST', '/clients', {
+      token: analyst.accessToken,
+      body: { name: 'Not allowed', industry: 'x', size: '1-10' },
+    });
+    expect(refused.status).toBe(403);
+    const erased = await ledger.request<{ meta: { position: string } }>('POST', `/users/${analyst.userId}/erase`, {
+      token,
+    });
+    expect(erased.status).toBe(200);
+
+    const response = await fetch(`${ledger.url}/api/v1/audit/export?format=csv`, {
+      headers: { authorization: `Bearer ${token}`, 'x-min-position': erased.body.meta.position },
+    });
+    expect(response.status).toBe(200);
+    const [header, ...rows] = parseCsv(await response.text());
+    const cell = (row: string[], column: string) => row[header!.indexOf(column)]!;
+    const approval = rows.find((row) => cell(row, 'type') === 'AiServiceApproved')!;
+    expect(cell(approval, 'actorId')).toBe(admin.userId);
+    expect(cell(approval, 'actorName')).toBe('Ada Admin');
+    expect(cell(approval, 'clientId')).toBe(clientId);
+    expect(cell(approval, 'reason')).toBe(reason);
+    const refusal = rows.find(
+      (row) => cell(row, 'type') === 'CommandRefused' && cell(row, 'actorId') === analyst.userId,
+    )!;
+    expect(cell(refusal, 'actorName')).toBe('[erased]');
+    expect(cell(refusal, 'clientId')).toBe('');
+    expect(cell(refusal, 'reason')).toBe(`${refused.body.title}: ${refused.body.detail}`);
+    expect(refused.body.detail.length).toBeGreaterThan(0);
+    // The MSP's own events belong to no client.
+    const registered = rows.find((row) => cell(row, 'type') === 'AiServiceRegistered')!;
+    expect(cell(registered, 'clientId')).toBe('');
+
+    const listed = await ledger.request<{
+      data: Array<{ type: string; actorName: string | null; clientId: string | null }>;
+    }>('GET', '/audit?type=AiServiceApproved', { token });
+    expect(listed.body.data[0]).toMatchObject({ actorName: 'Ada Admin', clientId });
   });
 });

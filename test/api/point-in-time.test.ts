@@ -171,16 +171,18 @@ describe.skipIf(skip)(`point-in-time reads (asOf)${skip ? ' (skipped: no postgre
     expect(Date.parse(evidenceThen.body.meta.asOf)).toBeLessThan(expiresAt);
     expect((await get<{ data: { freshness: string } }>(`/evidence/${evidenceId}`)).body.data.freshness).toBe('expired');
 
+    // The score is scored at the moment read (a running score before submission), with that moment's freshness.
     const beforeSubmit = await get<{
       data: { status: string; score: number | null; results: Array<{ requirementId: string; result: string }> };
     }>(`/assessments/${assessmentId}?asOf=${at(moments.answered!)}`);
     expect(beforeSubmit.body.data).toMatchObject({
       status: 'in_progress',
-      score: null,
+      score: 100,
+      submittedScore: null,
       results: [{ requirementId: 'CC6.1', result: 'compliant' }],
     });
     const now = await get<{ data: { status: string; score: number } }>(`/assessments/${assessmentId}`);
-    expect(now.body.data).toMatchObject({ status: 'submitted', score: 100 });
+    expect(now.body.data).toMatchObject({ status: 'submitted', score: 50, submittedScore: 100, flagged: ['CC6.1'] });
 
     const v1 = await get<{ data: { version: number; content: string } }>(
       `/policies/${policyId}?asOf=${at(moments.policyV1!)}`,

@@ -253,7 +253,7 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = (await csv.text()).trim().split('\n');
     expect(lines[0]).toBe(
-      'position,eventId,streamId,type,actorId,correlationId,ip,recordedAt,outcome,command,status,reason',
+      'position,eventId,streamId,clientId,type,actorId,actorName,correlationId,ip,recordedAt,outcome,command,status,reason',
     );
     expect(lines.some((line) => line.includes(',refused,POST /api/v1/clients,403,Forbidden'))).toBe(true);
     expect(lines.slice(1).some((line) => line.includes(',ClientRegistered,'))).toBe(true);

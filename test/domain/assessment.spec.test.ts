@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assessmentDecider, type AssessmentEvent } from '../../domain/assessments/assessment.js';
-import { scoreAssessment } from '../../domain/assessments/scoring.js';
+import { scoreAssessment, submissionWarnings } from '../../domain/assessments/scoring.js';
 import { given } from '../support/decider-spec.js';
 
 const requirements = ['r1', 'r2', 'r3', 'r4', 'r5'].map((id) => ({ id }));
@@ -21,7 +21,14 @@ describe('compliance score', () => {
       evidenceExpiry: {},
       at,
     });
-    expect(result).toEqual({ score: 50, progress: 0.75, assessed: 3, assessable: 4, flagged: [] });
+    expect(result).toEqual({
+      score: 50,
+      progress: 0.75,
+      assessed: 3,
+      assessable: 4,
+      flagged: [],
+      coverage: { answered: 4, total: 5, ratio: 0.8 },
+    });
   });
 
   it('normalises numeric scores on the framework scale and weights them', () => {
@@ -101,10 +108,17 @@ describe('assessment', () => {
   });
 
   it('is immutable once submitted', () => {
-    const score = { score: 90, progress: 1, assessed: 1, assessable: 1, flagged: [] };
+    const score = {
+      score: 90,
+      progress: 1,
+      assessed: 1,
+      assessable: 1,
+      flagged: [],
+      coverage: { answered: 1, total: 1, ratio: 1 },
+    };
     const submitted: AssessmentEvent = {
       type: 'AssessmentSubmitted',
-      data: { ...score, submittedBy: 'u', submittedAt: at },
+      data: { ...score, submittedBy: 'u', submittedAt: at, warnings: [] },
     };
     given(assessmentDecider, [started])
       .when({ type: 'SubmitAssessment', submittedBy: 'u', submittedAt: at, score })
@@ -113,5 +127,55 @@ describe('assessment', () => {
     given(assessmentDecider, [started, submitted])
       .when({ type: 'SubmitAssessment', submittedBy: 'u', submittedAt: at, score })
       .thenFails('conflict');
+  });
+
+  it('records a low-coverage warning in the event of a submission that answers too little of the catalog', () => {
+    const score = {
+      score: 62.5,
+      progress: 0.032,
+      assessed: 4,
+      assessable: 125,
+      flagged: [],
+      coverage: { answered: 4, total: 125, ratio: 0.032 },
+    };
+    given(assessmentDecider, [started])
+      .when({ type: 'SubmitAssessment', submittedBy: 'u', submittedAt: at, score })
+      .then([
+        {
+          type: 'AssessmentSubmitted',
+          data: {
+            ...score,
+            submittedBy: 'u',
+            submittedAt: at,
+            warnings: [
+              {
+                code: 'low-coverage',
+                message:
+                  'Only 4 of 125 requirements are answered (3.2% coverage, below 80%): the score covers those alone.',
+              },
+            ],
+          },
+        },
+      ]);
+  });
+
+  it('scores with its coverage: answered (not-applicable included) of every requirement in the catalog', () => {
+    const requirements = Array.from({ length: 125 }, (_, i) => ({ id: `r-${i}` }));
+    const result = scoreAssessment({
+      requirements,
+      answers: {
+        'r-0': { result: 'compliant' },
+        'r-1': { result: 'compliant' },
+        'r-2': { result: 'partially_compliant' },
+        'r-3': { result: 'non_compliant' },
+        'r-4': { result: 'not_applicable' },
+      },
+      scale: { min: 0, max: 100 },
+      evidenceExpiry: {},
+      at,
+    });
+    expect(result).toMatchObject({ score: 62.5, coverage: { answered: 5, total: 125, ratio: 0.04 } });
+    expect(submissionWarnings(result)).toHaveLength(1);
+    expect(submissionWarnings({ coverage: { answered: 100, total: 125, ratio: 0.8 } })).toEqual([]);
   });
 });
