@@ -75,6 +75,20 @@ export function summaryGroup(
 export const citationOf = (requirement: Pick<CatalogNode, 'id' | 'citation'>): string =>
   requirement.citation ?? requirement.id;
 
+/** What an answer about a requirement shows of it; null throughout when the pinned catalog version is not shipped. */
+export interface RequirementFacts {
+  citation: string | null;
+  title: string | null;
+  statement: string | null;
+}
+
+export function requirementFacts(catalog: FrameworkCatalog | null, id: string): RequirementFacts {
+  const requirement = catalog ? requirementById(catalog, id) : undefined;
+  return requirement
+    ? { citation: citationOf(requirement), title: requirement.title, statement: requirement.statement ?? null }
+    : { citation: null, title: null, statement: null };
+}
+
 const indexes = new WeakMap<FrameworkCatalog, ReadonlyMap<string, CatalogNode & { path: string[] }>>();
 
 /** One requirement of a catalog by its id (`hipaa-001`, `AC-2(1)` …), or undefined. */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { assessmentStream } from '../../domain/assessments/assessment.js';
-import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
+import { catalogAt, FRAMEWORK_IDS, requirementFacts, type FrameworkId } from '../../domain/frameworks/index.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, page, Paging, resource } from '../../infrastructure/http/contract/schemas.js';
@@ -110,7 +110,14 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
               .where('assessment_id', '=', assessmentId)
               .orderBy('requirement_id')
               .execute();
-            return { ...assessmentOf(assessment), results: results.map(assessmentResultOf) };
+            const catalog = catalogAt(assessment.framework_id as FrameworkId, assessment.catalog_version);
+            return {
+              ...assessmentOf(assessment),
+              results: results.map((r) => ({
+                ...assessmentResultOf(r),
+                ...requirementFacts(catalog, r.requirement_id),
+              })),
+            };
           }),
         );
       },
