@@ -175,6 +175,50 @@ write({
   requirements: nist.groups.map(fromGroup(byLabel)),
 });
 
+/**
+ * The resource guide's props name the Security Rule's standards only. Where one of its activities is the text of an
+ * implementation specification of 45 CFR Part 164 Subpart C (its statement quotes the Rule), the requirement cites that
+ * paragraph instead, as an auditor would. This table is our reading of the Rule, not the OSCAL source; every other
+ * activity cites its standard from the props.
+ */
+const HIPAA_SPECIFICATIONS: Record<string, string> = {
+  'hipaa-002': '164.308(a)(1)(ii)(A)', // risk analysis
+  'hipaa-003': '164.308(a)(1)(ii)(B)', // risk management
+  'hipaa-006': '164.308(a)(1)(ii)(C)', // sanction policy
+  'hipaa-009': '164.308(a)(1)(ii)(D)', // information system activity review
+  'hipaa-013': '164.308(a)(3)(ii)(A)', // authorization and/or supervision
+  'hipaa-017': '164.308(a)(3)(ii)(B)', // workforce clearance procedure
+  'hipaa-019': '164.308(a)(3)(ii)(C)', // termination procedures
+  'hipaa-020': '164.308(a)(4)(ii)(A)', // isolating health care clearinghouse functions
+  'hipaa-022': '164.308(a)(4)(ii)(B)', // access authorization
+  'hipaa-024': '164.308(a)(4)(ii)(C)', // access establishment and modification
+  'hipaa-035': '164.308(a)(5)(ii)(A)', // security reminders
+  'hipaa-029': '164.308(a)(5)(ii)(B)', // protection from malicious software
+  'hipaa-030': '164.308(a)(5)(ii)(C)', // log-in monitoring
+  'hipaa-031': '164.308(a)(5)(ii)(D)', // password management
+  'hipaa-047': '164.308(a)(7)(ii)(C)', // emergency mode operation plan
+  'hipaa-049': '164.308(a)(7)(ii)(D)', // testing and revision procedures
+  'hipaa-043': '164.308(a)(7)(ii)(E)', // applications and data criticality analysis
+  'hipaa-065': '164.310(a)(2)(i)', // contingency operations
+  'hipaa-061': '164.310(a)(2)(ii)', // facility security plan
+  'hipaa-063': '164.310(a)(2)(iii)', // access control and validation procedures
+  'hipaa-067': '164.310(a)(2)(iv)', // maintenance records
+  'hipaa-074': '164.310(d)(2)(i)', // disposal
+  'hipaa-075': '164.310(d)(2)(ii)', // media re-use
+  'hipaa-077': '164.310(d)(2)(iii)', // accountability
+  'hipaa-079': '164.310(d)(2)(iv)', // data backup and storage
+  'hipaa-082': '164.312(a)(2)(i)', // unique user identification
+  'hipaa-086': '164.312(a)(2)(ii)', // emergency access procedure
+  'hipaa-088': '164.312(a)(2)(iii)', // automatic logoff
+  'hipaa-089': '164.312(a)(2)(iv)', // encryption and decryption
+  'hipaa-101': '164.312(c)(2)', // mechanism to authenticate ePHI
+  'hipaa-109': '164.312(e)(2)(i)', // integrity controls
+  'hipaa-111': '164.312(e)(2)(ii)', // encryption
+  'hipaa-124': '164.316(b)(2)(i)', // time limit
+  'hipaa-125': '164.316(b)(2)(ii)', // availability
+  'hipaa-126': '164.316(b)(2)(iii)', // updates
+};
+
 const hipaa = oscalJson('hipaa-2.0.0_catalog.json');
 write({
   id: 'hipaa',
@@ -187,7 +231,8 @@ write({
         const identifier = prop(group, 'standards-identifiers') ?? prop(group, 'security-rule-identifiers');
         return identifier ? `§${identifier}` : undefined;
       },
-      ofControl: (_control, inherited) => inherited,
+      ofControl: (control, inherited) =>
+        HIPAA_SPECIFICATIONS[control.id] ? `§${HIPAA_SPECIFICATIONS[control.id]}` : inherited,
       guidance: false,
     }),
   ),

@@ -80,7 +80,7 @@ describe.skipIf(skip)(`assessments over HTTP${skip ? ' (skipped: no postgres or 
     expect(read.body.data.results).toEqual([
       expect.objectContaining({
         requirementId: 'hipaa-002',
-        citation: '§164.308(a)(1)',
+        citation: '§164.308(a)(1)(ii)(A)',
         title: 'Conduct Risk Assessment',
         statement: expect.stringContaining('Conduct an accurate and thorough assessment of the potential risks'),
       }),

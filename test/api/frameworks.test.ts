@@ -23,9 +23,12 @@ describe('framework catalogs as data', () => {
 
   it.each([
     ['hipaa', 'hipaa-001', '§164.308(a)(1)', 'Identify where ePHI is generated'],
+    ['hipaa', 'hipaa-002', '§164.308(a)(1)(ii)(A)', 'Conduct an accurate and thorough assessment'],
+    ['hipaa', 'hipaa-088', '§164.312(a)(2)(iii)', undefined],
+    ['hipaa', 'hipaa-126', '§164.316(b)(2)(iii)', undefined],
     ['hipaa', 'hipaa-057', '§164.308(b)(1)', undefined],
     ['hipaa', 'hipaa-087', '§164.312(a)', undefined],
-    ['hipaa', 'hipaa-126', '§164.316(b)', undefined],
+    ['hipaa', 'hipaa-123', '§164.316(b)', undefined],
     [
       'nist-800-53',
       'AC-2(1)',
@@ -112,7 +115,7 @@ describe.skipIf(skip)(`GET /frameworks${skip ? ' (skipped: no postgres or redis)
     const nodes = flat(response.body.data.requirements);
     expect(nodes.find((n) => n.id === 'group-1')?.citation).toBe('§164.308');
     expect(nodes.find((n) => n.id === 'hipaa-002')).toMatchObject({
-      citation: '§164.308(a)(1)',
+      citation: '§164.308(a)(1)(ii)(A)',
       statement: expect.stringContaining('Conduct an accurate and thorough assessment'),
     });
     const nist = await ledger.request<{ data: { requirements: Node[] } }>('GET', '/frameworks/nist-800-53', { token });

@@ -247,7 +247,7 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
     expect(json.body.data.requirements).toEqual([
       expect.objectContaining({
         requirementId: 'hipaa-002',
-        citation: '§164.308(a)(1)',
+        citation: '§164.308(a)(1)(ii)(A)',
         title: 'Conduct Risk Assessment',
         statement: expect.stringContaining('Conduct an accurate and thorough assessment'),
       }),
@@ -258,7 +258,7 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
     });
     expect(file.status).toBe(200);
     const text = (await pdfPages(new Uint8Array(await file.arrayBuffer()))).join('\n');
-    expect(text).toContain('§164.308(a)(1) (hipaa-002)');
+    expect(text).toContain('§164.308(a)(1)(ii)(A) (hipaa-002)');
     expect(text).toContain('§164.312(e)(1) (hipaa-110)');
   });
 
