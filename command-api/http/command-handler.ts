@@ -2,7 +2,11 @@ import { clientOf } from '../../domain/ownership.js';
 import { DomainError, fold, type Decider, type DomainEvent, type PersonalDataFields } from '../../domain/decider.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import type { Position } from '../../infrastructure/event-store/position.js';
-import { WrongExpectedRevisionError, type EventStore } from '../../infrastructure/event-store/types.js';
+import {
+  WrongExpectedRevisionError,
+  type EventStore,
+  type RecordedEvent,
+} from '../../infrastructure/event-store/types.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 
 /** Who is acting, on behalf of which tenant, and the request it came from: stored as every event's metadata. */
@@ -65,6 +69,11 @@ export class CommandHandler {
       recorded.map((e, i) => ({ type: e.type, data: events[i] }) as E),
     );
     return { state, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : 'no_stream' };
+  }
+
+  /** A stream's events as recorded, with when and by whom (metadata): for answers that show a resource's history. */
+  recorded(streamId: string): Promise<RecordedEvent[]> {
+    return this.eventStore.readStream(streamId);
   }
 
   async execute<C, E extends DomainEvent, S>(

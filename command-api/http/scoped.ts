@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../domain/decider.js';
-import { clientDecider } from '../../domain/clients/client.js';
+import { clientDecider, type ClientState } from '../../domain/clients/client.js';
 import { assertClientAccess, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { notFound } from '../../infrastructure/http/problem.js';
 import { clientStream } from '../../domain/clients/client.js';
@@ -22,15 +22,16 @@ export async function loadScoped<C, E extends DomainEvent, S extends { status: s
   return state;
 }
 
-/** The client named in a request body must be one of the caller's active clients. */
+/** The client named in a request body must be one of the caller's active clients; answers its state. */
 export async function requireActiveClient(
   handler: CommandHandler,
   actor: Authenticated,
   clientId: string,
-): Promise<void> {
+): Promise<ClientState> {
   assertClientAccess(actor, clientId);
   const { state } = await handler.load({ decider: clientDecider }, clientStream(actor.tenantId, clientId));
   if (state.status !== 'active') {
     throw notFound('active client', 'clientId');
   }
+  return state;
 }

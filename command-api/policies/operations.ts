@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { FRAMEWORK_IDS, FRAMEWORKS } from '../../domain/frameworks/index.js';
-import { TEMPLATE_GENERATOR, generatePolicy } from '../../domain/policies/generator.js';
+import {
+  TEMPLATE_GENERATOR,
+  generatePolicy,
+  type CompanyContext as PolicyContext,
+} from '../../domain/policies/generator.js';
 import {
   currentVersion,
   POLICY_STATUSES,
@@ -13,6 +17,8 @@ import {
   type PolicyEvent,
   type PolicyState,
 } from '../../domain/policies/policy.js';
+import { userStream } from '../../domain/accounts/user.js';
+import { ERASED } from '../../infrastructure/crypto-shredding/personal-data.js';
 import { canonicalJson, sha256Hex } from '../../infrastructure/hashing.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
@@ -23,20 +29,31 @@ import type { Aggregate, CommandHandler, CommandResult } from '../http/command-h
 import { commandContext } from '../http/context.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
+import { users } from '../auth/accounts.js';
 import { markdownToPdf } from './pdf.js';
 
 const policies: Aggregate<PolicyCommand, PolicyEvent, PolicyState> = { decider: policyDecider };
 
 const PolicyPath = z.object({ id: Id });
 const PolicyAnswer = commandAnswer(z.object({ policyId: Id, version: z.int(), status: z.enum(POLICY_STATUSES) }));
-const CompanyContext = z.strictObject({
-  name: z.string().min(1).max(200),
-  industry: z.string().min(1).max(100),
-  size: z.string().min(1).max(20),
-  dataTypes: z.array(z.string().min(1).max(50)).max(30),
-  aiTools: z.array(z.string().min(1).max(100)).max(50),
-  jurisdictions: z.array(z.string().min(2).max(10)).max(30),
-});
+const CompanyContext = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional().describe("Defaults to the client's name"),
+    industry: z.string().min(1).max(100).optional().describe("Defaults to the client's industry"),
+    size: z.string().min(1).max(20).optional().describe("Defaults to the client's size"),
+    dataTypes: z
+      .array(z.string().min(1).max(50))
+      .max(30)
+      .optional()
+      .describe('Kinds of data handled; none if left out'),
+    aiTools: z.array(z.string().min(1).max(100)).max(50).optional().describe('AI tools in use; none if left out'),
+    jurisdictions: z
+      .array(z.string().min(2).max(10))
+      .max(30)
+      .optional()
+      .describe('Where it operates; none if left out'),
+  })
+  .describe("What the policy is written for; name, industry and size default to the client's record");
 const Review = z.strictObject({ comment: z.string().max(2000).optional() }).optional();
 
 const refusals = {
@@ -53,6 +70,44 @@ const refusals = {
 /** The policy as the caller may see it: another tenant's or another client's is "not found". */
 const visiblePolicy = (handler: CommandHandler, res: Response, policyId: string): Promise<PolicyState> =>
   loadScoped(handler, policies, policyStream(authOf(res).tenantId, policyId), authOf(res), 'policy');
+
+/** When a step of a version's review was recorded, and by whom: the name as the user's record has it, or "[erased]". */
+interface ReviewStep {
+  by: string;
+  at: string;
+}
+
+/** Who approved and who published a version, and when (the last approval of that version, its publication). */
+async function reviewOf(
+  handler: CommandHandler,
+  tenantId: string,
+  policyId: string,
+  version: number,
+): Promise<{ approved?: ReviewStep; published?: ReviewStep }> {
+  const events = await handler.recorded(policyStream(tenantId, policyId));
+  const names = new Map<string, Promise<string>>();
+  const nameOf = (userId: string): Promise<string> => {
+    let name = names.get(userId);
+    if (!name) {
+      name = handler
+        .load(users, userStream(tenantId, userId))
+        .then(({ state }) => (state.status === 'erased' ? ERASED : (state.name ?? state.email ?? userId)));
+      names.set(userId, name);
+    }
+    return name;
+  };
+  const step = async (type: string, actorOf: (data: Record<string, unknown>) => unknown) => {
+    const event = events.findLast((e) => e.type === type && (e.data as { version?: number }).version === version);
+    if (!event) return undefined;
+    return { by: await nameOf(String(actorOf(event.data as Record<string, unknown>))), at: event.metadata.recordedAt };
+  };
+  const approved = await step('PolicyApproved', (data) => data.approvedBy);
+  const published = await step('PolicyPublished', (data) => data.publishedBy);
+  return { ...(approved ? { approved } : {}), ...(published ? { published } : {}) };
+}
+
+/** "2026-03-01 14:05 UTC": a moment as a reader of the document expects it. */
+const moment = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 /** Every policy command answers with the policy's id, its current version and its status. */
 function answer(res: Response, result: CommandResult<PolicyEvent, PolicyState>, status = 200): void {
@@ -107,7 +162,11 @@ export function policyCommands(handler: CommandHandler, drafter?: PolicyDrafter)
       summary: 'Generate a policy for a client from a framework and the company context (a first draft, version 1)',
       access: { permission: 'policy:write' },
       headers: ['Idempotency-Key'],
-      body: z.strictObject({ clientId: Id, frameworkId: z.enum(FRAMEWORK_IDS), companyContext: CompanyContext }),
+      body: z.strictObject({
+        clientId: Id,
+        frameworkId: z.enum(FRAMEWORK_IDS),
+        companyContext: CompanyContext.optional(),
+      }),
       answers: {
         201: { description: 'Generated', schema: PolicyAnswer },
         404: { description: 'No such active client', problem: true },
@@ -116,8 +175,18 @@ export function policyCommands(handler: CommandHandler, drafter?: PolicyDrafter)
       },
       async handler(req, res) {
         const actor = authOf(res);
-        const { clientId, frameworkId, companyContext } = req.body;
-        await requireActiveClient(handler, actor, clientId);
+        const { clientId, frameworkId } = req.body;
+        const client = await requireActiveClient(handler, actor, clientId);
+        // What the client's record already says is not asked again; what the request says wins.
+        const given = req.body.companyContext ?? {};
+        const companyContext: PolicyContext = {
+          name: given.name ?? client.profile!.name,
+          industry: given.industry ?? client.profile!.industry,
+          size: given.size ?? client.profile!.size,
+          dataTypes: given.dataTypes ?? [],
+          aiTools: given.aiTools ?? [],
+          jurisdictions: given.jurisdictions ?? [],
+        };
         const catalog = FRAMEWORKS[frameworkId];
         const generated = generatePolicy(catalog, companyContext);
         const inputHash = sha256Hex(
@@ -230,7 +299,8 @@ export function policyCommands(handler: CommandHandler, drafter?: PolicyDrafter)
       body: z.strictObject({ format: z.enum(['pdf', 'markdown']), version: z.int().min(1).optional() }),
       answers: {
         200: {
-          description: 'The file; X-Content-SHA256 is the hash of the Markdown content of that version',
+          description:
+            'The file; X-Content-SHA256 is the hash of the Markdown content of that version. The PDF also shows who approved and who published that version, and when ("[erased]" for an erased person)',
           files: { 'application/pdf': null, 'text/markdown': z.string() },
           headers: { 'X-Content-SHA256': { description: 'SHA-256 of the Markdown content of the version' } },
         },
@@ -248,9 +318,14 @@ export function policyCommands(handler: CommandHandler, drafter?: PolicyDrafter)
           res.type('text/markdown; charset=utf-8').attachment(`${file}.md`).send(version.content);
           return;
         }
+        const { approved, published } = await reviewOf(handler, authOf(res).tenantId, state.policyId!, version.version);
         const pdf = await markdownToPdf(version.content, {
           title: state.title!,
-          footer: `Version ${version.version} · status ${state.status} · SHA-256 of the content ${version.contentHash}`,
+          footer: [
+            `Version ${version.version} · status ${state.status} · SHA-256 of the content ${version.contentHash}`,
+            approved ? `Approved by ${approved.by} on ${moment(approved.at)}` : 'Not approved',
+            published ? `Published by ${published.by} on ${moment(published.at)}` : 'Not published',
+          ].join('\n'),
         });
         res.type('application/pdf').attachment(`${file}.pdf`).send(pdf);
       },

@@ -4,7 +4,8 @@ import { summaryGroup, type FrameworkCatalog } from './catalog.js';
  * GDPR (Regulation (EU) 2016/679) obligations that a controller's compliance programme answers, summarised in our
  * own words with the article numbers as ids. Not the legal text: read the Regulation for that.
  */
-const group = summaryGroup;
+const group = (id: string, title: string, children: Array<[id: string, title: string]>) =>
+  summaryGroup(id, title, children, (article) => article.replace(/^Art\.(?=\d)/, 'Art. '));
 
 export const gdpr: FrameworkCatalog = {
   id: 'gdpr',

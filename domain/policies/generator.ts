@@ -1,11 +1,12 @@
-import { requirementList, type FrameworkCatalog } from '../frameworks/catalog.js';
+import { citationOf, requirementById, requirementList, type FrameworkCatalog } from '../frameworks/catalog.js';
 
 /**
  * The default policy generator: deterministic templates, no network. The same framework and context always give
  * the same document. Sections appear according to the context (the data handled, the jurisdictions, the AI tools),
- * and each section traces to the framework requirements it answers.
+ * and each section traces to the framework requirements it answers, cited as the framework cites them
+ * (`§164.308(a)(1)`, `AC-2(1)` …). Version 2 writes those official citations where version 1 wrote our ids.
  */
-export const TEMPLATE_GENERATOR = { name: 'template', version: '1' } as const;
+export const TEMPLATE_GENERATOR = { name: 'template', version: '2' } as const;
 
 export interface CompanyContext {
   name: string;
@@ -21,7 +22,7 @@ export interface CompanyContext {
 export interface GeneratedPolicy {
   title: string;
   content: string;
-  /** Requirement ids each section traces to. */
+  /** Requirement ids (`hipaa-001`) each section traces to; the text cites them officially (`§164.308(a)(1)`). */
   traces: Record<string, string[]>;
 }
 
@@ -196,6 +197,23 @@ function traces(catalog: FrameworkCatalog, keywords: string[], max = 4): string[
   return found;
 }
 
+/**
+ * The official citations of requirements with their titles, in order: "§164.308(a)(1) (Conduct Risk Assessment;
+ * Implement a Risk Management Program), §164.308(a)(6) (…)". Several HIPAA activities share their standard's citation:
+ * it is written once, with each activity's title.
+ */
+export function citations(catalog: FrameworkCatalog, ids: string[]): string {
+  const cited = new Map<string, string[]>();
+  for (const id of ids) {
+    const requirement = requirementById(catalog, id);
+    const citation = requirement ? citationOf(requirement) : id;
+    cited.set(citation, [...(cited.get(citation) ?? []), ...(requirement ? [requirement.title] : [])]);
+  }
+  return [...cited]
+    .map(([citation, titles]) => (titles.length > 0 ? `${citation} (${titles.join('; ')})` : citation))
+    .join(', ');
+}
+
 export function generatePolicy(catalog: FrameworkCatalog, context: CompanyContext): GeneratedPolicy {
   const title = `AI Acceptable Use Policy: ${context.name}`;
   const lines = [
@@ -220,7 +238,7 @@ export function generatePolicy(catalog: FrameworkCatalog, context: CompanyContex
           paragraph.startsWith('- ') && all[i + 1]?.startsWith('- ') ? [paragraph] : [paragraph, ''],
         ),
     );
-    if (ids.length > 0) lines.push(`> Traces to ${catalog.name}: ${ids.join(', ')}`);
+    if (ids.length > 0) lines.push(`> Traces to ${catalog.name}: ${citations(catalog, ids)}`);
   }
   return {
     title,

@@ -96,8 +96,20 @@ export const AssessmentResult = z.object({
   note: z.string().nullable().describe("The assessor's note"),
 });
 
-/** An assessment with its result per requirement. */
-export const AssessmentWithResults = Assessment.extend({ results: z.array(AssessmentResult) }).meta({
+/** What the pinned catalog says of the requirement: its official citation, title and statement. */
+export const RequirementFacts = z.object({
+  citation: z
+    .string()
+    .nullable()
+    .describe('The official citation (`§164.308(a)(1)`, `AC-2(1)` …); null if the pinned catalog is not shipped'),
+  title: z.string().nullable(),
+  statement: z.string().nullable().describe("What the requirement asks, in the source's words, where it has them"),
+});
+
+/** An assessment with its result per requirement, each with what the pinned catalog says of the requirement. */
+export const AssessmentWithResults = Assessment.extend({
+  results: z.array(AssessmentResult.extend(RequirementFacts.shape)),
+}).meta({
   id: 'AssessmentWithResults',
 });
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
+import { catalogAt, FRAMEWORK_IDS, requirementFacts, type FrameworkId } from '../../domain/frameworks/index.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, page, Paging, resource } from '../../infrastructure/http/contract/schemas.js';
@@ -128,7 +128,14 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
               .orderBy('requirement_id')
               .execute();
             const scored = await scoreAt(trx, assessment, at);
-            return { ...assessmentOf(assessment, scored), results: results.map(assessmentResultOf) };
+            const catalog = catalogAt(assessment.framework_id as FrameworkId, assessment.catalog_version);
+            return {
+              ...assessmentOf(assessment, scored),
+              results: results.map((r) => ({
+                ...assessmentResultOf(r),
+                ...requirementFacts(catalog, r.requirement_id),
+              })),
+            };
           }),
         );
       },

@@ -13,8 +13,21 @@ import { HttpProblem } from '../../infrastructure/http/problem.js';
 /** A node of a catalog's tree: a group, or a requirement, either with the nodes under it. */
 export const CatalogNode: z.ZodType<CatalogTreeNode> = z
   .object({
-    id: z.string(),
+    id: z
+      .string()
+      .describe("The ledger's id of the requirement (`hipaa-001`, `AC-2(1)` …): what assessments and traces name"),
+    citation: z
+      .string()
+      .optional()
+      .describe(
+        'The official citation: `§164.308(a)(1)` (HIPAA Security Rule), `AC-2(1)`, `GV.OC-01`, `GV-1.1-001`, `CC6.1`, `Art. 32`; on every requirement',
+      ),
     title: z.string(),
+    statement: z
+      .string()
+      .optional()
+      .describe("What the requirement asks, in the source's words (lines separated by \\n)"),
+    guidance: z.string().optional().describe("The source's discussion of the requirement, where it has one"),
     kind: z.enum(['group', 'requirement']),
     get children() {
       return z.array(CatalogNode).optional();
@@ -55,7 +68,7 @@ export function frameworkReads() {
       method: 'get',
       path: '/frameworks/{id}',
       tags: ['frameworks'],
-      summary: "A framework's requirements as a tree of ids and titles",
+      summary: "A framework's requirements as a tree: ids, official citations, titles and statements",
       access: read,
       // Any text: an unknown framework is a 404 that points at the list, not a validation error.
       params: z.object({ id: z.string() }),

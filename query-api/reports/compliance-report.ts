@@ -4,6 +4,7 @@ import {
   catalogAt,
   FRAMEWORK_IDS,
   FRAMEWORKS,
+  requirementFacts,
   requirementList,
   type FrameworkId,
 } from '../../domain/frameworks/index.js';
@@ -80,7 +81,13 @@ export const ComplianceReport = z
     requirements: z.array(
       z.object({
         requirementId: z.string(),
+        citation: z
+          .string()
+          .describe(
+            'The official citation (`§164.308(a)(1)`, `AC-2(1)` …); the id if the pinned catalog is not shipped',
+          ),
         title: z.string(),
+        statement: z.string().nullable().describe("What the requirement asks, in the source's words"),
         result: z.string(),
         score: z.number().nullable(),
         flagged: z.boolean(),
@@ -167,15 +174,18 @@ export async function complianceReport(
       warnings: latest.submission_warnings ?? [],
     };
     const catalog = catalogAt(frameworkId, latest.catalog_version);
-    const titles = new Map(catalog ? requirementList(catalog).map((r) => [r.id, r.title]) : []);
     const order = new Map(catalog ? requirementList(catalog).map((r, i) => [r.id, i]) : []);
+    const requirementOf = (id: string) => {
+      const facts = requirementFacts(catalog, id);
+      return { citation: facts.citation ?? id, title: facts.title ?? '', statement: facts.statement };
+    };
     const { results, evidence } = answers;
     const byId = new Map(evidence.map((e) => [e.evidence_id, e]));
     requirements = results
       .sort((a, b) => (order.get(a.requirement_id) ?? Infinity) - (order.get(b.requirement_id) ?? Infinity))
       .map((r) => ({
         requirementId: r.requirement_id,
-        title: titles.get(r.requirement_id) ?? '',
+        ...requirementOf(r.requirement_id),
         result: r.result,
         score: num(r.score),
         flagged: score.flagged.includes(r.requirement_id),

@@ -184,7 +184,7 @@ function drawChart(doc: PDFKit.PDFDocument, report: ComplianceReport): void {
   doc.x = MARGIN;
 }
 
-/** The requirements table: id, result, score and evidence freshness; continues on new pages with its header. */
+/** The requirements table: citation, result, score and evidence freshness; continues on new pages with its header. */
 function drawRequirements(doc: PDFKit.PDFDocument, report: ComplianceReport): void {
   const columns = [
     { title: 'Requirement', width: 190 },
@@ -211,7 +211,8 @@ function drawRequirements(doc: PDFKit.PDFDocument, report: ComplianceReport): vo
   header();
   for (const r of report.requirements) {
     const cells = [
-      `${r.requirementId}${r.title ? `  ${r.title}` : ''}`,
+      // The official citation first; our id beside it where the two differ (HIPAA's activities share a citation).
+      `${r.citation}${r.citation !== r.requirementId ? ` (${r.requirementId})` : ''}${r.title ? `  ${r.title}` : ''}`,
       `${RESULT_LABEL[r.result] ?? r.result}${r.flagged ? ' (expired evidence)' : ''}`,
       r.score === null ? '' : String(r.score),
       r.evidence.map((e) => `${e.title}: ${e.freshness}, expires ${day(e.expiresAt)}`).join('\n') || 'none linked',

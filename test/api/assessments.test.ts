@@ -59,6 +59,39 @@ describe.skipIf(skip)(`assessments over HTTP${skip ? ' (skipped: no postgres or 
     ).toBe(409);
   });
 
+  it('shows each result with the official citation, title and statement of its requirement', async () => {
+    const started = await ledger.request<{ data: { assessmentId: string } }>('POST', '/assessments', {
+      token,
+      body: { clientId, frameworkId: 'hipaa', title: 'HIPAA risk review' },
+    });
+    expect(started.status).toBe(201);
+    const path = `/assessments/${started.body.data.assessmentId}`;
+    await ledger.request('PUT', `${path}/requirements/hipaa-002`, { token, body: { result: 'compliant' } });
+    const last = await ledger.request<{ meta: { position: string } }>('PUT', `${path}/requirements/hipaa-110`, {
+      token,
+      body: { result: 'non_compliant' },
+    });
+    expect(last.status).toBe(200);
+    const read = await ledger.request<{ data: { results: Array<Record<string, unknown>> } }>('GET', path, {
+      token,
+      headers: { 'X-Min-Position': last.body.meta.position },
+    });
+    expect(read.status).toBe(200);
+    expect(read.body.data.results).toEqual([
+      expect.objectContaining({
+        requirementId: 'hipaa-002',
+        citation: '§164.308(a)(1)(ii)(A)',
+        title: 'Conduct Risk Assessment',
+        statement: expect.stringContaining('Conduct an accurate and thorough assessment of the potential risks'),
+      }),
+      expect.objectContaining({
+        requirementId: 'hipaa-110',
+        citation: '§164.312(e)(1)',
+        title: 'Implement Encryption',
+      }),
+    ]);
+  });
+
   it('counts compliant requirements whose evidence has all expired as partially compliant, and flags them', async () => {
     const uploadEvidence = async (expiresAt: string) => {
       const data = new FormData();

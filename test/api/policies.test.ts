@@ -1,8 +1,9 @@
-import { createSecretKey, randomUUID } from 'node:crypto';
+import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../support/services.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
+import { pdfPages } from '../support/pdf-text.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -168,6 +169,102 @@ describe.skipIf(skip)(`policies over HTTP${skip ? ' (skipped: no postgres or red
     const bad = await list('from=yesterday');
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('from');
+  });
+
+  /** A real person of the tenant (invited, accepted under a name, logged in): their name is what documents show. */
+  async function person(name: string, role = 'compliance_officer') {
+    const email = `${role}-${randomBytes(3).toString('hex')}@example.com`;
+    const invited = await ledger.request<{ data: { userId: string } }>('POST', '/users/invite', {
+      token: admin.accessToken,
+      body: { email, role, clientId },
+    });
+    expect(invited.status).toBe(201);
+    const token = /token=([A-Za-z0-9._-]+)/.exec(ledger.lastMailTo(email))![1]!;
+    const password = 'a perfectly fine password';
+    const accepted = await ledger.request('POST', '/users/accept-invite', { body: { token, name, password } });
+    expect(accepted.status).toBe(200);
+    const login = await ledger.request<{ data: { accessToken: string } }>('POST', '/auth/login', {
+      body: { email, password },
+    });
+    return { userId: invited.body.data.userId, accessToken: login.body.data.accessToken };
+  }
+
+  async function exported(policyId: string, format: 'markdown' | 'pdf', version?: number): Promise<string> {
+    const response = await fetch(`${ledger.url}/api/v1/policies/${policyId}/export`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ format, ...(version ? { version } : {}) }),
+    });
+    expect(response.status).toBe(200);
+    if (format === 'markdown') return response.text();
+    return (await pdfPages(new Uint8Array(await response.arrayBuffer()))).join('\n');
+  }
+
+  it('cites the official HIPAA Security Rule sections in the generated text and the PDF, not our ids', async () => {
+    const policyId = await generate();
+    const markdown = await exported(policyId, 'markdown');
+    expect(markdown).toMatch(/> Traces to HIPAA Security Rule: §164\.308\(a\)\(\d\) \(/);
+    expect(markdown).toContain('§164.308(a)(6) (Determine the Goals of Incident Response;');
+    expect(markdown).not.toMatch(/hipaa-\d{3}/);
+    const pdf = await exported(policyId, 'pdf');
+    expect(pdf).toContain('§164.308(a)(6)');
+    expect(pdf).not.toMatch(/hipaa-\d{3}/);
+  });
+
+  it("takes the company's name, industry and size from the client unless the request gives them", async () => {
+    const generateWith = (companyContext?: Record<string, unknown>) =>
+      ledger.request<{ data: { policyId: string } }>('POST', '/policies/generate', {
+        token: admin.accessToken,
+        body: { clientId, frameworkId: 'hipaa', ...(companyContext ? { companyContext } : {}) },
+      });
+    const bare = await generateWith();
+    expect(bare.status).toBe(201);
+    const fromClient = await exported(bare.body.data.policyId, 'markdown');
+    expect(fromClient).toMatch(/^# AI Acceptable Use Policy: Acme\n/);
+    expect(fromClient).toContain('Industry: healthcare. Organisation size: 11-50.');
+
+    const partly = await generateWith({ name: 'Acme Clinic East', dataTypes: ['phi'] });
+    expect(partly.status).toBe(201);
+    const overridden = await exported(partly.body.data.policyId, 'markdown');
+    expect(overridden).toMatch(/^# AI Acceptable Use Policy: Acme Clinic East\n/);
+    expect(overridden).toContain('Industry: healthcare. Organisation size: 11-50.');
+
+    const bad = await generateWith({ size: '' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('companyContext');
+  });
+
+  it('prints in the PDF who approved and who published the version, and when; an erased person as [erased]', async () => {
+    const approver = await person('Alice Approver');
+    const publisher = await person('Paul Publisher');
+    const policyId = await generate();
+    const path = `/policies/${policyId}`;
+    const draft = await exported(policyId, 'pdf');
+    expect(draft).toContain('Not approved');
+    expect(draft).toContain('Not published');
+
+    expect((await ledger.request('POST', `${path}/submit`, { token: admin.accessToken, body: {} })).status).toBe(200);
+    expect((await ledger.request('POST', `${path}/approve`, { token: approver.accessToken, body: {} })).status).toBe(
+      200,
+    );
+    expect((await ledger.request('POST', `${path}/publish`, { token: publisher.accessToken, body: {} })).status).toBe(
+      200,
+    );
+    const stamp = /on (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC/;
+    const today = new Date().toISOString().slice(0, 10);
+    const pdf = await exported(policyId, 'pdf');
+    expect(pdf).toMatch(/Version 1 · status published · SHA-256 of the content [0-9a-f]{64}/);
+    expect(pdf).toMatch(new RegExp(`Approved by Alice Approver ${stamp.source}`));
+    expect(pdf).toMatch(new RegExp(`Published by Paul Publisher ${stamp.source}`));
+    expect(pdf).toContain(today);
+
+    expect(
+      (await ledger.request('POST', `/users/${publisher.userId}/erase`, { token: admin.accessToken })).status,
+    ).toBe(200);
+    const afterErasure = await exported(policyId, 'pdf');
+    expect(afterErasure).toContain('Approved by Alice Approver');
+    expect(afterErasure).toMatch(new RegExp(`Published by \\[erased\\] ${stamp.source}`));
+    expect(afterErasure).not.toContain('Paul Publisher');
   });
 
   it("keeps other tenants and other clients' users out", async () => {

@@ -31,6 +31,8 @@ interface Report {
   } | null;
   requirements: Array<{
     requirementId: string;
+    citation: string;
+    statement: string | null;
     title: string;
     result: string;
     evidence: Array<{ title: string; freshness: string }>;
@@ -220,6 +222,44 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
     pages.forEach((page, i) => expect(page).toContain(`page ${i + 1} of ${pages.length}`));
     // The requirements table repeats its header on each page it continues on.
     expect(pages.filter((page) => page.includes('Evidence (freshness as of this report)')).length).toBeGreaterThan(1);
+  });
+
+  it('cites each requirement officially, with its statement, in the JSON and the PDF', async () => {
+    const nist = (await report('')).body.data.requirements.find((r) => r.requirementId === 'AC-2(1)');
+    expect(nist).toMatchObject({
+      citation: 'AC-2(1)',
+      statement: expect.stringContaining('[Assignment: organization-defined automated mechanisms]'),
+    });
+
+    const clinic = (await send('POST', '/clients', { name: 'Harbor Clinic', industry: 'health', size: '1-10' })).data
+      .clientId!;
+    const assessment = (
+      await send('POST', '/assessments', { clientId: clinic, frameworkId: 'hipaa', title: 'HIPAA baseline' })
+    ).data.assessmentId!;
+    await send('PUT', `/assessments/${assessment}/requirements/hipaa-002`, { result: 'compliant' });
+    await send('PUT', `/assessments/${assessment}/requirements/hipaa-110`, { result: 'non_compliant' });
+    const query = `clientId=${clinic}&frameworkId=hipaa`;
+    const json = await ledger.request<{ data: Report }>('GET', `/reports/compliance?${query}`, {
+      token: admin.accessToken,
+      headers: { 'X-Min-Position': last },
+    });
+    expect(json.status).toBe(200);
+    expect(json.body.data.requirements).toEqual([
+      expect.objectContaining({
+        requirementId: 'hipaa-002',
+        citation: '§164.308(a)(1)(ii)(A)',
+        title: 'Conduct Risk Assessment',
+        statement: expect.stringContaining('Conduct an accurate and thorough assessment'),
+      }),
+      expect.objectContaining({ requirementId: 'hipaa-110', citation: '§164.312(e)(1)' }),
+    ]);
+    const file = await fetch(`${ledger.url}/api/v1/reports/compliance?${query}&format=pdf`, {
+      headers: { authorization: `Bearer ${admin.accessToken}`, 'X-Min-Position': last },
+    });
+    expect(file.status).toBe(200);
+    const text = (await pdfPages(new Uint8Array(await file.arrayBuffer()))).join('\n');
+    expect(text).toContain('§164.308(a)(1)(ii)(A) (hipaa-002)');
+    expect(text).toContain('§164.312(e)(1) (hipaa-110)');
   });
 
   it('refuses bad parameters by name, and reports a broken hash chain', async () => {

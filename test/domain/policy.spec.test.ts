@@ -120,4 +120,17 @@ describe('template policy generator', () => {
     expect(gdpr.content).toContain('No AI tool is approved yet');
     expect(gdpr.content).toMatch(/Traces to GDPR: .*Art\./);
   });
+
+  it('cites each traced requirement as the framework does, with its title, keeping our ids in traces', () => {
+    const hipaa = generatePolicy(FRAMEWORKS.hipaa, context);
+    expect(hipaa.traces.incidents).toEqual(['hipaa-037', 'hipaa-038', 'hipaa-039', 'hipaa-040']);
+    expect(hipaa.content).toContain(
+      '> Traces to HIPAA Security Rule: §164.308(a)(6) (Determine the Goals of Incident Response; Develop and Deploy an Incident Response Team',
+    );
+    expect(hipaa.content).not.toMatch(/hipaa-\d{3}/);
+    const nist = generatePolicy(FRAMEWORKS['nist-800-53'], context);
+    expect(nist.content).toContain('AC-2 (Account Management), AC-2(1) (Automated System Account Management)');
+    const gdpr = generatePolicy(FRAMEWORKS.gdpr, { ...context, jurisdictions: ['EU'] });
+    expect(gdpr.content).toContain('Art. 33 (Personal data breaches are reported');
+  });
 });
