@@ -180,7 +180,8 @@ async function snapshot(
   trx: Transaction<ReadModels>,
   moment: Replayed,
   clientId: string | null,
-  violationsAfter: string | null,
+  /** Positions after which violations are listed (null: from the start); undefined lists none. */
+  violationsAfter: string | null | undefined,
 ) {
   const mine = sql`(${clientId}::text is null or client_id = ${clientId})`;
   return {
@@ -206,15 +207,16 @@ async function snapshot(
     aiServices: (
       await sql<{ ai_service_id: string; name: string }>`select ai_service_id, name from ai_services`.execute(trx)
     ).rows,
+    // The replay holds the violations up to this moment; those after the earlier moment's position are the period's.
+    // By position, not time: a recorded time and a moment's time differ in precision, and times can tie.
     violations:
-      violationsAfter === null
+      violationsAfter === undefined
         ? []
         : await trx
             .selectFrom('violations')
             .select(['violation_id', 'client_id', 'kind', 'severity', 'action', 'occurred_at', 'position'])
             .$if(clientId !== null, (query) => query.where('client_id', '=', clientId!))
-            .where('occurred_at', '>', new Date(violationsAfter))
-            .where('occurred_at', '<=', new Date(moment.at))
+            .$if(violationsAfter !== null, (query) => query.where('position', '>', violationsAfter!))
             .orderBy('position')
             .execute(),
   };
@@ -271,15 +273,15 @@ export async function historyDiff(
 ): Promise<z.output<typeof Diff>> {
   const { tenantId } = actor;
   const reader = scopeOf(eventStore, actor);
-  const at = (asOf: AsOf, violationsAfter: string | null) =>
+  const at = (asOf: AsOf, violationsAfter: string | null | undefined) =>
     atMoment(
       database,
       eventStore,
       { tenantId, asOf, projections: DIFF_PROJECTIONS, reader },
       (trx: Transaction<ReadModels>, moment) => snapshot(trx, moment, clientId, violationsAfter),
     );
-  const before = await at(from, null);
-  const later = await at(to, before.moment.at);
+  const before = await at(from, undefined);
+  const later = await at(to, before.moment.position);
   const period = await eventsBetween(
     eventStore,
     tenantId,
