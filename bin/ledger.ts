@@ -15,6 +15,7 @@ import type { AnyOperation } from '../infrastructure/http/contract/operation.js'
 import { authenticate } from '../infrastructure/http/authentication.js';
 import { idempotency } from '../infrastructure/http/idempotency.js';
 import { ConfigError, isEmbedded, loadConfig, type Config } from '../infrastructure/config/config.js';
+import { embeddedKind } from '../infrastructure/database/configured.js';
 import { requestLogging } from '../infrastructure/http/correlation.js';
 import { openApiDocument } from '../infrastructure/http/openapi.js';
 import { operationalOperations, operationsRouter } from '../infrastructure/http/operations.js';
@@ -161,7 +162,9 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     {
       role,
       eventStore: config.EVENT_STORE,
-      database: isEmbedded(config) ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL server',
+      database: isEmbedded(config)
+        ? `embedded ${embeddedKind(config) === 'pglite' ? 'PGlite' : 'PostgreSQL'} in ${config.DATA_DIR}`
+        : 'PostgreSQL server',
     },
     `Compliance Ledger ${version} is listening: API ${url}/api/v1 · docs ${url}/docs · OpenAPI ${url}/openapi.json · health ${url}/health · ready ${url}/ready`,
   );

@@ -1,26 +1,16 @@
 /**
  * npm run migrate: applies every pending migration to the configured database (DATABASE_URL, DATABASE_SCHEMA; the
- * embedded PGlite under DATA_DIR when DATABASE_URL is unset). Run it as a role that owns the schema; the
+ * embedded default under DATA_DIR when DATABASE_URL is unset, attached to if the ledger runs). Run it as a role that owns the schema; the
  * applications can then run as members of ledger_app, which may append events but never change them.
  */
 import { openDatabase } from '../infrastructure/database/database.js';
 import { migrateToLatest } from '../infrastructure/database/migrate.js';
 import { ConfigError, loadConfig } from '../infrastructure/config/config.js';
-import { resolve } from 'node:path';
+import { configuredDatabase } from '../infrastructure/database/configured.js';
 
 try {
   const config = loadConfig();
-  const database = await openDatabase(
-    config.DATABASE_URL
-      ? {
-          kind: 'postgres',
-          url: config.DATABASE_URL,
-          schema: config.DATABASE_SCHEMA,
-          poolSize: 1,
-          applicationName: 'ledger-migrate',
-        }
-      : { kind: 'pglite', dataDir: resolve(config.DATA_DIR), schema: config.DATABASE_SCHEMA },
-  );
+  const database = await openDatabase(configuredDatabase(config, { poolSize: 1, applicationName: 'ledger-migrate' }));
   try {
     const results = (await migrateToLatest(database)) ?? [];
     for (const result of results) console.log(`applied ${result.migrationName}`);

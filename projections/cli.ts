@@ -8,6 +8,7 @@
  * Configured by the same environment as the ledger (DATABASE_URL, DATABASE_SCHEMA, DATA_DIR, EVENT_STORE, ...).
  * Rebuilding never publishes or mails anything: projections only write their tables.
  */
+import { configuredDatabase } from '../infrastructure/database/configured.js';
 import { SingleBar } from 'cli-progress';
 import { ConfigError, loadConfig } from '../infrastructure/config/config.js';
 import { openDatabase } from '../infrastructure/database/database.js';
@@ -39,15 +40,7 @@ async function main(): Promise<number> {
     format: config.LOG_FORMAT,
   });
   const database = await openDatabase(
-    config.DATABASE_URL
-      ? {
-          kind: 'postgres',
-          url: config.DATABASE_URL,
-          schema: config.DATABASE_SCHEMA,
-          poolSize: 4,
-          applicationName: 'ledger-projections-cli',
-        }
-      : { kind: 'pglite', dataDir: config.DATA_DIR, schema: config.DATABASE_SCHEMA },
+    configuredDatabase(config, { poolSize: 4, applicationName: 'ledger-projections-cli' }),
   );
   const eventStore: EventStore =
     config.EVENT_STORE === 'eventstoredb' ? new EsdbEventStore(config.ESDB_URL!) : new PostgresEventStore(database);

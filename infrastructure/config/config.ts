@@ -84,6 +84,8 @@ const schema = z.object({
       return z.NEVER;
     }),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Without DATABASE_URL: a PostgreSQL server the ledger runs itself (the default), or PGlite in the process. */
+  EMBEDDED_DATABASE: optional(z.enum(['postgres', 'pglite'], { message: 'expected postgres or pglite' })),
   DATABASE_URL: optional(urlWithScheme(['postgres', 'postgresql'], 'postgres://user:password@host:5432/ledger')),
   DATABASE_SCHEMA: z.string().regex(IDENTIFIER, 'expected a lower-case SQL identifier').default('public'),
   DATABASE_POOL_SIZE: z.coerce.number({ message: 'expected a number' }).int().min(1).max(200).default(10),
@@ -278,7 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return result.data;
 }
 
-/** Whether the ledger runs on the embedded default (PGlite under DATA_DIR) rather than a PostgreSQL server. */
+/** Whether the ledger runs on the embedded default (its own database under DATA_DIR) rather than a deployment's server. */
 export function isEmbedded(config: Config): boolean {
   return !config.DATABASE_URL;
 }

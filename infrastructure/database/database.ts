@@ -4,13 +4,17 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 /**
- * One PostgreSQL database for the event store, read models and key table: a server reached through `pg`, or the
- * embedded PGlite under DATA_DIR. Both speak the same SQL, so everything above this module is written once.
+ * One PostgreSQL database for the event store, read models and key table: a server reached through `pg` (one the
+ * deployment runs, or the embedded default's own under DATA_DIR/postgres), or PGlite under DATA_DIR/pglite. All speak
+ * the same SQL, so everything above this module is written once.
  */
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
+  /** Where the embedded default keeps the server it runs (DATA_DIR/postgres/data); absent for a deployment's server. */
+  readonly embeddedIn?: string;
   /** Schema that holds the ledger's tables (search_path is set to it on every connection). */
   readonly schema: string;
   // The ledger's modules each describe their own tables; the shared handle is untyped and they narrow it.
@@ -23,7 +27,16 @@ export interface Database {
 
 export type DatabaseOptions =
   | { kind: 'postgres'; url: string; schema?: string; poolSize?: number; applicationName?: string }
-  | { kind: 'pglite'; dataDir?: string; schema?: string };
+  | { kind: 'pglite'; dataDir?: string; schema?: string }
+  /** The embedded default: a PostgreSQL server this process starts (or attaches to) under `dataDir/postgres`. */
+  | {
+      kind: 'embedded';
+      dataDir: string;
+      schema?: string;
+      poolSize?: number;
+      applicationName?: string;
+      onLog?: (line: string) => void;
+    };
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -35,7 +48,23 @@ export function assertIdentifier(name: string, what = 'identifier'): string {
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const schema = assertIdentifier(options.schema ?? 'public', 'schema name');
-  return options.kind === 'postgres' ? openPostgres({ ...options, schema }) : openPglite({ ...options, schema });
+  if (options.kind === 'postgres') return openPostgres({ ...options, schema });
+  if (options.kind === 'pglite') return openPglite({ ...options, schema });
+  const server = await startEmbeddedPostgres({ root: options.dataDir, onLog: options.onLog });
+  try {
+    const database = await openPostgres({ ...options, kind: 'postgres', url: server.url, schema });
+    return {
+      ...database,
+      embeddedIn: server.dataDir,
+      async close() {
+        await database.close();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
 }
 
 // int8 and numeric come back as strings by default; the ledger's bigints fit in a JS number up to 2^53.

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { isEmbedded, type Config } from '../config/config.js';
+import { configuredDatabase } from '../database/configured.js';
 import { PersonalDataVault } from '../crypto-shredding/personal-data.js';
 import { openDatabase, type Database } from '../database/database.js';
 import { migrateToLatest } from '../database/migrate.js';
@@ -69,15 +70,10 @@ export async function openResources(
 ): Promise<Resources> {
   const dataDir = resolve(config.DATA_DIR);
   const database = await openDatabase(
-    config.DATABASE_URL
-      ? {
-          kind: 'postgres',
-          url: config.DATABASE_URL,
-          schema: config.DATABASE_SCHEMA,
-          poolSize: config.DATABASE_POOL_SIZE,
-          applicationName: `ledger-${config.LEDGER_ROLE}`,
-        }
-      : { kind: 'pglite', dataDir, schema: config.DATABASE_SCHEMA },
+    configuredDatabase(config, {
+      applicationName: `ledger-${config.LEDGER_ROLE}`,
+      onLog: (line) => logger.error({ database: 'embedded' }, line),
+    }),
   );
   const closers: Array<() => Promise<unknown>> = [() => database.close()];
   try {
@@ -98,7 +94,7 @@ export async function openResources(
         name: 'database',
         async check() {
           await database.db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
-          return { kind: database.kind, schema: database.schema };
+          return { kind: database.kind, schema: database.schema, ...(database.embeddedIn ? { embedded: true } : {}) };
         },
       },
       {

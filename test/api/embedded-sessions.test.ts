@@ -1,5 +1,5 @@
 /**
- * Sessions on the embedded default (no REDIS_URL, no DATABASE_URL: PGlite under DATA_DIR) across a restart of the
+ * Sessions on the embedded default (no REDIS_URL, no DATABASE_URL: the ledger's own PostgreSQL under DATA_DIR) across a restart of the
  * ledger. A revocation must outlive the process, and so must the sessions themselves.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ describe('sessions on the embedded default, across a restart', () => {
   beforeAll(async () => {
     ledger = await startTestLedger({ env: { DATABASE_URL: '', REDIS_URL: '' } });
     const ready = (await (await fetch(`${ledger.url}/ready`)).json()) as { checks: Record<string, unknown> };
-    expect(ready.checks).toMatchObject({ database: { kind: 'pglite' } });
+    expect(ready.checks).toMatchObject({ database: { kind: 'postgres', embedded: true } });
     expect(ready.checks).not.toHaveProperty('redis');
 
     loggedOut = await ledger.signUp('logout');

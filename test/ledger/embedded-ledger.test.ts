@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,9 +52,9 @@ function npmStart(env: NodeJS.ProcessEnv): Omit<Started, 'url'> {
   return { process: child, output: () => output, exited };
 }
 
-async function start(): Promise<Started> {
+async function start(extra: Record<string, string> = {}): Promise<Started> {
   const port = await freePort();
-  const started = npmStart(cleanEnv({ PORT: String(port), DATA_DIR: dataDir }));
+  const started = npmStart(cleanEnv({ PORT: String(port), DATA_DIR: dataDir, ...extra }));
   const deadline = Date.now() + 120_000;
   while (!started.output().includes('is listening')) {
     if (Date.now() > deadline) throw new Error(`The ledger did not start:\n${started.output()}`);
@@ -73,6 +73,15 @@ async function ctrlC(started: Started): Promise<void> {
   expect(started.output()).not.toMatch(/"level":(50|60)/);
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const running: Started[] = [];
 afterAll(() => {
   for (const started of running) {
@@ -85,7 +94,7 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-// Each case starts real processes (npm, tsx, PGlite) once or twice: slow on a busy 2-core machine.
+// Each case starts real processes (npm, tsx, PostgreSQL) once or twice: slow on a busy 2-core machine.
 describe('npm start: the embedded ledger', { timeout: 180_000 }, () => {
   it('refuses to start on bad configuration, naming each bad variable', async () => {
     const started = npmStart(cleanEnv({ PORT: 'eighty', LOG_LEVEL: 'loud', DATA_DIR: dataDir }));
@@ -112,7 +121,10 @@ describe('npm start: the embedded ledger', { timeout: 180_000 }, () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       status: 'ready',
-      checks: { database: { status: 'up', kind: 'pglite' }, eventStore: { status: 'up', adapter: 'postgres' } },
+      checks: {
+        database: { status: 'up', kind: 'postgres', embedded: true },
+        eventStore: { status: 'up', adapter: 'postgres' },
+      },
     });
 
     const openapi = (await (await fetch(`${ledger.url}/openapi.json`)).json()) as {
@@ -139,7 +151,7 @@ describe('npm start: the embedded ledger', { timeout: 180_000 }, () => {
 
   it('keeps its data under DATA_DIR across restarts', async () => {
     // Between two runs, write an event straight into the embedded database the ledger uses.
-    const database = await openDatabase({ kind: 'pglite', dataDir });
+    const database = await openDatabase({ kind: 'embedded', dataDir });
     const tenantId = randomUUID();
     const store = new PostgresEventStore(database);
     const written = await store.append(`${tenantId}/thing/1`, [
@@ -158,5 +170,43 @@ describe('npm start: the embedded ledger', { timeout: 180_000 }, () => {
       await ctrlC(ledger);
     }
     expect(readFileSync(join(dataDir, 'master.key'), 'utf8')).toBe(key);
+  });
+  it('survives being killed: the next start takes over the server the dead one left, and Ctrl-C stops both', async () => {
+    const killed = await start();
+    running.push(killed);
+    const serverPid = () =>
+      Number(readFileSync(join(dataDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const orphan = serverPid();
+    process.kill(-killed.process.pid!, 'SIGKILL'); // no shutdown at all: the server it started is left running
+    await killed.exited;
+    expect(alive(orphan)).toBe(true);
+
+    const next = await start();
+    running.push(next);
+    const ready = (await (await fetch(`${next.url}/ready`)).json()) as { checks: { eventStore: { head: string } } };
+    expect(ready.checks.eventStore.head).toBe(headAfterFirstRun);
+    await ctrlC(next);
+    await expect.poll(() => alive(orphan), { timeout: 30_000 }).toBe(false);
+  });
+
+  it('runs on PGlite when EMBEDDED_DATABASE=pglite, and keeps a PGlite DATA_DIR of an earlier version on PGlite', async () => {
+    const earlier = mkdtempSync(join(tmpdir(), 'ledger-embedded-pglite-'));
+    try {
+      const chosen = await start({ DATA_DIR: earlier, EMBEDDED_DATABASE: 'pglite' });
+      running.push(chosen);
+      const ready = (await (await fetch(`${chosen.url}/ready`)).json()) as { checks: { database: unknown } };
+      expect(ready.checks.database).toMatchObject({ status: 'up', kind: 'pglite' });
+      await ctrlC(chosen);
+
+      // The folder now holds a PGlite database and no server folder: without the variable it stays on PGlite.
+      const kept = await start({ DATA_DIR: earlier });
+      running.push(kept);
+      const again = (await (await fetch(`${kept.url}/ready`)).json()) as { checks: { database: unknown } };
+      expect(again.checks.database).toMatchObject({ kind: 'pglite' });
+      await ctrlC(kept);
+      expect(existsSync(join(earlier, 'postgres'))).toBe(false);
+    } finally {
+      rmSync(earlier, { recursive: true, force: true });
+    }
   });
 });

@@ -59,7 +59,7 @@ describe('nothing of a prompt or a secret stays behind in DATA_DIR', () => {
   afterAll(() => ledger?.close());
 
   it('searches the embedded database files among the rest', () => {
-    expect(files.some((file) => file.includes(`${join(ledger.dataDir, 'pglite')}`))).toBe(true);
+    expect(files.some((file) => file.includes(`${join(ledger.dataDir, 'postgres', 'data')}`))).toBe(true);
     expect(files.length).toBeGreaterThan(100);
   });
 
