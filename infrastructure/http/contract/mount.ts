@@ -1,8 +1,8 @@
-import express, { type RequestHandler, type Router } from 'express';
+import express, { type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { requirePermission } from '../authentication.js';
 import { idempotencyKeyForm } from '../idempotency.js';
-import { HttpProblem } from '../problem.js';
+import { HttpProblem, problemType, sendProblem } from '../problem.js';
 import type { AnyOperation } from './operation.js';
 
 /** '/clients/{id}' → '/clients/:id'. */
@@ -60,6 +60,39 @@ function replace(req: object, where: 'params' | 'query', value: Record<string, u
   }
 }
 
+/**
+ * What goes out is what the operation declares: a JSON answer passes through its schema, which drops any property the
+ * document does not name (a column a mapper let through never leaves), and an answer its schema refuses is a 500
+ * instead of data the contract does not promise. Problems and files go out as they are.
+ */
+function holdToContract(operation: AnyOperation, res: Response): void {
+  const send = res.json.bind(res);
+  res.json = (body: unknown) => {
+    const schema = res.statusCode < 400 ? operation.answers[res.statusCode]?.schema : undefined;
+    if (!schema) return send(body);
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return send(parsed.data);
+    const error = new Error(
+      `${operation.operationId} answered ${res.statusCode} outside its schema: ${parsed.error.issues
+        .slice(0, 5)
+        .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+        .join('; ')}`,
+    );
+    ((res.req as { log?: { error(object: unknown, message: string): void } }).log ?? console).error(
+      { err: error },
+      'answer outside the contract',
+    );
+    res.json = send;
+    sendProblem(res, {
+      type: problemType('internal'),
+      title: 'Internal server error',
+      status: 500,
+      detail: 'The request could not be completed. It has been logged with its correlation id.',
+    });
+    return res;
+  };
+}
+
 /** One Express route per operation: authentication and permission as declared, parsing, then the handler. */
 export function mountOperations(
   operations: readonly AnyOperation[],
@@ -93,7 +126,10 @@ export function mountOperations(
         ? [access === 'public' ? idempotencyKeyForm : options.idempotency(operation)]
         : []),
       ...(operation.before ?? []),
-      (req, res) => operation.handler(req as never, res),
+      (req, res) => {
+        holdToContract(operation, res);
+        return operation.handler(req as never, res);
+      },
     );
   }
   return router;
