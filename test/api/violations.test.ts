@@ -114,9 +114,12 @@ describe.skipIf(skip)(`violations as a workflow, over HTTP${skip ? ' (skipped: n
 
   it('is acknowledged, assigned, resolved with a note, reopened and commented on, each in its timeline', async () => {
     const { violationId } = await violationFor(clinic, 'SSN 219-45-6781 for the chart.');
-    const acknowledged = await post<{ data: { status: string } }>(`/violations/${violationId}/acknowledge`, {
-      note: 'Looking into it',
-    });
+    const acknowledged = await post<{ data: { status: string }; meta: { position: string } }>(
+      `/violations/${violationId}/acknowledge`,
+      {
+        note: 'Looking into it',
+      },
+    );
     expect(acknowledged.status).toBe(200);
     expect(acknowledged.body.data).toEqual({ violationId, status: 'acknowledged', assigneeId: null });
 
@@ -184,6 +187,13 @@ describe.skipIf(skip)(`violations as a workflow, over HTTP${skip ? ' (skipped: n
     expect(shown.body.data.timeline[1]).toMatchObject({ actorId: admin.userId, note: 'Looking into it' });
     expect(shown.body.data.timeline[2]).toMatchObject({ assigneeId: officer.userId });
     expect(shown.body.data.timeline[3]).toMatchObject({ actorId: officer.userId, note: 'Retrained the front desk' });
+    // As it was right after the acknowledgement, replayed from the log.
+    const then = await get<{ data: ShownViolation }>(
+      `/violations/${violationId}?asOf=${acknowledged.body.meta.position}`,
+    );
+    expect(then.status).toBe(200);
+    expect(then.body.data).toMatchObject({ status: 'acknowledged', assigneeId: null });
+    expect(then.body.data.timeline.map((step) => step.type)).toEqual(['raised', 'acknowledged']);
     expect(shown.body.data.comments).toEqual([
       expect.objectContaining({
         commentId: comment.body.data.commentId,
@@ -254,5 +264,28 @@ describe.skipIf(skip)(`violations as a workflow, over HTTP${skip ? ' (skipped: n
     expect(bad.body.errors?.map((e) => e.field)).toEqual(['severity']);
     expect(bad.body.errors?.[0]?.message).toMatch(/"urgent" is not a severity/);
     expect((await get<Problem>('/violations?entity=us_ssn')).status).toBe(400);
+  });
+
+  it('counts open and resolved violations in the compliance report and the MSP summary', async () => {
+    const all = await get<List<ShownViolation>>(`/violations?clientId=${clinic}&size=100`);
+    const resolvedNow = all.body.data.filter((v) => v.status === 'resolved').length;
+    const openBySeverity: Record<string, number> = {};
+    for (const v of all.body.data.filter((v) => v.status !== 'resolved'))
+      openBySeverity[v.severity] = (openBySeverity[v.severity] ?? 0) + 1;
+    expect(resolvedNow).toBeGreaterThanOrEqual(1);
+    const report = await get<{ data: { violations: { total: number; open: number; resolved: number } } }>(
+      `/reports/compliance?clientId=${clinic}&frameworkId=hipaa`,
+    );
+    expect(report.status).toBe(200);
+    expect(report.body.data.violations).toMatchObject({
+      total: all.body.meta.total,
+      open: all.body.meta.total - resolvedNow,
+      resolved: resolvedNow,
+    });
+    const summary = await get<{ data: Array<{ clientId: string; violations: { open: Record<string, number> } }> }>(
+      '/msp/summary',
+    );
+    expect(summary.status).toBe(200);
+    expect(summary.body.data.find((c) => c.clientId === clinic)!.violations.open).toMatchObject(openBySeverity);
   });
 });
