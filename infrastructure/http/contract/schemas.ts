@@ -88,4 +88,4 @@ export const commaList = <const T extends readonly [string, ...string[]]>(values
       }
       return list as T[number][];
     })
-    .meta({ description: `one or more ${what}, comma-separated: ${values.join(', ')}` });
+    .meta({ description: `one or more of ${values.join(', ')}, comma-separated` });
