@@ -10,6 +10,7 @@ import { userCommands } from './users/operations.js';
 import { promptAnalysisCommands } from './prompt-analysis/operations.js';
 import { webhookCommands } from './webhooks/operations.js';
 import { policyCommands } from './policies/operations.js';
+import { violationCommands } from './violations/operations.js';
 
 /** Every operation of the write side, each declared beside its handler. */
 export function commandOperations(resources: Resources, handler: CommandHandler): AnyOperation[] {
@@ -23,5 +24,10 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
     ...webhookCommands(handler, resources.webhookGuard, resources.vault),
     ...policyCommands(handler, resources.policyDrafter),
     ...assessmentCommands(handler),
+    ...violationCommands(handler, {
+      database: resources.database,
+      eventStore: resources.eventStore,
+      waitMs: resources.config.QUERY_WAIT_MS,
+    }),
   ];
 }

@@ -11,6 +11,7 @@ import {
 import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
 import { redact } from '../../domain/prompt-analysis/detection/redaction.js';
+import { violationPersonalData } from '../../domain/violations/violation.js';
 import {
   checkPrompt,
   promptAnalysisDecider,
@@ -39,7 +40,14 @@ const AnalyzeRequest = z.strictObject({
   clientId: Id,
   aiServiceId: Id,
   prompt: z.string().min(1),
-  userRef: z.string().min(1).max(200).describe('Who is sending; only its keyed hash is recorded').optional(),
+  userRef: z
+    .string()
+    .min(1)
+    .max(200)
+    .describe(
+      'Who is sending: its keyed hash is recorded, and in a violation the reference itself, sealed so that it can be erased',
+    )
+    .optional(),
   conversationId: z.string().min(1).max(200).optional(),
   redaction: z
     .enum(['placeholder', 'mask'])
@@ -163,7 +171,7 @@ export function promptAnalysisCommands(
         const findings = await inSteps(promptDetector(context).steps(body.prompt));
         const analysisId = randomUUID();
         const result = await handler.execute(
-          { decider: promptAnalysisDecider },
+          { decider: promptAnalysisDecider, personalData: violationPersonalData },
           promptAnalysisStream(actor.tenantId, analysisId),
           {
             type: 'AnalyzePrompt',
@@ -175,6 +183,7 @@ export function promptAnalysisCommands(
             promptHash: resources.tenantHash(actor.tenantId, 'prompt', body.prompt),
             userRefHash:
               body.userRef === undefined ? null : resources.tenantHash(actor.tenantId, 'user-ref', body.userRef),
+            userRef: body.userRef ?? null,
             conversationId: body.conversationId ?? null,
             maxLength: resources.config.PROMPT_MAX_CHARS,
             context,

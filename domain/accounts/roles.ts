@@ -19,6 +19,7 @@ export const PERMISSIONS = [
   'ai-service:write',
   'prompt:analyze',
   'violation:read',
+  'violation:write',
   'audit:read',
   'webhook:read',
   'webhook:write',
@@ -38,7 +39,15 @@ const READ_ALL: Permission[] = [
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   msp_admin: PERMISSIONS,
-  msp_analyst: [...READ_ALL, 'policy:write', 'assessment:write', 'evidence:write', 'prompt:analyze', 'audit:read'],
+  msp_analyst: [
+    ...READ_ALL,
+    'policy:write',
+    'assessment:write',
+    'evidence:write',
+    'prompt:analyze',
+    'violation:write',
+    'audit:read',
+  ],
   client_admin: [
     ...READ_ALL,
     'user:write',
@@ -48,6 +57,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'evidence:write',
     'ai-service:write',
     'prompt:analyze',
+    'violation:write',
   ],
   compliance_officer: [
     ...READ_ALL,
@@ -56,6 +66,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'assessment:write',
     'evidence:write',
     'prompt:analyze',
+    'violation:write',
     'audit:read',
   ],
   auditor: [...READ_ALL, 'audit:read'],

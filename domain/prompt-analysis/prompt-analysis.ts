@@ -47,6 +47,8 @@ export interface AnalyzePrompt {
   findings: readonly Finding[];
   promptHash: string;
   userRefHash: string | null;
+  /** The caller's user reference itself: recorded only in violations, sealed (violationPersonalData). */
+  userRef?: string | null;
   conversationId: string | null;
   /** The longest prompt accepted, in characters (the API's configured cap). */
   maxLength: number;
@@ -122,6 +124,9 @@ export const promptAnalysisDecider: Decider<AnalyzePrompt, PromptAnalysisEvent, 
           entityCounts:
             violation.kind === 'sensitive-data' ? countBy(evaluation.findings, (f) => f.action !== 'allow') : {},
           reasons: evaluation.reasons,
+          ...(command.userRef && command.userRefHash
+            ? { userRefHash: command.userRefHash, userRef: command.userRef }
+            : {}),
         },
       });
     }

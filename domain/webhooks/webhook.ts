@@ -10,6 +10,12 @@ export const WEBHOOK_EVENTS = [
   'violation.sensitive-data',
   'violation.unapproved-ai-service',
   'violation.evidence-expired',
+  // What happens to violations after they are raised ('violation.*' gets these too).
+  'violation.acknowledged',
+  'violation.assigned',
+  'violation.resolved',
+  'violation.reopened',
+  'violation.commented',
 ] as const;
 export type WebhookEventKind = (typeof WEBHOOK_EVENTS)[number];
 
@@ -59,7 +65,7 @@ export const webhookPersonalData: Record<string, PersonalDataFields> = {
 
 export const webhookSecretSubject = (webhookId: string): string => `webhook:${webhookId}`;
 
-/** Whether a webhook wants a violation of this kind for this client. */
+/** Whether a webhook wants a violation of this kind (or this change of a violation: 'resolved') for this client. */
 export function wants(webhook: Pick<WebhookState, 'events' | 'clientId'>, kind: string, clientId: string): boolean {
   const kindWanted = (webhook.events ?? []).some((event) => event === 'violation.*' || event === `violation.${kind}`);
   return kindWanted && (webhook.clientId == null || webhook.clientId === clientId);

@@ -3,7 +3,14 @@ import { wants } from '../../domain/webhooks/webhook.js';
 import type { BusSubscription, ConsumedMessage, MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
-import { VIOLATION_CLOUD_EVENT_TYPE, type ViolationCloudEvent } from '../violations/cloud-event.js';
+import {
+  isWorkflowCloudEvent,
+  VIOLATION_CLOUD_EVENT_TYPE,
+  VIOLATION_WORKFLOW_CLOUD_EVENT_TYPES,
+  type AnyViolationCloudEvent,
+} from '../violations/cloud-event.js';
+
+const TOPIC_TYPES = new Set<string>([VIOLATION_CLOUD_EVENT_TYPE, ...VIOLATION_WORKFLOW_CLOUD_EVENT_TYPES]);
 import type { NotificationDirectory } from './directory.js';
 
 export const NOTIFICATIONS_GROUP = 'compliance-ledger.notifications';
@@ -41,10 +48,10 @@ export class NotificationConsumer {
 
   async handle(message: ConsumedMessage): Promise<void> {
     const { database, directory, logger } = this.options;
-    let event: ViolationCloudEvent;
+    let event: AnyViolationCloudEvent;
     try {
-      event = JSON.parse(message.value) as ViolationCloudEvent;
-      if (event.type !== VIOLATION_CLOUD_EVENT_TYPE || typeof event.id !== 'string' || !event.data?.tenantId)
+      event = JSON.parse(message.value) as AnyViolationCloudEvent;
+      if (!TOPIC_TYPES.has(event.type) || typeof event.id !== 'string' || !event.data?.tenantId)
         throw new Error(`not a violation event: ${String(event.type)}`);
     } catch (error) {
       // A message no consumer can read must not stall the partition: it is logged and skipped.
@@ -52,13 +59,16 @@ export class NotificationConsumer {
       return;
     }
     const { tenantId, clientId, kind, severity } = event.data;
+    // Officers are mailed about new violations; the workflow's changes go to webhooks that ask for them.
+    const change = isWorkflowCloudEvent(event) ? event.data.change : null;
+    const workflow = change !== null;
     const rows: Array<{ channel: 'email' | 'webhook'; target: string }> = [];
-    if (SEVERITY_RANK[severity] >= SEVERITY_RANK[this.options.minSeverity]) {
+    if (!workflow && SEVERITY_RANK[severity] >= SEVERITY_RANK[this.options.minSeverity]) {
       for (const officer of await directory.officers(tenantId, clientId))
         rows.push({ channel: 'email', target: officer.userId });
     }
     for (const webhook of await directory.webhooks(tenantId)) {
-      if (wants(webhook, kind, clientId)) rows.push({ channel: 'webhook', target: webhook.webhookId });
+      if (wants(webhook, change ?? kind, clientId)) rows.push({ channel: 'webhook', target: webhook.webhookId });
     }
     if (rows.length === 0) return;
     const payload = JSON.stringify(event);

@@ -6,7 +6,7 @@ import type { Mailer } from '../../infrastructure/mail/mailer.js';
 import { OutboundRefusedError, type OutboundGuard } from '../../infrastructure/outbound/guard.js';
 import { vettedFetch } from '../../infrastructure/outbound/vetted-fetch.js';
 import { signatureHeaders } from '../../infrastructure/webhooks/signing.js';
-import type { ViolationCloudEvent } from '../violations/cloud-event.js';
+import type { AnyViolationCloudEvent, ViolationCloudEvent } from '../violations/cloud-event.js';
 import type { NotificationDirectory } from './directory.js';
 import { violationMail } from './violation-mail.js';
 
@@ -33,7 +33,8 @@ interface OutboxRow {
   event_id: string;
   channel: 'email' | 'webhook';
   target: string;
-  payload: ViolationCloudEvent;
+  /** Mails are only ever of recorded violations (ViolationCloudEvent); webhooks get any message of the topic. */
+  payload: AnyViolationCloudEvent;
   attempts: number;
   created_at: Date;
 }
@@ -212,7 +213,7 @@ export class NotificationDispatcher {
       violationMail(
         officer.email,
         clientName,
-        rows.map((row) => row.payload),
+        rows.map((row) => row.payload as ViolationCloudEvent),
       ),
     );
     return { delivered: true };

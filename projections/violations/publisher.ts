@@ -5,7 +5,7 @@ import type { CheckpointStore } from '../../infrastructure/checkpoints/checkpoin
 import type { ReadinessCheck } from '../../infrastructure/http/readiness.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
 import { lagAfter } from '../runner.js';
-import { VIOLATION_EVENT_TYPES, violationCloudEvent } from './cloud-event.js';
+import { VIOLATION_EVENT_TYPES, violationsTopicEvent } from './cloud-event.js';
 
 export interface PublisherOptions {
   eventStore: EventStore;
@@ -23,7 +23,8 @@ export const PUBLISHER_CHECKPOINT = 'violations-publisher';
 const MAX_BACKOFF_MS = 5_000;
 
 /**
- * Follows the log for violation events and publishes each as a CloudEvent keyed by tenant. The checkpoint moves only
+ * Follows the log for violation events (recorded, and each step of their workflow) and publishes each as a
+ * CloudEvent keyed by tenant. The checkpoint moves only
  * after the bus acknowledged, so a crash or an outage repeats messages (consumers deduplicate by id) and never loses
  * one; while the broker is away it retries with exponential backoff. It is not a projection: rebuilding read models
  * never touches its checkpoint, so a rebuild publishes nothing.
@@ -73,7 +74,7 @@ export class ViolationPublisher {
     const { bus, topic, baseUrl, checkpoints, logger } = this.options;
     const messages = batch.map((event) => ({
       key: event.metadata.tenantId,
-      value: JSON.stringify(violationCloudEvent(event, baseUrl)),
+      value: JSON.stringify(violationsTopicEvent(event, baseUrl)),
       headers: { 'content-type': 'application/cloudevents+json', 'ce-id': event.id },
     }));
     for (let attempt = 1; !this.stopped; attempt++) {

@@ -44,7 +44,13 @@ export const ClientSummary = z
         trend: z.number().nullable(),
       }),
     ),
-    violations: z.object({ last24h: SeverityCounts, last7d: SeverityCounts, last30d: SeverityCounts }),
+    violations: z.object({
+      last24h: SeverityCounts,
+      last7d: SeverityCounts,
+      last30d: SeverityCounts,
+      /** Not resolved at the moment (open or acknowledged), whenever raised. */
+      open: SeverityCounts,
+    }),
     aiUsage: z.array(
       z.object({
         aiServiceId: z.string(),
@@ -114,6 +120,13 @@ export async function summaryAt(
     .where('occurred_at', '<=', now)
     .groupBy(['client_id', 'severity'])
     .execute();
+  const unresolved = await trx
+    .selectFrom('violations')
+    .select((eb) => ['client_id', 'severity', eb.cast<number>(eb.fn.countAll(), 'integer').as('n')])
+    .where('status', '<>', 'resolved')
+    .where('occurred_at', '<=', now)
+    .groupBy(['client_id', 'severity'])
+    .execute();
   const { rows: scores } = await sql<ScoreRow>`
     select assessment_id, client_id, framework_id, catalog_version, score, progress, submitted_coverage, submitted_at,
            (row_number() over (partition by client_id, framework_id order by submitted_at desc))::int as n
@@ -143,12 +156,13 @@ export async function summaryAt(
   return clients.map((client) => {
     const id = client.client_id;
     const mine = <Row extends { client_id: string }>(rows: Row[]) => rows.filter((r) => r.client_id === id);
-    const counts = { last24h: noSeverities(), last7d: noSeverities(), last30d: noSeverities() };
+    const counts = { last24h: noSeverities(), last7d: noSeverities(), last30d: noSeverities(), open: noSeverities() };
     for (const r of mine(violations)) {
       counts.last24h[r.severity] = r.d1;
       counts.last7d[r.severity] = r.d7;
       counts.last30d[r.severity] = r.d30;
     }
+    for (const r of mine(unresolved)) counts.open[r.severity] = r.n;
     const statusCounts: Record<string, number> = Object.fromEntries(POLICY_STATUSES.map((s) => [s, 0]));
     for (const r of mine(policies)) statusCounts[r.status] = r.n;
     const ev = mine(evidence)[0];

@@ -107,7 +107,15 @@ export const ComplianceReport = z
         currentVersion: z.int(),
       }),
     ),
-    violations: z.object({ windowDays: z.literal(30), total: z.int(), bySeverity: count, byKind: count }),
+    violations: z.object({
+      windowDays: z.literal(30),
+      total: z.int(),
+      bySeverity: count,
+      byKind: count,
+      /** Of those: not resolved at the moment (open or acknowledged), and resolved. */
+      open: z.int(),
+      resolved: z.int(),
+    }),
     /** Submitted assessments of this client and framework up to the moment: the score over time. */
     scoreHistory: z.array(z.object({ assessmentId: Id, submittedAt: Timestamp, score: z.number().nullable() })),
     /** The tenant's hash chains as they stand when the report is made, whatever moment it is of. */
@@ -208,8 +216,8 @@ export async function complianceReport(
     .orderBy('title')
     .orderBy('policy_id')
     .execute();
-  const { rows: violations } = await sql<{ severity: string; kind: string; n: number }>`
-    select severity, kind, count(*)::int as n from violations
+  const { rows: violations } = await sql<{ severity: string; kind: string; n: number; resolved: number }>`
+    select severity, kind, count(*)::int as n, (count(*) filter (where status = 'resolved'))::int as resolved from violations
     where client_id = ${clientId} and occurred_at > ${at}::timestamptz - interval '30 days' and occurred_at <= ${at}::timestamptz
     group by severity, kind`.execute(trx);
   const bySeverity: Record<string, number> = { low: 0, medium: 0, high: 0, critical: 0 };
@@ -243,7 +251,14 @@ export async function complianceReport(
       publishedVersion: p.published_version!,
       currentVersion: p.current_version,
     })),
-    violations: { windowDays: 30, total: violations.reduce((sum, v) => sum + v.n, 0), bySeverity, byKind },
+    violations: {
+      windowDays: 30,
+      total: violations.reduce((sum, v) => sum + v.n, 0),
+      bySeverity,
+      byKind,
+      open: violations.reduce((sum, v) => sum + v.n - v.resolved, 0),
+      resolved: violations.reduce((sum, v) => sum + v.resolved, 0),
+    },
     scoreHistory,
   };
 }

@@ -19,7 +19,7 @@ export function reportReads(deps: ReadDeps & { waitMs: number }) {
       tags: ['reports'],
       summary: "One client's compliance with one framework, now or as of asOf, as JSON or a paginated PDF",
       description:
-        'The score and progress of the latest assessment (recomputed at the moment, over its pinned catalog version and the evidence freshness then), results per assessed requirement with linked evidence and its freshness, policies in force, violations over the 30 days before, the score over time (a chart in the PDF), and the hash-chain verification of the tenant, run when the report is made.',
+        'The score and progress of the latest assessment (recomputed at the moment, over its pinned catalog version and the evidence freshness then), results per assessed requirement with linked evidence and its freshness, policies in force, violations over the 30 days before (open and resolved at the moment), the score over time (a chart in the PDF), and the hash-chain verification of the tenant, run when the report is made.',
       access: { permission: 'assessment:read' },
       headers: ['X-Min-Position'],
       query: z.object({

@@ -94,6 +94,7 @@ export function complianceReportPdf(report: ComplianceReport): Promise<Buffer> {
 
   heading(`Violations in the ${report.violations.windowDays} days before`);
   line(`Total: ${report.violations.total}`, { bold: true });
+  line(`Open: ${report.violations.open}, resolved: ${report.violations.resolved}`);
   line(
     `By severity: ${Object.entries(report.violations.bySeverity)
       .map(([s, n]) => `${s} ${n}`)

@@ -114,17 +114,21 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
     });
     await post('/analyze/prompt', { clientId: clientIds[1], aiServiceId: randomUUID(), prompt: 'hello' });
     const high = await get<
-      List<{ clientId: string; kind: string; severity: string; entityCounts: Record<string, number> }>
+      List<{ clientId: string; kind: string; severity: string; entities: Array<{ type: string; count: number }> }>
     >('/violations?severity=high', admin.accessToken, {
       'X-Min-Position': analysed.body.meta.position,
     });
     expect(high.body.data.length).toBeGreaterThanOrEqual(1);
     expect(high.body.data.every((v) => v.severity === 'high')).toBe(true);
-    const forAlpha = await get<List<{ clientId: string; entityCounts: Record<string, number> }>>(
+    const forAlpha = await get<List<{ clientId: string; entities: Array<{ type: string; count: number }> }>>(
       `/violations?clientId=${clientIds[0]}`,
     );
     expect(forAlpha.body.data).toEqual([
-      expect.objectContaining({ clientId: clientIds[0], kind: 'sensitive-data', entityCounts: { US_SSN: 1 } }),
+      expect.objectContaining({
+        clientId: clientIds[0],
+        kind: 'sensitive-data',
+        entities: [{ type: 'US_SSN', count: 1 }],
+      }),
     ]);
     const none = await get<List<unknown>>(
       `/violations?from=2000-01-01T00:00:00Z&to=${encodeURIComponent('2000-01-02T00:00:00Z')}`,

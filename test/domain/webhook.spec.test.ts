@@ -68,4 +68,11 @@ describe('webhook', () => {
     expect(wants({ events: ['violation.sensitive-data'], clientId: 'c-2' }, 'sensitive-data', 'c-1')).toBe(false);
     expect(wants({ events: ['violation.sensitive-data'], clientId: 'c-1' }, 'sensitive-data', 'c-1')).toBe(true);
   });
+
+  it("wants the workflow's steps it names, and 'violation.*' wants them all", () => {
+    expect(wants({ events: ['violation.resolved'], clientId: null }, 'resolved', 'c-1')).toBe(true);
+    expect(wants({ events: ['violation.resolved'], clientId: null }, 'acknowledged', 'c-1')).toBe(false);
+    expect(wants({ events: ['violation.sensitive-data'], clientId: null }, 'resolved', 'c-1')).toBe(false);
+    expect(wants({ events: ['violation.*'], clientId: null }, 'commented', 'c-1')).toBe(true);
+  });
 });

@@ -181,6 +181,36 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
   },
   'GET /api/v1/prompt-analyses': { request: () => json('/prompt-analyses'), otherTenant: 'own', otherClient: 'own' },
   'GET /api/v1/violations': { request: () => json('/violations'), otherTenant: 'own', otherClient: 'own' },
+  'GET /api/v1/violations/{id}': {
+    request: (a) => json(`/violations/${a.violationId}`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/violations/{id}/acknowledge': {
+    request: (a) => json(`/violations/${a.violationId}/acknowledge`, { note: 'probe' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/violations/{id}/assign': {
+    request: (a) => json(`/violations/${a.violationId}/assign`, { assigneeId: a.officer.userId }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/violations/{id}/resolve': {
+    request: (a) => json(`/violations/${a.violationId}/resolve`, { note: 'probe' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/violations/{id}/reopen': {
+    request: (a) => json(`/violations/${a.violationId}/reopen`, { note: 'probe' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/violations/{id}/comments': {
+    request: (a) => json(`/violations/${a.violationId}/comments`, { text: 'probe' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
 
   // Policies.
   'POST /api/v1/policies/generate': {

@@ -138,12 +138,20 @@ export async function populatedTenant(ledger: TestLedger, marker: string) {
   });
   expectStatus('upload evidence', uploaded, 201);
   const evidenceId = (uploaded.body.data as { evidenceId: string }).evidenceId;
-  const { analysisId } = await post<{ analysisId: string }>('/analyze/prompt', {
-    clientId,
-    aiServiceId,
-    prompt: `${marker}: patient SSN 219-45-6781`,
-    userRef: `${marker}-user`,
-  });
+  const analysed = await ledger.request<{ data: { analysisId: string }; meta: { position: string } }>(
+    'POST',
+    '/analyze/prompt',
+    { token, body: { clientId, aiServiceId, prompt: `${marker}: patient SSN 219-45-6781`, userRef: `${marker}-user` } },
+  );
+  expectStatus('POST /analyze/prompt', analysed, 201);
+  const { analysisId } = analysed.body.data;
+  const violations = await ledger.request<{ data: Array<{ violationId: string }> }>(
+    'GET',
+    `/violations?clientId=${clientId}`,
+    { token, headers: { 'X-Min-Position': analysed.body.meta.position } },
+  );
+  expectStatus('GET /violations', violations, 200);
+  const violationId = violations.body.data[0]!.violationId;
   const { webhookId } = await post<{ webhookId: string }>('/webhooks', {
     url: `https://${marker.toLowerCase()}.example.com/hooks`,
     events: ['violation.*'],
@@ -164,6 +172,7 @@ export async function populatedTenant(ledger: TestLedger, marker: string) {
     assessmentId,
     evidenceId,
     analysisId,
+    violationId,
     webhookId,
     officer,
     otherOfficer,

@@ -57,3 +57,35 @@ export const Paging = z.object({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
   size: z.coerce.number().int().min(1).max(100).default(20),
 });
+
+/**
+ * A query filter that takes one value or several, comma-separated (`severity=high,critical`); a repeated parameter
+ * (`severity=high&severity=critical`) is read the same way. Each value must be one of `values`; the parsed form is a
+ * list without repeats.
+ */
+export const commaList = <const T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((given, ctx) => {
+      const list = [
+        ...new Set(
+          (Array.isArray(given) ? given : [given])
+            .flatMap((value) => value.split(','))
+            .map((value) => value.trim())
+            .filter((value) => value !== ''),
+        ),
+      ];
+      const unknown = list.filter((value) => !values.includes(value));
+      if (list.length === 0 || unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            list.length === 0
+              ? `name at least one ${what}: ${values.join(', ')}`
+              : `${unknown.map((value) => `"${value}"`).join(', ')} is not a ${what}; use ${values.join(', ')}, comma-separated`,
+        });
+        return z.NEVER;
+      }
+      return list as T[number][];
+    })
+    .meta({ description: `one or more of ${values.join(', ')}, comma-separated` });
