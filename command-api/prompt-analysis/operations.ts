@@ -10,12 +10,12 @@ import {
 } from '../../domain/ai-governance/client-ai-governance.js';
 import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
-import { redact } from '../../domain/prompt-analysis/detection/redaction.js';
 import {
   checkPrompt,
   promptAnalysisDecider,
   promptAnalysisStream,
   promptDetector,
+  redactedPrompt,
   type PromptAnalyzedData,
 } from '../../domain/prompt-analysis/prompt-analysis.js';
 import {
@@ -78,8 +78,10 @@ export const analysisAnswer: StoredAnswerRules = {
   withheld: ['redactedPrompt'],
   restore(data, req) {
     const { prompt, redaction } = AnalyzeRequest.parse(req.body);
-    const findings = (data.findings as PromptAnalyzedData['findings']).filter((finding) => finding.action !== 'allow');
-    return { ...data, redactedPrompt: redact(prompt, findings, redaction) };
+    return {
+      ...data,
+      redactedPrompt: redactedPrompt(prompt, data.findings as PromptAnalyzedData['findings'], redaction),
+    };
   },
 };
 
@@ -139,7 +141,9 @@ export function promptAnalysisCommands(
               findings: z.array(AssessedFinding),
               redactedPrompt: z
                 .string()
-                .describe('The prompt with every finding the policy acted on replaced by a typed placeholder'),
+                .describe(
+                  'The prompt with every finding the policy redacted or blocked replaced by a typed placeholder; findings it only warned about (or allowed) stay as written',
+                ),
               reasons: z.array(z.string()),
             }),
           ),
@@ -183,7 +187,6 @@ export function promptAnalysisCommands(
           { expect: 'new' },
         );
         const analysis = result.events[0]!.data as PromptAnalyzedData;
-        const acted = analysis.findings.filter((finding) => finding.action !== 'allow');
         res.setHeader('Location', `/api/v1/analyze/prompt/${analysisId}`);
         sendCommandResult(
           res,
@@ -192,7 +195,7 @@ export function promptAnalysisCommands(
             analysisId,
             decision: analysis.decision,
             findings: analysis.findings,
-            redactedPrompt: redact(body.prompt, acted, body.redaction),
+            redactedPrompt: redactedPrompt(body.prompt, analysis.findings, body.redaction),
             reasons: analysis.reasons,
           },
           result,
