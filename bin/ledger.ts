@@ -75,6 +75,9 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const role = config.LEDGER_ROLE;
   const app = express();
   app.disable('x-powered-by');
+  // Express's automatic ETags are weak hashes of the body, which If-Match could never accept: the API's resources
+  // answer strong ETags of their own (infrastructure/http/contract/etag.ts), and nothing else gets one.
+  app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestLogging(logger), securityHeaders({ publicUrl: config.PUBLIC_URL }));
   const writes = role === 'all' || role === 'command-api';
@@ -102,6 +105,10 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const mounting = {
     authenticate: authenticated,
     idempotency: (operation: AnyOperation) => idempotency(resources.database, digest, operation.storedAnswer),
+    streamHead: async (streamId: string) => {
+      const [last] = await resources.eventStore.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+      return last && { revision: last.revision, position: last.position };
+    },
   };
   app.use(mountOperations(operational, mounting));
   app.use(operationsRouter({ document, publicUrl: config.PUBLIC_URL }));

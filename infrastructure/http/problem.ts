@@ -66,6 +66,9 @@ export function problemType(slug: string): string {
 
 /** Throw from a handler to answer with a problem; anything else thrown is a 500 without details. */
 export class HttpProblem extends Error {
+  /** Response headers the problem comes with (the current ETag of a 412). */
+  headers?: Record<string, string>;
+
   constructor(
     readonly status: number,
     readonly slug: string,
@@ -146,7 +149,10 @@ export const noSuchRoute: RequestHandler = (req, res) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
-    if (error instanceof HttpProblem) return sendProblem(res, error.toJSON());
+    if (error instanceof HttpProblem) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
+      return sendProblem(res, error.toJSON());
+    }
     if (error instanceof DomainError) {
       const [status, slug, title] = DOMAIN_STATUS[error.code];
       return sendProblem(res, {

@@ -83,6 +83,7 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
       access: read,
       headers: ['X-Min-Position'],
       params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => assessmentStream(tenantId, id),
       query: z.object({ asOf: AsOf }),
       answers: {
         200: { description: 'The assessment', schema: resource(AssessmentWithResults) },

@@ -104,6 +104,7 @@ export function policyReads(deps: ReadDeps & { waitMs: number }) {
       access: read,
       headers: ['X-Min-Position'],
       params: PolicyPath,
+      etag: ({ id }, tenantId) => policyStream(tenantId, id),
       query: z.object({ asOf: AsOf }),
       answers: { 200: { description: 'The policy', schema: resource(PolicyWithContent) }, ...missing },
       before: [caughtUp],
