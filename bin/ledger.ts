@@ -10,6 +10,7 @@ import { CommandHandler } from '../command-api/http/command-handler.js';
 import { recordRefusals } from '../command-api/http/refusals.js';
 import { queryOperations } from '../query-api/operations.js';
 import { documentOf } from '../infrastructure/http/contract/document.js';
+import { methodNotAllowed } from '../infrastructure/http/contract/explain.js';
 import { mountOperations } from '../infrastructure/http/contract/mount.js';
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
 import { authenticate } from '../infrastructure/http/authentication.js';
@@ -138,6 +139,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   app.use(requestValidation(document, { validateResponses: config.OPENAPI_VALIDATE_RESPONSES }), refuseUnstorableText);
   if (writes) app.use('/api/v1', recordRefusals(resources.eventStore, logger));
   app.use('/api/v1', mountOperations(operations, mounting));
+  app.use(methodNotAllowed(paths as Record<string, Record<string, unknown>>));
   app.use(noSuchRoute);
   app.use(errorHandler(logger));
 

@@ -27,7 +27,8 @@ import {
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { assertClientAccess, authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
-import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
+import { commandAnswer, Id, ListMeta, Paging } from '../../infrastructure/http/contract/schemas.js';
+import { pageOfItems } from '../../query-api/http/reads.js';
 import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js';
 import { notFound } from '../../infrastructure/http/problem.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
@@ -209,7 +210,7 @@ export function promptAnalysisCommands(
       tags: ['prompt-analysis'],
       summary: 'The AI services a client may use, with the rules that apply to prompts sent to each',
       access: { permission: ['ai-service:read', 'prompt:analyze'] },
-      query: z.object({ clientId: Id }),
+      query: Paging.extend({ clientId: Id }),
       answers: {
         200: {
           description: 'Approved services, by name',
@@ -222,7 +223,7 @@ export function promptAnalysisCommands(
                 policy: z.object({ frameworks: z.array(z.enum(FRAMEWORK_IDS)), rules: z.array(ExplainedRule) }),
               }),
             ),
-            meta: z.object({ total: z.int(), unapprovedService: z.enum(ACTIONS) }),
+            meta: ListMeta.extend({ unapprovedService: z.enum(ACTIONS) }),
           }),
         },
         404: { description: 'No such active client in your tenant', problem: true },
@@ -251,9 +252,10 @@ export function promptAnalysisCommands(
             };
           })
           .sort((a, b) => a.name.localeCompare(b.name));
+        const paged = pageOfItems(data, req.query);
         res.json({
-          data,
-          meta: { total: data.length, unapprovedService: governance.policy?.unapprovedService ?? 'block' },
+          data: paged.data,
+          meta: { ...paged.meta, unapprovedService: governance.policy?.unapprovedService ?? 'block' },
         });
       },
     }),

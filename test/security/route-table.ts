@@ -243,7 +243,7 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherTenant: 404,
     otherClient: 404,
   },
-  'PUT /api/v1/assessments/{id}/submit': {
+  'POST /api/v1/assessments/{id}/submit': {
     request: (a) => json(`/assessments/${a.assessmentId}/submit`, {}),
     otherTenant: 404,
     otherClient: 404,
