@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import express from 'express';
 import { commandOperations } from '../command-api/operations.js';
+import { accountPages } from '../command-api/auth/pages.js';
 import { CommandHandler } from '../command-api/http/command-handler.js';
 import { recordRefusals } from '../command-api/http/refusals.js';
 import { queryOperations } from '../query-api/operations.js';
@@ -89,7 +90,11 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     ...(reads ? queryOperations(resources) : []),
   ];
   // /health and /ready stay at the root, outside /api/v1, where probes look for them.
-  const operational = operationalOperations({ version, readiness: resources.readiness });
+  // The pages the mails link to (verification, invitation, reset), where the command API runs.
+  const operational = [
+    ...operationalOperations({ version, readiness: resources.readiness }),
+    ...(writes ? accountPages() : []),
+  ];
   const declared = documentOf(operations);
   const root = documentOf(operational, '');
   const paths = mergePaths(root.paths, declared.paths);
