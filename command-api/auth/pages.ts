@@ -164,7 +164,7 @@ const PAGES = {
       fields: [],
       submit: 'Confirm my email address',
       done: 'Your email address is confirmed. You can log in now.',
-      expired: 'Register again to get a new link.',
+      expired: 'Reset your password (/reset-password): the reset link confirms the address too.',
     },
   ]),
   '/accept-invite': page('Accept your invitation', 'Choose the name others will see and your password.', [
@@ -184,7 +184,7 @@ const PAGES = {
       fields: [PASSWORD, CONFIRM],
       submit: 'Change my password',
       done: 'Your password is changed and every session has ended. Log in with the new password.',
-      expired: 'Ask for a new reset link below the login form, or here without the link.',
+      expired: 'Ask for a new link: open this page without the link (/reset-password) and give your address.',
     },
     {
       token: 'none',
