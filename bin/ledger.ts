@@ -6,10 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import express from 'express';
 import { commandOperations } from '../command-api/operations.js';
+import { accountPages } from '../command-api/auth/pages.js';
 import { CommandHandler } from '../command-api/http/command-handler.js';
 import { recordRefusals } from '../command-api/http/refusals.js';
 import { queryOperations } from '../query-api/operations.js';
 import { documentOf } from '../infrastructure/http/contract/document.js';
+import { methodNotAllowed } from '../infrastructure/http/contract/explain.js';
 import { mountOperations } from '../infrastructure/http/contract/mount.js';
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
 import { authenticate } from '../infrastructure/http/authentication.js';
@@ -76,6 +78,9 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const role = config.LEDGER_ROLE;
   const app = express();
   app.disable('x-powered-by');
+  // Express's automatic ETags are weak hashes of the body, which If-Match could never accept: the API's resources
+  // answer strong ETags of their own (infrastructure/http/contract/etag.ts), and nothing else gets one.
+  app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestLogging(logger), securityHeaders({ publicUrl: config.PUBLIC_URL }));
   const writes = role === 'all' || role === 'command-api';
@@ -86,7 +91,11 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     ...(reads ? queryOperations(resources) : []),
   ];
   // /health and /ready stay at the root, outside /api/v1, where probes look for them.
-  const operational = operationalOperations({ version, readiness: resources.readiness });
+  // The pages the mails link to (verification, invitation, reset), where the command API runs.
+  const operational = [
+    ...operationalOperations({ version, readiness: resources.readiness }),
+    ...(writes ? accountPages() : []),
+  ];
   const declared = documentOf(operations);
   const root = documentOf(operational, '');
   const paths = mergePaths(root.paths, declared.paths);
@@ -103,6 +112,10 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const mounting = {
     authenticate: authenticated,
     idempotency: (operation: AnyOperation) => idempotency(resources.database, digest, operation.storedAnswer),
+    streamHead: async (streamId: string) => {
+      const [last] = await resources.eventStore.readStream(streamId, { direction: 'backwards', maxCount: 1 });
+      return last && { revision: last.revision, position: last.position };
+    },
   };
   app.use(mountOperations(operational, mounting));
   app.use(operationsRouter({ document, publicUrl: config.PUBLIC_URL }));
@@ -132,6 +145,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   app.use(requestValidation(document, { validateResponses: config.OPENAPI_VALIDATE_RESPONSES }), refuseUnstorableText);
   if (writes) app.use('/api/v1', recordRefusals(resources.eventStore, logger));
   app.use('/api/v1', mountOperations(operations, mounting));
+  app.use(methodNotAllowed(paths as Record<string, Record<string, unknown>>));
   app.use(noSuchRoute);
   app.use(errorHandler(logger));
 

@@ -159,7 +159,7 @@ export function assessmentCommands(handler: CommandHandler) {
     }),
     operation({
       operationId: 'submitAssessment',
-      method: 'put',
+      method: 'post',
       path: '/assessments/{id}/submit',
       tags: ['assessments'],
       summary: 'Freeze the assessment and compute its compliance score, progress and coverage',

@@ -7,7 +7,7 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '../../infrastructure/event-store/types.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
+import { meets, preconditionFailed, type IfMatch } from '../../infrastructure/http/contract/etag.js';
 
 /** Who is acting, on behalf of which tenant, and the request it came from: stored as every event's metadata. */
 export interface CommandContext {
@@ -28,15 +28,15 @@ export interface Aggregate<Command, Event extends DomainEvent, State> {
 export interface CommandResult<Event, State> {
   events: Event[];
   state: State;
-  /** The stream's revision after the command: the ETag clients send back as If-Match. */
+  /** The stream's revision after the command, from which its ETag derives (contract/etag.ts). */
   revision: number;
   /** The global position written, or the head when the command changed nothing. */
   position: Position | null;
 }
 
 export interface ExecuteOptions {
-  /** The revision the client saw (If-Match): a different current revision is a 412. */
-  ifMatch?: number;
+  /** The ETag the client saw (If-Match): a different current one is a 412 naming it. */
+  ifMatch?: IfMatch;
   /** 'existing': a missing stream is a 404 (an id from another tenant lands here too, so nothing leaks). */
   expect?: 'new' | 'existing' | 'any';
   /**
@@ -104,13 +104,8 @@ export class CommandHandler {
       throw new DomainError('not_found', 'No such resource');
     if (options.expect === 'new' && revision !== 'no_stream')
       throw new DomainError('conflict', 'The resource already exists');
-    if (options.ifMatch !== undefined && options.ifMatch !== revision) {
-      throw new HttpProblem(
-        412,
-        'precondition-failed',
-        'Precondition failed',
-        `The resource is at revision ${String(revision)}, not ${options.ifMatch}; read it again.`,
-      );
+    if (options.ifMatch !== undefined && !meets(options.ifMatch, revision)) {
+      throw preconditionFailed(options.ifMatch, revision);
     }
     const events = aggregate.decider.decide(command, state);
     const after = events.reduce((s, e) => aggregate.decider.evolve(s, e), state);

@@ -10,13 +10,13 @@ import {
 } from '../../domain/ai-governance/client-ai-governance.js';
 import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
-import { redact } from '../../domain/prompt-analysis/detection/redaction.js';
 import { violationPersonalData } from '../../domain/violations/violation.js';
 import {
   checkPrompt,
   promptAnalysisDecider,
   promptAnalysisStream,
   promptDetector,
+  redactedPrompt,
   type PromptAnalyzedData,
 } from '../../domain/prompt-analysis/prompt-analysis.js';
 import {
@@ -28,7 +28,8 @@ import {
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { assertClientAccess, authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
-import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
+import { commandAnswer, Id, ListMeta, Paging } from '../../infrastructure/http/contract/schemas.js';
+import { pageOfItems } from '../../query-api/http/reads.js';
 import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js';
 import { notFound } from '../../infrastructure/http/problem.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
@@ -86,8 +87,10 @@ export const analysisAnswer: StoredAnswerRules = {
   withheld: ['redactedPrompt'],
   restore(data, req) {
     const { prompt, redaction } = AnalyzeRequest.parse(req.body);
-    const findings = (data.findings as PromptAnalyzedData['findings']).filter((finding) => finding.action !== 'allow');
-    return { ...data, redactedPrompt: redact(prompt, findings, redaction) };
+    return {
+      ...data,
+      redactedPrompt: redactedPrompt(prompt, data.findings as PromptAnalyzedData['findings'], redaction),
+    };
   },
 };
 
@@ -147,7 +150,9 @@ export function promptAnalysisCommands(
               findings: z.array(AssessedFinding),
               redactedPrompt: z
                 .string()
-                .describe('The prompt with every finding the policy acted on replaced by a typed placeholder'),
+                .describe(
+                  'The prompt with every finding the policy redacted or blocked replaced by a typed placeholder; findings it only warned about (or allowed) stay as written',
+                ),
               reasons: z.array(z.string()),
             }),
           ),
@@ -192,7 +197,6 @@ export function promptAnalysisCommands(
           { expect: 'new' },
         );
         const analysis = result.events[0]!.data as PromptAnalyzedData;
-        const acted = analysis.findings.filter((finding) => finding.action !== 'allow');
         res.setHeader('Location', `/api/v1/analyze/prompt/${analysisId}`);
         sendCommandResult(
           res,
@@ -201,7 +205,7 @@ export function promptAnalysisCommands(
             analysisId,
             decision: analysis.decision,
             findings: analysis.findings,
-            redactedPrompt: redact(body.prompt, acted, body.redaction),
+            redactedPrompt: redactedPrompt(body.prompt, analysis.findings, body.redaction),
             reasons: analysis.reasons,
           },
           result,
@@ -215,7 +219,7 @@ export function promptAnalysisCommands(
       tags: ['prompt-analysis'],
       summary: 'The AI services a client may use, with the rules that apply to prompts sent to each',
       access: { permission: ['ai-service:read', 'prompt:analyze'] },
-      query: z.object({ clientId: Id }),
+      query: Paging.extend({ clientId: Id }),
       answers: {
         200: {
           description: 'Approved services, by name',
@@ -228,7 +232,7 @@ export function promptAnalysisCommands(
                 policy: z.object({ frameworks: z.array(z.enum(FRAMEWORK_IDS)), rules: z.array(ExplainedRule) }),
               }),
             ),
-            meta: z.object({ total: z.int(), unapprovedService: z.enum(ACTIONS) }),
+            meta: ListMeta.extend({ unapprovedService: z.enum(ACTIONS) }),
           }),
         },
         404: { description: 'No such active client in your tenant', problem: true },
@@ -257,9 +261,10 @@ export function promptAnalysisCommands(
             };
           })
           .sort((a, b) => a.name.localeCompare(b.name));
+        const paged = pageOfItems(data, req.query);
         res.json({
-          data,
-          meta: { total: data.length, unapprovedService: governance.policy?.unapprovedService ?? 'block' },
+          data: paged.data,
+          meta: { ...paged.meta, unapprovedService: governance.policy?.unapprovedService ?? 'block' },
         });
       },
     }),

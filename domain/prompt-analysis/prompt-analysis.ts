@@ -3,6 +3,7 @@ import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 import type { ViolationRecordedData } from '../violations/violation.js';
 import { createDetector, ENGINE_VERSION, type Detector } from './detection/engine.js';
 import type { Finding } from './detection/entities.js';
+import { redact, type RedactionStyle } from './detection/redaction.js';
 import { evaluate, type AssessedFinding, type PolicyContext } from './usage-policy.js';
 
 /**
@@ -53,6 +54,22 @@ export interface AnalyzePrompt {
   /** The longest prompt accepted, in characters (the API's configured cap). */
   maxLength: number;
   context: PolicyContext;
+}
+
+/** The actions that change the text sent on: `warn` and `allow` leave a finding as it was written. */
+export const CHANGES_TEXT: ReadonlySet<Action> = new Set<Action>(['redact', 'block']);
+
+/** The prompt as it may be sent on: only the findings the policy redacted or blocked are replaced. */
+export function redactedPrompt(
+  prompt: string,
+  findings: readonly AssessedFinding[],
+  style: RedactionStyle = 'placeholder',
+): string {
+  return redact(
+    prompt,
+    findings.filter((finding) => CHANGES_TEXT.has(finding.action)),
+    style,
+  );
 }
 
 /** One analysis's stream, under its tenant. */

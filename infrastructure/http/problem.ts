@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import { DomainError, type DomainErrorCode } from '../../domain/decider.js';
 import { WrongExpectedRevisionError } from '../event-store/types.js';
 import { printableName } from '../storable-text.js';
+import { mediaTypesOf } from './contract/explain.js';
 
 const DOMAIN_STATUS: Record<DomainErrorCode, [status: number, slug: string, title: string]> = {
   invalid: [422, 'invalid-command', 'The request cannot be carried out'],
@@ -66,6 +67,9 @@ export function problemType(slug: string): string {
 
 /** Throw from a handler to answer with a problem; anything else thrown is a 500 without details. */
 export class HttpProblem extends Error {
+  /** Response headers the problem comes with (the current ETag of a 412). */
+  headers?: Record<string, string>;
+
   constructor(
     readonly status: number,
     readonly slug: string,
@@ -146,7 +150,10 @@ export const noSuchRoute: RequestHandler = (req, res) => {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error);
-    if (error instanceof HttpProblem) return sendProblem(res, error.toJSON());
+    if (error instanceof HttpProblem) {
+      for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
+      return sendProblem(res, error.toJSON());
+    }
     if (error instanceof DomainError) {
       const [status, slug, title] = DOMAIN_STATUS[error.code];
       return sendProblem(res, {
@@ -164,13 +171,29 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       );
     }
     if (isValidatorError(error) && error.status === 415) {
-      const sent = req.headers['content-type'];
+      const sent = req.headers['content-type']?.split(';')[0]?.trim();
+      // What this route takes, from the document: JSON, or a multipart form (evidence uploads).
+      const takes = mediaTypesOf(req);
+      const wanted = takes.length > 0 ? takes.join(' or ') : 'application/json';
+      const how = takes.includes('multipart/form-data')
+        ? 'Send a multipart/form-data form (curl -F).'
+        : 'Send a JSON body with Content-Type: application/json (an empty object {} where nothing else is needed).';
+      const hasBody =
+        (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
+        req.headers['transfer-encoding'] !== undefined;
       return sendProblem(res, {
         type: problemType('unsupported-media-type'),
         title: 'Unsupported media type',
         status: 415,
-        detail: `${sent ? `This route does not take ${sent.split(';')[0]}. ` : 'This route needs a body. '}Send JSON with Content-Type: application/json (an empty object {} where nothing else is needed); evidence uploads take multipart/form-data.`,
-        errors: [{ field: 'Content-Type', message: sent ? 'not a media type this route takes' : 'required' }],
+        detail: `${req.method} ${req.path} takes ${wanted}; ${
+          sent ? `it was sent ${sent}` : hasBody ? 'the body came without a Content-Type' : 'it was sent no body'
+        }. ${how}`,
+        errors: [
+          {
+            field: 'Content-Type',
+            message: sent ? `expected ${wanted}, not ${sent}` : `required: ${wanted}`,
+          },
+        ],
       });
     }
     if (isValidatorError(error) && error.status > 400 && error.status < 500) {
@@ -202,6 +225,24 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Errors from body parsing and the like: the client's fault, so say what went wrong.
       const type = (error as { type?: string }).type;
+      if (type === 'entity.parse.failed') {
+        const raw = (error as { body?: unknown }).body;
+        let bare = false;
+        try {
+          bare = typeof raw === 'string' && JSON.parse(raw) !== undefined; // JSON, but not an object or array
+        } catch {
+          bare = false;
+        }
+        return sendProblem(res, {
+          type: problemType('malformed-body'),
+          title: 'Malformed body',
+          status,
+          detail: bare
+            ? 'The body must be a JSON object (or array), not a bare value. Send, for instance, {} where nothing else is needed.'
+            : `The body is not valid JSON (${(error as Error).message}). Send a JSON object with Content-Type: application/json.`,
+          errors: [{ field: '(body)', message: bare ? 'expected a JSON object' : 'not valid JSON' }],
+        });
+      }
       return sendProblem(res, {
         type: problemType(
           type === 'entity.too.large'

@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
+import { explainValidation } from './contract/explain.js';
 import type { OpenApiDocument } from './openapi.js';
 
 /**
@@ -24,6 +25,10 @@ export function requestValidation(document: OpenApiDocument, options: { validate
         fileUploader: false, // evidence uploads are streamed by their route, never buffered
       }),
     );
+  const explain = explainValidation(
+    ((document as { components?: { schemas?: Record<string, Record<string, unknown>> } }).components?.schemas ??
+      {}) as Record<string, Record<string, unknown>>,
+  );
   const everyError = validator(true);
   const firstError = validator(false);
   return (req, res, next) => {
@@ -33,6 +38,8 @@ export function requestValidation(document: OpenApiDocument, options: { validate
       length === undefined
         ? req.headers['transfer-encoding'] === undefined
         : Number(length) <= LIST_EVERY_ERROR_MAX_BYTES;
-    (small ? everyError : firstError)(req, res, next);
+    (small ? everyError : firstError)(req, res, (error?: unknown) =>
+      error === undefined || error === 'route' || error === 'router' ? next(error) : next(explain(error, req)),
+    );
   };
 }

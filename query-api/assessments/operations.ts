@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { assessmentStream } from '../../domain/assessments/assessment.js';
 import { catalogAt, FRAMEWORK_IDS, requirementFacts, type FrameworkId } from '../../domain/frameworks/index.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
@@ -102,6 +103,7 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
       access: read,
       headers: ['X-Min-Position'],
       params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => assessmentStream(tenantId, id),
       query: z.object({ asOf: AsOf }),
       answers: {
         200: { description: 'The assessment', schema: resource(AssessmentWithResults) },

@@ -76,6 +76,7 @@ export function clientReads(deps: ReadDeps & { waitMs: number }) {
       access: read,
       headers: ['X-Min-Position'],
       params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => clientStream(tenantId, id),
       query: z.object({ asOf: AsOf }),
       answers: {
         200: { description: 'The client', schema: resource(Client) },

@@ -84,6 +84,7 @@ export function evidenceReads(deps: ReadDeps & { waitMs: number }) {
       access: read,
       headers: ['X-Min-Position'],
       params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => evidenceStream(tenantId, id),
       query: z.object({ asOf: AsOf }),
       answers: {
         200: { description: 'The evidence', schema: resource(Evidence) },

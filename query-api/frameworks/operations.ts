@@ -7,7 +7,8 @@ import {
   type FrameworkId,
 } from '../../domain/frameworks/index.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
-import { page, resource } from '../../infrastructure/http/contract/schemas.js';
+import { page, Paging, resource } from '../../infrastructure/http/contract/schemas.js';
+import { pageOfItems } from '../http/reads.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 
 /** A node of a catalog's tree: a group, or a requirement, either with the nodes under it. */
@@ -58,9 +59,10 @@ export function frameworkReads() {
       tags: ['frameworks'],
       summary: 'The compliance frameworks, with their catalog versions',
       access: read,
+      query: Paging,
       answers: { 200: { description: 'Frameworks', schema: page(FrameworkSummary) } },
-      handler(_req, res) {
-        res.json({ data: summaries, meta: { total: summaries.length, page: 1, size: summaries.length, pages: 1 } });
+      handler(req, res) {
+        res.json(pageOfItems(summaries, req.query));
       },
     }),
     operation({

@@ -9,9 +9,9 @@ import {
 import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
-import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
+import { Id, ListMeta, Paging, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { notFound, timeRange, type ReadDeps } from '../http/reads.js';
+import { notFound, pageOfItems, timeRange, type ReadDeps } from '../http/reads.js';
 import { parseAsOf } from '../point-in-time/replay.js';
 import { scopeOf, verifyFor } from './client-scope.js';
 import { Diff, historyDiff } from './diff.js';
@@ -33,10 +33,11 @@ export function historyReads(deps: ReadDeps & { vault: PersonalDataVault }) {
       summary: "One aggregate's events, in order (the stream id URL-encoded, as in violation links)",
       access: read,
       params: z.object({ streamId: z.string() }),
+      query: Paging,
       answers: {
         200: {
           description: 'Events',
-          schema: z.object({ data: z.array(HistoryEvent), meta: z.object({ total: z.int() }) }),
+          schema: z.object({ data: z.array(HistoryEvent), meta: ListMeta }),
         },
         404: { description: 'No such stream in your tenant', problem: true },
       },
@@ -48,7 +49,8 @@ export function historyReads(deps: ReadDeps & { vault: PersonalDataVault }) {
         const stream = await eventStore.readStream(streamId);
         const events = scope ? await collect(scope.filter(stream)) : stream;
         if (events.length === 0) throw notFound('stream in your tenant');
-        res.json({ data: await shown(events), meta: { total: events.length } });
+        const paged = pageOfItems(events, req.query);
+        res.json({ data: await shown(paged.data), meta: paged.meta });
       },
     }),
     operation({

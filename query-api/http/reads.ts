@@ -90,6 +90,12 @@ export function listMeta(page: { page: number; size: number }, total: number) {
   return { total, page: page.page, size: page.size, pages: Math.ceil(total / page.size) };
 }
 
+/** A page of a short list held in memory (frameworks, webhooks, a policy's versions…), with its meta. */
+export function pageOfItems<T>(items: readonly T[], query: z.output<typeof Paging>) {
+  const paging = pageOf(query);
+  return { data: items.slice(paging.offset, paging.offset + paging.size), meta: listMeta(paging, items.length) };
+}
+
 /** `like` text for a `contains` search: its wildcards taken literally. */
 export const containing = (text: string): string => `%${text.replace(/[%_\\]/g, '\\$&')}%`;
 

@@ -2,12 +2,12 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
-import { Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
+import { ListMeta, Paging, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
 import { scopeOf } from '../history/client-scope.js';
 import { minPosition } from '../http/min-position.js';
-import { AsOf, readModels, type ReadDeps } from '../http/reads.js';
+import { AsOf, pageOfItems, readModels, type ReadDeps } from '../http/reads.js';
 import { atMoment, parseAsOf } from '../point-in-time/replay.js';
 import { ClientSummary, SUMMARY_PROJECTIONS, summaryAt } from './summary.js';
 
@@ -26,15 +26,14 @@ export function mspReads(deps: ReadDeps & { waitMs: number }) {
         "A score is the latest submitted assessment's, recomputed at the moment read (now, or asOf) over the catalog version the assessment pinned and the freshness of its linked evidence at that moment: compliant requirements whose evidence has all expired count as partially compliant (listed in `flagged`). `submittedScore` is the score recorded at submission; `trend` compares the score with the previous assessment's.",
       access: { permission: 'client:read' },
       headers: ['X-Min-Position'],
-      query: z.object({ asOf: AsOf }),
+      query: Paging.extend({ asOf: AsOf }),
       answers: {
         200: {
-          description: 'The summary',
+          description: 'The summary, a page of clients by name',
           schema: z.object({
             data: z.array(ClientSummary),
-            meta: z.object({
+            meta: ListMeta.extend({
               generatedAt: Timestamp,
-              total: z.int(),
               asOf: Timestamp.optional(),
               position: Position.nullable().optional(),
               eventsReplayed: z.int().optional(),
@@ -48,7 +47,8 @@ export function mspReads(deps: ReadDeps & { waitMs: number }) {
         if (req.query.asOf === undefined) {
           const at = new Date().toISOString();
           const data = await asTenant(readModels(database), actor, (trx) => summaryAt(trx, at, actor.clientId));
-          res.json({ data, meta: { generatedAt: at, total: data.length } });
+          const paged = pageOfItems(data, req.query);
+          res.json({ data: paged.data, meta: { generatedAt: at, ...paged.meta } });
           return;
         }
         const { data, moment } = await atMoment(
@@ -65,14 +65,15 @@ export function mspReads(deps: ReadDeps & { waitMs: number }) {
             moment,
           }),
         );
+        const paged = pageOfItems(data, req.query);
         res.json({
-          data,
+          data: paged.data,
           meta: {
             generatedAt: new Date().toISOString(),
             asOf: moment.at,
             position: moment.position,
             eventsReplayed: moment.events,
-            total: data.length,
+            ...paged.meta,
           },
         });
       },

@@ -30,6 +30,7 @@ import {
   listMeta,
   ownedBy,
   pageOf,
+  pageOfItems,
   readAt,
   readModels,
   timeRange,
@@ -104,6 +105,7 @@ export function policyReads(deps: ReadDeps & { waitMs: number }) {
       access: read,
       headers: ['X-Min-Position'],
       params: PolicyPath,
+      etag: ({ id }, tenantId) => policyStream(tenantId, id),
       query: z.object({ asOf: AsOf }),
       answers: { 200: { description: 'The policy', schema: resource(PolicyWithContent) }, ...missing },
       before: [caughtUp],
@@ -134,7 +136,7 @@ export function policyReads(deps: ReadDeps & { waitMs: number }) {
       access: read,
       headers: ['X-Min-Position'],
       params: PolicyPath,
-      query: z.object({ asOf: AsOf }),
+      query: Paging.extend({ asOf: AsOf }),
       answers: {
         200: {
           description: 'Versions',
@@ -165,7 +167,8 @@ export function policyReads(deps: ReadDeps & { waitMs: number }) {
             .execute();
           return versions.map((version) => policyVersionOf(version, reviews));
         });
-        res.json({ data, meta: { ...meta, total: data.length, page: 1, size: data.length, pages: 1 } });
+        const paged = pageOfItems(data, req.query);
+        res.json({ data: paged.data, meta: { ...meta, ...paged.meta } });
       },
     }),
   ];

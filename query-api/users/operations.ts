@@ -64,6 +64,7 @@ export function userReads(deps: ReadDeps & { waitMs: number; vault: Pick<Persona
       access: read,
       headers: ['X-Min-Position'],
       params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => userStream(tenantId, id),
       query: z.object({ asOf: AsOf }),
       answers: {
         200: { description: 'The user', schema: resource(User) },

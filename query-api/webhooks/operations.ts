@@ -5,7 +5,7 @@ import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, page, Paging, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import type { NotificationDirectory } from '../../projections/notifications/directory.js';
-import { listMeta, notFound, pageOf } from '../http/reads.js';
+import { listMeta, notFound, pageOf, pageOfItems } from '../http/reads.js';
 
 const read = { permission: 'webhook:read' } as const;
 
@@ -55,10 +55,10 @@ export function webhookReads(deps: { database: Database; directory: Notification
       tags: ['webhooks'],
       summary: "The tenant's webhooks (without their secrets)",
       access: read,
+      query: Paging,
       answers: { 200: { description: 'Webhooks', schema: page(Webhook) } },
-      async handler(_req, res) {
-        const data = await deps.directory.webhooks(authOf(res).tenantId);
-        res.json({ data, meta: { total: data.length, page: 1, size: data.length, pages: 1 } });
+      async handler(req, res) {
+        res.json(pageOfItems(await deps.directory.webhooks(authOf(res).tenantId), req.query));
       },
     }),
     operation({

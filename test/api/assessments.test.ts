@@ -47,7 +47,7 @@ describe.skipIf(skip)(`assessments over HTTP${skip ? ' (skipped: no postgres or 
     });
     expect(badScore.body).toMatchObject({ errors: [{ field: 'score' }] });
 
-    const submitted = await ledger.request<{ data: { score: number; progress: number } }>('PUT', `${path}/submit`, {
+    const submitted = await ledger.request<{ data: { score: number; progress: number } }>('POST', `${path}/submit`, {
       token,
       body: {},
     });
@@ -125,7 +125,7 @@ describe.skipIf(skip)(`assessments over HTTP${skip ? ' (skipped: no postgres or 
       body: { result: 'compliant', evidenceIds: [crypto.randomUUID()] },
     });
     expect(unknown.body).toMatchObject({ errors: [{ field: 'evidenceIds' }] });
-    const submitted = await ledger.request<{ data: { score: number; flagged: string[] } }>('PUT', `${path}/submit`, {
+    const submitted = await ledger.request<{ data: { score: number; flagged: string[] } }>('POST', `${path}/submit`, {
       token,
       body: {},
     });

@@ -92,7 +92,7 @@ describe.skipIf(skip)(`GET /frameworks${skip ? ' (skipped: no postgres or redis)
       'nist-ai-rmf',
     ]);
     expect(response.body.data.find((f) => f.frameworkId === 'nist-800-53')?.version).toBe('5.0.1');
-    expect(response.body.meta).toEqual({ total: 6, page: 1, size: 6, pages: 1 });
+    expect(response.body.meta).toEqual({ total: 6, page: 1, size: 20, pages: 1 });
   });
 
   it('serves one framework as a tree, and 404 for an unknown one', async () => {

@@ -84,7 +84,7 @@ describe.skipIf(skip)(`point-in-time reads (asOf)${skip ? ' (skipped: no postgre
       evidenceIds: [evidenceId],
     });
     moments.answered = answered.body.meta.position;
-    const submitted = await send('PUT', `/assessments/${assessmentId}/submit`, {});
+    const submitted = await send('POST', `/assessments/${assessmentId}/submit`, {});
     expect(submitted.status).toBe(200);
     moments.submitted = submitted.body.meta.position;
 

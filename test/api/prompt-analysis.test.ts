@@ -101,6 +101,26 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
     expect(data.reasons).toContain('US_SSN → block (HIPAA default)');
   });
 
+  it("redacts exactly what was found (a possessive 's stays) and leaves findings it only warns about as written", async () => {
+    const blocked = await analyze({
+      clientId: clinic,
+      aiServiceId: withBaa,
+      prompt: `Mr. John Smith's SSN is ${SSN}.`,
+    });
+    expect(blocked.body.data.decision).toBe('block');
+    expect(blocked.body.data.redactedPrompt).toBe("Mr. <PERSON_1>'s SSN is <US_SSN_1>.");
+    // A client held to no framework is warned about personal data: the text goes on as written.
+    const plain = await client('Plain Office', []);
+    expect(
+      (await post(`/clients/${plain}/ai-services/${withBaa}/approve`, { reason: 'contract in place' })).status,
+    ).toBe(200);
+    const prompt = `Mr. John Smith's address is ${EMAIL}.`;
+    const warned = await analyze({ clientId: plain, aiServiceId: withBaa, prompt });
+    expect(warned.body.data.decision).toBe('warn');
+    expect(warned.body.data.findings.map((f) => f.action)).toEqual(['warn', 'warn']);
+    expect(warned.body.data.redactedPrompt).toBe(prompt);
+  });
+
   it('redacts personal data for a GDPR client, and masks card numbers on request', async () => {
     const prompt = `Draft a reply to ${EMAIL} about the refund to card ${CARD}.`;
     const answer = await analyze({ clientId: agency, aiServiceId: withBaa, prompt, redaction: 'mask' });

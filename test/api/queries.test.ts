@@ -449,7 +449,7 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
       const started = await post('/assessments', { clientId, frameworkId: 'soc2', title: `SOC 2 (${result})` });
       const path = `/assessments/${started.body.data.assessmentId}`;
       await ledger.request('PUT', `${path}/requirements/CC6.1`, { token: admin.accessToken, body: { result } });
-      const submitted = await ledger.request<{ meta: { position: string } }>('PUT', `${path}/submit`, {
+      const submitted = await ledger.request<{ meta: { position: string } }>('POST', `${path}/submit`, {
         token: admin.accessToken,
         body: {},
       });
@@ -463,7 +463,7 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
     });
     position = (
       await ledger.request<{ meta: { position: string } }>(
-        'PUT',
+        'POST',
         `/assessments/${beta.body.data.assessmentId}/submit`,
         { token: admin.accessToken, body: {} },
       )

@@ -116,7 +116,7 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
         result: 'compliant',
         evidenceIds: [current],
       });
-    await send('PUT', `/assessments/${first}/submit`, {});
+    await send('POST', `/assessments/${first}/submit`, {});
     firstSubmitted = last;
     const second = (await send('POST', '/assessments', { clientId, frameworkId: 'nist-800-53', title: 'Review 2026' }))
       .data.assessmentId!;
@@ -128,7 +128,7 @@ describe.skipIf(skip)(`the compliance report${skip ? ' (skipped: no postgres or 
         evidenceIds,
       });
     }
-    await send('PUT', `/assessments/${second}/submit`, {});
+    await send('POST', `/assessments/${second}/submit`, {});
 
     const context = {
       name: 'Northwind Clinic',

@@ -63,7 +63,7 @@ describe.skipIf(skip)(`scores and their coverage${skip ? ' (skipped: no postgres
       });
       expect(answered.status).toBe(200);
     }
-    submitted = await ledger.request<Written>('PUT', `/assessments/${assessmentId}/submit`, { token, body: {} });
+    submitted = await ledger.request<Written>('POST', `/assessments/${assessmentId}/submit`, { token, body: {} });
     expect(submitted.status).toBe(200);
     // Retired after submission: the compliant requirement it backed counts as partially compliant from then on.
     retired = await ledger.request<Written>('DELETE', `/evidence/${evidenceId}`, { token });

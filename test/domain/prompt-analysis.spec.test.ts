@@ -4,6 +4,7 @@ import type { Finding } from '../../domain/prompt-analysis/detection/entities.js
 import {
   promptAnalysisDecider,
   promptDetector,
+  redactedPrompt,
   type AnalyzePrompt,
   type PromptAnalysisEvent,
 } from '../../domain/prompt-analysis/prompt-analysis.js';
@@ -156,7 +157,7 @@ describe('prompt analysis', () => {
           entityCounts: { US_SSN: 1 },
           reasons,
           serviceApproved: true,
-          engineVersion: 2,
+          engineVersion: 3,
         },
       },
       {
@@ -202,5 +203,35 @@ describe('prompt analysis', () => {
       .thenFails('invalid', 'prompt');
     const recorded = promptAnalysisDecider.decide(command(), promptAnalysisDecider.initialState());
     given(promptAnalysisDecider, recorded).when(command()).thenFails('conflict');
+  });
+});
+
+describe('the prompt sent on', () => {
+  const detectAndAssess = (prompt: string, overrides: Partial<PolicyContext> = {}) =>
+    evaluate(promptDetector(context(overrides))(prompt), context(overrides)).findings;
+
+  it("redacts a name exactly: a possessive 's stays in the text", () => {
+    const prompt = "Mr. John Smith's SSN is 219-45-6781.";
+    const findings = detectAndAssess(prompt, { frameworks: ['hipaa'] });
+    const person = findings.find((f) => f.entity === 'PERSON')!;
+    expect(prompt.slice(person.start, person.end)).toBe('John Smith');
+    expect(redactedPrompt(prompt, findings)).toBe("Mr. <PERSON_1>'s SSN is <US_SSN_1>.");
+    // Names with an apostrophe of their own keep it.
+    const irish = detectAndAssess("Patient Mary O'Brien's chart", { frameworks: ['hipaa'] });
+    expect(redactedPrompt("Patient Mary O'Brien's chart", irish)).toBe("Patient <PERSON_1>'s chart");
+  });
+
+  it('changes the text only for findings the policy redacts or blocks; a warning leaves it as written', () => {
+    const prompt = 'Write to maria.garcia@example.org about card 4111 1111 1111 1111.';
+    const findings = detectAndAssess(prompt);
+    expect(findings.map((f) => [f.entity, f.action])).toEqual([
+      ['EMAIL_ADDRESS', 'warn'],
+      ['CREDIT_CARD', 'redact'],
+    ]);
+    expect(redactedPrompt(prompt, findings)).toBe('Write to maria.garcia@example.org about card <CREDIT_CARD_1>.');
+    const warnedOnly = detectAndAssess('Write to maria.garcia@example.org today.');
+    expect(redactedPrompt('Write to maria.garcia@example.org today.', warnedOnly)).toBe(
+      'Write to maria.garcia@example.org today.',
+    );
   });
 });

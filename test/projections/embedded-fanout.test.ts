@@ -115,7 +115,7 @@ describe.skipIf(skip)(`the fan-out without Kafka${skip ? ' (skipped: no postgres
     // Expired, cited, but not yet submitted: nothing to record.
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(receiver.to('/expired')).toHaveLength(0);
-    expect((await ledger.request('PUT', `/assessments/${assessmentId}/submit`, { token, body: {} })).status).toBe(200);
+    expect((await ledger.request('POST', `/assessments/${assessmentId}/submit`, { token, body: {} })).status).toBe(200);
     await eventually(() => receiver.to('/expired').length === 1, 'the evidence-expired violation');
     expect(JSON.parse(receiver.to('/expired')[0]!.body)).toMatchObject({
       data: {

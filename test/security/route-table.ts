@@ -89,6 +89,17 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     status: 422,
   },
   'GET /health': { public: true, request: () => ({ path: '/../../health' }), status: 200 },
+  'GET /verify-email': {
+    public: true,
+    request: () => ({ path: `/../../verify-email?token=${NO_TOKEN_LINK}` }),
+    status: 200,
+  },
+  'GET /accept-invite': {
+    public: true,
+    request: () => ({ path: `/../../accept-invite?token=${NO_TOKEN_LINK}` }),
+    status: 200,
+  },
+  'GET /reset-password': { public: true, request: () => ({ path: '/../../reset-password' }), status: 200 },
   'GET /ready': { public: true, request: () => ({ path: '/../../ready' }), status: 200 },
   'GET /api/v1/auth/me': { request: () => json('/auth/me'), otherTenant: 'own', otherClient: 'own' },
 
@@ -273,7 +284,7 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherTenant: 404,
     otherClient: 404,
   },
-  'PUT /api/v1/assessments/{id}/submit': {
+  'POST /api/v1/assessments/{id}/submit': {
     request: (a) => json(`/assessments/${a.assessmentId}/submit`, {}),
     otherTenant: 404,
     otherClient: 404,

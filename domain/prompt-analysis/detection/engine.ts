@@ -17,7 +17,7 @@ export interface DetectorOptions {
 }
 
 /** Bumped whenever recognizers change what they find: recorded with each analysis, so old results stay explainable. */
-export const ENGINE_VERSION = 2;
+export const ENGINE_VERSION = 3;
 
 const SPAN_RECOGNIZERS: readonly SpanRecognizer[] = [
   ...numberRecognizers(),

@@ -51,7 +51,8 @@ const HEADERS: Record<RequestHeader, Record<string, unknown>> = {
     in: 'header',
     required: false,
     schema: { type: 'string' },
-    description: 'The ETag you read; a stale one is a 412.',
+    description:
+      'The ETag header exactly as the resource\'s GET or the last command on it answered it, such as "3" (quotes included; a weak W/ tag never matches), or *. A stale one is a 412 whose currentETag (and ETag header) give the current one.',
   },
   'X-Min-Position': {
     name: 'X-Min-Position',
@@ -61,6 +62,13 @@ const HEADERS: Record<RequestHeader, Record<string, unknown>> = {
     description:
       "A command's meta.position: the read waits until the read models have caught up with it (503 after QUERY_WAIT_MS)",
   },
+};
+
+/** The strong ETag a resource's GET and every command on it answer (contract/etag.ts). */
+const ETAG_HEADER = {
+  description:
+    'The strong ETag of the resource, such as "3" (the number of events recorded for it): send it back as If-Match',
+  schema: { type: 'string' },
 };
 
 const problem = (description: string) => ({
@@ -74,7 +82,11 @@ function problemAnswers(operation: AnyOperation): Record<string, unknown> {
   if (operation.access !== 'public') answers['401'] = problem('Missing, invalid or expired access token');
   if (typeof operation.access === 'object') answers['403'] = problem('Your role lacks the permission this route needs');
   // What the request headers it reads may bring about.
-  if (operation.headers?.includes('If-Match')) answers['412'] = problem('If-Match does not match the current revision');
+  if (operation.headers?.includes('If-Match'))
+    answers['412'] = {
+      ...problem('If-Match does not match the current ETag, which the problem names in currentETag'),
+      headers: { ETag: ETAG_HEADER },
+    };
   if (operation.headers?.includes('X-Min-Position'))
     answers['503'] = problem('The read model has not reached X-Min-Position in time; see Retry-After');
   answers.default = problem('Any other problem');
@@ -119,22 +131,26 @@ export function documentOf(operations: readonly AnyOperation[], prefix = '/api/v
       for (const [type, schema] of Object.entries(answer.files ?? {})) {
         content[type] = { schema: schema ? jsonSchemaOf(schema, schemas) : { type: 'string', format: 'binary' } };
       }
+      // A resource's GET, and commands that take If-Match, answer its ETag.
+      const tagged =
+        (Number(status) < 300 && operation.etag !== undefined) ||
+        ((Number(status) < 300 || status === '412') && operation.headers?.includes('If-Match'));
+      const headers = {
+        ...(tagged ? { ETag: ETAG_HEADER } : {}),
+        ...Object.fromEntries(
+          Object.entries(answer.headers ?? {}).map(([name, header]) => [
+            name,
+            {
+              description: header.description,
+              schema: header.schema ? jsonSchemaOf(header.schema, schemas) : { type: 'string' },
+            },
+          ]),
+        ),
+      };
       answers[status] = {
         description: answer.description,
         ...(Object.keys(content).length > 0 ? { content } : {}),
-        ...(answer.headers
-          ? {
-              headers: Object.fromEntries(
-                Object.entries(answer.headers).map(([name, header]) => [
-                  name,
-                  {
-                    description: header.description,
-                    schema: header.schema ? jsonSchemaOf(header.schema, schemas) : { type: 'string' },
-                  },
-                ]),
-              ),
-            }
-          : {}),
+        ...(Object.keys(headers).length > 0 ? { headers } : {}),
       };
     }
     const body = operation.body

@@ -1,8 +1,9 @@
 import express, { type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import { requirePermission } from '../authentication.js';
+import { authOf, requirePermission } from '../authentication.js';
 import { idempotencyKeyForm } from '../idempotency.js';
 import { HttpProblem, problemType, sendProblem } from '../problem.js';
+import { strongETag, type StreamHead } from './etag.js';
 import type { AnyOperation } from './operation.js';
 
 /** '/clients/{id}' → '/clients/:id'. */
@@ -100,6 +101,8 @@ export function mountOperations(
     authenticate: RequestHandler;
     /** The Idempotency-Key middleware for an operation that takes the header (after authentication). */
     idempotency: (operation: AnyOperation) => RequestHandler;
+    /** The head of a stream, for the ETag of operations that declare their resource's stream. */
+    streamHead?: StreamHead;
   },
 ): Router {
   const router = express.Router();
@@ -124,6 +127,9 @@ export function mountOperations(
       // form is checked, nothing more.
       ...(operation.headers?.includes('Idempotency-Key')
         ? [access === 'public' ? idempotencyKeyForm : options.idempotency(operation)]
+        : []),
+      ...(operation.etag && operation.method === 'get' && options.streamHead
+        ? [strongETag((req, res) => operation.etag!(req.params, authOf(res).tenantId), options.streamHead)]
         : []),
       ...(operation.before ?? []),
       (req, res) => {

@@ -63,6 +63,12 @@ export interface Operation<
   headers?: readonly RequestHeader[];
   /** With Idempotency-Key: what of the answer the idempotency store must not keep (secrets, prompt text). */
   storedAnswer?: StoredAnswerRules;
+  /**
+   * A GET of one resource: the stream its commands append to (from its path's params and the caller's tenant). Its
+   * strong ETag (contract/etag.ts) is answered with the resource and documented; commands on the resource answer the
+   * same ETag and check If-Match against it.
+   */
+  etag?: (params: Infer<P, Record<string, never>>, tenantId: string) => string;
   /** Answers by status; problem answers (400, 401, 403, 404, …) are added to the document for every operation. */
   answers: Record<number, Answer>;
   /** What runs between validation and the handler (waiting for read models, idempotency). */

@@ -24,6 +24,7 @@ export const Problem = z
     detail: z.string(),
     instance: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    currentETag: z.string().nullable().optional().describe('In a 412: the ETag the resource has now'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 

@@ -149,8 +149,9 @@ export const usZipCode = spanRecognizer([5, 9], 'numeric', (span, scan) => {
 const NAME_CUE =
   /\b(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof)\.?|Miss|Sir|Madam|[Pp]atient(?: [Nn]ame)?[:,]?|[Pp]t\.|[Pp]t:|[Nn]ame:|PATIENT:?|NAME:|[Mm]y name is|[Tt]his is|I am|I'm)[ \t]+(?=\p{Lu})/gu;
 // A capitalised word, with the inner capital, apostrophes and hyphens of names such as McDonald, O'Brien and
-// Garcia-Lopez; a whole word, so that the "S" of "SSN" after a name is not taken for part of it.
-const WORD = String.raw`\p{Lu}\p{Ll}{0,30}(?:\p{Lu}\p{Ll}{1,30})?(?:['’-]\p{Lu}?\p{Ll}{1,30}){0,3}(?![\p{L}\p{N}])`;
+// Garcia-Lopez; a whole word, so that the "S" of "SSN" after a name is not taken for part of it. A possessive "'s"
+// ("Smith's") is not part of the name: it stays in the text when the name is redacted.
+const WORD = String.raw`\p{Lu}\p{Ll}{0,30}(?:\p{Lu}\p{Ll}{1,30})?(?:(?:-|['’](?!s(?![\p{L}\p{N}])))\p{Lu}?\p{Ll}{1,30}){0,3}(?![\p{L}\p{N}])`;
 const NAME = new RegExp(String.raw`${WORD}(?:[ \t]+\p{Lu}\.)?(?:[ \t]+(?:[Vv]an |[Dd]e )?${WORD}){0,2}`, 'uy');
 /** Capitalised words after a cue that are not names. */
 const NOT_NAMES = new Set([
