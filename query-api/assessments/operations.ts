@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { assessmentStream } from '../../domain/assessments/assessment.js';
 import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
@@ -14,6 +13,8 @@ import {
   assessmentsProjection,
   AssessmentWithResults,
 } from '../../projections/read-models/assessments.js';
+import { evidenceProjection } from '../../projections/read-models/evidence.js';
+import { answersOf } from '../compliance/score-at.js';
 import { minPosition } from '../http/min-position.js';
 import {
   AsOf,
@@ -31,7 +32,12 @@ const read = { permission: 'assessment:read' } as const;
 
 /** GET /assessments and /assessments/{id}: assessments, and the result of each requirement. */
 export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
-  const caughtUp = minPosition(deps.database, deps.eventStore, [assessmentsProjection], deps.waitMs);
+  const caughtUp = minPosition(
+    deps.database,
+    deps.eventStore,
+    [assessmentsProjection, evidenceProjection],
+    deps.waitMs,
+  );
   return [
     operation({
       operationId: 'listAssessments',
@@ -92,10 +98,8 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
       async handler(req, res) {
         const actor = authOf(res);
         const assessmentId = req.params.id;
-        const target = {
-          projections: [assessmentsProjection],
-          streamId: assessmentStream(actor.tenantId, assessmentId),
-        };
+        // The evidence mapped to its requirements is the client's: at asOf, the tenant's log is replayed for it.
+        const target = { projections: [assessmentsProjection, evidenceProjection] };
         res.json(
           await readAt(deps, actor, req.query.asOf, target, async (trx) => {
             const row = await trx
@@ -104,12 +108,11 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
               .where('assessment_id', '=', assessmentId)
               .executeTakeFirst();
             const assessment = ownedBy(actor, row, 'assessment');
-            const results = await trx
-              .selectFrom('assessment_results')
-              .select(['requirement_id', 'result', 'score', 'evidence_ids'])
-              .where('assessment_id', '=', assessmentId)
-              .orderBy('requirement_id')
-              .execute();
+            // Each result's evidence: what it names and what is mapped to its requirement (POST /evidence/{id}/map).
+            const { results } = await answersOf(trx, assessmentId);
+            results.sort((a, b) =>
+              a.requirement_id < b.requirement_id ? -1 : a.requirement_id > b.requirement_id ? 1 : 0,
+            );
             return { ...assessmentOf(assessment), results: results.map(assessmentResultOf) };
           }),
         );

@@ -281,6 +281,11 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherTenant: 404,
     otherClient: 404,
   },
+  'POST /api/v1/evidence/{id}/unmap': {
+    request: (a) => json(`/evidence/${a.evidenceId}/unmap`, { requirementIds: ['hipaa-001'] }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
   'DELETE /api/v1/evidence/{id}': {
     request: (a) => json(`/evidence/${a.evidenceId}`),
     otherTenant: 404,
