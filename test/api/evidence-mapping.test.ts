@@ -133,6 +133,12 @@ describe.skipIf(skip)(
         { requirementId: 'hipaa-002', flagged: true, evidence: [{ evidenceId: stale, freshness: 'expired' }] },
       ]);
 
+      const summary = await get<Answer<Array<{ clientId: string; scores: Array<{ flagged: string[] }> }>>>(
+        '/msp/summary',
+        submitted.body.meta.position,
+      );
+      expect(summary.body.data.find((c) => c.clientId === clinic)!.scores).toMatchObject([{ flagged: ['hipaa-002'] }]);
+
       // Undone: a new event, and the requirement no longer has that evidence.
       const unmapped = await post<Answer<{ requirementIds: string[] }>>(`/evidence/${stale}/unmap`, {
         requirementIds: ['hipaa-002', 'hipaa-003'],
