@@ -19,11 +19,14 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
     ...authCommands(resources, handler),
     ...userCommands(resources, handler),
     ...aiGovernanceCommands(handler),
-    ...evidenceCommands(handler, resources.blobs, { maxBytes: resources.config.EVIDENCE_MAX_BYTES }),
+    ...evidenceCommands(handler, resources.blobs, {
+      maxBytes: resources.config.EVIDENCE_MAX_BYTES,
+      eventStore: resources.eventStore,
+    }),
     ...promptAnalysisCommands(resources, handler),
     ...webhookCommands(handler, resources.webhookGuard, resources.vault),
     ...policyCommands(handler, resources.policyDrafter),
-    ...assessmentCommands(handler),
+    ...assessmentCommands(handler, resources.eventStore),
     ...violationCommands(handler, {
       database: resources.database,
       eventStore: resources.eventStore,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { aiServiceDecider, aiServiceStream, AiServiceProfile } from '../../domain/ai-governance/ai-service.js';
 import {
   ACTIONS,
+  approvalWarnings,
   clientAiDecider,
   clientAiStream,
   type AiPolicy,
@@ -11,7 +12,7 @@ import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { assertClientAccess, authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
-import { HttpProblem, notFound } from '../../infrastructure/http/problem.js';
+import { HttpProblem, invalidFields, notFound } from '../../infrastructure/http/problem.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
@@ -26,6 +27,12 @@ const AiPolicyBody = z.strictObject({
         entity: z.string().max(64),
         minScore: z.number().min(0).max(1),
         action: z.enum(ACTIONS),
+        aiServiceIds: z
+          .array(Id)
+          .min(1)
+          .max(50)
+          .describe('The AI services of the registry the rule applies to; leave out for every service')
+          .optional(),
       }),
     )
     .max(100),
@@ -50,10 +57,40 @@ const AiPolicyBody = z.strictObject({
 /** The MSP's registry of AI services, and each client's approvals and AI usage policy. */
 export function aiGovernanceCommands(handler: CommandHandler) {
   /** Approvals and policies are for an existing client that is not archived. */
-  async function requireActiveClient(tenantId: string, clientId: string): Promise<void> {
+  async function requireActiveClient(tenantId: string, clientId: string) {
     const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
     if (state.status === 'none') throw notFound('client');
     if (state.status === 'archived') throw new HttpProblem(410, 'gone', 'Gone', 'The client is archived.');
+    return state;
+  }
+
+  /** Each AI service a rule names is in the registry: a mistyped id is refused by name, not kept as a rule that never applies. */
+  async function requireRegistered(tenantId: string, rules: Array<{ aiServiceIds?: string[] | undefined }>) {
+    const named = [...new Set(rules.flatMap((rule) => rule.aiServiceIds ?? []))];
+    const known = new Set<string>();
+    await Promise.all(
+      named.map(async (id) => {
+        if ((await handler.load({ decider: aiServiceDecider }, aiServiceStream(tenantId, id))).state.exists)
+          known.add(id);
+      }),
+    );
+    const unknown = rules.flatMap((rule, i) =>
+      (rule.aiServiceIds ?? []).flatMap((id, j) =>
+        known.has(id)
+          ? []
+          : [{ field: `rules.${i}.aiServiceIds.${j}`, message: `no AI service ${id} in the registry` }],
+      ),
+    );
+    if (unknown.length > 0)
+      throw new HttpProblem(
+        422,
+        'unknown-ai-service',
+        'Unknown AI service',
+        unknown.map((u) => `${u.field}: ${u.message}`).join('; '),
+        {
+          errors: unknown,
+        },
+      );
   }
 
   const decisions = (['approve', 'revoke'] as const).map((decision) =>
@@ -71,7 +108,18 @@ export function aiGovernanceCommands(handler: CommandHandler) {
       answers: {
         200: {
           description: 'Recorded',
-          schema: commandAnswer(z.object({ clientId: Id, aiServiceId: Id, status: z.enum(['approved', 'revoked']) })),
+          schema: commandAnswer(
+            z.object({
+              clientId: Id,
+              aiServiceId: Id,
+              status: z.enum(['approved', 'revoked']),
+              warnings: z
+                .array(z.string())
+                .describe(
+                  'What the approval goes against (a HIPAA client and no BAA, a GDPR client and no DPA); also recorded in the event',
+                ),
+            }),
+          ),
         },
         404: { description: 'No such client or AI service in your tenant', problem: true },
         410: { description: 'The client is archived', problem: true },
@@ -81,20 +129,31 @@ export function aiGovernanceCommands(handler: CommandHandler) {
         const actor = authOf(res);
         const { id: clientId, serviceId: aiServiceId } = req.params;
         assertClientAccess(actor, clientId);
-        await requireActiveClient(actor.tenantId, clientId);
+        const client = await requireActiveClient(actor.tenantId, clientId);
         const service = await handler.load({ decider: aiServiceDecider }, aiServiceStream(actor.tenantId, aiServiceId));
-        if (!service.state.exists) throw notFound('AI service');
+        if (!service.state.exists || !service.state.profile) throw notFound('AI service');
         const { reason } = req.body;
+        const approvalContext = {
+          frameworks: client.profile?.frameworks ?? [],
+          service: service.state.profile,
+        };
         const result = await handler.execute(
           { decider: clientAiDecider },
           clientAiStream(actor.tenantId, clientId),
           decision === 'approve'
-            ? { type: 'ApproveAiService', aiServiceId, reason }
+            ? { type: 'ApproveAiService', aiServiceId, reason, context: approvalContext }
             : { type: 'RevokeAiService', aiServiceId, reason },
           commandContext(req, res),
           { ifMatch: ifMatchOf(req) },
         );
-        sendCommandResult(res, 200, { clientId, aiServiceId, status: result.state.services[aiServiceId] }, result);
+        // An approval already in place records nothing: its warnings are those of the service's contracts now.
+        const warnings = decision === 'approve' ? approvalWarnings(approvalContext) : [];
+        sendCommandResult(
+          res,
+          200,
+          { clientId, aiServiceId, status: result.state.services[aiServiceId], warnings },
+          result,
+        );
       },
     }),
   );
@@ -131,6 +190,56 @@ export function aiGovernanceCommands(handler: CommandHandler) {
         sendCommandResult(res, 201, { aiServiceId }, result);
       },
     }),
+    operation({
+      operationId: 'updateAiService',
+      method: 'put',
+      path: '/ai-services/{id}',
+      tags: ['ai-governance'],
+      summary: "Update an AI service of the MSP's registry, such as a BAA or DPA signed later",
+      description:
+        'Send the fields to change (at least one); the others stay. Only the fields whose value is new are recorded (AiServiceUpdated); nothing new records nothing.',
+      access: write,
+      headers: ['Idempotency-Key', 'If-Match'],
+      params: z.object({ id: Id }),
+      body: z.strictObject(AiServiceProfile.partial().shape),
+      answers: {
+        200: {
+          description: 'Updated (changed lists the fields recorded)',
+          schema: commandAnswer(z.object({ aiServiceId: Id, changed: z.array(z.string()) })),
+        },
+        403: { description: 'A client-scoped user: the registry is kept by the MSP', problem: true },
+        404: { description: 'No such AI service in your tenant', problem: true },
+        412: { description: 'Stale If-Match', problem: true },
+      },
+      async handler(req, res) {
+        const actor = authOf(res);
+        if (actor.clientId !== null)
+          throw new HttpProblem(
+            403,
+            'forbidden',
+            'Forbidden',
+            'The AI service registry is kept by the MSP; clients approve services from it.',
+          );
+        if (Object.keys(req.body).length === 0)
+          throw invalidFields([
+            { field: 'body', message: `send at least one of ${Object.keys(AiServiceProfile.shape).join(', ')}` },
+          ]);
+        const aiServiceId = req.params.id;
+        const stream = aiServiceStream(actor.tenantId, aiServiceId);
+        if (!(await handler.load({ decider: aiServiceDecider }, stream)).state.exists) throw notFound('AI service');
+        const result = await handler.execute(
+          { decider: aiServiceDecider },
+          stream,
+          { type: 'UpdateAiService', changes: req.body, updatedBy: actor.userId },
+          commandContext(req, res),
+          { ifMatch: ifMatchOf(req) },
+        );
+        const changed = result.events.flatMap((event) =>
+          event.type === 'AiServiceUpdated' ? Object.keys(event.data.changes) : [],
+        );
+        sendCommandResult(res, 200, { aiServiceId, changed }, result);
+      },
+    }),
     ...decisions,
     operation({
       operationId: 'setAiPolicy',
@@ -158,6 +267,7 @@ export function aiGovernanceCommands(handler: CommandHandler) {
         assertClientAccess(actor, clientId);
         await requireActiveClient(actor.tenantId, clientId);
         const { rules, unapprovedService, customPatterns, regions } = req.body;
+        await requireRegistered(actor.tenantId, rules);
         const policy: AiPolicy = { rules, unapprovedService, customPatterns: customPatterns ?? [] };
         if (regions) policy.regions = regions;
         const result = await handler.execute(

@@ -23,7 +23,8 @@ import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js
 import { CoverageSchema, SubmissionWarningSchema } from '../../projections/read-models/assessments.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { evidenceStream } from '../../domain/evidence/evidence.js';
-import { evidence } from '../evidence/operations.js';
+import type { EventStore } from '../../infrastructure/event-store/types.js';
+import { clientEvidence, evidence } from '../evidence/operations.js';
 import type { Aggregate, CommandHandler } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
@@ -60,7 +61,8 @@ const visible = (handler: CommandHandler, res: Response, assessmentId: string): 
   loadScoped(handler, assessments, assessmentStream(authOf(res).tenantId, assessmentId), authOf(res), 'assessment');
 
 /** Start an assessment, record requirement results, submit it for a score. */
-export function assessmentCommands(handler: CommandHandler) {
+/** With `eventStore`, submission also counts the evidence of the client mapped to each requirement (POST /evidence/{id}/map). */
+export function assessmentCommands(handler: CommandHandler, eventStore?: EventStore) {
   return [
     operation({
       operationId: 'startAssessment',
@@ -191,15 +193,34 @@ export function assessmentCommands(handler: CommandHandler) {
         const state = await visible(handler, res, assessmentId);
         const at = new Date().toISOString();
         // Evidence freshness at submission: retired evidence counts as expired.
-        const linked = [...new Set(Object.values(state.answers).flatMap((answer) => answer.evidenceIds ?? []))];
         const evidenceExpiry: Record<string, string> = {};
+        const answers = { ...state.answers };
+        if (eventStore) {
+          // A requirement's evidence: what its result names and the client's evidence mapped to it.
+          const mapped = await clientEvidence(eventStore, authOf(res).tenantId, state.clientId!);
+          for (const [requirementId, answer] of Object.entries(answers)) {
+            const extra = [...mapped]
+              .filter(([, item]) => item.requirementIds.includes(requirementId))
+              .map(([id]) => id);
+            if (extra.length > 0)
+              answers[requirementId] = {
+                ...answer,
+                evidenceIds: [...new Set([...(answer.evidenceIds ?? []), ...extra])],
+              };
+          }
+          for (const [id, item] of mapped)
+            if (item.status === 'active' && item.expiresAt) evidenceExpiry[id] = item.expiresAt;
+        }
+        const linked = [...new Set(Object.values(answers).flatMap((answer) => answer.evidenceIds ?? []))].filter(
+          (id) => !(id in evidenceExpiry),
+        );
         for (const evidenceId of linked) {
           const item = (await handler.load(evidence, evidenceStream(authOf(res).tenantId, evidenceId))).state;
           if (item.status === 'active' && item.expiresAt) evidenceExpiry[evidenceId] = item.expiresAt;
         }
         const score = scoreAssessment({
           requirements: catalogRequirements(state.frameworkId!, state.catalogVersion!),
-          answers: state.answers,
+          answers,
           scale: SCALES[state.frameworkId!],
           evidenceExpiry,
           at,

@@ -9,6 +9,9 @@ import {
   type EvidenceEvent,
   type EvidenceState,
 } from '../../domain/evidence/evidence.js';
+import { clientDecider, clientStream } from '../../domain/clients/client.js';
+import { FRAMEWORKS, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
+import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { BlobTooLargeError, type BlobStore } from '../../infrastructure/blobs/blob-store.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
@@ -21,6 +24,39 @@ import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import { detectContentType, downloadAs, sanitiseFileName } from './content-type.js';
 import { readUpload, UPLOAD_FIELDS, uploadFields } from './upload.js';
+
+/** Every requirement id of the catalogs of these frameworks, at the version this ledger ships. */
+function catalogIdsOf(frameworks: readonly FrameworkId[]): Set<string> {
+  return new Set(frameworks.flatMap((framework) => requirementList(FRAMEWORKS[framework]).map((r) => r.id)));
+}
+
+const EVIDENCE_EVENTS: ReadonlyArray<EvidenceEvent['type']> = [
+  'EvidenceUploaded',
+  'EvidenceMapped',
+  'EvidenceUnmapped',
+  'EvidenceRetired',
+];
+
+/**
+ * A client's evidence as its streams say (the write side reads no read model): each item's state, by evidence id.
+ * What submission scoring counts as the evidence mapped to each requirement.
+ */
+export async function clientEvidence(
+  eventStore: EventStore,
+  tenantId: string,
+  clientId: string,
+): Promise<Map<string, EvidenceState>> {
+  const states = new Map<string, EvidenceState>();
+  for await (const event of eventStore.readAll({ tenantId, types: EVIDENCE_EVENTS })) {
+    const id = event.streamId.slice(event.streamId.lastIndexOf('/') + 1);
+    states.set(
+      id,
+      evidenceDecider.evolve(states.get(id) ?? evidenceDecider.initialState(), event as unknown as EvidenceEvent),
+    );
+  }
+  for (const [id, state] of states) if (state.clientId !== clientId) states.delete(id);
+  return states;
+}
 
 export const evidence: Aggregate<EvidenceCommand, EvidenceEvent, EvidenceState> = { decider: evidenceDecider };
 
@@ -43,7 +79,11 @@ const UploadForm = z
   .describe('All five parts are required; send the fields before the file.');
 
 /** Evidence files: upload (streamed), link to requirements, retire, download. */
-export function evidenceCommands(handler: CommandHandler, blobs: BlobStore, options: { maxBytes: number }) {
+export function evidenceCommands(
+  handler: CommandHandler,
+  blobs: BlobStore,
+  options: { maxBytes: number; /** Finds the same file uploaded before for the client. */ eventStore?: EventStore },
+) {
   /** The evidence as the caller may see it: another tenant's, or another client's, is not found. */
   const visible = (res: Response, evidenceId: string): Promise<EvidenceState> =>
     loadScoped(handler, evidence, evidenceStream(authOf(res).tenantId, evidenceId), authOf(res), 'evidence');
@@ -61,11 +101,35 @@ export function evidenceCommands(handler: CommandHandler, blobs: BlobStore, opti
       headers: ['Idempotency-Key'],
       multipart: true,
       body: UploadForm,
+      description:
+        "The same file (by SHA-256) uploaded again for a client whose evidence already holds it, active, records nothing: the answer is 200 with the existing evidence's id (and Location), `duplicate: true` and its title, validity and requirements, which stay as they are. A file whose earlier record was retired is stored as new evidence.",
       answers: {
         201: {
           description: 'Stored',
           schema: commandAnswer(
-            z.object({ evidenceId: Id, sha256: z.string(), size: z.int(), contentType: z.string() }),
+            z.object({
+              evidenceId: Id,
+              sha256: z.string(),
+              size: z.int(),
+              contentType: z.string(),
+              duplicate: z.literal(false),
+            }),
+          ),
+        },
+        200: {
+          description: 'The client already has this file as evidence: nothing recorded, the existing evidence named',
+          schema: commandAnswer(
+            z.object({
+              evidenceId: Id,
+              sha256: z.string(),
+              size: z.int(),
+              contentType: z.string(),
+              duplicate: z.literal(true),
+              title: z.string(),
+              validFrom: z.string(),
+              expiresAt: z.string(),
+              requirementIds: z.array(z.string()),
+            }),
           ),
         },
         404: { description: 'No such active client in your tenant', problem: true },
@@ -108,27 +172,60 @@ export function evidenceCommands(handler: CommandHandler, blobs: BlobStore, opti
           }
           await requireActiveClient(handler, actor, checked.clientId);
 
+          const evidenceId = randomUUID();
+          const command: EvidenceCommand = {
+            type: 'UploadEvidence',
+            evidenceId,
+            ...checked,
+            uploadedBy: actor.userId,
+            fileName,
+            contentType,
+            sha256: file.blob.sha256,
+            size: file.blob.size,
+          };
+          // Refuses what the upload itself gets wrong (its title, its validity) before looking for the same file.
+          evidenceDecider.decide(command, evidenceDecider.initialState());
+
+          // Blobs are content-addressed: the same file again for the same client is the evidence it already has.
+          if (options.eventStore) {
+            const same = [...(await clientEvidence(options.eventStore, actor.tenantId, checked.clientId))].find(
+              ([, item]) => item.status === 'active' && item.file?.sha256 === file.blob.sha256,
+            );
+            if (same) {
+              await file.blob.discard();
+              const [existingId, item] = same;
+              res.setHeader('Location', `/api/v1/evidence/${existingId}`);
+              sendCommandResult(
+                res,
+                200,
+                {
+                  evidenceId: existingId,
+                  sha256: item.file!.sha256,
+                  size: item.file!.size,
+                  contentType: item.file!.contentType,
+                  duplicate: true,
+                  title: item.title!,
+                  validFrom: item.validFrom!,
+                  expiresAt: item.expiresAt!,
+                  requirementIds: [...item.requirementIds].sort(),
+                },
+                { position: null },
+              );
+              return;
+            }
+          }
+
           // The blob first, then the event: a crash in between leaves an unreferenced blob, never an event without its file.
           await file.blob.commit();
-          const evidenceId = randomUUID();
           const result = await handler.execute(
             evidence,
             evidenceStream(actor.tenantId, evidenceId),
-            {
-              type: 'UploadEvidence',
-              evidenceId,
-              ...checked,
-              uploadedBy: actor.userId,
-              fileName,
-              contentType,
-              sha256: file.blob.sha256,
-              size: file.blob.size,
-            },
+            command,
             commandContext(req, res),
             { expect: 'new' },
           );
           res.setHeader('Location', `/api/v1/evidence/${evidenceId}`);
-          const data = { evidenceId, sha256: file.blob.sha256, size: file.blob.size, contentType };
+          const data = { evidenceId, sha256: file.blob.sha256, size: file.blob.size, contentType, duplicate: false };
           sendCommandResult(res, 201, data, result);
         } catch (error) {
           await file?.blob.discard();
@@ -136,35 +233,61 @@ export function evidenceCommands(handler: CommandHandler, blobs: BlobStore, opti
         }
       },
     }),
-    operation({
-      operationId: 'mapEvidence',
-      method: 'post',
-      path: '/evidence/{id}/map',
-      tags: ['evidence'],
-      summary: 'Link evidence to requirement ids',
-      access: write,
-      headers: ['Idempotency-Key', 'If-Match'],
-      params: EvidencePath,
-      body: z.strictObject({ requirementIds: z.array(z.string().min(1).max(64)).min(1).max(200) }),
-      answers: {
-        200: { description: 'Linked', schema: commandAnswer(z.object({ evidenceId: Id })) },
-        404: { description: 'No such evidence in your tenant', problem: true },
-        410: { description: 'Retired', problem: true },
-        412: { description: 'Stale If-Match', problem: true },
-      },
-      async handler(req, res) {
-        const evidenceId = req.params.id;
-        await visible(res, evidenceId);
-        const result = await handler.execute(
-          evidence,
-          evidenceStream(authOf(res).tenantId, evidenceId),
-          { type: 'MapEvidence', requirementIds: req.body.requirementIds },
-          commandContext(req, res),
-          { ifMatch: ifMatchOf(req) },
-        );
-        sendCommandResult(res, 200, { evidenceId }, result);
-      },
-    }),
+    ...(['map', 'unmap'] as const).map((action) =>
+      operation({
+        operationId: action === 'map' ? 'mapEvidence' : 'unmapEvidence',
+        method: 'post',
+        path: `/evidence/{id}/${action}`,
+        tags: ['evidence'],
+        summary:
+          action === 'map'
+            ? "Link evidence to requirements of the catalogs the client's frameworks pin (the one way evidence backs a requirement)"
+            : 'Undo links of evidence to requirements (EvidenceUnmapped)',
+        description:
+          action === 'map'
+            ? "Each id must be a requirement of a framework the client is held to, at the catalog version shipped (an unknown id is a 422 naming it). Assessments, the compliance report and the MSP summary count the evidence mapped to a requirement of the assessment's client, with any evidence its result names; GET /evidence?requirementId= lists a requirement's evidence."
+            : 'Ids not linked are left alone; an id that is no requirement of the catalogs (and not linked) is a 422 naming it.',
+        access: write,
+        headers: ['Idempotency-Key', 'If-Match'],
+        params: EvidencePath,
+        body: z.strictObject({ requirementIds: z.array(z.string().min(1).max(64)).min(1).max(200) }),
+        answers: {
+          200: {
+            description: action === 'map' ? 'Linked' : 'Unlinked',
+            schema: commandAnswer(
+              z.object({
+                evidenceId: Id,
+                requirementIds: z.array(z.string()).describe('Every requirement the evidence is linked to now'),
+              }),
+            ),
+          },
+          404: { description: 'No such evidence in your tenant', problem: true },
+          410: { description: 'Retired', problem: true },
+          412: { description: 'Stale If-Match', problem: true },
+          422: { description: "A requirement id that is in none of the client's catalogs", problem: true },
+        },
+        async handler(req, res) {
+          const evidenceId = req.params.id;
+          const state = await visible(res, evidenceId);
+          const client = await handler.load(
+            { decider: clientDecider },
+            clientStream(authOf(res).tenantId, state.clientId!),
+          );
+          const result = await handler.execute(
+            evidence,
+            evidenceStream(authOf(res).tenantId, evidenceId),
+            {
+              type: action === 'map' ? 'MapEvidence' : 'UnmapEvidence',
+              requirementIds: req.body.requirementIds,
+              catalog: catalogIdsOf(client.state.profile?.frameworks ?? []),
+            },
+            commandContext(req, res),
+            { ifMatch: ifMatchOf(req) },
+          );
+          sendCommandResult(res, 200, { evidenceId, requirementIds: [...result.state.requirementIds].sort() }, result);
+        },
+      }),
+    ),
     operation({
       operationId: 'retireEvidence',
       method: 'delete',

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import { z } from 'zod';
-import { aiServiceDecider, aiServiceStream, AiServiceProfile } from '../../domain/ai-governance/ai-service.js';
+import {
+  aiServiceDecider,
+  aiServiceStream,
+  AiServiceProfile,
+  type AiServiceEvent,
+} from '../../domain/ai-governance/ai-service.js';
 import {
   ACTIONS,
   clientAiDecider,
@@ -271,7 +276,7 @@ export function promptAnalysisCommands(
   ];
 }
 
-/** The registry entries of the given services, read from their streams. */
+/** The registry entries of the given services, read from their streams (with every later update). */
 async function registeredServices(
   eventStore: EventStore,
   tenantId: string,
@@ -280,10 +285,12 @@ async function registeredServices(
   const profiles = new Map<string, AiServiceProfile>();
   await Promise.all(
     [...ids].map(async (id) => {
-      const [registered] = await eventStore.readStream(aiServiceStream(tenantId, id), { maxCount: 1 });
-      if (!registered) return;
-      const { aiServiceId: _id, ...profile } = registered.data as AiServiceProfile & { aiServiceId: string };
-      profiles.set(id, profile);
+      const events = await eventStore.readStream(aiServiceStream(tenantId, id));
+      const state = events.reduce(
+        (current, event) => aiServiceDecider.evolve(current, event as unknown as AiServiceEvent),
+        aiServiceDecider.initialState(),
+      );
+      if (state.profile) profiles.set(id, state.profile);
     }),
   );
   return profiles;

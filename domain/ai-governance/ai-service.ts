@@ -15,8 +15,15 @@ export const AiServiceProfile = z.object({
 });
 export type AiServiceProfile = z.output<typeof AiServiceProfile>;
 
-export type AiServiceEvent = DomainEvent<'AiServiceRegistered', AiServiceProfile & { aiServiceId: string }>;
-export type AiServiceCommand = { type: 'RegisterAiService'; aiServiceId: string } & AiServiceProfile;
+/** What an update changed: only the fields whose value is new. */
+export type AiServiceChanges = Partial<AiServiceProfile>;
+
+export type AiServiceEvent =
+  | DomainEvent<'AiServiceRegistered', AiServiceProfile & { aiServiceId: string }>
+  | DomainEvent<'AiServiceUpdated', { aiServiceId: string; changes: AiServiceChanges; updatedBy: string }>;
+export type AiServiceCommand =
+  | ({ type: 'RegisterAiService'; aiServiceId: string } & AiServiceProfile)
+  | { type: 'UpdateAiService'; changes: AiServiceChanges; updatedBy: string };
 
 /** A registry entry's stream, under its tenant. */
 export const aiServiceStream = (tenantId: string, aiServiceId: string): string =>
@@ -24,26 +31,65 @@ export const aiServiceStream = (tenantId: string, aiServiceId: string): string =
 
 export interface AiServiceState {
   exists: boolean;
+  aiServiceId?: string;
   profile?: AiServiceProfile;
 }
+
+function checkProfile(profile: AiServiceChanges): void {
+  if (profile.name !== undefined && !profile.name.trim())
+    throw new DomainError('invalid', 'An AI service needs a name', 'name');
+  if (profile.vendor !== undefined && !profile.vendor.trim())
+    throw new DomainError('invalid', 'An AI service needs a vendor', 'vendor');
+  if (profile.dataRetentionDays !== undefined && profile.dataRetentionDays < 0)
+    throw new DomainError('invalid', 'Retention cannot be negative', 'dataRetentionDays');
+}
+
+const tidy = <T extends AiServiceChanges>(profile: T): T => ({
+  ...profile,
+  ...(profile.name !== undefined ? { name: profile.name.trim() } : {}),
+  ...(profile.vendor !== undefined ? { vendor: profile.vendor.trim() } : {}),
+  ...(profile.models !== undefined ? { models: [...new Set(profile.models)] } : {}),
+});
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 export const aiServiceDecider: Decider<AiServiceCommand, AiServiceEvent, AiServiceState> = {
   initialState: () => ({ exists: false }),
   decide(command, state) {
-    if (state.exists) throw new DomainError('conflict', 'The AI service already exists');
-    if (!command.name.trim()) throw new DomainError('invalid', 'An AI service needs a name', 'name');
-    if (command.dataRetentionDays < 0)
-      throw new DomainError('invalid', 'Retention cannot be negative', 'dataRetentionDays');
-    const { type: _type, ...service } = command;
-    return [
-      {
-        type: 'AiServiceRegistered',
-        data: { ...service, name: service.name.trim(), models: [...new Set(service.models)] },
-      },
-    ];
+    switch (command.type) {
+      case 'RegisterAiService': {
+        if (state.exists) throw new DomainError('conflict', 'The AI service already exists');
+        checkProfile(command);
+        const { type: _type, ...service } = command;
+        return [{ type: 'AiServiceRegistered', data: tidy(service) }];
+      }
+      case 'UpdateAiService': {
+        if (!state.exists || !state.profile) throw new DomainError('not_found', 'No such AI service');
+        checkProfile(command.changes);
+        const wanted = tidy(command.changes);
+        const changes: AiServiceChanges = {};
+        for (const key of Object.keys(wanted) as Array<keyof AiServiceProfile>) {
+          if (wanted[key] !== undefined && !same(wanted[key], state.profile[key]))
+            (changes as Record<string, unknown>)[key] = wanted[key];
+        }
+        if (Object.keys(changes).length === 0) return [];
+        return [
+          {
+            type: 'AiServiceUpdated',
+            data: { aiServiceId: state.aiServiceId!, changes, updatedBy: command.updatedBy },
+          },
+        ];
+      }
+    }
   },
-  evolve: (_state, event) => {
-    const { aiServiceId: _id, ...profile } = event.data;
-    return { exists: true, profile };
+  evolve: (state, event) => {
+    switch (event.type) {
+      case 'AiServiceRegistered': {
+        const { aiServiceId, ...profile } = event.data;
+        return { exists: true, aiServiceId, profile };
+      }
+      case 'AiServiceUpdated':
+        return { ...state, profile: { ...state.profile!, ...event.data.changes } };
+    }
   },
 };

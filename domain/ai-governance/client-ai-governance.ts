@@ -19,6 +19,8 @@ export interface PolicyRule {
   /** Findings scoring below this are ignored by the rule. */
   minScore: number;
   action: Action;
+  /** The AI services the rule applies to (a service with a BAA may receive what others may not); absent: every service. */
+  aiServiceIds?: string[];
 }
 
 export interface CustomPattern {
@@ -37,12 +39,26 @@ export interface AiPolicy {
 }
 
 export type ClientAiEvent =
-  | DomainEvent<'AiServiceApproved', { aiServiceId: string; reason: string }>
+  | DomainEvent<
+      'AiServiceApproved',
+      {
+        aiServiceId: string;
+        reason: string;
+        /** What the approval goes against: a HIPAA client without a BAA, a GDPR client without a DPA (absent on older events). */
+        warnings?: string[];
+      }
+    >
   | DomainEvent<'AiServiceRevoked', { aiServiceId: string; reason: string }>
   | DomainEvent<'AiPolicySet', AiPolicy>;
 
+/** What an approval is checked against: the client's frameworks and the service's contracts. */
+export interface ApprovalContext {
+  frameworks: readonly string[];
+  service: { name: string; baaSigned: boolean; dpaSigned: boolean };
+}
+
 export type ClientAiCommand =
-  | { type: 'ApproveAiService'; aiServiceId: string; reason: string }
+  | { type: 'ApproveAiService'; aiServiceId: string; reason: string; context?: ApprovalContext }
   | { type: 'RevokeAiService'; aiServiceId: string; reason: string }
   | { type: 'SetAiPolicy'; policy: AiPolicy };
 
@@ -86,6 +102,12 @@ function checkPolicy(policy: AiPolicy): void {
       );
     if (!(rule.minScore >= 0 && rule.minScore <= 1))
       throw new DomainError('invalid', 'minScore is between 0 and 1', `rules.${i}.minScore`);
+    if (rule.aiServiceIds !== undefined && rule.aiServiceIds.length === 0)
+      throw new DomainError(
+        'invalid',
+        'Name at least one AI service, or leave aiServiceIds out for every service',
+        `rules.${i}.aiServiceIds`,
+      );
   });
   policy.regions?.forEach((region, i) => {
     if (!isSupportedCountry(region))
@@ -111,6 +133,20 @@ function checkPolicy(policy: AiPolicy): void {
   });
 }
 
+/** The contracts a client's frameworks require of a service that it lacks. */
+export function approvalWarnings({ frameworks, service }: ApprovalContext): string[] {
+  const warnings: string[] = [];
+  if (frameworks.includes('hipaa') && !service.baaSigned)
+    warnings.push(
+      `HIPAA: no business associate agreement (BAA) is signed with the vendor of "${service.name}"; prompts with PHI to it are blocked`,
+    );
+  if (frameworks.includes('gdpr') && !service.dpaSigned)
+    warnings.push(
+      `GDPR: no data processing agreement (DPA) is signed with the vendor of "${service.name}"; prompts with personal data to it are blocked`,
+    );
+  return warnings;
+}
+
 export const clientAiDecider: Decider<ClientAiCommand, ClientAiEvent, ClientAiState> = {
   initialState: () => ({ services: {} }),
 
@@ -124,8 +160,10 @@ export const clientAiDecider: Decider<ClientAiCommand, ClientAiEvent, ClientAiSt
         if (target === 'revoked' && state.services[command.aiServiceId] === undefined) {
           throw new DomainError('invalid', 'The service was never approved for this client', 'aiServiceId');
         }
-        const type = command.type === 'ApproveAiService' ? 'AiServiceApproved' : 'AiServiceRevoked';
-        return [{ type, data: { aiServiceId: command.aiServiceId, reason: command.reason.trim() } }];
+        const data = { aiServiceId: command.aiServiceId, reason: command.reason.trim() };
+        if (command.type === 'RevokeAiService') return [{ type: 'AiServiceRevoked', data }];
+        const warnings = command.context ? approvalWarnings(command.context) : [];
+        return [{ type: 'AiServiceApproved', data: warnings.length > 0 ? { ...data, warnings } : data }];
       }
       case 'SetAiPolicy': {
         checkPolicy(command.policy);

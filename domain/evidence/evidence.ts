@@ -24,6 +24,8 @@ export type EvidenceEvent =
       }
     >
   | DomainEvent<'EvidenceMapped', { requirementIds: string[] }>
+  /** Links undone: the requirements this evidence no longer supports. */
+  | DomainEvent<'EvidenceUnmapped', { requirementIds: string[] }>
   | DomainEvent<'EvidenceRetired', { retiredBy: string }>;
 
 export type EvidenceCommand =
@@ -36,7 +38,15 @@ export type EvidenceCommand =
       expiresAt: string;
       uploadedBy: string;
     } & EvidenceFile)
-  | { type: 'MapEvidence'; requirementIds: string[] }
+  | {
+      type: 'MapEvidence' | 'UnmapEvidence';
+      requirementIds: string[];
+      /**
+       * The requirement ids of the catalogs the client is held to (its frameworks, at the shipped version): an id that
+       * is none of them is refused by name. Absent: not checked (older callers, replays).
+       */
+      catalog?: ReadonlySet<string>;
+    }
   | { type: 'RetireEvidence'; retiredBy: string };
 
 /** A piece of evidence's stream, under its tenant. */
@@ -72,10 +82,26 @@ export const evidenceDecider: Decider<EvidenceCommand, EvidenceEvent, EvidenceSt
         const { type: _type, ...evidence } = command;
         return [{ type: 'EvidenceUploaded', data: { ...evidence, title: evidence.title.trim() } }];
       }
-      case 'MapEvidence': {
+      case 'MapEvidence':
+      case 'UnmapEvidence': {
         if (state.status === 'none') throw new DomainError('not_found', 'No such evidence');
         if (state.status === 'retired') throw new DomainError('gone', 'The evidence is retired');
-        const added = [...new Set(command.requirementIds)].filter((id) => !state.requirementIds.includes(id));
+        const { catalog } = command;
+        if (catalog) {
+          const i = command.requirementIds.findIndex((id) => !catalog.has(id) && !state.requirementIds.includes(id));
+          if (i >= 0)
+            throw new DomainError(
+              'invalid',
+              `No requirement ${command.requirementIds[i]} in the catalogs of the client's frameworks`,
+              `requirementIds.${i}`,
+            );
+        }
+        const asked = [...new Set(command.requirementIds)];
+        if (command.type === 'UnmapEvidence') {
+          const removed = asked.filter((id) => state.requirementIds.includes(id));
+          return removed.length > 0 ? [{ type: 'EvidenceUnmapped', data: { requirementIds: removed } }] : [];
+        }
+        const added = asked.filter((id) => !state.requirementIds.includes(id));
         return added.length > 0 ? [{ type: 'EvidenceMapped', data: { requirementIds: added } }] : [];
       }
       case 'RetireEvidence': {
@@ -102,6 +128,11 @@ export const evidenceDecider: Decider<EvidenceCommand, EvidenceEvent, EvidenceSt
       }
       case 'EvidenceMapped':
         return { ...state, requirementIds: [...state.requirementIds, ...event.data.requirementIds] };
+      case 'EvidenceUnmapped':
+        return {
+          ...state,
+          requirementIds: state.requirementIds.filter((id) => !event.data.requirementIds.includes(id)),
+        };
       case 'EvidenceRetired':
         return { ...state, status: 'retired' };
     }

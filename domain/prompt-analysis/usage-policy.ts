@@ -11,7 +11,7 @@ import { BUILT_IN_ENTITIES, ENTITY_CATEGORIES, entitiesIn, type Category, type F
 
 /**
  * Applying a client's AI usage policy to what the engine found. For each finding, the rules that apply are the
- * client's own rules for its entity, or else the defaults of the client's frameworks, plus the client's "*" rules; a
+ * client's own rules for its entity (those naming no AI service, or this one), or else the defaults of the client's frameworks, plus the client's "*" rules; a
  * rule applies when the finding scores at least its minScore, and the strictest action wins (block > redact > warn >
  * allow). Some duties no policy can relax: PHI goes only to a service with a signed BAA for a HIPAA client, and
  * personal data only to a service with a signed DPA for a GDPR client.
@@ -113,14 +113,24 @@ function inCategory(entity: string, category: Category): boolean {
   return categories?.includes(category) ?? false;
 }
 
+/** A rule applies to prompts for the services it names, or to every service when it names none. */
+export const ruleAppliesTo = (rule: PolicyRule, aiServiceId: string): boolean =>
+  rule.aiServiceIds === undefined || rule.aiServiceIds.includes(aiServiceId);
+
+const forService = (source: string, rule: PolicyRule): string =>
+  rule.aiServiceIds === undefined ? source : `${source} (for this AI service)`;
+
 function verdictFor(finding: Finding, context: PolicyContext): Verdict {
-  const clientRules = context.policy?.rules ?? [];
+  const clientRules = (context.policy?.rules ?? []).filter((rule) => ruleAppliesTo(rule, context.service.aiServiceId));
   const applies = (rule: PolicyRule) => finding.score >= rule.minScore;
   const verdicts: Verdict[] = [];
   const own = clientRules.filter((rule) => rule.entity === finding.entity);
   if (own.length > 0) {
     for (const rule of own.filter(applies))
-      verdicts.push({ action: rule.action, source: `client policy: ${rule.entity} at score ${rule.minScore} or more` });
+      verdicts.push({
+        action: rule.action,
+        source: forService(`client policy: ${rule.entity} at score ${rule.minScore} or more`, rule),
+      });
   } else {
     for (const rule of BASELINE_RULES)
       if (rule.entity === finding.entity && applies(rule))
@@ -134,7 +144,10 @@ function verdictFor(finding: Finding, context: PolicyContext): Verdict {
   }
   for (const rule of clientRules)
     if (rule.entity === '*' && applies(rule))
-      verdicts.push({ action: rule.action, source: `client policy: any entity at score ${rule.minScore} or more` });
+      verdicts.push({
+        action: rule.action,
+        source: forService(`client policy: any entity at score ${rule.minScore} or more`, rule),
+      });
 
   // Contracts: what a vendor may receive at all.
   const { service } = context;
@@ -215,7 +228,9 @@ export function applicableRules(context: PolicyContext): ExplainedRule[] {
     // The verdict at each threshold a rule names tells which rules bite, and from which score.
     const thresholds = new Set<number>([
       DEFAULT_MIN_SCORE,
-      ...(context.policy?.rules ?? []).filter((r) => r.entity === entity || r.entity === '*').map((r) => r.minScore),
+      ...(context.policy?.rules ?? [])
+        .filter((r) => (r.entity === entity || r.entity === '*') && ruleAppliesTo(r, context.service.aiServiceId))
+        .map((r) => r.minScore),
     ]);
     for (const score of [...thresholds].sort((a, b) => a - b)) {
       const verdict = verdictFor({ entity, start: 0, end: 0, score, rule: '' }, context);

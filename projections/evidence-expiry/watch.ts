@@ -51,8 +51,9 @@ export class EvidenceExpiryWatch {
     const { rows } = await sql<Due>`
       select w.tenant_id, w.evidence_id, w.client_id, w.title, w.expires_at, array_agg(distinct c.assessment_id) as assessment_ids
       from evidence_watch w
-      join evidence_watch_citations c on c.tenant_id = w.tenant_id and w.evidence_id = any(c.evidence_ids)
-      join evidence_watch_submissions s on s.tenant_id = c.tenant_id and s.assessment_id = c.assessment_id
+      join evidence_watch_submissions s on s.tenant_id = w.tenant_id
+      join evidence_watch_citations c on c.tenant_id = s.tenant_id and c.assessment_id = s.assessment_id
+        and (w.evidence_id = any(c.evidence_ids) or (s.client_id = w.client_id and c.requirement_id = any(w.requirement_ids)))
       where w.active and not w.violation_recorded and w.expires_at <= ${now.toISOString()}::timestamptz
       group by w.tenant_id, w.evidence_id, w.client_id, w.title, w.expires_at
       limit 500`.execute(this.options.database.db);

@@ -85,7 +85,7 @@ export function aiServiceOf(
 export const aiServicesProjection: Projection<AiServiceEvent | ClientAiEvent | PromptAnalysisEvent> = {
   name: 'ai-services',
   version: 1,
-  canHandle: ['AiServiceRegistered', 'AiServiceApproved', 'AiServiceRevoked', 'PromptAnalyzed'],
+  canHandle: ['AiServiceRegistered', 'AiServiceUpdated', 'AiServiceApproved', 'AiServiceRevoked', 'PromptAnalyzed'],
   tables: ['ai_services', 'ai_service_approvals', 'ai_usage'],
   async apply(trx, events, table) {
     for (const event of events) {
@@ -110,6 +110,17 @@ export const aiServicesProjection: Projection<AiServiceEvent | ClientAiEvent | P
             values (${tenantId}, ${data.aiServiceId}, ${data.name}, ${data.vendor}, ${data.models}::text[], ${data.baaSigned}, ${data.dpaSigned}, ${data.dataRetentionDays}, ${at})
             on conflict do nothing`.execute(trx);
           continue;
+        case 'AiServiceUpdated': {
+          const c = data.changes;
+          await sql`
+            update ${sql.table(table('ai_services'))} set
+              name = coalesce(${c.name ?? null}, name), vendor = coalesce(${c.vendor ?? null}, vendor),
+              models = coalesce(${c.models ?? null}::text[], models), baa_signed = coalesce(${c.baaSigned ?? null}::boolean, baa_signed),
+              dpa_signed = coalesce(${c.dpaSigned ?? null}::boolean, dpa_signed),
+              data_retention_days = coalesce(${c.dataRetentionDays ?? null}::int, data_retention_days)
+            where tenant_id = ${tenantId} and ai_service_id = ${data.aiServiceId}`.execute(trx);
+          continue;
+        }
         case 'AiServiceApproved':
         case 'AiServiceRevoked':
           await sql`

@@ -75,7 +75,7 @@ export function evidenceOf(row: Selectable<EvidenceTable>, at = new Date().toISO
 export const evidenceProjection: Projection<EvidenceEvent> = {
   name: 'evidence',
   version: 1,
-  canHandle: ['EvidenceUploaded', 'EvidenceMapped', 'EvidenceRetired'],
+  canHandle: ['EvidenceUploaded', 'EvidenceMapped', 'EvidenceUnmapped', 'EvidenceRetired'],
   tables: ['evidence'],
   async apply(trx, events, table) {
     for (const event of events) {
@@ -93,6 +93,11 @@ export const evidenceProjection: Projection<EvidenceEvent> = {
         case 'EvidenceMapped':
           await sql`
             update ${evidence} set requirement_ids = (select array(select distinct unnest(requirement_ids || ${data.requirementIds}::text[]) order by 1))
+            where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(trx);
+          continue;
+        case 'EvidenceUnmapped':
+          await sql`
+            update ${evidence} set requirement_ids = (select array(select unnest(requirement_ids) except select unnest(${data.requirementIds}::text[]) order by 1))
             where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(trx);
           continue;
         case 'EvidenceRetired':

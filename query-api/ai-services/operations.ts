@@ -1,6 +1,14 @@
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
-import { authOf } from '../../infrastructure/http/authentication.js';
+import {
+  ACTIONS,
+  clientAiDecider,
+  clientAiStream,
+  type ClientAiEvent,
+} from '../../domain/ai-governance/client-ai-governance.js';
+import { clientStream } from '../../domain/clients/client.js';
+import { DEFAULT_UNAPPROVED_SERVICE_ACTION } from '../../domain/prompt-analysis/usage-policy.js';
+import { assertClientAccess, authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, page, Paging, resource } from '../../infrastructure/http/contract/schemas.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
@@ -49,6 +57,25 @@ function registry(trx: Transaction<ReadModels>, clientId: string | null) {
         .select((eb) => eb.fn.coalesce('a.status', sql<'none'>`'none'`).as('approval'));
 }
 
+/** A client's AI usage policy as GET /clients/{id}/ai-policy shows it. */
+const AiPolicyResource = z
+  .object({
+    clientId: Id,
+    set: z.boolean().describe('false while the client has set no policy: the rest are then the defaults'),
+    rules: z.array(
+      z.object({
+        entity: z.string(),
+        minScore: z.number(),
+        action: z.enum(ACTIONS),
+        aiServiceIds: z.array(Id).optional().describe('The AI services the rule applies to; absent: every service'),
+      }),
+    ),
+    unapprovedService: z.enum(ACTIONS),
+    customPatterns: z.array(z.object({ entity: z.string(), pattern: z.string(), score: z.number() })),
+    regions: z.array(z.string()),
+  })
+  .meta({ id: 'AiPolicy' });
+
 /** GET /ai-services: the MSP's registry; for one client, its approvals and its use of each service. */
 export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
   const caughtUp = minPosition(deps.database, deps.eventStore, [aiServicesProjection], deps.waitMs);
@@ -73,6 +100,56 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
           registry(trx, clientId).limit(paging.size).offset(paging.offset).execute(),
         );
         res.json({ data: rows.map(aiServiceOf), meta: listMeta(paging, Number(rows[0]?.total ?? 0)) });
+      },
+    }),
+    operation({
+      operationId: 'getAiPolicy',
+      method: 'get',
+      path: '/clients/{id}/ai-policy',
+      tags: ['ai-governance'],
+      summary: "A client's AI usage policy as last set: its rules, its custom patterns, its regions",
+      description:
+        "Read from the client's own stream, so it is current as soon as PUT answers. `set` is false (and the rest the defaults) while the client has set no policy. Names the rules and patterns only; who set it is in /history.",
+      access: { permission: 'ai-service:read' },
+      params: z.object({ id: Id }),
+      answers: {
+        200: { description: 'The policy', schema: resource(AiPolicyResource) },
+        404: { description: 'No such client in your tenant', problem: true },
+      },
+      async handler(req, res) {
+        const actor = authOf(res);
+        const clientId = req.params.id;
+        assertClientAccess(actor, clientId);
+        const [client, governance] = await Promise.all([
+          deps.eventStore.readStream(clientStream(actor.tenantId, clientId), { maxCount: 1 }),
+          deps.eventStore.readStream(clientAiStream(actor.tenantId, clientId)),
+        ]);
+        if (client.length === 0) throw notFound('client');
+        const state = governance.reduce(
+          (current, event) => clientAiDecider.evolve(current, event as unknown as ClientAiEvent),
+          clientAiDecider.initialState(),
+        );
+        const policy = state.policy;
+        res.json({
+          data: {
+            clientId,
+            set: policy !== undefined,
+            rules: (policy?.rules ?? []).map(({ entity, minScore, action, aiServiceIds }) => ({
+              entity,
+              minScore,
+              action,
+              ...(aiServiceIds ? { aiServiceIds } : {}),
+            })),
+            unapprovedService: policy?.unapprovedService ?? DEFAULT_UNAPPROVED_SERVICE_ACTION,
+            customPatterns: (policy?.customPatterns ?? []).map(({ entity, pattern, score }) => ({
+              entity,
+              pattern,
+              score,
+            })),
+            regions: policy?.regions ?? ['US'],
+          },
+          meta: {},
+        });
       },
     }),
     operation({

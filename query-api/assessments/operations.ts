@@ -15,7 +15,7 @@ import {
   AssessmentWithResults,
 } from '../../projections/read-models/assessments.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
-import { answersOfMany, scoreAt } from '../compliance/score-at.js';
+import { answersOf, answersOfMany, scoreAt } from '../compliance/score-at.js';
 import { minPosition } from '../http/min-position.js';
 import {
   AsOf,
@@ -33,7 +33,12 @@ const read = { permission: 'assessment:read' } as const;
 
 /** GET /assessments and /assessments/{id}: assessments, and the result of each requirement. */
 export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
-  const caughtUp = minPosition(deps.database, deps.eventStore, [assessmentsProjection], deps.waitMs);
+  const caughtUp = minPosition(
+    deps.database,
+    deps.eventStore,
+    [assessmentsProjection, evidenceProjection],
+    deps.waitMs,
+  );
   return [
     operation({
       operationId: 'listAssessments',
@@ -113,7 +118,8 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
       async handler(req, res) {
         const actor = authOf(res);
         const assessmentId = req.params.id;
-        // As of a moment, the tenant's evidence is replayed too: the score counts its freshness then.
+        // As of a moment, the tenant's log is replayed: the evidence's freshness then, and what was mapped to each
+        // requirement then.
         const target = { projections: [assessmentsProjection, evidenceProjection] };
         res.json(
           await readAt(deps, actor, req.query.asOf, target, async (trx, at) => {
@@ -123,12 +129,11 @@ export function assessmentReads(deps: ReadDeps & { waitMs: number }) {
               .where('assessment_id', '=', assessmentId)
               .executeTakeFirst();
             const assessment = ownedBy(actor, row, 'assessment');
-            const results = await trx
-              .selectFrom('assessment_results')
-              .select(['requirement_id', 'result', 'score', 'evidence_ids', 'note'])
-              .where('assessment_id', '=', assessmentId)
-              .orderBy('requirement_id')
-              .execute();
+            // Each result's evidence: what it names and what is mapped to its requirement (POST /evidence/{id}/map).
+            const { results } = await answersOf(trx, assessmentId);
+            results.sort((a, b) =>
+              a.requirement_id < b.requirement_id ? -1 : a.requirement_id > b.requirement_id ? 1 : 0,
+            );
             const scored = await scoreAt(trx, assessment, at);
             const catalog = catalogAt(assessment.framework_id as FrameworkId, assessment.catalog_version);
             return {

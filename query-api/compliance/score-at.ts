@@ -37,33 +37,54 @@ export async function answersOf<DB>(trx: Transaction<DB>, assessmentId: string):
   return (await answersOfMany(trx, [assessmentId])).get(assessmentId)!;
 }
 
-/** The answers of several assessments in two queries, whatever their number (the MSP summary scores each client's). */
+/**
+ * The answers of several assessments in three queries, whatever their number (the MSP summary scores each client's).
+ * A requirement's evidence is what its result names and the evidence of the assessment's client mapped to it
+ * (POST /evidence/{id}/map): both are counted, each once.
+ */
 export async function answersOfMany<DB>(
   trx: Transaction<DB>,
   assessmentIds: readonly string[],
 ): Promise<Map<string, AssessmentAnswers>> {
   const answers = new Map<string, AssessmentAnswers>(assessmentIds.map((id) => [id, { results: [], evidence: [] }]));
   if (assessmentIds.length === 0) return answers;
-  const { rows: results } = await sql<AssessmentAnswers['results'][number] & { assessment_id: string }>`
-    select assessment_id, requirement_id, result, score, evidence_ids, note from assessment_results where assessment_id = any(${[...assessmentIds]}::text[])`.execute(
-    trx,
-  );
+  const { rows: results } = await sql<
+    AssessmentAnswers['results'][number] & { assessment_id: string; client_id: string }
+  >`
+    select r.assessment_id, a.client_id, r.requirement_id, r.result, r.score, r.evidence_ids, r.note
+    from assessment_results r join assessments a on a.tenant_id = r.tenant_id and a.assessment_id = r.assessment_id
+    where r.assessment_id = any(${[...assessmentIds]}::text[])`.execute(trx);
   const linked = [...new Set(results.flatMap((r) => r.evidence_ids))];
+  const clients = [...new Set(results.map((r) => r.client_id))];
+  const requirements = [...new Set(results.map((r) => r.requirement_id))];
   const evidence =
-    linked.length === 0
+    results.length === 0
       ? []
       : (
-          await sql<
-            AssessmentAnswers['evidence'][number]
-          >`select evidence_id, title, status, expires_at from evidence where evidence_id = any(${linked}::text[])`.execute(
-            trx,
-          )
+          await sql<AssessmentAnswers['evidence'][number] & { client_id: string; requirement_ids: string[] }>`
+            select evidence_id, client_id, title, status, expires_at, requirement_ids from evidence
+            where evidence_id = any(${linked}::text[])
+              or (client_id = any(${clients}::text[]) and requirement_ids && ${requirements}::text[])`.execute(trx)
         ).rows;
   const byId = new Map(evidence.map((e) => [e.evidence_id, e]));
-  for (const { assessment_id: id, ...result } of results) answers.get(id)!.results.push(result);
+  const mapped = new Map<string, string[]>();
+  for (const e of evidence)
+    for (const requirementId of e.requirement_ids) {
+      const key = `${e.client_id}\u0000${requirementId}`;
+      mapped.set(key, [...(mapped.get(key) ?? []), e.evidence_id]);
+    }
+  for (const { assessment_id: id, client_id: clientId, ...result } of results) {
+    const mine = mapped.get(`${clientId}\u0000${result.requirement_id}`) ?? [];
+    answers.get(id)!.results.push({ ...result, evidence_ids: [...new Set([...result.evidence_ids, ...mine])] });
+  }
   for (const entry of answers.values()) {
     const ids = new Set(entry.results.flatMap((r) => r.evidence_ids));
-    entry.evidence = [...ids].flatMap((evidenceId) => byId.get(evidenceId) ?? []);
+    entry.evidence = [...ids].flatMap((evidenceId) => {
+      const found = byId.get(evidenceId);
+      return found
+        ? [{ evidence_id: found.evidence_id, title: found.title, status: found.status, expires_at: found.expires_at }]
+        : [];
+    });
   }
   return answers;
 }

@@ -173,7 +173,8 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
     expectInert(svgServed.headers, svgServed.disposition);
     expect(svgServed.fileName).toBe('logo.svg.txt');
 
-    const pdf = await download((await upload(form(PDF, 'Report.PDF', 'application/pdf'))).body.data!.evidenceId);
+    const report = Buffer.concat([PDF, Buffer.from('% the report\n')]);
+    const pdf = await download((await upload(form(report, 'Report.PDF', 'application/pdf'))).body.data!.evidenceId);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expectInert(pdf.headers, pdf.disposition);
     expect(pdf.fileName).toBe('Report.PDF');
@@ -201,8 +202,9 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
         (name) => expect(name).toBe('Prüfbericht 报告.txt'),
       ],
     ];
-    for (const [params, check] of cases) {
-      const uploaded = await uploadRaw(params, text);
+    for (const [i, [params, check]] of cases.entries()) {
+      // A file of its own each time: the same file again is the evidence already stored, under its first name.
+      const uploaded = await uploadRaw(params, Buffer.concat([text, Buffer.from(`case ${i}\n`)]));
       expect(uploaded.contentType).toBe('text/plain');
       const served = await download(uploaded.evidenceId);
       expectInert(served.headers, served.disposition);
@@ -299,6 +301,10 @@ describe.skipIf(skip)(`evidence over HTTP${skip ? ' (skipped: no postgres or red
   });
 
   it('maps evidence to requirements, retires it, and keeps other tenants out', async () => {
+    await ledger.request('PUT', `/clients/${clientId}`, {
+      token: admin.accessToken,
+      body: { name: 'Acme', industry: 'health', size: '1-10', frameworks: ['soc2'] },
+    });
     const { body } = await upload(form(PDF, 'policy.pdf', 'application/pdf'));
     const id = body.data!.evidenceId;
     expect(

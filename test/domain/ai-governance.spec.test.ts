@@ -32,6 +32,28 @@ describe('AI service', () => {
       .when({ type: 'RegisterAiService', aiServiceId: 's-1', ...service })
       .thenFails('conflict');
   });
+
+  it('records an update with only the fields that changed, and nothing when nothing did', () => {
+    const registered = { type: 'AiServiceRegistered' as const, data: { aiServiceId: 's-1', ...service } };
+    given(aiServiceDecider, [registered])
+      .when({
+        type: 'UpdateAiService',
+        changes: { baaSigned: true, dpaSigned: false, vendor: 'OpenAI' },
+        updatedBy: 'u-1',
+      })
+      .then([
+        { type: 'AiServiceUpdated', data: { aiServiceId: 's-1', changes: { dpaSigned: false }, updatedBy: 'u-1' } },
+      ]);
+    given(aiServiceDecider, [registered])
+      .when({ type: 'UpdateAiService', changes: { baaSigned: true }, updatedBy: 'u-1' })
+      .then([]);
+    given(aiServiceDecider, [registered])
+      .when({ type: 'UpdateAiService', changes: { name: ' ' }, updatedBy: 'u-1' })
+      .thenFails('invalid', 'name');
+    given(aiServiceDecider)
+      .when({ type: 'UpdateAiService', changes: { baaSigned: true }, updatedBy: 'u-1' })
+      .thenFails('not_found');
+  });
 });
 
 describe("a client's AI governance", () => {
@@ -45,6 +67,36 @@ describe("a client's AI governance", () => {
     given(clientAiDecider)
       .when({ type: 'ApproveAiService', aiServiceId: 's-1', reason: ' ' })
       .thenFails('invalid', 'reason');
+  });
+
+  it('warns, in the event, when the service lacks the BAA (HIPAA) or the DPA (GDPR) the client is held to', () => {
+    const bare = { name: 'Bare', baaSigned: false, dpaSigned: false };
+    const [event] = clientAiDecider.decide(
+      {
+        type: 'ApproveAiService',
+        aiServiceId: 's-1',
+        reason: 'pilot',
+        context: { frameworks: ['hipaa', 'gdpr'], service: bare },
+      },
+      clientAiDecider.initialState(),
+    );
+    expect(event).toMatchObject({
+      type: 'AiServiceApproved',
+      data: {
+        warnings: [
+          expect.stringMatching(/^HIPAA: no business associate agreement/),
+          expect.stringMatching(/^GDPR: no data processing agreement/),
+        ],
+      },
+    });
+    given(clientAiDecider)
+      .when({
+        type: 'ApproveAiService',
+        aiServiceId: 's-1',
+        reason: 'BAA signed',
+        context: { frameworks: ['hipaa'], service: { ...bare, baaSigned: true } },
+      })
+      .then([approved]);
   });
 
   it('revokes only what it approved', () => {

@@ -43,6 +43,34 @@ describe('evidence', () => {
       .then([]);
   });
 
+  it("maps only requirements of the client's catalogs, refusing an unknown id by name", () => {
+    const catalog = new Set(['hipaa-001', 'hipaa-002']);
+    given(evidenceDecider, [uploaded])
+      .when({ type: 'MapEvidence', requirementIds: ['hipaa-001', 'hipaa-0xx'], catalog })
+      .thenFails('invalid', 'requirementIds.1');
+    given(evidenceDecider, [uploaded])
+      .when({ type: 'MapEvidence', requirementIds: ['hipaa-002'], catalog })
+      .then([{ type: 'EvidenceMapped', data: { requirementIds: ['hipaa-002'] } }]);
+  });
+
+  it('unmaps what it is mapped to (an old mapping to an unknown id too), and nothing else', () => {
+    const catalog = new Set(['hipaa-001', 'hipaa-002']);
+    const mapped: EvidenceEvent = { type: 'EvidenceMapped', data: { requirementIds: ['hipaa-001', 'hipaa-0xx'] } };
+    given(evidenceDecider, [uploaded, mapped])
+      .when({ type: 'UnmapEvidence', requirementIds: ['hipaa-0xx', 'hipaa-002'], catalog })
+      .then([{ type: 'EvidenceUnmapped', data: { requirementIds: ['hipaa-0xx'] } }]);
+    given(evidenceDecider, [uploaded, mapped])
+      .when({ type: 'UnmapEvidence', requirementIds: ['hipaa-9xx'], catalog })
+      .thenFails('invalid', 'requirementIds.0');
+    const events: EvidenceEvent[] = [
+      uploaded,
+      mapped,
+      { type: 'EvidenceUnmapped', data: { requirementIds: ['hipaa-0xx'] } },
+    ];
+    const state = events.reduce((s, e) => evidenceDecider.evolve(s, e), evidenceDecider.initialState());
+    expect(state.requirementIds).toEqual(['hipaa-001']);
+  });
+
   it('is retired once, and then maps nothing', () => {
     const retired: EvidenceEvent = { type: 'EvidenceRetired', data: { retiredBy: 'u-2' } };
     given(evidenceDecider, [uploaded]).when({ type: 'RetireEvidence', retiredBy: 'u-2' }).then([retired]);

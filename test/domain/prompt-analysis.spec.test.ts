@@ -110,6 +110,22 @@ describe('the AI usage policy', () => {
       expect(allowed.violations).toEqual([{ kind: 'unapproved-ai-service', action: 'warn', severity: 'medium' }]);
     }
   });
+
+  it('applies a rule that names AI services only to prompts for those services', () => {
+    const allowForCovered = policy([
+      { entity: 'PHONE_NUMBER', minScore: 0.5, action: 'allow', aiServiceIds: ['s-1'] },
+      { entity: 'MEDICAL_RECORD_NUMBER', minScore: 0.5, action: 'allow', aiServiceIds: ['s-1'] },
+    ]);
+    const findings = [finding('PHONE_NUMBER'), finding('MEDICAL_RECORD_NUMBER', 0.9, 10)];
+    const covered = evaluate(findings, context({ frameworks: ['hipaa'], policy: allowForCovered }));
+    expect(covered.decision).toBe('allow');
+    const other = evaluate(
+      findings,
+      context({ frameworks: ['hipaa'], policy: allowForCovered, service: { ...approved, aiServiceId: 's-2' } }),
+    );
+    expect(other.decision).toBe('block');
+    expect(other.reasons.join()).toMatch(/HIPAA default/);
+  });
 });
 
 describe('prompt analysis', () => {

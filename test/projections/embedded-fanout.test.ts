@@ -132,6 +132,50 @@ describe.skipIf(skip)(`the fan-out without Kafka${skip ? ' (skipped: no postgres
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.to('/expired')).toHaveLength(1);
   });
+
+  it('records evidence mapped to a requirement of a submitted assessment that expired, like evidence it cites', async () => {
+    const admin = await ledger.signUp();
+    const token = admin.accessToken;
+    const post = <T = Record<string, unknown>>(path: string, body: unknown) =>
+      ledger.request<T>('POST', path, { token, body });
+    const clientId = (
+      await post<{ data: { clientId: string } }>('/clients', {
+        name: 'Mapped Co',
+        industry: 'finance',
+        size: '1-10',
+        frameworks: ['soc2'],
+      })
+    ).body.data.clientId;
+    await post('/webhooks', { url: receiver.url('/mapped-expired'), events: ['violation.evidence-expired'] });
+    const form = new FormData();
+    for (const [name, value] of Object.entries({
+      clientId,
+      title: 'Access review 2024',
+      validFrom: '2024-01-01',
+      expiresAt: '2024-12-31T00:00:00Z',
+    }))
+      form.append(name, value);
+    form.append('file', new Blob(['reviewed: all'], { type: 'text/plain' }), 'review.txt');
+    const uploaded = (await fetch(`${ledger.url}/api/v1/evidence/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    }).then((r) => r.json())) as { data: { evidenceId: string } };
+    const evidenceId = uploaded.data.evidenceId;
+    expect((await post(`/evidence/${evidenceId}/map`, { requirementIds: ['CC6.2'] })).status).toBe(200);
+    const assessmentId = (
+      await post<{ data: { assessmentId: string } }>('/assessments', { clientId, frameworkId: 'soc2', title: 'SOC 2' })
+    ).body.data.assessmentId;
+    await ledger.request('PUT', `/assessments/${assessmentId}/requirements/CC6.2`, {
+      token,
+      body: { result: 'compliant' },
+    });
+    expect((await ledger.request('PUT', `/assessments/${assessmentId}/submit`, { token, body: {} })).status).toBe(200);
+    await eventually(() => receiver.to('/mapped-expired').length === 1, 'the evidence-expired violation');
+    expect(JSON.parse(receiver.to('/mapped-expired')[0]!.body)).toMatchObject({
+      data: { kind: 'evidence-expired', clientId, evidenceId, assessmentIds: [assessmentId] },
+    });
+  });
 });
 
 describe.skipIf(skip)(`the hourly mail digest${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {

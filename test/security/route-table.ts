@@ -164,6 +164,16 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     // The registry is the MSP's, shared by its clients' people.
     otherClient: 'own',
   },
+  'PUT /api/v1/ai-services/{id}': {
+    request: (a) => json(`/ai-services/${a.aiServiceId}`, { dataRetentionDays: 7 }),
+    otherTenant: 404,
+    otherClient: 403,
+  },
+  'GET /api/v1/clients/{id}/ai-policy': {
+    request: (a) => json(`/clients/${a.clientId}/ai-policy`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
   'POST /api/v1/clients/{id}/ai-services/{serviceId}/approve': {
     request: (a) => json(`/clients/${a.clientId}/ai-services/${a.aiServiceId}/approve`, { reason: 'probe' }),
     otherTenant: 404,
@@ -309,6 +319,11 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
   },
   'POST /api/v1/evidence/{id}/map': {
     request: (a) => json(`/evidence/${a.evidenceId}/map`, { requirementIds: ['hipaa-001'] }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/evidence/{id}/unmap': {
+    request: (a) => json(`/evidence/${a.evidenceId}/unmap`, { requirementIds: ['hipaa-001'] }),
     otherTenant: 404,
     otherClient: 404,
   },
