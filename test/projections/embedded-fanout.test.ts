@@ -170,7 +170,7 @@ describe.skipIf(skip)(`the fan-out without Kafka${skip ? ' (skipped: no postgres
       token,
       body: { result: 'compliant' },
     });
-    expect((await ledger.request('PUT', `/assessments/${assessmentId}/submit`, { token, body: {} })).status).toBe(200);
+    expect((await ledger.request('POST', `/assessments/${assessmentId}/submit`, { token, body: {} })).status).toBe(200);
     await eventually(() => receiver.to('/mapped-expired').length === 1, 'the evidence-expired violation');
     expect(JSON.parse(receiver.to('/mapped-expired')[0]!.body)).toMatchObject({
       data: { kind: 'evidence-expired', clientId, evidenceId, assessmentIds: [assessmentId] },
