@@ -110,7 +110,7 @@ describe.skipIf(skip)(
 
       // Counted: a compliant requirement whose only (mapped) evidence has expired is flagged, at submission and in the report.
       const submitted = await ledger.request<Answer<{ flagged: string[]; score: number }>>(
-        'PUT',
+        'POST',
         `/assessments/${assessmentId}/submit`,
         { token: admin.accessToken },
       );
