@@ -6,6 +6,7 @@ import {
   clientAiStream,
   type ClientAiEvent,
 } from '../../domain/ai-governance/client-ai-governance.js';
+import { aiServiceStream } from '../../domain/ai-governance/ai-service.js';
 import { clientStream } from '../../domain/clients/client.js';
 import { DEFAULT_UNAPPROVED_SERVICE_ACTION } from '../../domain/prompt-analysis/usage-policy.js';
 import { assertClientAccess, authOf } from '../../infrastructure/http/authentication.js';
@@ -112,6 +113,7 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
         "Read from the client's own stream, so it is current as soon as PUT answers. `set` is false (and the rest the defaults) while the client has set no policy. Names the rules and patterns only; who set it is in /history.",
       access: { permission: 'ai-service:read' },
       params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => clientAiStream(tenantId, id),
       answers: {
         200: { description: 'The policy', schema: resource(AiPolicyResource) },
         404: { description: 'No such client in your tenant', problem: true },
@@ -161,6 +163,7 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
       access: { permission: 'ai-service:read' },
       headers: ['X-Min-Position'],
       params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => aiServiceStream(tenantId, id),
       query: z.object({ clientId: Id.optional() }),
       answers: {
         200: { description: 'The AI service', schema: resource(AiService) },

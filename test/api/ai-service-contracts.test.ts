@@ -55,6 +55,9 @@ describe.skipIf(skip)(
         headers: { 'X-Min-Position': updated.body.meta.position },
       });
       expect(read.body).toMatchObject({ data: { ...service, baaSigned: true } });
+      // One strong ETag: the update's answer and the GET give the same one.
+      expect(updated.headers.get('etag')).toMatch(/^"\d+"$/);
+      expect(read.headers.get('etag')).toBe(updated.headers.get('etag'));
 
       // Prompt analysis sees the contract at once: PHI to a HIPAA client's service with a BAA is no longer refused by contract.
       await ledger.request('POST', `/clients/${clinic}/ai-services/${aiServiceId}/approve`, {
