@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { aiServiceDecider, aiServiceStream, AiServiceProfile } from '../../domain/ai-governance/ai-service.js';
@@ -55,6 +56,19 @@ const AiPolicyBody = z.strictObject({
 });
 
 /** The MSP's registry of AI services, and each client's approvals and AI usage policy. */
+/** The signed-in actor, if the MSP's own: the AI service registry is kept by the MSP, clients approve from it. */
+function registryKeeper(res: Response): ReturnType<typeof authOf> {
+  const actor = authOf(res);
+  if (actor.clientId !== null)
+    throw new HttpProblem(
+      403,
+      'forbidden',
+      'Forbidden',
+      'The AI service registry is kept by the MSP; clients approve services from it.',
+    );
+  return actor;
+}
+
 export function aiGovernanceCommands(handler: CommandHandler) {
   /** Approvals and policies are for an existing client that is not archived. */
   async function requireActiveClient(tenantId: string, clientId: string) {
@@ -170,14 +184,7 @@ export function aiGovernanceCommands(handler: CommandHandler) {
       body: z.strictObject(AiServiceProfile.shape),
       answers: { 201: { description: 'Registered', schema: commandAnswer(z.object({ aiServiceId: Id })) } },
       async handler(req, res) {
-        const actor = authOf(res);
-        if (actor.clientId !== null)
-          throw new HttpProblem(
-            403,
-            'forbidden',
-            'Forbidden',
-            'The AI service registry is kept by the MSP; clients approve services from it.',
-          );
+        const actor = registryKeeper(res);
         const aiServiceId = randomUUID();
         const result = await handler.execute(
           { decider: aiServiceDecider },
@@ -212,14 +219,7 @@ export function aiGovernanceCommands(handler: CommandHandler) {
         412: { description: 'Stale If-Match', problem: true },
       },
       async handler(req, res) {
-        const actor = authOf(res);
-        if (actor.clientId !== null)
-          throw new HttpProblem(
-            403,
-            'forbidden',
-            'Forbidden',
-            'The AI service registry is kept by the MSP; clients approve services from it.',
-          );
+        const actor = registryKeeper(res);
         if (Object.keys(req.body).length === 0)
           throw invalidFields([
             { field: 'body', message: `send at least one of ${Object.keys(AiServiceProfile.shape).join(', ')}` },

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive } from '../support/processes.js';
 import {
   EmbeddedPostgresError,
   embeddedBinaries,
@@ -45,15 +46,6 @@ async function query<T extends pg.QueryResultRow>(url: string, text: string): Pr
 
 function serverPid(root: string): number {
   return Number(readFileSync(join(root, 'postgres', 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the embedded PostgreSQL server', { timeout: 120_000 }, () => {

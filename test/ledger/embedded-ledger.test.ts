@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive } from '../support/processes.js';
 import { openDatabase } from '../../infrastructure/database/database.js';
 import { PostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.js';
 import { freePort } from '../../scripts/kafka-broker.js';
@@ -71,15 +72,6 @@ async function ctrlC(started: Started): Promise<void> {
   expect([0, 'SIGINT']).toContain(await started.exited);
   expect(started.output()).toContain('stopped cleanly');
   expect(started.output()).not.toMatch(/"level":(50|60)/);
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const running: Started[] = [];
