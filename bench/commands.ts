@@ -1,6 +1,6 @@
 /**
  * Sustained requests per second and p99 latency of two commands, POST /policies/generate and evidence upload, with
- * 32 concurrent clients, on the embedded default (PGlite) and on PostgreSQL, beside a bare Express JSON echo route
+ * 32 concurrent clients, on the embedded default (its own PostgreSQL), on PGlite and on a PostgreSQL server, beside a bare Express JSON echo route
  * measured in the same run.
  *
  *   npm run bench -- commands          (DATABASE_URL picks the server; BENCH_SECONDS=10 to measure longer)
@@ -9,7 +9,7 @@ import { benchLedger, echoBaseline, load, seconds, type Figures } from './http-l
 
 const CLIENTS = 32;
 
-async function ledgerFigures(kind: 'embedded' | 'postgres'): Promise<Record<string, Figures>> {
+async function ledgerFigures(kind: 'embedded' | 'pglite' | 'postgres'): Promise<Record<string, Figures>> {
   const ledger = await benchLedger(kind);
   const { api, token } = ledger;
   try {
@@ -66,7 +66,7 @@ export async function run(): Promise<void> {
         `${(f.rps / baseline.rps).toFixed(3)} of echo${f.errors ? `  (${f.errors} errors)` : ''}`,
     );
   line('baseline', 'POST /echo (bare Express)', baseline);
-  for (const kind of ['embedded', 'postgres'] as const) {
+  for (const kind of ['embedded', 'pglite', 'postgres'] as const) {
     for (const [route, figures] of Object.entries(await ledgerFigures(kind))) line(kind, route, figures);
   }
 }

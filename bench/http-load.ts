@@ -74,9 +74,9 @@ export interface BenchLedger {
   close(): Promise<void>;
 }
 
-/** A ledger on the embedded default or on PostgreSQL (its own schema), with a signed-up MSP admin. */
+/** A ledger on the embedded default, on PGlite, or on a PostgreSQL server (its own schema), with a signed-up MSP admin. */
 export async function benchLedger(
-  kind: 'embedded' | 'postgres',
+  kind: 'embedded' | 'pglite' | 'postgres',
   env: Record<string, string> = {},
 ): Promise<BenchLedger> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
@@ -86,6 +86,9 @@ export async function benchLedger(
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     ...(kind === 'postgres' ? { DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, DATABASE_POOL_SIZE: '20' } : {}),
+    // The embedded default (its own PostgreSQL under DATA_DIR) and the PGlite it replaced, side by side.
+    ...(kind === 'embedded' ? { DATABASE_POOL_SIZE: '20' } : {}),
+    ...(kind === 'pglite' ? { EMBEDDED_DATABASE: 'pglite' } : {}),
     ...env,
   });
   const ledger = await startLedger(config, createLogger({ level: 'silent', format: 'json' }));
