@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clientStream } from '../../domain/clients/client.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import {
   comparePositions,
@@ -141,6 +142,11 @@ export function historyReads(deps: ReadDeps & { vault: PersonalDataVault }) {
         }
         const asked = req.query.clientId ?? null;
         if (actor.clientId !== null && asked !== null && asked !== actor.clientId) throw notFound('client');
+        // An MSP user's clientId is one of its own clients, as a client-scoped user's is its own: else a 404 alike.
+        if (actor.clientId === null && asked !== null) {
+          const [created] = await eventStore.readStream(clientStream(actor.tenantId, asked), { maxCount: 1 });
+          if (!created) throw notFound('client');
+        }
         res.json({
           data: await historyDiff(deps.database, eventStore, actor, from, to, actor.clientId ?? asked),
           meta: {},

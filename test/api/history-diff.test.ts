@@ -2,6 +2,7 @@
  * GET /history/diff lists every kind of change of the period: approvals and revocations, AI usage policy changes,
  * roles given and changed, evidence retired (apart from evidence that expired), and every event by type.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
 import { needs } from '../support/services.js';
@@ -202,5 +203,15 @@ describe.skipIf(skip)(`what changed between two moments${skip ? ' (skipped: no p
       total: 0,
       retired: [],
     });
+  });
+
+  it("answers 404 for a client that is not the MSP's own, as it does to a client-scoped user", async () => {
+    const other = await ledger.signUp('other-msp');
+    const theirs = await createClient(ledger, other.accessToken, 'Elsewhere Dental', ['hipaa']);
+    for (const asked of [theirs, randomUUID()]) {
+      const answer = await diff(`from=${encodeURIComponent(start)}&to=${encodeURIComponent(end)}&clientId=${asked}`);
+      expect(answer.status).toBe(404);
+      expect(JSON.stringify(answer.body)).not.toContain('Elsewhere');
+    }
   });
 });
