@@ -37,7 +37,12 @@ describe.skipIf(skip)(`scores and their coverage${skip ? ' (skipped: no postgres
   const total = requirementList(FRAMEWORKS.hipaa).length;
 
   const at = (value: string) => encodeURIComponent(value);
-  const get = <T>(path: string) => ledger.request<T>('GET', path, { token });
+  // Reads wait until the read models show the retirement: the last write of the set-up.
+  const get = <T>(path: string) =>
+    ledger.request<T>('GET', path, {
+      token,
+      headers: retired ? { 'X-Min-Position': retired.body.meta.position } : {},
+    });
 
   beforeAll(async () => {
     ledger = await startTestLedger();

@@ -105,7 +105,8 @@ describe('the embedded PostgreSQL server', { timeout: 120_000 }, () => {
     const adopter = await start(root);
     expect(adopter.owner).toBe(true);
     await adopter.stop();
-    expect(alive(pid)).toBe(false);
+    // The server is this test process's own child: gone once its exit is reaped, which takes a moment.
+    await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false);
     await orphaned.stop(); // its child is already gone: nothing to do
   });
 
