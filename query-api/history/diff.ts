@@ -151,7 +151,7 @@ export const Diff = z
             step: z.enum(['acknowledged', 'assigned', 'resolved', 'reopened', 'commented']),
             fromStatus: z.enum(VIOLATION_STATUSES),
             toStatus: z.enum(VIOLATION_STATUSES),
-            assigneeId: z.string().nullable(),
+            assigneeId: z.string().nullable().describe('the user it was assigned to (an assigned step)'),
             note: z.string().nullable().describe("the step's note, or the comment's text"),
             ...Change,
           }),
