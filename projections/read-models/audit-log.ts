@@ -89,7 +89,7 @@ export function reasonOf(event: Pick<RecordedEvent, 'type' | 'data'>): string | 
 function clientOfEvent(event: RecordedEvent): string | null {
   const stamped = (event.metadata as { clientId?: unknown }).clientId;
   // Refusals recorded before they were stamped with the client aimed at: the client their path names.
-  if (stamped === null && event.type === 'CommandRefused')
+  if ((stamped === null || stamped === undefined) && event.type === 'CommandRefused')
     return clientNamedIn(String((event.data as { path?: unknown }).path ?? ''));
   if (typeof stamped === 'string' || stamped === null) return stamped;
   return clientOf(event.streamId, event.data);
