@@ -192,13 +192,20 @@ describe.skipIf(skip)(`the violation workflow, as reviewed${skip ? ' (skipped: n
     const violationId = await violationFor(agency, 'SSN 219-45-6781 at the agency.');
     expect((await post(`/violations/${violationId}/reopen`, {})).status).toBe(409);
 
+    // A command whose body names the client (an assessment of an archived client: 404).
+    const archived = await createClient(ledger, admin.accessToken, 'Closed Clinic', ['hipaa']);
+    expect((await ledger.request('DELETE', `/clients/${archived}`, { token: admin.accessToken })).status).toBe(200);
+    const started = await post('/assessments', { clientId: archived, frameworkId: 'hipaa', title: 'Late' });
+    expect(started.status).toBe(404);
+
     const refusedOn = (path: string) => (entries: AuditEntry[]) => entries.find((e) => e.refusal?.path.endsWith(path));
     const policyPath = `/clients/${clinic}/ai-policy`;
     const reopenPath = `/violations/${violationId}/reopen`;
     const entries = await auditUntil(
       'outcome=refused',
-      (all) => !!refusedOn(policyPath)(all) && !!refusedOn(reopenPath)(all),
+      (all) => !!refusedOn(policyPath)(all) && !!refusedOn(reopenPath)(all) && !!refusedOn('/assessments')(all),
     );
+    expect(refusedOn('/assessments')(entries)).toMatchObject({ type: 'CommandRefused', clientId: archived });
     expect(refusedOn(policyPath)(entries)).toMatchObject({ type: 'CommandRefused', clientId: clinic });
     expect(refusedOn(reopenPath)(entries)).toMatchObject({ type: 'CommandRefused', clientId: agency });
   });
