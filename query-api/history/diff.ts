@@ -247,7 +247,7 @@ async function snapshot(
         : await trx
             .selectFrom('violations')
             .select(['violation_id', 'status'])
-            .where('violation_id', 'in', [...statusesOf])
+            .where(sql<boolean>`violation_id::text = any(${sql.val([...statusesOf])}::text[])`)
             .execute(),
   };
 }
