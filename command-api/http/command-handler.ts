@@ -44,6 +44,11 @@ export interface ExecuteOptions {
    * again and decide again, up to this many times, instead of answering 409.
    */
   retriesOnConflict?: number;
+  /**
+   * The resource exists before its stream has an event (a violation: raised in another stream, its workflow stream
+   * begins with its first step). Its stream, unwritten, is then at ETag "0", which If-Match (and `*`) accept.
+   */
+  existsUnwritten?: boolean;
 }
 
 /**
@@ -104,8 +109,9 @@ export class CommandHandler {
       throw new DomainError('not_found', 'No such resource');
     if (options.expect === 'new' && revision !== 'no_stream')
       throw new DomainError('conflict', 'The resource already exists');
-    if (options.ifMatch !== undefined && !meets(options.ifMatch, revision)) {
-      throw preconditionFailed(options.ifMatch, revision);
+    const tagged = revision === 'no_stream' && options.existsUnwritten ? -1 : revision;
+    if (options.ifMatch !== undefined && !meets(options.ifMatch, tagged)) {
+      throw preconditionFailed(options.ifMatch, tagged);
     }
     const events = aggregate.decider.decide(command, state);
     const after = events.reduce((s, e) => aggregate.decider.evolve(s, e), state);

@@ -1,5 +1,5 @@
-import type { RequestHandler } from 'express';
-import { commandLogStream, type CommandRefusedData } from '../../domain/audit/command-refused.js';
+import type { Request, RequestHandler, Response } from 'express';
+import { clientNamedIn, commandLogStream, type CommandRefusedData } from '../../domain/audit/command-refused.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
 import { clientAddressOf } from '../../infrastructure/http/client-address.js';
@@ -7,6 +7,20 @@ import type { ProblemDetails } from '../../infrastructure/http/problem.js';
 import type { Logger } from '../../infrastructure/logging/logger.js';
 
 const COMMANDS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The client a refused command was aimed at: as its handler found it (`res.locals.targetClientId`, such as a
+ * violation's client), else as its path (`/clients/{id}…`) or its body's `clientId` names it; null when it names none.
+ */
+function targetClientOf(req: Request, res: Response): string | null {
+  const found = (res.locals as { targetClientId?: unknown }).targetClientId;
+  if (typeof found === 'string') return found;
+  const named = clientNamedIn(req.originalUrl.split('?')[0]!);
+  if (named) return named;
+  const body = (req.body ?? {}) as { clientId?: unknown };
+  return typeof body.clientId === 'string' && UUID.test(body.clientId) ? body.clientId.toLowerCase() : null;
+}
 
 /**
  * Refused commands belong in the audit trail too ("who tried to approve their own draft?"). When an authenticated
@@ -35,7 +49,8 @@ export function recordRefusals(eventStore: EventStore, logger: Logger): RequestH
           tenantId: auth.tenantId,
           actorId: auth.userId,
           correlationId: String(req.id),
-          clientId: auth.clientId, // a client-scoped user's refusals are part of its client's history
+          // A client-scoped user's refusals are part of its client's history; an MSP user's, of the client it aimed at.
+          clientId: auth.clientId ?? targetClientOf(req, res),
           ...(ip ? { ip } : {}),
         };
         eventStore

@@ -21,9 +21,10 @@ import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import { checkpointName, eventTypesOf } from '../../projections/projection.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
 import { violationsProjection } from '../../projections/read-models/violations.js';
-import type { CommandHandler } from '../http/command-handler.js';
+import type { CommandHandler, CommandResult } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
-import { sendCommandResult } from '../http/responses.js';
+import { etagOf } from '../../infrastructure/http/contract/etag.js';
+import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import type { Kysely } from 'kysely';
 
 const violations = { decider: violationDecider };
@@ -40,6 +41,18 @@ const answers = {
   409: { description: 'Not in this state: the problem names the state the violation is in', problem: true },
 } as const;
 
+/**
+ * How a workflow command runs: on the violation's workflow stream, under If-Match. The stream begins with the first
+ * step, so a violation no one has acted on is at ETag "0" (as its GET answers): If-Match: "0" takes the first step.
+ */
+const workflowOptions = (req: Request) => ({ ifMatch: ifMatchOf(req), existsUnwritten: true });
+
+/** The answer of a workflow command, with the ETag its GET gives ("0" while nothing was recorded for it). */
+function sendWorkflowResult(res: Response, status: number, data: unknown, result: CommandResult<unknown, unknown>) {
+  if (result.revision < 0) res.setHeader('ETag', etagOf(-1));
+  sendCommandResult(res, status, data, result);
+}
+
 export interface ViolationCommandDeps {
   database: Database;
   eventStore: EventStore;
@@ -54,6 +67,7 @@ export interface ViolationCommandDeps {
  */
 async function raisedViolation(
   deps: ViolationCommandDeps,
+  res: Response,
   actor: Authenticated,
   violationId: string,
 ): Promise<RaisedViolation> {
@@ -68,8 +82,11 @@ async function raisedViolation(
         .where('violation_id', '=', violationId)
         .executeTakeFirst(),
     );
-    if (row && (actor.clientId === null || row.client_id === actor.clientId))
+    if (row && (actor.clientId === null || row.client_id === actor.clientId)) {
+      // A refused step is part of the violation's client's history (command-api/http/refusals.ts).
+      res.locals.targetClientId = row.client_id;
       return { violationId: row.violation_id, clientId: row.client_id, kind: row.kind, severity: row.severity };
+    }
     if (row) break;
     if (!(await projecting(deps, head)) || Date.now() >= deadline) break;
     await new Promise((resolve) => setTimeout(resolve, delay));
@@ -99,15 +116,16 @@ export function violationCommands(handler: CommandHandler, deps: ViolationComman
   ) {
     const actor = authOf(res);
     const violationId = String(req.params.id);
-    const raised = await raisedViolation(deps, actor, violationId);
+    const raised = await raisedViolation(deps, res, actor, violationId);
     const result = await handler.execute(
       violations,
       violationStream(actor.tenantId, violationId),
       await command(raised, actor),
       commandContext(req, res),
+      workflowOptions(req),
     );
     const status = result.state.status === 'none' ? 'open' : result.state.status;
-    sendCommandResult(res, 200, { violationId, status, assigneeId: result.state.assigneeId }, result);
+    sendWorkflowResult(res, 200, { violationId, status, assigneeId: result.state.assigneeId }, result);
     return result;
   }
 
@@ -124,7 +142,7 @@ export function violationCommands(handler: CommandHandler, deps: ViolationComman
       tags: ['violations'],
       summary,
       access: write,
-      headers: ['Idempotency-Key'],
+      headers: ['If-Match', 'Idempotency-Key'],
       params: z.object({ id: Id }),
       body,
       answers,
@@ -147,7 +165,7 @@ export function violationCommands(handler: CommandHandler, deps: ViolationComman
       tags: ['violations'],
       summary: 'Assign a violation that is not resolved to an active user of the tenant who may see its client',
       access: write,
-      headers: ['Idempotency-Key'],
+      headers: ['If-Match', 'Idempotency-Key'],
       params: z.object({ id: Id }),
       body: z.strictObject({ assigneeId: Id, note: Note.optional() }),
       answers: { ...answers, 422: { description: 'The assignee may not take it (named in errors)', problem: true } },
@@ -191,7 +209,7 @@ export function violationCommands(handler: CommandHandler, deps: ViolationComman
       tags: ['violations'],
       summary: 'Comment on a violation, in whatever state it is',
       access: write,
-      headers: ['Idempotency-Key'],
+      headers: ['If-Match', 'Idempotency-Key'],
       params: z.object({ id: Id }),
       body: z.strictObject({ text: Note.min(1) }),
       answers: {
@@ -211,16 +229,17 @@ export function violationCommands(handler: CommandHandler, deps: ViolationComman
       async handler(req, res) {
         const actor = authOf(res);
         const violationId = req.params.id;
-        const raised = await raisedViolation(deps, actor, violationId);
+        const raised = await raisedViolation(deps, res, actor, violationId);
         const commentId = randomUUID();
         const result = await handler.execute(
           violations,
           violationStream(actor.tenantId, violationId),
           { type: 'CommentOnViolation', raised, commentId, text: req.body.text },
           commandContext(req, res),
+          workflowOptions(req),
         );
         const status = result.state.status === 'none' ? 'open' : result.state.status;
-        sendCommandResult(res, 201, { violationId, commentId, status, assigneeId: result.state.assigneeId }, result);
+        sendWorkflowResult(res, 201, { violationId, commentId, status, assigneeId: result.state.assigneeId }, result);
       },
     }),
   ];

@@ -20,3 +20,10 @@ export type CommandRefusedEvent = DomainEvent<'CommandRefused', CommandRefusedDa
 
 /** The tenant's log of refused commands: one stream a day, so that no stream grows without end. The day is given. */
 export const commandLogStream = (tenantId: string, day: string): string => `${tenantId}/command-log/${day}`;
+
+const CLIENT_PATH = /\/clients\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/|$)/i;
+
+/** The client a refused command's path names (`/clients/{id}…`), if it names one. */
+export function clientNamedIn(path: string): string | null {
+  return CLIENT_PATH.exec(path)?.[1]?.toLowerCase() ?? null;
+}

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
-import type { CommandRefusedData } from '../../domain/audit/command-refused.js';
+import { clientNamedIn, type CommandRefusedData } from '../../domain/audit/command-refused.js';
 import { clientOf } from '../../domain/ownership.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { Id, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
@@ -25,7 +25,7 @@ export interface AuditLogTable {
   refusal: CommandRefusedData | null;
   /** The client company the event belongs to, null for the MSP's own (see domain/ownership.ts). */
   client_id: string | null;
-  /** The reason recorded: a refusal's title, detail and fields; an event's own `reason` or `comment`. */
+  /** The reason recorded: a refusal's title, detail and fields; an event's own `reason`, `comment` or `note`. */
   reason: string | null;
 }
 
@@ -68,7 +68,10 @@ export const AuditEntry = z
   })
   .meta({ id: 'AuditEntry' });
 
-/** The reason an event records, in full: a refusal's title, detail and fields; else its `reason` or `comment`. */
+/**
+ * The reason an event records, in full: a refusal's title, detail and fields; else its `reason`, `comment` or `note`
+ * (a violation resolved with a note), or a violation comment's text.
+ */
 export function reasonOf(event: Pick<RecordedEvent, 'type' | 'data'>): string | null {
   const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Record<string, unknown>;
   if (event.type === 'CommandRefused') {
@@ -76,14 +79,18 @@ export function reasonOf(event: Pick<RecordedEvent, 'type' | 'data'>): string | 
     const fields = refusal.fields?.length ? ` (fields: ${refusal.fields.join(', ')})` : '';
     return `${refusal.title}${refusal.detail ? `: ${refusal.detail}` : ''}${fields}`;
   }
-  for (const key of ['reason', 'comment'])
-    if (typeof data[key] === 'string' && data[key] !== '') return data[key] as string;
+  // A violation's workflow records its reason as a note (resolved with a note) and a comment's words as its text.
+  const keys = event.type === 'ViolationCommented' ? ['text'] : ['reason', 'comment', 'note'];
+  for (const key of keys) if (typeof data[key] === 'string' && data[key] !== '') return data[key] as string;
   return null;
 }
 
 /** The client an event belongs to: as stamped in its metadata, else as its data or stream name say. */
 function clientOfEvent(event: RecordedEvent): string | null {
   const stamped = (event.metadata as { clientId?: unknown }).clientId;
+  // Refusals recorded before they were stamped with the client aimed at: the client their path names.
+  if ((stamped === null || stamped === undefined) && event.type === 'CommandRefused')
+    return clientNamedIn(String((event.data as { path?: unknown }).path ?? ''));
   if (typeof stamped === 'string' || stamped === null) return stamped;
   return clientOf(event.streamId, event.data);
 }
@@ -116,7 +123,7 @@ export function auditEntryOf(
 export const auditLogProjection: Projection = {
   canHandle: 'every event',
   name: 'audit-log',
-  version: 4,
+  version: 5,
   tables: ['audit_log'],
   async apply(trx, events, table) {
     // One array per column through unnest: a handful of parameters however long the batch, which PostgreSQL parses

@@ -15,6 +15,12 @@ import {
   Violation,
   violationsProjection,
 } from '../../projections/read-models/violations.js';
+import {
+  VIOLATION_WORKFLOW_EVENT_TYPES,
+  VIOLATION_STATUSES,
+  type ViolationStatus,
+  type ViolationWorkflowEventType,
+} from '../../domain/violations/workflow.js';
 import { ClientScope, scopeOf } from './client-scope.js';
 import { atMoment, type AsOf, type Replayed } from '../point-in-time/replay.js';
 
@@ -137,6 +143,20 @@ export const Diff = z
           position: true,
         }),
       ),
+      changes: z
+        .array(
+          z.object({
+            violationId: z.string(),
+            clientId: z.string().nullable(),
+            step: z.enum(['acknowledged', 'assigned', 'resolved', 'reopened', 'commented']),
+            fromStatus: z.enum(VIOLATION_STATUSES),
+            toStatus: z.enum(VIOLATION_STATUSES),
+            assigneeId: z.string().nullable().describe('the user it was assigned to (an assigned step)'),
+            note: z.string().nullable().describe("the step's note, or the comment's text"),
+            ...Change,
+          }),
+        )
+        .describe('every workflow step of the period on a violation, whenever it was raised, in log order'),
     }),
     truncated: z.boolean(),
   })
@@ -182,6 +202,8 @@ async function snapshot(
   clientId: string | null,
   /** Positions after which violations are listed (null: from the start); undefined lists none. */
   violationsAfter: string | null | undefined,
+  /** The violations whose status to read (those the period's workflow steps act on). */
+  statusesOf: readonly string[] = [],
 ) {
   const mine = sql`(${clientId}::text is null or client_id = ${clientId})`;
   return {
@@ -219,8 +241,29 @@ async function snapshot(
             .$if(violationsAfter !== null, (query) => query.where('position', '>', violationsAfter!))
             .orderBy('position')
             .execute(),
+    statuses:
+      statusesOf.length === 0
+        ? []
+        : await trx
+            .selectFrom('violations')
+            .select(['violation_id', 'status'])
+            .where(sql<boolean>`violation_id::text = any(${sql.val([...statusesOf])}::text[])`)
+            .execute(),
   };
 }
+
+const WORKFLOW_STEPS: Record<
+  ViolationWorkflowEventType,
+  { step: 'acknowledged' | 'assigned' | 'resolved' | 'reopened' | 'commented'; to?: ViolationStatus }
+> = {
+  ViolationAcknowledged: { step: 'acknowledged', to: 'acknowledged' },
+  ViolationAssigned: { step: 'assigned' },
+  ViolationResolved: { step: 'resolved', to: 'resolved' },
+  ViolationReopened: { step: 'reopened', to: 'open' },
+  ViolationCommented: { step: 'commented' },
+};
+const isWorkflowStep = (type: string): type is ViolationWorkflowEventType =>
+  (VIOLATION_WORKFLOW_EVENT_TYPES as readonly string[]).includes(type);
 
 const iso = (value: Date | string): string => new Date(value).toISOString();
 /** Expired: still active, past its expiry. Retired evidence is counted apart, whatever its expiry. */
@@ -273,15 +316,13 @@ export async function historyDiff(
 ): Promise<z.output<typeof Diff>> {
   const { tenantId } = actor;
   const reader = scopeOf(eventStore, actor);
-  const at = (asOf: AsOf, violationsAfter: string | null | undefined) =>
+  const at = (asOf: AsOf, violationsAfter: string | null | undefined, statusesOf?: readonly string[]) =>
     atMoment(
       database,
       eventStore,
       { tenantId, asOf, projections: DIFF_PROJECTIONS, reader },
-      (trx: Transaction<ReadModels>, moment) => snapshot(trx, moment, clientId, violationsAfter),
+      (trx: Transaction<ReadModels>, moment) => snapshot(trx, moment, clientId, violationsAfter, statusesOf),
     );
-  const before = await at(from, undefined);
-  const later = await at(to, before.moment.position);
   const period = await eventsBetween(
     eventStore,
     tenantId,
@@ -291,6 +332,15 @@ export async function historyDiff(
     to,
     clientId,
   );
+  const stepped = [
+    ...new Set(
+      period
+        .filter(({ event }) => isWorkflowStep(event.type))
+        .map(({ event }) => String((event.data as { violationId?: unknown }).violationId)),
+    ),
+  ];
+  const before = await at(from, undefined, stepped);
+  const later = await at(to, before.moment.position);
 
   const key = (r: ResultRow) => `${r.assessment_id}/${r.requirement_id}`;
   const resultsBefore = new Map(before.results.map((r) => [key(r), r]));
@@ -330,11 +380,32 @@ export async function historyDiff(
   const aiPolicies: z.output<typeof Diff>['aiPolicies'] = [];
   const roles: z.output<typeof Diff>['roles'] = [];
   const byType: Record<string, number> = {};
+  // Each violation's status as the period goes, from what it was at `from` (open when raised in the period).
+  const statusNow = new Map(before.statuses.map((r) => [r.violation_id, r.status as ViolationStatus]));
+  const violationSteps: z.output<typeof Diff>['violations']['changes'] = [];
   for (const { event, clientId: owner } of period) {
     byType[event.type] = (byType[event.type] ?? 0) + 1;
     const change = { actorId: event.metadata.actorId, at: event.metadata.recordedAt, position: event.position };
     const data = event.data as Record<string, unknown>;
     const id = event.streamId.split('/').pop()!;
+    if (isWorkflowStep(event.type)) {
+      const violationId = String(data.violationId);
+      const fromStatus = statusNow.get(violationId) ?? 'open';
+      const { step, to: moved } = WORKFLOW_STEPS[event.type];
+      const toStatus = moved ?? fromStatus;
+      statusNow.set(violationId, toStatus);
+      const note = event.type === 'ViolationCommented' ? data.text : data.note;
+      violationSteps.push({
+        violationId,
+        clientId: owner,
+        step,
+        fromStatus,
+        toStatus,
+        assigneeId: typeof data.assigneeId === 'string' ? data.assigneeId : null,
+        note: typeof note === 'string' ? note : null,
+        ...change,
+      });
+    }
     switch (event.type) {
       case 'AiServiceApproved':
       case 'AiServiceRevoked': {
@@ -451,6 +522,7 @@ export async function historyDiff(
         occurredAt: iso(v.occurred_at),
         position: v.position,
       })),
+      changes: violationSteps.slice(0, MAX_ITEMS),
     },
     truncated:
       Math.max(
@@ -464,6 +536,7 @@ export async function historyDiff(
         roles.length,
         period.length,
         later.violations.length,
+        violationSteps.length,
       ) > MAX_ITEMS,
   };
 }

@@ -113,7 +113,7 @@ export function historyReads(deps: ReadDeps & { vault: PersonalDataVault }) {
       path: '/history/diff',
       tags: ['history'],
       summary:
-        'What changed between two moments: requirement results, evidence added, expired or retired, policy versions and statuses, approvals, AI usage policy changes, roles, violations, and every event of the period',
+        'What changed between two moments: requirement results, evidence added, expired or retired, policy versions and statuses, approvals, AI usage policy changes, roles, violations raised and every step of their workflow (status from and to), and every event of the period',
       access: read,
       query: z.object({
         from: z.string().describe('an ISO 8601 time or a log position'),

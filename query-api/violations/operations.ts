@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { SEVERITIES, VIOLATION_KINDS } from '../../domain/prompt-analysis/usage-policy.js';
-import { VIOLATION_STATUSES } from '../../domain/violations/workflow.js';
+import { VIOLATION_STATUSES, violationStream } from '../../domain/violations/workflow.js';
+import { etagOf, etagPosition } from '../../infrastructure/http/contract/etag.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
@@ -109,9 +110,12 @@ export function violationReads(deps: ReadDeps & { waitMs: number; vault: Persona
       path: '/violations/{id}',
       tags: ['violations'],
       summary: 'One violation with its status, assignee, timeline and comments; now or as it was at asOf',
+      description:
+        'Its ETag counts the workflow steps and comments recorded for it: "0" for a violation no one has acted on yet, which the workflow commands take as If-Match like any other.',
       access: { permission: 'violation:read' },
       headers: ['X-Min-Position'],
       params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => violationStream(tenantId, id),
       query: z.object({ asOf: AsOf }),
       answers: {
         200: { description: 'The violation', schema: resource(ViolationDetail) },
@@ -143,6 +147,13 @@ export function violationReads(deps: ReadDeps & { waitMs: number; vault: Persona
           },
         );
         const { row, activity } = answer.data;
+        // Its workflow stream begins with the first step: until then (checked after the read, so that the answer
+        // shows no step the ETag does not count) the violation is at ETag "0".
+        if (req.query.asOf === undefined && etagPosition(res) === undefined) {
+          const stream = violationStream(actor.tenantId, violationId);
+          const [last] = await deps.eventStore.readStream(stream, { direction: 'backwards', maxCount: 1 });
+          if (!last) res.setHeader('ETag', etagOf(-1));
+        }
         res.json({ data: { ...(await shown(row)), ...historyOf(row, activity) }, meta: answer.meta });
       },
     }),

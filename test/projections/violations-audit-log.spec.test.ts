@@ -70,5 +70,38 @@ describe.skipIf(skip)(
           'position',
         );
     });
+
+    it("gives a workflow step's note and a comment's text as the reason, and a refusal the client its path names", async () => {
+      const about = { violationId: 'v-1', clientId: 'c-1', kind: 'sensitive-data', severity: 'high' };
+      const clientId = '0b6f3c1e-8a2d-4f5b-9c7e-1d2a3b4c5d6e';
+      const refusal = {
+        method: 'PUT',
+        path: `/api/v1/clients/${clientId}/ai-policy`,
+        status: 422,
+        problem: 'https://ledger.example/problems/invalid',
+        title: 'Invalid',
+        detail: null,
+        fields: ['customPatterns.0.pattern'],
+      };
+      await projectionSpecification(database, auditLogProjection)
+        .given([
+          { stream: 'violation/v-1', type: 'ViolationResolved', data: { ...about, note: 'Rotated the export' } },
+          {
+            stream: 'violation/v-1',
+            type: 'ViolationCommented',
+            data: { ...about, commentId: 'k-1', text: 'Trained the desk' },
+          },
+          { stream: 'command-log/2026-03-01', type: 'CommandRefused', data: refusal },
+        ])
+        .then(
+          'audit_log',
+          [
+            { event_type: 'ViolationResolved', reason: 'Rotated the export', client_id: 'c-1' },
+            { event_type: 'ViolationCommented', reason: 'Trained the desk', client_id: 'c-1' },
+            { event_type: 'CommandRefused', client_id: clientId },
+          ],
+          'position',
+        );
+    });
   },
 );
