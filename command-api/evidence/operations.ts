@@ -370,10 +370,21 @@ export function evidenceCommands(
       access: write,
       headers: ['Idempotency-Key', 'If-Match'],
       params: EvidencePath,
+      body: z
+        .strictObject({
+          reason: z
+            .string()
+            .max(2000)
+            .optional()
+            .describe('Why it is retired (recorded, shown on the evidence and in the audit log)'),
+        })
+        .optional(),
       answers: {
         200: {
-          description: 'Retired',
-          schema: commandAnswer(z.object({ evidenceId: Id, status: z.literal('retired') })),
+          description: 'Retired (already retired: nothing recorded, the reason first given stands)',
+          schema: commandAnswer(
+            z.object({ evidenceId: Id, status: z.literal('retired'), reason: z.string().nullable() }),
+          ),
         },
         404: { description: 'No such evidence in your tenant', problem: true },
         412: { description: 'Stale If-Match', problem: true },
@@ -385,11 +396,16 @@ export function evidenceCommands(
         const result = await handler.execute(
           evidence,
           evidenceStream(actor.tenantId, evidenceId),
-          { type: 'RetireEvidence', retiredBy: actor.userId },
+          { type: 'RetireEvidence', retiredBy: actor.userId, reason: req.body?.reason },
           commandContext(req, res),
           { ifMatch: ifMatchOf(req) },
         );
-        sendCommandResult(res, 200, { evidenceId, status: 'retired' }, result);
+        sendCommandResult(
+          res,
+          200,
+          { evidenceId, status: 'retired', reason: result.state.retiredReason ?? null },
+          result,
+        );
       },
     }),
     operation({
