@@ -192,7 +192,7 @@ export function assessmentCommands(handler: CommandHandler, eventStore?: EventSt
         const assessmentId = req.params.id;
         const state = await visible(handler, res, assessmentId);
         const at = new Date().toISOString();
-        // Evidence freshness at submission: retired evidence counts as expired.
+        // Evidence in force at submission: active and not expired (retired evidence, withdrawn, backs nothing).
         const evidenceExpiry: Record<string, string> = {};
         const answers = { ...state.answers };
         if (eventStore) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { create as contentDisposition } from 'content-disposition';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
   evidenceDecider,
@@ -9,9 +9,11 @@ import {
   type EvidenceEvent,
   type EvidenceState,
 } from '../../domain/evidence/evidence.js';
+import { evidenceFileClaimDecider, evidenceFileClaimStream } from '../../domain/evidence/file-claim.js';
 import { clientDecider, clientStream } from '../../domain/clients/client.js';
+import { DomainError } from '../../domain/decider.js';
 import { FRAMEWORKS, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
-import type { EventStore } from '../../infrastructure/event-store/types.js';
+import { WrongExpectedRevisionError, type EventStore } from '../../infrastructure/event-store/types.js';
 import { BlobTooLargeError, type BlobStore } from '../../infrastructure/blobs/blob-store.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
@@ -60,6 +62,76 @@ export async function clientEvidence(
 
 export const evidence: Aggregate<EvidenceCommand, EvidenceEvent, EvidenceState> = { decider: evidenceDecider };
 
+/** How long an upload waits for the evidence of a claim made by a racing upload of the same file to be recorded. */
+const CLAIM_WAIT_MS = 30_000;
+/** A claim whose evidence was never recorded this long after (its upload died in between) holds nothing. */
+const CLAIM_ABANDONED_MS = 10 * 60_000;
+
+const claims = { decider: evidenceFileClaimDecider };
+
+/**
+ * Claims a file for new evidence of a client, or finds the active evidence that holds it. The claim stream of the
+ * tenant, client and SHA-256 is appended to at the revision read, so racing uploads serialise: one claims, the others
+ * read again and find its holder (waiting for its evidence to be recorded, which follows the claim). A retired holder
+ * (or a claim abandoned long ago) lets the upload claim the file again. Evidence recorded before claims existed has
+ * no claim stream: it is looked for among the client's evidence.
+ */
+async function claimFile(
+  handler: CommandHandler,
+  eventStore: EventStore | undefined,
+  req: Request,
+  res: Response,
+  file: { clientId: string; sha256: string; evidenceId: string },
+): Promise<{ holder?: [string, EvidenceState] }> {
+  const actor = authOf(res);
+  const stream = evidenceFileClaimStream(actor.tenantId, file.clientId, file.sha256);
+  const waitUntil = Date.now() + CLAIM_WAIT_MS;
+  for (;;) {
+    const { state: claim } = await handler.load(claims, stream);
+    let retiredHolder: string | undefined;
+    if (claim.holder) {
+      const { state: held } = await handler.load(evidence, evidenceStream(actor.tenantId, claim.holder));
+      if (held.status === 'active') return { holder: [claim.holder, held] };
+      if (held.status === 'none') {
+        // Claimed by an upload that is recording its evidence now, or one that died before it could.
+        const claimedAt = (await handler.recorded(stream)).at(-1)!.metadata.recordedAt;
+        if (Date.now() - new Date(claimedAt).getTime() < CLAIM_ABANDONED_MS) {
+          if (Date.now() > waitUntil)
+            throw new HttpProblem(
+              409,
+              'conflict',
+              'Conflict',
+              'The same file is being recorded as evidence of this client by another upload: send it again shortly.',
+              { errors: [{ field: 'file', message: 'being recorded by another upload' }] },
+            );
+          await new Promise((resolve) => setTimeout(resolve, 25));
+          continue;
+        }
+      }
+      retiredHolder = claim.holder;
+    } else if (eventStore) {
+      const same = [...(await clientEvidence(eventStore, actor.tenantId, file.clientId))].find(
+        ([, item]) => item.status === 'active' && item.file?.sha256 === file.sha256,
+      );
+      if (same) return { holder: same };
+    }
+    try {
+      await handler.execute(
+        claims,
+        stream,
+        { type: 'ClaimEvidenceFile', ...file, claimedBy: actor.userId, retiredHolder },
+        commandContext(req, res),
+      );
+      return {};
+    } catch (error) {
+      // Another upload claimed it first: read again, and find its holder.
+      if (error instanceof WrongExpectedRevisionError) continue;
+      if (error instanceof DomainError && error.code === 'conflict') continue;
+      throw error;
+    }
+  }
+}
+
 const write = { permission: 'evidence:write' } as const;
 const EvidencePath = z.object({ id: Id });
 
@@ -102,7 +174,7 @@ export function evidenceCommands(
       multipart: true,
       body: UploadForm,
       description:
-        "The same file (by SHA-256) uploaded again for a client whose evidence already holds it, active, records nothing: the answer is 200 with the existing evidence's id (and Location), `duplicate: true` and its title, validity and requirements, which stay as they are. A file whose earlier record was retired is stored as new evidence.",
+        "The same file (by SHA-256) uploaded again for a client whose evidence already holds it, active, records nothing: the answer is 200 with the existing evidence's id (and Location), `duplicate: true` and its title, validity and requirements, which stay as they are. A file whose earlier record was retired is stored as new evidence. Race-free: of uploads of one new file sent at once, one is stored (201) and the others answer 200 with its id.",
       answers: {
         201: {
           description: 'Stored',
@@ -187,32 +259,33 @@ export function evidenceCommands(
           evidenceDecider.decide(command, evidenceDecider.initialState());
 
           // Blobs are content-addressed: the same file again for the same client is the evidence it already has.
-          if (options.eventStore) {
-            const same = [...(await clientEvidence(options.eventStore, actor.tenantId, checked.clientId))].find(
-              ([, item]) => item.status === 'active' && item.file?.sha256 === file.blob.sha256,
+          // Claimed first (one upload of racing ones wins the claim), so that no two records hold one file.
+          const claim = await claimFile(handler, options.eventStore, req, res, {
+            clientId: checked.clientId,
+            sha256: file.blob.sha256,
+            evidenceId,
+          });
+          if (claim.holder) {
+            await file.blob.discard();
+            const [existingId, item] = claim.holder;
+            res.setHeader('Location', `/api/v1/evidence/${existingId}`);
+            sendCommandResult(
+              res,
+              200,
+              {
+                evidenceId: existingId,
+                sha256: item.file!.sha256,
+                size: item.file!.size,
+                contentType: item.file!.contentType,
+                duplicate: true,
+                title: item.title!,
+                validFrom: item.validFrom!,
+                expiresAt: item.expiresAt!,
+                requirementIds: [...item.requirementIds].sort(),
+              },
+              { position: null },
             );
-            if (same) {
-              await file.blob.discard();
-              const [existingId, item] = same;
-              res.setHeader('Location', `/api/v1/evidence/${existingId}`);
-              sendCommandResult(
-                res,
-                200,
-                {
-                  evidenceId: existingId,
-                  sha256: item.file!.sha256,
-                  size: item.file!.size,
-                  contentType: item.file!.contentType,
-                  duplicate: true,
-                  title: item.title!,
-                  validFrom: item.validFrom!,
-                  expiresAt: item.expiresAt!,
-                  requirementIds: [...item.requirementIds].sort(),
-                },
-                { position: null },
-              );
-              return;
-            }
+            return;
           }
 
           // The blob first, then the event: a crash in between leaves an unreferenced blob, never an event without its file.
@@ -297,10 +370,21 @@ export function evidenceCommands(
       access: write,
       headers: ['Idempotency-Key', 'If-Match'],
       params: EvidencePath,
+      body: z
+        .strictObject({
+          reason: z
+            .string()
+            .max(2000)
+            .optional()
+            .describe('Why it is retired (recorded, shown on the evidence and in the audit log)'),
+        })
+        .optional(),
       answers: {
         200: {
-          description: 'Retired',
-          schema: commandAnswer(z.object({ evidenceId: Id, status: z.literal('retired') })),
+          description: 'Retired (already retired: nothing recorded, the reason first given stands)',
+          schema: commandAnswer(
+            z.object({ evidenceId: Id, status: z.literal('retired'), reason: z.string().nullable() }),
+          ),
         },
         404: { description: 'No such evidence in your tenant', problem: true },
         412: { description: 'Stale If-Match', problem: true },
@@ -312,11 +396,16 @@ export function evidenceCommands(
         const result = await handler.execute(
           evidence,
           evidenceStream(actor.tenantId, evidenceId),
-          { type: 'RetireEvidence', retiredBy: actor.userId },
+          { type: 'RetireEvidence', retiredBy: actor.userId, reason: req.body?.reason },
           commandContext(req, res),
           { ifMatch: ifMatchOf(req) },
         );
-        sendCommandResult(res, 200, { evidenceId, status: 'retired' }, result);
+        sendCommandResult(
+          res,
+          200,
+          { evidenceId, status: 'retired', reason: result.state.retiredReason ?? null },
+          result,
+        );
       },
     }),
     operation({

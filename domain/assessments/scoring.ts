@@ -67,7 +67,10 @@ export interface ScoreResult {
   progress: number;
   assessed: number;
   assessable: number;
-  /** Requirements marked compliant whose evidence had all expired: scored as partially compliant. */
+  /**
+   * Requirements marked compliant whose linked evidence had none in force (all expired, or retired: withdrawn evidence
+   * backs nothing): scored as partially compliant. Reports tell expired from retired by each piece's freshness.
+   */
   flagged: string[];
   coverage: Coverage;
 }

@@ -26,7 +26,8 @@ export type EvidenceEvent =
   | DomainEvent<'EvidenceMapped', { requirementIds: string[] }>
   /** Links undone: the requirements this evidence no longer supports. */
   | DomainEvent<'EvidenceUnmapped', { requirementIds: string[] }>
-  | DomainEvent<'EvidenceRetired', { retiredBy: string }>;
+  /** Taken out of use; `reason` (why, as given) is absent from events recorded before it was asked for. */
+  | DomainEvent<'EvidenceRetired', { retiredBy: string; reason?: string }>;
 
 export type EvidenceCommand =
   | ({
@@ -47,7 +48,7 @@ export type EvidenceCommand =
        */
       catalog?: ReadonlySet<string>;
     }
-  | { type: 'RetireEvidence'; retiredBy: string };
+  | { type: 'RetireEvidence'; retiredBy: string; reason?: string };
 
 /** A piece of evidence's stream, under its tenant. */
 export const evidenceStream = (tenantId: string, evidenceId: string): string => `${tenantId}/evidence/${evidenceId}`;
@@ -60,10 +61,19 @@ export interface EvidenceState {
   validFrom?: string;
   expiresAt?: string;
   requirementIds: string[];
+  /** Why it was retired, as given (absent: none given, or not retired). */
+  retiredReason?: string;
 }
 
-/** Freshness as users see it: valid, expiring within 30 days, or expired (retired evidence is expired). */
-export function freshness(state: EvidenceState, now: string): 'valid' | 'expiring' | 'expired' {
+/**
+ * Freshness as users see it: valid, expiring within 30 days, expired (active, past its expiry) or retired (withdrawn,
+ * whatever its expiry: kept apart from expired everywhere, since it was taken out of use rather than left to lapse).
+ */
+export const FRESHNESS = ['valid', 'expiring', 'expired', 'retired'] as const;
+export type Freshness = (typeof FRESHNESS)[number];
+
+export function freshness(state: Pick<EvidenceState, 'status' | 'expiresAt'>, now: string): Freshness {
+  if (state.status === 'retired') return 'retired';
   if (state.status !== 'active' || !state.expiresAt || state.expiresAt <= now) return 'expired';
   const soon = new Date(new Date(now).getTime() + 30 * 24 * 3600 * 1000).toISOString();
   return state.expiresAt <= soon ? 'expiring' : 'valid';
@@ -107,7 +117,8 @@ export const evidenceDecider: Decider<EvidenceCommand, EvidenceEvent, EvidenceSt
       case 'RetireEvidence': {
         if (state.status === 'none') throw new DomainError('not_found', 'No such evidence');
         if (state.status === 'retired') return [];
-        return [{ type: 'EvidenceRetired', data: { retiredBy: command.retiredBy } }];
+        const reason = command.reason?.trim();
+        return [{ type: 'EvidenceRetired', data: { retiredBy: command.retiredBy, ...(reason ? { reason } : {}) } }];
       }
     }
   },
@@ -134,7 +145,7 @@ export const evidenceDecider: Decider<EvidenceCommand, EvidenceEvent, EvidenceSt
           requirementIds: state.requirementIds.filter((id) => !event.data.requirementIds.includes(id)),
         };
       case 'EvidenceRetired':
-        return { ...state, status: 'retired' };
+        return { ...state, status: 'retired', ...(event.data.reason ? { retiredReason: event.data.reason } : {}) };
     }
   },
 };

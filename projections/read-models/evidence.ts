@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { z } from 'zod';
-import { freshness, type EvidenceEvent } from '../../domain/evidence/evidence.js';
+import { freshness, FRESHNESS, type EvidenceEvent } from '../../domain/evidence/evidence.js';
 import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { aggregateIdOf, type Projection } from '../projection.js';
 
@@ -21,13 +21,17 @@ export interface EvidenceTable {
   status: 'active' | 'retired';
   uploaded_by: string;
   uploaded_at: Date;
+  /** Set by EvidenceRetired (migration 0022); the reason is null when none was given. */
+  retired_at: Date | null;
+  retired_by: string | null;
+  retired_reason: string | null;
 }
 
 export interface EvidenceTables {
   evidence: EvidenceTable;
 }
 
-export const FRESHNESS = ['valid', 'expiring', 'expired'] as const;
+export { FRESHNESS };
 
 /** A piece of evidence as the API shows it, with its freshness at the moment read. */
 export const Evidence = z
@@ -46,6 +50,10 @@ export const Evidence = z
     freshness: z.enum(FRESHNESS),
     uploadedBy: z.string(),
     uploadedAt: Timestamp,
+    retirement: z
+      .object({ retiredAt: Timestamp, retiredBy: z.string(), reason: z.string().nullable() })
+      .nullable()
+      .describe('When, by whom and why it was retired; null while active'),
   })
   .meta({ id: 'Evidence' });
 
@@ -65,16 +73,25 @@ export function evidenceOf(row: Selectable<EvidenceTable>, at = new Date().toISO
     requirementIds: row.requirement_ids,
     status: row.status,
     // Both times in one form (toISOString), which the domain compares as text.
-    freshness: freshness({ status: row.status, expiresAt, requirementIds: [] }, new Date(at).toISOString()),
+    freshness: freshness({ status: row.status, expiresAt }, new Date(at).toISOString()),
     uploadedBy: row.uploaded_by,
     uploadedAt: new Date(row.uploaded_at).toISOString(),
+    retirement:
+      row.status === 'retired' && row.retired_at
+        ? {
+            retiredAt: new Date(row.retired_at).toISOString(),
+            retiredBy: row.retired_by ?? '',
+            reason: row.retired_reason,
+          }
+        : null,
   };
 }
 
 /** Evidence files, their validity windows and the requirements they are mapped to. */
 export const evidenceProjection: Projection<EvidenceEvent> = {
   name: 'evidence',
-  version: 1,
+  // 2: when, by whom and why evidence was retired (migration 0022).
+  version: 2,
   canHandle: ['EvidenceUploaded', 'EvidenceMapped', 'EvidenceUnmapped', 'EvidenceRetired'],
   tables: ['evidence'],
   async apply(trx, events, table) {
@@ -101,9 +118,10 @@ export const evidenceProjection: Projection<EvidenceEvent> = {
             where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(trx);
           continue;
         case 'EvidenceRetired':
-          await sql`update ${evidence} set status = 'retired' where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(
-            trx,
-          );
+          await sql`
+            update ${evidence} set status = 'retired', retired_at = ${event.metadata.recordedAt}::timestamptz,
+              retired_by = ${data.retiredBy}, retired_reason = ${data.reason ?? null}
+            where tenant_id = ${tenantId} and evidence_id = ${aggregateIdOf(event.streamId)}`.execute(trx);
           continue;
       }
     }

@@ -1,11 +1,14 @@
-export type Freshness = 'valid' | 'expiring' | 'expired';
+import { freshness, type Freshness } from '../../domain/evidence/evidence.js';
 
-const DAY = 86_400_000;
+export type { Freshness };
 
-/** Evidence freshness at a moment: expired (or retired), expiring within 30 days, or valid. */
+/** Evidence freshness at a moment, of a read model row: the domain's freshness (retired apart from expired). */
 export function freshnessAt(evidence: { status?: unknown; expires_at?: unknown }, at: string): Freshness {
-  const expires = new Date(evidence.expires_at as string).getTime();
-  const now = Date.parse(at);
-  if (evidence.status !== 'active' || expires <= now) return 'expired';
-  return expires <= now + 30 * DAY ? 'expiring' : 'valid';
+  return freshness(
+    {
+      status: evidence.status === 'retired' ? 'retired' : evidence.status === 'active' ? 'active' : 'none',
+      expiresAt: new Date(evidence.expires_at as string).toISOString(),
+    },
+    new Date(at).toISOString(),
+  );
 }

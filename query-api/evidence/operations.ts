@@ -21,9 +21,10 @@ import {
 
 const read = { permission: 'evidence:read' } as const;
 
-/** Freshness as of now: expired (or retired), expiring within 30 days, valid. */
+/** Freshness as of now: retired, expired (active, past its expiry), expiring within 30 days, valid. */
 const FRESH = {
-  expired: sql<boolean>`(status <> 'active' or expires_at <= now())`,
+  retired: sql<boolean>`(status = 'retired')`,
+  expired: sql<boolean>`(status = 'active' and expires_at <= now())`,
   expiring: sql<boolean>`(status = 'active' and expires_at > now() and expires_at <= now() + interval '30 days')`,
   valid: sql<boolean>`(status = 'active' and expires_at > now() + interval '30 days')`,
 };
@@ -38,7 +39,7 @@ export function evidenceReads(deps: ReadDeps & { waitMs: number }) {
       path: '/evidence',
       tags: ['evidence'],
       summary:
-        'Evidence, soonest to expire first (or newest upload, or title), with its freshness (valid, expiring within 30 days, expired)',
+        'Evidence, soonest to expire first (or newest upload, or title), with its freshness (valid, expiring within 30 days, expired, or retired: apart from expired)',
       access: read,
       headers: ['X-Min-Position'],
       query: Paging.extend(timeRange('when it was uploaded')).extend({

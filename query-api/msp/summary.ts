@@ -62,7 +62,11 @@ export const ClientSummary = z
       }),
     ),
     policies: z.record(z.string(), z.int()),
-    evidence: z.object({ expiringSoon: z.int(), expired: z.int() }),
+    evidence: z.object({
+      expiringSoon: z.int(),
+      expired: z.int().describe('Active evidence past its expiry'),
+      retired: z.int().describe('Retired evidence, counted apart from expired'),
+    }),
   })
   .meta({ id: 'ClientSummary' });
 
@@ -139,10 +143,11 @@ export async function summaryAt(
   );
   const { rows: policies } = await sql<{ client_id: string; status: string; n: number }>`
     select client_id, status, count(*)::int as n from policies group by client_id, status`.execute(trx);
-  const { rows: evidence } = await sql<{ client_id: string; expiring: number; expired: number }>`
+  const { rows: evidence } = await sql<{ client_id: string; expiring: number; expired: number; retired: number }>`
     select client_id,
            count(*) filter (where status = 'active' and expires_at > ${now} and expires_at <= ${now} + interval '30 days')::int as expiring,
-           count(*) filter (where status <> 'active' or expires_at <= ${now})::int as expired
+           count(*) filter (where status = 'active' and expires_at <= ${now})::int as expired,
+           count(*) filter (where status = 'retired')::int as retired
     from evidence group by client_id`.execute(trx);
   const latest = scores.filter((r) => r.n === 1);
   const answers = await answersOfMany(
@@ -202,7 +207,7 @@ export async function summaryAt(
         blocked: r.blocked,
       })),
       policies: statusCounts,
-      evidence: { expiringSoon: ev?.expiring ?? 0, expired: ev?.expired ?? 0 },
+      evidence: { expiringSoon: ev?.expiring ?? 0, expired: ev?.expired ?? 0, retired: ev?.retired ?? 0 },
     };
   });
 }

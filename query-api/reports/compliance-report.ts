@@ -20,6 +20,7 @@ import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
 import { violationsProjection } from '../../projections/read-models/violations.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
+import { FRESHNESS } from '../../domain/evidence/evidence.js';
 import { freshnessAt } from '../compliance/freshness.js';
 import { answersOf, scoreAt } from '../compliance/score-at.js';
 
@@ -35,7 +36,7 @@ export const REPORT_PROJECTIONS = [
 const num = (value: string | number | null): number | null => (value === null ? null : Number(value));
 const iso = (value: Date | string): string => new Date(value).toISOString();
 
-const Freshness = z.enum(['valid', 'expiring', 'expired']);
+const Freshness = z.enum(FRESHNESS);
 const count = z.record(z.string(), z.int());
 
 /** The first event whose hash or link does not match, when the chain is broken. */

@@ -71,9 +71,12 @@ export function complianceReportPdf(report: ComplianceReport): Promise<Buffer> {
     if (a.submittedScore !== null && a.submittedScore !== a.score)
       line(`Score at submission: ${a.submittedScore}`, { color: GREY });
     if (a.flagged.length > 0)
-      line(`Compliant but with expired evidence, counted as partially compliant: ${a.flagged.join(', ')}`, {
-        color: '#a33',
-      });
+      line(
+        `Compliant but with no evidence in force (expired or retired), counted as partially compliant: ${a.flagged.join(', ')}`,
+        {
+          color: '#a33',
+        },
+      );
     if (a.basis === 'as-submitted')
       line('This catalog version is not shipped here: the score is the one recorded at submission.', { color: GREY });
   }
@@ -214,7 +217,7 @@ function drawRequirements(doc: PDFKit.PDFDocument, report: ComplianceReport): vo
     const cells = [
       // The official citation first; our id beside it where the two differ (HIPAA's activities share a citation).
       `${r.citation}${r.citation !== r.requirementId ? ` (${r.requirementId})` : ''}${r.title ? `  ${r.title}` : ''}`,
-      `${RESULT_LABEL[r.result] ?? r.result}${r.flagged ? ' (expired evidence)' : ''}`,
+      `${RESULT_LABEL[r.result] ?? r.result}${r.flagged ? (r.evidence.every((e) => e.freshness === 'retired') ? ' (evidence retired)' : ' (expired evidence)') : ''}`,
       r.score === null ? '' : String(r.score),
       r.evidence.map((e) => `${e.title}: ${e.freshness}, expires ${day(e.expiresAt)}`).join('\n') || 'none linked',
     ];

@@ -130,7 +130,7 @@ describe.skipIf(skip)(`point-in-time reads (asOf)${skip ? ' (skipped: no postgre
         basis: 'recomputed',
       }),
     ]);
-    expect(acmeThen.evidence).toEqual({ expiringSoon: 1, expired: 0 });
+    expect(acmeThen.evidence).toEqual({ expiringSoon: 1, expired: 0, retired: 0 });
     expect(acmeThen.policies.draft).toBe(0);
 
     await expect
@@ -141,7 +141,7 @@ describe.skipIf(skip)(`point-in-time reads (asOf)${skip ? ' (skipped: no postgre
     const acmeNow = (await get<Summary>('/msp/summary')).body.data.find((c) => c.clientId === clientId)!;
     // Compliant, but its only evidence has expired: it counts as partially compliant now.
     expect(acmeNow.scores).toEqual([expect.objectContaining({ score: 50, submittedScore: 100, flagged: ['CC6.1'] })]);
-    expect(acmeNow.evidence).toEqual({ expiringSoon: 0, expired: 1 });
+    expect(acmeNow.evidence).toEqual({ expiringSoon: 0, expired: 1, retired: 0 });
     expect(acmeNow.policies.draft).toBe(1);
   });
 

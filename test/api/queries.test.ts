@@ -495,7 +495,7 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
     expect(alpha.violations.last24h.critical).toBeGreaterThanOrEqual(1);
     expect(alpha.aiUsage).toContainEqual(expect.objectContaining({ name: 'Aardvark AI', analysed: 2 }));
     expect(alpha.policies.published).toBe(1);
-    expect(alpha.evidence).toEqual({ expiringSoon: 1, expired: 1 });
+    expect(alpha.evidence).toEqual({ expiringSoon: 1, expired: 1, retired: 0 });
     expect(summary.body.data.map((c) => c.name)).not.toContain('Gamma Labs'); // archived
     const scoped = await get<{ data: Array<{ clientId: string }> }>(
       '/msp/summary',

@@ -85,4 +85,24 @@ describe('evidence', () => {
     expect(freshness(state, '2026-12-15T00:00:00.000Z')).toBe('expiring');
     expect(freshness(state, '2027-01-01T00:00:00.000Z')).toBe('expired');
   });
+
+  it('is retired with the reason given, kept apart from expired whatever its expiry; old retirements replay', () => {
+    const retired: EvidenceEvent = { type: 'EvidenceRetired', data: { retiredBy: 'u-2', reason: 'superseded' } };
+    given(evidenceDecider, [uploaded])
+      .when({ type: 'RetireEvidence', retiredBy: 'u-2', reason: ' superseded ' })
+      .then([retired]);
+    given(evidenceDecider, [uploaded])
+      .when({ type: 'RetireEvidence', retiredBy: 'u-2', reason: ' ' })
+      .then([{ type: 'EvidenceRetired', data: { retiredBy: 'u-2' } }]);
+    const state = [uploaded, retired].reduce((s, e) => evidenceDecider.evolve(s, e), evidenceDecider.initialState());
+    expect(state.retiredReason).toBe('superseded');
+    expect(freshness(state, '2026-06-01T00:00:00.000Z')).toBe('retired');
+    expect(freshness(state, '2028-01-01T00:00:00.000Z')).toBe('retired');
+    const old = evidenceDecider.evolve(evidenceDecider.evolve(evidenceDecider.initialState(), uploaded), {
+      type: 'EvidenceRetired',
+      data: { retiredBy: 'u-2' },
+    });
+    expect(old).toMatchObject({ status: 'retired' });
+    expect(old.retiredReason).toBeUndefined();
+  });
 });
