@@ -111,6 +111,8 @@ describe.skipIf(skip)(
         expect(own.status).toBe(200);
         expect(JSON.stringify(own.body)).toContain('"approval":"approved"');
         expect((await read(`${path}?clientId=${clientId}`, scoped)).status).toBe(200);
+        // Without clientId, a client-scoped user sees its own client's approvals.
+        expect(JSON.stringify((await read(path, scoped)).body)).toContain('"approval":"approved"');
       }
     });
 
