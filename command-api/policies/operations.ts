@@ -18,6 +18,8 @@ import {
   type PolicyState,
 } from '../../domain/policies/policy.js';
 import { userStream } from '../../domain/accounts/user.js';
+import { aiServiceDecider, aiServiceStream } from '../../domain/ai-governance/ai-service.js';
+import { clientAiDecider, clientAiStream } from '../../domain/ai-governance/client-ai-governance.js';
 import { ERASED } from '../../infrastructure/crypto-shredding/personal-data.js';
 import { canonicalJson, sha256Hex } from '../../infrastructure/hashing.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
@@ -46,14 +48,20 @@ const CompanyContext = z
       .max(30)
       .optional()
       .describe('Kinds of data handled; none if left out'),
-    aiTools: z.array(z.string().min(1).max(100)).max(50).optional().describe('AI tools in use; none if left out'),
+    aiTools: z
+      .array(z.string().min(1).max(100))
+      .max(50)
+      .optional()
+      .describe('AI tools in use; if left out, the AI services approved for the client when the policy is generated'),
     jurisdictions: z
       .array(z.string().min(2).max(10))
       .max(30)
       .optional()
       .describe('Where it operates; none if left out'),
   })
-  .describe("What the policy is written for; name, industry and size default to the client's record");
+  .describe(
+    "What the policy is written for; name, industry and size default to the client's record, aiTools to its approved AI services",
+  );
 const Review = z.strictObject({ comment: z.string().max(2000).optional() }).optional();
 
 const refusals = {
@@ -104,6 +112,17 @@ async function reviewOf(
   const approved = await step('PolicyApproved', (data) => data.approvedBy);
   const published = await step('PolicyPublished', (data) => data.publishedBy);
   return { ...(approved ? { approved } : {}), ...(published ? { published } : {}) };
+}
+
+/** The names of the AI services approved (and not revoked) for a client now, as its registry has them, by name. */
+async function approvedAiTools(handler: CommandHandler, tenantId: string, clientId: string): Promise<string[]> {
+  const { state } = await handler.load({ decider: clientAiDecider }, clientAiStream(tenantId, clientId));
+  const approved = Object.keys(state.services).filter((id) => state.services[id] === 'approved');
+  const services = await Promise.all(
+    approved.map((id) => handler.load({ decider: aiServiceDecider }, aiServiceStream(tenantId, id))),
+  );
+  const names = services.flatMap(({ state: service }) => (service.profile ? [service.profile.name] : []));
+  return [...new Set(names)].sort((a, b) => a.localeCompare(b, 'en'));
 }
 
 /** "2026-03-01 14:05 UTC": a moment as a reader of the document expects it. */
@@ -184,7 +203,7 @@ export function policyCommands(handler: CommandHandler, drafter?: PolicyDrafter)
           industry: given.industry ?? client.profile!.industry,
           size: given.size ?? client.profile!.size,
           dataTypes: given.dataTypes ?? [],
-          aiTools: given.aiTools ?? [],
+          aiTools: given.aiTools ?? (await approvedAiTools(handler, actor.tenantId, clientId)),
           jurisdictions: given.jurisdictions ?? [],
         };
         const catalog = FRAMEWORKS[frameworkId];

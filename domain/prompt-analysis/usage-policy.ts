@@ -13,7 +13,7 @@ import { BUILT_IN_ENTITIES, ENTITY_CATEGORIES, entitiesIn, type Category, type F
  * Applying a client's AI usage policy to what the engine found. For each finding, the rules that apply are the
  * client's own rules for its entity (those naming no AI service, or this one), or else the defaults of the client's frameworks, plus the client's "*" rules; a
  * rule applies when the finding scores at least its minScore, and the strictest action wins (block > redact > warn >
- * allow). Some duties no policy can relax: PHI goes only to a service with a signed BAA for a HIPAA client, and
+ * allow); a custom pattern's entity that no client rule names is warned about. Some duties no policy can relax: PHI goes only to a service with a signed BAA for a HIPAA client, and
  * personal data only to a service with a signed DPA for a GDPR client.
  */
 
@@ -120,6 +120,15 @@ export const ruleAppliesTo = (rule: PolicyRule, aiServiceId: string): boolean =>
 const forService = (source: string, rule: PolicyRule): string =>
   rule.aiServiceIds === undefined ? source : `${source} (for this AI service)`;
 
+/** What a custom pattern's findings get when no client rule names its entity (at whatever score the pattern gives). */
+export const CUSTOM_PATTERN_DEFAULT_ACTION: Action = 'warn';
+
+const BUILT_IN = new Set<string>(BUILT_IN_ENTITIES);
+
+/** An entity only the client's custom patterns find (a pattern named after a built-in entity keeps its defaults). */
+const isCustomOnly = (entity: string, context: PolicyContext): boolean =>
+  !BUILT_IN.has(entity) && (context.policy?.customPatterns ?? []).some((c) => c.entity === entity);
+
 function verdictFor(finding: Finding, context: PolicyContext): Verdict {
   const clientRules = (context.policy?.rules ?? []).filter((rule) => ruleAppliesTo(rule, context.service.aiServiceId));
   const applies = (rule: PolicyRule) => finding.score >= rule.minScore;
@@ -141,6 +150,9 @@ function verdictFor(finding: Finding, context: PolicyContext): Verdict {
           verdicts.push({ action: rule.action, source: `${FRAMEWORK_NAMES[framework]} default` });
       }
     }
+    // A pattern the client defined is there to catch something: with no rule naming it, it is warned about.
+    if (isCustomOnly(finding.entity, context))
+      verdicts.push({ action: CUSTOM_PATTERN_DEFAULT_ACTION, source: 'default for a custom pattern' });
   }
   for (const rule of clientRules)
     if (rule.entity === '*' && applies(rule))
@@ -228,6 +240,7 @@ export function applicableRules(context: PolicyContext): ExplainedRule[] {
     // The verdict at each threshold a rule names tells which rules bite, and from which score.
     const thresholds = new Set<number>([
       DEFAULT_MIN_SCORE,
+      ...(isCustomOnly(entity, context) ? [0] : []),
       ...(context.policy?.rules ?? [])
         .filter((r) => (r.entity === entity || r.entity === '*') && ruleAppliesTo(r, context.service.aiServiceId))
         .map((r) => r.minScore),

@@ -5,6 +5,7 @@ import type { PromptAnalysisEvent } from '../../domain/prompt-analysis/prompt-an
 import { AssessedFinding } from '../../domain/prompt-analysis/usage-policy.js';
 import { Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import type { Projection, RecordedOf } from '../projection.js';
+import { EntityCounts, entitiesOf } from './violations.js';
 
 /** The read model's table: one row per analysis, with what was found where and never the prompt. */
 export interface PromptAnalysesTable {
@@ -17,6 +18,7 @@ export interface PromptAnalysesTable {
   prompt_length: number;
   decision: Action;
   findings: AssessedFinding[];
+  /** As recorded, a map by type; the API shows it as `entities`, the one shape of violations, Kafka and webhooks. */
   entity_counts: Record<string, number>;
   reasons: string[];
   service_approved: boolean;
@@ -37,7 +39,7 @@ export const PromptAnalysis = z
     aiServiceId: z.string(),
     decision: z.enum(ACTIONS),
     findings: z.array(AssessedFinding),
-    entityCounts: z.record(z.string(), z.int()),
+    entities: EntityCounts,
     reasons: z.array(z.string()),
     serviceApproved: z.boolean(),
     promptLength: z.int(),
@@ -56,7 +58,7 @@ export function promptAnalysisOf(row: Selectable<PromptAnalysesTable>): z.output
     aiServiceId: row.ai_service_id,
     decision: row.decision,
     findings: row.findings,
-    entityCounts: row.entity_counts,
+    entities: entitiesOf(row.entity_counts),
     reasons: row.reasons,
     serviceApproved: row.service_approved,
     promptLength: row.prompt_length,

@@ -67,9 +67,11 @@ export const VIOLATION_ACTIONS = [
 ] as const satisfies readonly ViolationRecordedData['action'][];
 
 /** Entity types and how many of each, the one shape of violations in REST, Kafka and webhooks: never the values. */
-export const EntityCounts = z
-  .array(z.object({ type: z.string(), count: z.int() }))
-  .meta({ id: 'EntityCounts', description: 'Entity types the policy acted on, with how many of each, by type' });
+export const EntityCounts = z.array(z.object({ type: z.string(), count: z.int() })).meta({
+  id: 'EntityCounts',
+  description:
+    'Entity types with how many of each, sorted by type: in a violation those the policy acted on, in an analysis all found',
+});
 
 /** From the recorded map to the published list, sorted by type so that the same violation always reads the same. */
 export const entitiesOf = (counts: Record<string, number>): z.output<typeof EntityCounts> =>

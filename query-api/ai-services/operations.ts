@@ -20,7 +20,7 @@ import {
   type AiUsage,
 } from '../../projections/read-models/ai-services.js';
 import { minPosition } from '../http/min-position.js';
-import { clientOfList, listMeta, notFound, pageOf, readModels, type ReadDeps } from '../http/reads.js';
+import { listMeta, notFound, pageOf, readModels, visibleClient, type ReadDeps } from '../http/reads.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
 
 /**
@@ -91,11 +91,17 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
       access: { permission: 'ai-service:read' },
       headers: ['X-Min-Position'],
       query: Paging.extend({ clientId: Id.optional() }),
-      answers: { 200: { description: 'AI services', schema: page(AiService) } },
+      answers: {
+        200: { description: 'AI services', schema: page(AiService) },
+        404: { description: 'No such client (clientId) that you may see', problem: true },
+      },
       before: [caughtUp],
       async handler(req, res) {
         const actor = authOf(res);
-        const clientId = clientOfList(req.query.clientId, actor) ?? null;
+        // ?clientId= is whose approvals to show, not a filter: another client's would read "none", so it is a 404.
+        const clientId = req.query.clientId
+          ? await visibleClient(deps.eventStore, actor, req.query.clientId)
+          : actor.clientId;
         const paging = pageOf(req.query);
         const rows = await asTenant(readModels(deps.database), actor, (trx) =>
           registry(trx, clientId).limit(paging.size).offset(paging.offset).execute(),
@@ -167,12 +173,14 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
       query: z.object({ clientId: Id.optional() }),
       answers: {
         200: { description: 'The AI service', schema: resource(AiService) },
-        404: { description: 'No such AI service', problem: true },
+        404: { description: 'No such AI service, or no such client (clientId) that you may see', problem: true },
       },
       before: [caughtUp],
       async handler(req, res) {
         const actor = authOf(res);
-        const clientId = clientOfList(req.query.clientId, actor) ?? null;
+        const clientId = req.query.clientId
+          ? await visibleClient(deps.eventStore, actor, req.query.clientId)
+          : actor.clientId;
         const row = await asTenant(readModels(deps.database), actor, (trx) =>
           registry(trx, clientId).where('s.ai_service_id', '=', req.params.id).executeTakeFirst(),
         );

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { clientStream } from '../../domain/clients/client.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import {
   comparePositions,
@@ -12,7 +11,7 @@ import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, ListMeta, Paging, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
-import { notFound, pageOfItems, timeRange, type ReadDeps } from '../http/reads.js';
+import { notFound, pageOfItems, timeRange, visibleClient, type ReadDeps } from '../http/reads.js';
 import { parseAsOf } from '../point-in-time/replay.js';
 import { scopeOf, verifyFor } from './client-scope.js';
 import { Diff, historyDiff } from './diff.js';
@@ -125,6 +124,7 @@ export function historyReads(deps: ReadDeps & { vault: PersonalDataVault }) {
           description: 'The changes (each list capped at 500 items; truncated says so)',
           schema: z.object({ data: Diff, meta: z.object({}) }),
         },
+        404: { description: 'No such client (clientId) that you may see', problem: true },
       },
       async handler(req, res) {
         const actor = authOf(res);
@@ -140,13 +140,8 @@ export function historyReads(deps: ReadDeps & { vault: PersonalDataVault }) {
             errors: [{ field: 'to', message: 'must not be before from' }],
           });
         }
-        const asked = req.query.clientId ?? null;
-        if (actor.clientId !== null && asked !== null && asked !== actor.clientId) throw notFound('client');
         // An MSP user's clientId is one of its own clients, as a client-scoped user's is its own: else a 404 alike.
-        if (actor.clientId === null && asked !== null) {
-          const [created] = await eventStore.readStream(clientStream(actor.tenantId, asked), { maxCount: 1 });
-          if (!created) throw notFound('client');
-        }
+        const asked = req.query.clientId ? await visibleClient(eventStore, actor, req.query.clientId) : null;
         res.json({
           data: await historyDiff(deps.database, eventStore, actor, from, to, actor.clientId ?? asked),
           meta: {},

@@ -1,5 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import { z } from 'zod';
+import { clientStream } from '../../domain/clients/client.js';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
@@ -37,6 +38,20 @@ export function clientOfList(asked: string | undefined, actor: Authenticated): s
   if (actor.clientId === null) return asked;
   if (asked !== undefined && asked !== actor.clientId) return '00000000-0000-0000-0000-000000000000';
   return actor.clientId;
+}
+
+/**
+ * A clientId a read is about, not a filter (one resource for that client, a diff, a report): a client the caller may
+ * not see is a 404 naming `clientId`, for a client-scoped user another client, for an MSP user one not in its tenant.
+ * Lists filtered by ?clientId= narrow instead (clientOfList: another client's rows are simply not there).
+ */
+export async function visibleClient(eventStore: EventStore, actor: Authenticated, clientId: string): Promise<string> {
+  if (actor.clientId !== null && clientId !== actor.clientId) throw notFound('client', 'clientId');
+  if (actor.clientId === null) {
+    const [created] = await eventStore.readStream(clientStream(actor.tenantId, clientId), { maxCount: 1 });
+    if (!created) throw notFound('client', 'clientId');
+  }
+  return clientId;
 }
 
 /** ?asOf= on a single resource: an ISO 8601 time (not in the future) or a log position. */

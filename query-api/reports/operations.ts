@@ -5,7 +5,7 @@ import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, resource } from '../../infrastructure/http/contract/schemas.js';
 import { scopeOf, verifyFor } from '../history/client-scope.js';
 import { minPosition } from '../http/min-position.js';
-import { AsOf, notFound, readAt, type ReadDeps } from '../http/reads.js';
+import { AsOf, readAt, visibleClient, type ReadDeps } from '../http/reads.js';
 import { ComplianceReport, complianceReport, REPORT_PROJECTIONS } from './compliance-report.js';
 import { complianceReportPdf } from './pdf.js';
 
@@ -40,7 +40,7 @@ export function reportReads(deps: ReadDeps & { waitMs: number }) {
       async handler(req, res) {
         const actor = authOf(res);
         const { clientId, frameworkId, asOf, format } = req.query;
-        if (actor.clientId !== null && actor.clientId !== clientId) throw notFound('client');
+        await visibleClient(deps.eventStore, actor, clientId);
         const { data, meta } = await readAt(
           deps,
           actor,

@@ -69,6 +69,53 @@ describe.skipIf(skip)(
       }
     });
 
+    it("answers 404 for a clientId the caller may not see, rather than another client's approval as 'none'", async () => {
+      const second = (
+        await ledger.request<{ data: { clientId: string } }>('POST', '/clients', {
+          token: admin.accessToken,
+          body: { name: 'Second clinic', industry: 'healthcare', size: '1-10' },
+        })
+      ).body.data.clientId;
+      const approve = await ledger.request<{ meta: { position: string } }>(
+        'POST',
+        `/clients/${second}/ai-services/${aiServiceId}/approve`,
+        { token: admin.accessToken, body: { reason: 'contract signed' } },
+      );
+      const read = (path: string, token: string) =>
+        ledger.request<{ data: unknown }>('GET', path, {
+          token,
+          headers: { 'X-Min-Position': approve.body.meta.position },
+        });
+      const scoped = tokenFor('client_admin', clientId);
+      const other = await ledger.signUp('foreign');
+      const foreign = (
+        await ledger.request<{ data: { clientId: string } }>('POST', '/clients', {
+          token: other.accessToken,
+          body: { name: 'Foreign clinic', industry: 'healthcare', size: '1-10' },
+        })
+      ).body.data.clientId;
+      for (const path of [`/ai-services/${aiServiceId}`, '/ai-services']) {
+        // Another client of a client-scoped user; a client of another tenant, or none, for an MSP user.
+        for (const [token, asked] of [
+          [scoped, second],
+          [admin.accessToken, foreign],
+          [admin.accessToken, randomUUID()],
+        ] as const) {
+          const refused = await read(`${path}?clientId=${asked}`, token);
+          expect(refused.status, `${path}?clientId=${asked}`).toBe(404);
+          expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+          expect(JSON.stringify(refused.body)).not.toContain('"approval"');
+        }
+        // Their own client's, and for the MSP any of its clients: the approval as it is.
+        const own = await read(`${path}?clientId=${second}`, admin.accessToken);
+        expect(own.status).toBe(200);
+        expect(JSON.stringify(own.body)).toContain('"approval":"approved"');
+        expect((await read(`${path}?clientId=${clientId}`, scoped)).status).toBe(200);
+        // Without clientId, a client-scoped user sees its own client's approvals.
+        expect(JSON.stringify((await read(path, scoped)).body)).toContain('"approval":"approved"');
+      }
+    });
+
     it('approves and revokes a service for a client, with reasons', async () => {
       const path = `/clients/${clientId}/ai-services/${aiServiceId}`;
       const approved = await ledger.request('POST', `${path}/approve`, {

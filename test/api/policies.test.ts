@@ -234,6 +234,57 @@ describe.skipIf(skip)(`policies over HTTP${skip ? ' (skipped: no postgres or red
     expect(JSON.stringify(bad.body)).toContain('companyContext');
   });
 
+  it('lists the AI services approved for the client at generation time as its approved tools, unless the request lists them', async () => {
+    const post = <T>(path: string, body: unknown) =>
+      ledger.request<{ data: T }>('POST', path, { token: admin.accessToken, body });
+    const clinic = (
+      await post<{ clientId: string }>('/clients', { name: 'Registry Clinic', industry: 'healthcare', size: '11-50' })
+    ).body.data.clientId;
+    const service = async (name: string) =>
+      (
+        await post<{ aiServiceId: string }>('/ai-services', {
+          name,
+          vendor: 'Vendor',
+          models: ['m'],
+          baaSigned: true,
+          dpaSigned: true,
+          dataRetentionDays: 0,
+        })
+      ).body.data.aiServiceId;
+    const [zeta, alpha, revoked] = [
+      await service('Zeta Scribe'),
+      await service('Alpha Chat'),
+      await service('Gone AI'),
+    ];
+    await service('Never Approved AI');
+    for (const id of [zeta, alpha, revoked])
+      expect((await post(`/clients/${clinic}/ai-services/${id}/approve`, { reason: 'BAA signed' })).status).toBe(200);
+    expect((await post(`/clients/${clinic}/ai-services/${revoked}/revoke`, { reason: 'ended' })).status).toBe(200);
+
+    const generated = await post<{ policyId: string }>('/policies/generate', {
+      clientId: clinic,
+      frameworkId: 'hipaa',
+    });
+    expect(generated.status).toBe(201);
+    const markdown = await exported(generated.body.data.policyId, 'markdown');
+    expect(markdown).toContain('Only these AI tools may be used for work');
+    expect(markdown).toContain('- Alpha Chat\n- Zeta Scribe\n');
+    expect(markdown).not.toContain('No AI tool is approved yet');
+    expect(markdown).not.toMatch(/Gone AI|Never Approved AI/);
+    const pdf = await exported(generated.body.data.policyId, 'pdf');
+    expect(pdf).toContain('Alpha Chat');
+    expect(pdf).toContain('Zeta Scribe');
+    expect(pdf).not.toContain('No AI tool is approved yet');
+
+    // The request's list still wins, an empty one included.
+    const given = await post<{ policyId: string }>('/policies/generate', {
+      clientId: clinic,
+      frameworkId: 'hipaa',
+      companyContext: { aiTools: [] },
+    });
+    expect(await exported(given.body.data.policyId, 'markdown')).toContain('No AI tool is approved yet');
+  });
+
   it('prints in the PDF who approved and who published the version, and when; an erased person as [erased]', async () => {
     const approver = await person('Alice Approver');
     const publisher = await person('Paul Publisher');

@@ -209,7 +209,7 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
     const prompt = `Chart PT-004211, SSN ${SSN}.`;
     const covered = await analyze({ clientId: clinic, aiServiceId: withBaa, prompt });
     expect(covered.body.data.findings.map((f) => [f.entity, f.action])).toEqual([
-      ['PATIENT_ID', 'allow'],
+      ['PATIENT_ID', 'warn'], // no rule names it: a custom pattern is there to catch something
       ['US_SSN', 'redact'],
     ]);
     expect(covered.body.data.decision).toBe('redact');
@@ -218,6 +218,61 @@ describe.skipIf(skip)(`prompt analysis over HTTP${skip ? ' (skipped: no postgres
     expect(uncovered.body.data.reasons).toContain(
       'US_SSN → block (HIPAA: no business associate agreement with the vendor)',
     );
+  });
+
+  it('warns about what a custom pattern finds when no rule names it, and lists entities as on /violations', async () => {
+    const officer = await client('Officer clinic', []);
+    expect((await post(`/clients/${officer}/ai-services/${withBaa}/approve`, { reason: 'contract' })).status).toBe(200);
+    const customPatterns = [{ entity: 'PATIENT_ID', pattern: 'PT-\\d{6}', score: 0.9 }];
+    expect(
+      (
+        await ledger.request('PUT', `/clients/${officer}/ai-policy`, {
+          token: admin.accessToken,
+          body: { rules: [], unapprovedService: 'block', customPatterns },
+        })
+      ).status,
+    ).toBe(200);
+    const prompt = `Charts PT-004211 and PT-004212 for ${EMAIL}.`;
+    const answer = await analyze({ clientId: officer, aiServiceId: withBaa, prompt });
+    expect(answer.body.data.decision).toBe('warn');
+    expect(answer.body.data.findings.map((f) => [f.entity, f.action])).toEqual([
+      ['PATIENT_ID', 'warn'],
+      ['PATIENT_ID', 'warn'],
+      ['EMAIL_ADDRESS', 'warn'],
+    ]);
+    expect(answer.body.data.reasons).toContain('2 × PATIENT_ID → warn (default for a custom pattern)');
+    expect(answer.body.data.redactedPrompt).toBe(prompt); // a warning leaves the text as written
+    const rules = await ledger.request<{ data: Array<{ policy: { rules: Array<Record<string, unknown>> } }> }>(
+      'GET',
+      `/analyze/ai-services?clientId=${officer}`,
+      { token: admin.accessToken },
+    );
+    expect(rules.body.data[0]!.policy.rules).toContainEqual({
+      entity: 'PATIENT_ID',
+      minScore: 0,
+      action: 'warn',
+      source: 'default for a custom pattern',
+    });
+
+    // One shape of entity counts in REST: [{ type, count }] sorted by type, on analyses as on violations.
+    const read = <T>(path: string) =>
+      ledger.request<{ data: T[] }>('GET', path, {
+        token: admin.accessToken,
+        headers: { 'X-Min-Position': answer.body.meta.position },
+      });
+    const analyses = await read<Record<string, unknown>>(`/prompt-analyses?clientId=${officer}`);
+    expect(analyses.status).toBe(200);
+    expect(analyses.body.data).toHaveLength(1);
+    expect(analyses.body.data[0]).toMatchObject({
+      decision: 'warn',
+      entities: [
+        { type: 'EMAIL_ADDRESS', count: 1 },
+        { type: 'PATIENT_ID', count: 2 },
+      ],
+    });
+    expect(analyses.body.data[0]).not.toHaveProperty('entityCounts');
+    const violations = await read<Record<string, unknown>>(`/violations?clientId=${officer}`);
+    expect(violations.body.data.map((v) => v.entities)).toEqual([analyses.body.data[0]!.entities]);
   });
 
   describe('with hostile custom patterns', () => {

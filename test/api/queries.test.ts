@@ -424,7 +424,7 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
       List<{
         aiServiceId: string;
         decision: string;
-        entityCounts: Record<string, number>;
+        entities: Array<{ type: string; count: number }>;
         findings: Array<{ entity: string; start: number }>;
       }>
     >(
@@ -435,6 +435,7 @@ describe.skipIf(skip)(`the query API over HTTP${skip ? ' (skipped: no postgres o
     );
     expect(analyses.body.data.map((a) => a.decision)).toEqual(['block', 'allow']);
     expect(analyses.body.data[0]!.findings).toEqual([expect.objectContaining({ entity: 'AWS_ACCESS_KEY', start: 4 })]);
+    expect(analyses.body.data.map((a) => a.entities)).toEqual([[{ type: 'AWS_ACCESS_KEY', count: 1 }], []]);
     expect(JSON.stringify(analyses.body)).not.toContain('AKIAIOSFODNN7EXAMPLE');
     const blockedOnly = await get<List<{ decision: string }>>(
       `/prompt-analyses?clientId=${clientId}&decision=block&entity=AWS_ACCESS_KEY`,

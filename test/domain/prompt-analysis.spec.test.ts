@@ -126,6 +126,24 @@ describe('the AI usage policy', () => {
     expect(other.decision).toBe('block');
     expect(other.reasons.join()).toMatch(/HIPAA default/);
   });
+
+  it('warns about what a custom pattern finds when no rule names its entity; a rule for it decides instead', () => {
+    const customPatterns = [{ entity: 'PATIENT_ID', pattern: 'PT-\\d{6}', score: 0.3 }];
+    const unnamed = evaluate([finding('PATIENT_ID', 0.3)], context({ policy: { ...policy([]), customPatterns } }));
+    expect(unnamed.decision).toBe('warn');
+    expect(unnamed.findings[0]!.action).toBe('warn');
+    expect(unnamed.reasons).toEqual(['PATIENT_ID → warn (default for a custom pattern)']);
+    expect(unnamed.violations).toEqual([{ kind: 'sensitive-data', action: 'warn', severity: 'low' }]);
+    const named = (action: 'allow' | 'block') =>
+      evaluate(
+        [finding('PATIENT_ID', 0.3)],
+        context({ policy: { ...policy([{ entity: 'PATIENT_ID', minScore: 0.2, action }]), customPatterns } }),
+      ).decision;
+    expect(named('block')).toBe('block');
+    expect(named('allow')).toBe('allow');
+    // An entity no pattern of the policy finds keeps the built-in defaults (none for an unknown name).
+    expect(evaluate([finding('PATIENT_ID')], context()).decision).toBe('allow');
+  });
 });
 
 describe('prompt analysis', () => {

@@ -157,12 +157,17 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherTenant: 'own',
     otherClient: 403,
   },
-  'GET /api/v1/ai-services': { request: () => json('/ai-services'), otherTenant: 'own', otherClient: 'own' },
-  'GET /api/v1/ai-services/{id}': {
-    request: (a) => json(`/ai-services/${a.aiServiceId}`),
+  // With ?clientId=, whose approvals to show: another tenant's or another client's is a 404, never "none".
+  'GET /api/v1/ai-services': {
+    request: (a) => json(`/ai-services?clientId=${a.clientId}`),
     otherTenant: 404,
-    // The registry is the MSP's, shared by its clients' people.
-    otherClient: 'own',
+    otherClient: 404,
+  },
+  'GET /api/v1/ai-services/{id}': {
+    request: (a) => json(`/ai-services/${a.aiServiceId}?clientId=${a.clientId}`),
+    otherTenant: 404,
+    // The registry is the MSP's, shared by its clients' people; A's first client's approvals are not.
+    otherClient: 404,
   },
   'PUT /api/v1/ai-services/{id}': {
     request: (a) => json(`/ai-services/${a.aiServiceId}`, { dataRetentionDays: 7 }),
