@@ -1,3 +1,4 @@
+import { freshness, type EvidenceState } from '../../domain/evidence/evidence.js';
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../../infrastructure/database/database.js';
@@ -266,10 +267,11 @@ const isWorkflowStep = (type: string): type is ViolationWorkflowEventType =>
   (VIOLATION_WORKFLOW_EVENT_TYPES as readonly string[]).includes(type);
 
 const iso = (value: Date | string): string => new Date(value).toISOString();
-/** Expired: still active, past its expiry. Retired evidence is counted apart, whatever its expiry. */
-const expiredAt = (row: EvidenceRow | undefined, at: string): boolean =>
-  !!row && row.status === 'active' && iso(row.expires_at) <= at;
-const retired = (row: EvidenceRow | undefined): boolean => !!row && row.status === 'retired';
+/** The evidence's freshness at a moment, by the one rule (domain/evidence): retired is apart from expired. */
+const freshnessAt = (row: EvidenceRow | undefined, at: string) =>
+  row && freshness({ status: row.status as EvidenceState['status'], expiresAt: iso(row.expires_at) }, at);
+const expiredAt = (row: EvidenceRow | undefined, at: string): boolean => freshnessAt(row, at) === 'expired';
+const retired = (row: EvidenceRow | undefined): boolean => freshnessAt(row, '') === 'retired';
 
 /** Whether an event comes after a moment: after its position, or recorded after its time (as replays cut the log). */
 const after = (event: RecordedEvent, moment: AsOf): boolean =>
