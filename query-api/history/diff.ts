@@ -269,9 +269,13 @@ const isWorkflowStep = (type: string): type is ViolationWorkflowEventType =>
 const iso = (value: Date | string): string => new Date(value).toISOString();
 /** The evidence's freshness at a moment, by the one rule (domain/evidence): retired is apart from expired. */
 const freshnessAt = (row: EvidenceRow | undefined, at: string) =>
-  row && freshness({ status: row.status as EvidenceState['status'], expiresAt: iso(row.expires_at) }, at);
+  row &&
+  freshness(
+    { status: row.status as EvidenceState['status'], expiresAt: row.expires_at ? iso(row.expires_at) : undefined },
+    at,
+  );
 const expiredAt = (row: EvidenceRow | undefined, at: string): boolean => freshnessAt(row, at) === 'expired';
-const retired = (row: EvidenceRow | undefined): boolean => freshnessAt(row, '') === 'retired';
+const retired = (row: EvidenceRow | undefined, at: string): boolean => freshnessAt(row, at) === 'retired';
 
 /** Whether an event comes after a moment: after its position, or recorded after its time (as replays cut the log). */
 const after = (event: RecordedEvent, moment: AsOf): boolean =>
@@ -371,7 +375,7 @@ export async function historyDiff(
     .filter((r) => expiredAt(r, later.moment.at) && !expiredAt(evidenceBefore.get(r.evidence_id), before.moment.at))
     .map(evidenceItem);
   const retiredInPeriod = later.evidence
-    .filter((r) => retired(r) && !retired(evidenceBefore.get(r.evidence_id)))
+    .filter((r) => retired(r, later.moment.at) && !retired(evidenceBefore.get(r.evidence_id), before.moment.at))
     .map(evidenceItem);
 
   // Approvals, usage policies and roles from the period's events: each change, even one undone before `to`.
