@@ -40,8 +40,10 @@ export interface ExecuteOptions {
   /** 'existing': a missing stream is a 404 (an id from another tenant lands here too, so nothing leaks). */
   expect?: 'new' | 'existing' | 'any';
   /**
-   * For commands that commute (the last one wins, whatever came between): on a concurrent append, read the stream
-   * again and decide again, up to this many times, instead of answering 409.
+   * On a concurrent append, read the stream again and decide again, up to this many times (default 8), before
+   * answering 409. Deciding again on the new state is what the same requests one after another would give: the
+   * decider checks the command against what is there now (a second resolve is refused as such), and an If-Match the
+   * other write made stale is a 412 naming the new ETag.
    */
   retriesOnConflict?: number;
   /**
@@ -88,12 +90,14 @@ export class CommandHandler {
     context: CommandContext,
     options: ExecuteOptions = {},
   ): Promise<CommandResult<E, S>> {
-    for (let retries = options.retriesOnConflict ?? 0; ; retries--) {
+    for (let attempt = 1, retries = options.retriesOnConflict ?? 8; ; attempt++, retries--) {
       try {
         return await this.executeOnce(aggregate, streamId, command, context, options);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || retries <= 0) throw error;
       }
+      // A little jitter, growing: writers that collided do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
     }
   }
 

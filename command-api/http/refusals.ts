@@ -1,5 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { clientNamedIn, commandLogStream, type CommandRefusedData } from '../../domain/audit/command-refused.js';
+import { assessmentStream } from '../../domain/assessments/assessment.js';
+import { evidenceStream } from '../../domain/evidence/evidence.js';
+import { policyStream } from '../../domain/policies/policy.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import type { Authenticated } from '../../infrastructure/http/authentication.js';
 import { clientAddressOf } from '../../infrastructure/http/client-address.js';
@@ -13,14 +16,34 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The client a refused command was aimed at: as its handler found it (`res.locals.targetClientId`, such as a
  * violation's client), else as its path (`/clients/{id}…`) or its body's `clientId` names it; null when it names none.
  */
-function targetClientOf(req: Request, res: Response): string | null {
+async function targetClientOf(
+  req: Request,
+  res: Response,
+  eventStore: EventStore,
+  tenantId: string,
+): Promise<string | null> {
   const found = (res.locals as { targetClientId?: unknown }).targetClientId;
   if (typeof found === 'string') return found;
-  const named = clientNamedIn(req.originalUrl.split('?')[0]!);
+  const path = req.originalUrl.split('?')[0]!;
+  const named = clientNamedIn(path);
   if (named) return named;
   const body = (req.body ?? {}) as { clientId?: unknown };
-  return typeof body.clientId === 'string' && UUID.test(body.clientId) ? body.clientId.toLowerCase() : null;
+  if (typeof body.clientId === 'string' && UUID.test(body.clientId)) return body.clientId.toLowerCase();
+  // A command on one client's resource (evidence, a policy, an assessment): the client its stream was created for.
+  const resource = RESOURCE_PATH.exec(path);
+  if (!resource) return null;
+  const [created] = await eventStore
+    .readStream(RESOURCE_STREAMS[resource[1] as keyof typeof RESOURCE_STREAMS](tenantId, resource[2]!.toLowerCase()), {
+      maxCount: 1,
+    })
+    .catch(() => []);
+  const clientId = (created?.metadata as { clientId?: unknown } | undefined)?.clientId;
+  return typeof clientId === 'string' ? clientId : null;
 }
+
+const RESOURCE_STREAMS = { evidence: evidenceStream, policies: policyStream, assessments: assessmentStream };
+const RESOURCE_PATH =
+  /\/(evidence|policies|assessments)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:\/|$)/i;
 
 /**
  * Refused commands belong in the audit trail too ("who tried to approve their own draft?"). When an authenticated
@@ -45,21 +68,27 @@ export function recordRefusals(eventStore: EventStore, logger: Logger): RequestH
           fields: (problem?.errors ?? []).map((e) => e.field),
         };
         const ip = clientAddressOf(req);
-        const metadata = {
-          tenantId: auth.tenantId,
-          actorId: auth.userId,
-          correlationId: String(req.id),
-          // A client-scoped user's refusals are part of its client's history; an MSP user's, of the client it aimed at.
-          clientId: auth.clientId ?? targetClientOf(req, res),
-          ...(ip ? { ip } : {}),
-        };
-        eventStore
-          .append(
-            commandLogStream(auth.tenantId, new Date().toISOString().slice(0, 10)),
-            [{ type: 'CommandRefused', data, metadata }],
-            {
-              expectedRevision: 'any',
-            },
+        const day = new Date().toISOString().slice(0, 10);
+        // A client-scoped user's refusals are part of its client's history; an MSP user's, of the client it aimed at.
+        (auth.clientId ? Promise.resolve(auth.clientId) : targetClientOf(req, res, eventStore, auth.tenantId))
+          .then((clientId) =>
+            eventStore.append(
+              commandLogStream(auth.tenantId, day),
+              [
+                {
+                  type: 'CommandRefused',
+                  data,
+                  metadata: {
+                    tenantId: auth.tenantId,
+                    actorId: auth.userId,
+                    correlationId: String(req.id),
+                    clientId,
+                    ...(ip ? { ip } : {}),
+                  },
+                },
+              ],
+              { expectedRevision: 'any' },
+            ),
           )
           .catch((error: unknown) =>
             logger.error(

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
 import { needs } from '../support/services.js';
-import { createClient, inviteMember, type Member } from '../support/tenants.js';
+import { createClient, inviteMember, uploadEvidence, type Member } from '../support/tenants.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -198,16 +198,54 @@ describe.skipIf(skip)(`the violation workflow, as reviewed${skip ? ' (skipped: n
     const started = await post('/assessments', { clientId: archived, frameworkId: 'hipaa', title: 'Late' });
     expect(started.status).toBe(404);
 
+    // A command on one of the client's resources whose path and body name no client: mapping evidence to an id that
+    // is in none of its catalogs (422).
+    const uploaded = await uploadEvidence(ledger, admin.accessToken, agency, 'Agency DPA register');
+    const evidenceId = (uploaded.body.data as { evidenceId: string }).evidenceId;
+    const mapped = await post(`/evidence/${evidenceId}/map`, { requirementIds: ['no-such-requirement'] });
+    expect(mapped.status).toBe(422);
+
     const refusedOn = (path: string) => (entries: AuditEntry[]) => entries.find((e) => e.refusal?.path.endsWith(path));
     const policyPath = `/clients/${clinic}/ai-policy`;
     const reopenPath = `/violations/${violationId}/reopen`;
+    const mapPath = `/evidence/${evidenceId}/map`;
     const entries = await auditUntil(
       'outcome=refused',
-      (all) => !!refusedOn(policyPath)(all) && !!refusedOn(reopenPath)(all) && !!refusedOn('/assessments')(all),
+      (all) =>
+        !!refusedOn(policyPath)(all) &&
+        !!refusedOn(reopenPath)(all) &&
+        !!refusedOn('/assessments')(all) &&
+        !!refusedOn(mapPath)(all),
     );
+    expect(refusedOn(mapPath)(entries)).toMatchObject({ type: 'CommandRefused', clientId: agency });
     expect(refusedOn('/assessments')(entries)).toMatchObject({ type: 'CommandRefused', clientId: archived });
     expect(refusedOn(policyPath)(entries)).toMatchObject({ type: 'CommandRefused', clientId: clinic });
     expect(refusedOn(reopenPath)(entries)).toMatchObject({ type: 'CommandRefused', clientId: agency });
+  });
+
+  it('answers racing steps as one after another would: a stale If-Match is a 412 naming the ETag, a second resolve a 409 saying why', async () => {
+    const commented = await violationFor(clinic, 'SSN 219-45-6781 for thirty comments.');
+    const tag = (await get(`/violations/${commented}`)).headers.get('etag')!;
+    const comments = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        post(`/violations/${commented}/comments`, { text: `Note ${i}` }, { 'If-Match': tag }),
+      ),
+    );
+    const statuses = comments.map((c) => c.status).sort();
+    expect(statuses).toEqual([201, ...Array<number>(29).fill(412)]);
+    const winner = comments.find((c) => c.status === 201)!.headers.get('etag');
+    for (const lost of comments.filter((c) => c.status === 412))
+      expect(lost.body).toMatchObject({ currentETag: winner });
+
+    const resolved = await violationFor(clinic, 'SSN 219-45-6781 for thirty resolutions.');
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => post(`/violations/${resolved}/resolve`, { note: 'Fixed' })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, ...Array<number>(29).fill(409)]);
+    for (const refused of answers.filter((a) => a.status === 409))
+      expect(JSON.stringify(refused.body)).toMatch(/resolved/);
+    const detail = await get<{ data: { timeline: Array<{ type: string }> } }>(`/violations/${resolved}`);
+    expect(detail.body.data.timeline.filter((t) => t.type === 'resolved')).toHaveLength(1);
   });
 
   it('lists the workflow steps of the period in /history/diff, status from and to, client-scoped', async () => {
