@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
 import { needs } from '../support/services.js';
-import { createClient, inviteMember, uploadEvidence, type Member } from '../support/tenants.js';
+import { approvedService, createClient, inviteMember, uploadEvidence, type Member } from '../support/tenants.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -86,18 +86,7 @@ describe.skipIf(skip)(`the violation workflow, as reviewed${skip ? ' (skipped: n
     admin = await ledger.signUp();
     clinic = await createClient(ledger, admin.accessToken, 'Lakeside Clinic', ['hipaa']);
     agency = await createClient(ledger, admin.accessToken, 'Pier Agency', ['gdpr']);
-    serviceId = (
-      await post('/ai-services', {
-        name: 'Covered Chat',
-        vendor: 'V',
-        models: ['m'],
-        baaSigned: true,
-        dpaSigned: true,
-        dataRetentionDays: 0,
-      })
-    ).body.data.aiServiceId!;
-    for (const client of [clinic, agency])
-      expect((await post(`/clients/${client}/ai-services/${serviceId}/approve`, { reason: 'ok' })).status).toBe(200);
+    serviceId = await approvedService(ledger, admin.accessToken, [clinic, agency]);
     officer = await inviteMember(ledger, admin.accessToken, 'compliance_officer', clinic, 'Olive Officer');
   });
   afterAll(() => ledger?.close());

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
 import { needs } from '../support/services.js';
-import { createClient, inviteMember, type Member } from '../support/tenants.js';
+import { approvedService, createClient, inviteMember, type Member } from '../support/tenants.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -75,18 +75,7 @@ describe.skipIf(skip)(`violations as a workflow, over HTTP${skip ? ' (skipped: n
     other = await ledger.signUp('other');
     clinic = await createClient(ledger, admin.accessToken, 'Riverside Clinic', ['hipaa']);
     agency = await createClient(ledger, admin.accessToken, 'Harbour Agency', ['gdpr']);
-    serviceId = (
-      await post('/ai-services', {
-        name: 'Covered Chat',
-        vendor: 'V',
-        models: ['m'],
-        baaSigned: true,
-        dpaSigned: true,
-        dataRetentionDays: 0,
-      })
-    ).body.data.aiServiceId!;
-    for (const client of [clinic, agency])
-      expect((await post(`/clients/${client}/ai-services/${serviceId}/approve`, { reason: 'ok' })).status).toBe(200);
+    serviceId = await approvedService(ledger, admin.accessToken, [clinic, agency]);
     officer = await inviteMember(ledger, admin.accessToken, 'compliance_officer', clinic, 'Olive Officer');
     otherOfficer = await inviteMember(ledger, admin.accessToken, 'compliance_officer', agency, 'Oscar Other');
     auditor = await inviteMember(ledger, admin.accessToken, 'auditor', undefined, 'Audrey Auditor');

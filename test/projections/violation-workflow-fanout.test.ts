@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../contract/message-bus.contract.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
+import { approvedService } from '../support/tenants.js';
 import { readTopic, startWebhookReceiver } from '../support/receivers.js';
 import { needs, services, uniqueName } from '../support/services.js';
 
@@ -41,17 +42,7 @@ describe.skipIf(skip)(
       clientId = (
         await post('/clients', { name: 'Riverside Clinic', industry: 'health', size: '11-50', frameworks: ['hipaa'] })
       ).body.data.clientId!;
-      aiServiceId = (
-        await post('/ai-services', {
-          name: 'Covered Chat',
-          vendor: 'V',
-          models: ['m'],
-          baaSigned: true,
-          dpaSigned: true,
-          dataRetentionDays: 0,
-        })
-      ).body.data.aiServiceId!;
-      await post(`/clients/${clientId}/ai-services/${aiServiceId}/approve`, { reason: 'BAA signed' });
+      aiServiceId = await approvedService(ledger, admin.accessToken, [clientId]);
       for (const [path, events] of [
         ['/all', ['violation.*']],
         ['/resolved', ['violation.resolved']],

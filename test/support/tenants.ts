@@ -32,6 +32,28 @@ export async function createClient(
   return created.body.data.clientId;
 }
 
+/** Registers an AI service with a BAA and a DPA signed ("Covered Chat") and approves it for each client named. */
+export async function approvedService(
+  ledger: TestLedger,
+  token: string,
+  clientIds: readonly string[],
+): Promise<string> {
+  const registered = await ledger.request<{ data: { aiServiceId: string } }>('POST', '/ai-services', {
+    token,
+    body: { name: 'Covered Chat', vendor: 'V', models: ['m'], baaSigned: true, dpaSigned: true, dataRetentionDays: 0 },
+  });
+  expectStatus('register Covered Chat', registered, 201);
+  const { aiServiceId } = registered.body.data;
+  for (const clientId of clientIds) {
+    const approved = await ledger.request('POST', `/clients/${clientId}/ai-services/${aiServiceId}/approve`, {
+      token,
+      body: { reason: 'BAA and DPA signed' },
+    });
+    expectStatus('approve Covered Chat', approved, 200);
+  }
+  return aiServiceId;
+}
+
 /** Invites a user with a role (scoped to a client or not), accepts the invitation from its mail and logs in. */
 export async function inviteMember(
   ledger: TestLedger,
