@@ -205,6 +205,15 @@ export function workflowCloudEvent(
 
 const string = { type: 'string', minLength: 1 };
 const uuid = { type: 'string', format: 'uuid' };
+/** What both kinds of message say first: which violation, whose, of what kind and how severe. */
+const identity = {
+  schemaVersion: { const: 1 },
+  violationId: uuid,
+  tenantId: uuid,
+  clientId: uuid,
+  kind: { enum: ['sensitive-data', 'unapproved-ai-service', 'evidence-expired'] },
+  severity: { enum: ['low', 'medium', 'high', 'critical'] },
+} as const;
 
 /** JSON Schema (2020-12) of the whole message on compliance.violations.v1, published at GET /schemas/violations.v1.json. */
 export const violationsV1Schema = {
@@ -247,12 +256,7 @@ export const violationsV1Schema = {
         'links',
       ],
       properties: {
-        schemaVersion: { const: 1 },
-        violationId: uuid,
-        tenantId: uuid,
-        clientId: uuid,
-        kind: { enum: ['sensitive-data', 'unapproved-ai-service', 'evidence-expired'] },
-        severity: { enum: ['low', 'medium', 'high', 'critical'] },
+        ...identity,
         action: { enum: ['warn', 'redact', 'block'] },
         aiServiceId: { type: ['string', 'null'] },
         analysisId: { type: ['string', 'null'] },
@@ -299,12 +303,7 @@ export const violationsV1Schema = {
         'links',
       ],
       properties: {
-        schemaVersion: { const: 1 },
-        violationId: uuid,
-        tenantId: uuid,
-        clientId: uuid,
-        kind: { enum: ['sensitive-data', 'unapproved-ai-service', 'evidence-expired'] },
-        severity: { enum: ['low', 'medium', 'high', 'critical'] },
+        ...identity,
         change: { enum: VIOLATION_CHANGES },
         status: { enum: VIOLATION_STATUSES },
         actorId: string,
