@@ -75,9 +75,13 @@ export async function stageToFile(
       done(null, chunk);
     },
   });
+  const sink = createWriteStream(file, { flags: 'wx', mode: 0o600 });
   try {
-    await pipeline(source, meter, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+    await pipeline(source, meter, sink);
   } catch (error) {
+    // The pipeline fails as soon as the meter does, when the file may not even be open yet: removing it before the
+    // stream has closed would leave the file it then creates behind.
+    if (!sink.closed) await new Promise<void>((resolve) => sink.once('close', () => resolve()));
     await rm(file, { force: true });
     throw error;
   }

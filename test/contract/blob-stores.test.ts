@@ -48,6 +48,15 @@ function blobStoreContract(
       );
       expect(staged()).toEqual([]);
     });
+
+    it('leaves nothing behind for many uploads refused as too large at once', async () => {
+      // The refusal can come before the staging file is even open: nothing may appear after it was cleaned up.
+      const refused = await Promise.allSettled(
+        Array.from({ length: 200 }, () => h.store.stage(Readable.from([Buffer.alloc(200)]), { maxBytes: 100 })),
+      );
+      expect(refused.every((r) => r.status === 'rejected' && r.reason instanceof BlobTooLargeError)).toBe(true);
+      expect(staged()).toEqual([]);
+    });
   });
 }
 
