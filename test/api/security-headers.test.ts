@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launchChromium, noChromium } from '../support/browser.js';
 import { needs } from '../support/services.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const noChromium = !existsSync(CHROMIUM);
 
 /** The directives of a Content-Security-Policy header, by name. */
 function directives(header: string | null): Record<string, string[]> {
@@ -106,8 +104,7 @@ describe.skipIf(skip)(`security headers${skip ? ' (skipped: no postgres or redis
   it.skipIf(noChromium)(
     `let the docs page work in a browser under its policy${noChromium ? ` (skipped: no Chromium at ${CHROMIUM})` : ''}`,
     async () => {
-      const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      const browser = await launchChromium();
       try {
         const page = await browser.newPage();
         const violations: string[] = [];
