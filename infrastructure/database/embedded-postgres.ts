@@ -27,6 +27,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import pg from 'pg';
+import { processRunning } from '../runtime/processes.js';
 
 /** The database and superuser the ledger uses inside its own server. */
 const DATABASE = 'ledger';
@@ -125,7 +126,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const url = socketUrl(running.socketDir);
     await waitForConnections(running.socketDir, () => undefined);
     // A server whose ledger is gone (killed, or the machine lost power) is ours to stop from now on.
-    const adopted = !alive(readOwner(home));
+    const adopted = !processRunning(readOwner(home));
     if (adopted) writeOwner(home);
     return {
       url,
@@ -296,7 +297,8 @@ function runningServer(dataDir: string): { pid: number; socketDir: string } | un
   const lines = readFileSync(lockFile, 'utf8').split('\n');
   const pid = Number(lines[0]);
   const socketDir = lines[4]?.trim();
-  if (Number.isInteger(pid) && pid > 0 && alive(pid) && isPostgres(pid) && socketDir) return { pid, socketDir };
+  if (Number.isInteger(pid) && pid > 0 && processRunning(pid) && isPostgres(pid) && socketDir)
+    return { pid, socketDir };
   rmSync(lockFile, { force: true });
   return undefined;
 }
@@ -306,16 +308,6 @@ function isPostgres(pid: number): boolean {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!.endsWith('postgres');
   } catch {
     return process.platform !== 'linux'; // no /proc: trust the lock file
-  }
-}
-
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -381,7 +373,7 @@ async function stopPid(pid: number): Promise<void> {
     return;
   }
   const deadline = Date.now() + 30_000;
-  while (alive(pid) && isPostgres(pid)) {
+  while (processRunning(pid) && isPostgres(pid)) {
     if (Date.now() > deadline) process.kill(pid, 'SIGQUIT');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
