@@ -99,9 +99,7 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
       async handler(req, res) {
         const actor = authOf(res);
         // ?clientId= is whose approvals to show, not a filter: another client's would read "none", so it is a 404.
-        const clientId = req.query.clientId
-          ? await visibleClient(deps.eventStore, actor, req.query.clientId)
-          : actor.clientId;
+        const clientId = await visibleClient(deps.eventStore, actor, req.query.clientId);
         const paging = pageOf(req.query);
         const rows = await asTenant(readModels(deps.database), actor, (trx) =>
           registry(trx, clientId).limit(paging.size).offset(paging.offset).execute(),
@@ -178,9 +176,7 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
       before: [caughtUp],
       async handler(req, res) {
         const actor = authOf(res);
-        const clientId = req.query.clientId
-          ? await visibleClient(deps.eventStore, actor, req.query.clientId)
-          : actor.clientId;
+        const clientId = await visibleClient(deps.eventStore, actor, req.query.clientId);
         const row = await asTenant(readModels(deps.database), actor, (trx) =>
           registry(trx, clientId).where('s.ai_service_id', '=', req.params.id).executeTakeFirst(),
         );

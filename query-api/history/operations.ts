@@ -141,9 +141,9 @@ export function historyReads(deps: ReadDeps & { vault: PersonalDataVault }) {
           });
         }
         // An MSP user's clientId is one of its own clients, as a client-scoped user's is its own: else a 404 alike.
-        const asked = req.query.clientId ? await visibleClient(eventStore, actor, req.query.clientId) : null;
+        const clientId = await visibleClient(eventStore, actor, req.query.clientId);
         res.json({
-          data: await historyDiff(deps.database, eventStore, actor, from, to, actor.clientId ?? asked),
+          data: await historyDiff(deps.database, eventStore, actor, from, to, clientId),
           meta: {},
         });
       },

@@ -44,8 +44,14 @@ export function clientOfList(asked: string | undefined, actor: Authenticated): s
  * A clientId a read is about, not a filter (one resource for that client, a diff, a report): a client the caller may
  * not see is a 404 naming `clientId`, for a client-scoped user another client, for an MSP user one not in its tenant.
  * Lists filtered by ?clientId= narrow instead (clientOfList: another client's rows are simply not there).
+ * Without one, the caller's own client (null for an MSP user).
  */
-export async function visibleClient(eventStore: EventStore, actor: Authenticated, clientId: string): Promise<string> {
+export async function visibleClient(
+  eventStore: EventStore,
+  actor: Authenticated,
+  clientId: string | undefined,
+): Promise<string | null> {
+  if (clientId === undefined) return actor.clientId;
   if (actor.clientId !== null && clientId !== actor.clientId) throw notFound('client', 'clientId');
   if (actor.clientId === null) {
     const [created] = await eventStore.readStream(clientStream(actor.tenantId, clientId), { maxCount: 1 });
