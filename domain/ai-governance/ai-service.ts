@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError, type Decider, type DomainEvent } from '../decider.js';
+import { DomainError, type Decider, type DomainEvent, type PersonalDataFields } from '../decider.js';
 
 /**
  * An AI service in the MSP's registry: who runs it, and what the contracts with them cover. One schema, with the limits
@@ -18,12 +18,41 @@ export type AiServiceProfile = z.output<typeof AiServiceProfile>;
 /** What an update changed: only the fields whose value is new. */
 export type AiServiceChanges = Partial<AiServiceProfile>;
 
+/**
+ * Where the gateway sends a service's traffic: an OpenAI-compatible base URL, the provider's API key (sealed under a
+ * subject of the service's own: never returned, never logged) and how long to wait for an answer. The models it
+ * serves are the profile's `models`.
+ */
+export interface ProviderSettings {
+  baseUrl: string;
+  apiKey: string | null;
+  timeoutMs: number;
+}
+
 export type AiServiceEvent =
   | DomainEvent<'AiServiceRegistered', AiServiceProfile & { aiServiceId: string }>
-  | DomainEvent<'AiServiceUpdated', { aiServiceId: string; changes: AiServiceChanges; updatedBy: string }>;
+  | DomainEvent<'AiServiceUpdated', { aiServiceId: string; changes: AiServiceChanges; updatedBy: string }>
+  | DomainEvent<
+      'AiServiceProviderSet',
+      ProviderSettings & { aiServiceId: string; apiKeySubject: string; setBy: string }
+    >;
 export type AiServiceCommand =
   | ({ type: 'RegisterAiService'; aiServiceId: string } & AiServiceProfile)
-  | { type: 'UpdateAiService'; changes: AiServiceChanges; updatedBy: string };
+  | { type: 'UpdateAiService'; changes: AiServiceChanges; updatedBy: string }
+  | {
+      type: 'SetAiServiceProvider';
+      baseUrl: string;
+      /** Absent: keep the key set before; null: send none. */
+      apiKey?: string | null;
+      timeoutMs: number;
+      setBy: string;
+    };
+
+/** The provider's API key is sealed under the service's own subject key. */
+export const aiServicePersonalData: Record<string, PersonalDataFields> = {
+  AiServiceProviderSet: { subject: 'apiKeySubject', fields: ['apiKey'] },
+};
+export const providerKeySubject = (aiServiceId: string): string => `ai-service-provider:${aiServiceId}`;
 
 /** A registry entry's stream, under its tenant. */
 export const aiServiceStream = (tenantId: string, aiServiceId: string): string =>
@@ -33,6 +62,7 @@ export interface AiServiceState {
   exists: boolean;
   aiServiceId?: string;
   profile?: AiServiceProfile;
+  provider?: ProviderSettings;
 }
 
 function checkProfile(profile: AiServiceChanges): void {
@@ -80,6 +110,25 @@ export const aiServiceDecider: Decider<AiServiceCommand, AiServiceEvent, AiServi
           },
         ];
       }
+      case 'SetAiServiceProvider': {
+        if (!state.exists) throw new DomainError('not_found', 'No such AI service');
+        if (!(command.timeoutMs >= 1000)) throw new DomainError('invalid', 'timeoutMs is at least 1000', 'timeoutMs');
+        const { type: _type, setBy, ...provider } = command;
+        // An update that leaves the key out keeps the one set before.
+        const apiKey = provider.apiKey === undefined ? (state.provider?.apiKey ?? null) : provider.apiKey;
+        return [
+          {
+            type: 'AiServiceProviderSet',
+            data: {
+              ...provider,
+              apiKey,
+              aiServiceId: state.aiServiceId!,
+              apiKeySubject: providerKeySubject(state.aiServiceId!),
+              setBy,
+            },
+          },
+        ];
+      }
     }
   },
   evolve: (state, event) => {
@@ -90,6 +139,10 @@ export const aiServiceDecider: Decider<AiServiceCommand, AiServiceEvent, AiServi
       }
       case 'AiServiceUpdated':
         return { ...state, profile: { ...state.profile!, ...event.data.changes } };
+      case 'AiServiceProviderSet': {
+        const { baseUrl, apiKey, timeoutMs } = event.data;
+        return { ...state, provider: { baseUrl, apiKey, timeoutMs } };
+      }
     }
   },
 };

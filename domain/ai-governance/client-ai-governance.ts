@@ -49,7 +49,27 @@ export type ClientAiEvent =
       }
     >
   | DomainEvent<'AiServiceRevoked', { aiServiceId: string; reason: string }>
-  | DomainEvent<'AiPolicySet', AiPolicy>;
+  | DomainEvent<'AiPolicySet', AiPolicy>
+  | DomainEvent<'GatewaySettingsSet', GatewaySettings>;
+
+/** How the gateway treats this client's traffic, beyond the usage policy that every prompt is checked against. */
+export interface GatewaySettings {
+  /** Tokens (in and out) the client's traffic may use per calendar month (UTC); null: no budget. */
+  monthlyTokenBudget: number | null;
+  /** Message parts the engine cannot read (images, audio, files): blocked by default. */
+  unanalysableParts: 'block' | 'allow';
+  /**
+   * Rules for what comes back from the AI service. An entity without an output rule falls back to the input
+   * policy's rule for it; secrets found in an answer are redacted at least.
+   */
+  outputRules: PolicyRule[];
+}
+
+export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = {
+  monthlyTokenBudget: null,
+  unanalysableParts: 'block',
+  outputRules: [],
+};
 
 /** What an approval is checked against: the client's frameworks and the service's contracts. */
 export interface ApprovalContext {
@@ -60,7 +80,8 @@ export interface ApprovalContext {
 export type ClientAiCommand =
   | { type: 'ApproveAiService'; aiServiceId: string; reason: string; context?: ApprovalContext }
   | { type: 'RevokeAiService'; aiServiceId: string; reason: string }
-  | { type: 'SetAiPolicy'; policy: AiPolicy };
+  | { type: 'SetAiPolicy'; policy: AiPolicy }
+  | { type: 'SetGatewaySettings'; settings: GatewaySettings };
 
 /** A client's AI governance stream, named after the client (see domain/ownership.ts). */
 export const clientAiStream = (tenantId: string, clientId: string): string => `${tenantId}/client-ai/${clientId}`;
@@ -68,6 +89,7 @@ export const clientAiStream = (tenantId: string, clientId: string): string => `$
 export interface ClientAiState {
   services: Record<string, 'approved' | 'revoked'>;
   policy?: AiPolicy;
+  gateway?: GatewaySettings;
 }
 
 const ENTITY = /^(\*|[A-Z][A-Z0-9_]{1,63})$/;
@@ -169,6 +191,17 @@ export const clientAiDecider: Decider<ClientAiCommand, ClientAiEvent, ClientAiSt
         checkPolicy(command.policy);
         return [{ type: 'AiPolicySet', data: command.policy }];
       }
+      case 'SetGatewaySettings': {
+        const { settings } = command;
+        if (settings.monthlyTokenBudget !== null && !(settings.monthlyTokenBudget >= 1))
+          throw new DomainError(
+            'invalid',
+            'A monthly token budget is at least 1 (or null for none)',
+            'monthlyTokenBudget',
+          );
+        checkPolicy({ rules: settings.outputRules, unapprovedService: 'block', customPatterns: [] });
+        return [{ type: 'GatewaySettingsSet', data: settings }];
+      }
     }
   },
 
@@ -180,6 +213,8 @@ export const clientAiDecider: Decider<ClientAiCommand, ClientAiEvent, ClientAiSt
         return { ...state, services: { ...state.services, [event.data.aiServiceId]: 'revoked' } };
       case 'AiPolicySet':
         return { ...state, policy: event.data };
+      case 'GatewaySettingsSet':
+        return { ...state, gateway: event.data };
     }
   },
 };
