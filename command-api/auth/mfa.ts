@@ -56,7 +56,8 @@ export function mfaCommands(resources: Resources, handler: CommandHandler, now: 
   /** The proof a code gives for this user, or null when it proves nothing. */
   function proofOf(user: UserState, given: { code?: string; recoveryCode?: string }): SecondFactorProof | null {
     if (!user.mfa) return null;
-    const recovery = given.recoveryCode ?? (given.code !== undefined && !isTotpCode(given.code) ? given.code : undefined);
+    const recovery =
+      given.recoveryCode ?? (given.code !== undefined && !isTotpCode(given.code) ? given.code : undefined);
     if (recovery !== undefined) {
       const codeHash = recoveryHash(user, recovery);
       return user.mfa.recoveryCodeHashes.includes(codeHash) ? { method: 'recovery', codeHash } : null;
@@ -216,7 +217,8 @@ export function mfaCommands(resources: Resources, handler: CommandHandler, now: 
       method: 'post',
       path: '/auth/mfa/verify',
       tags,
-      summary: "The second step of a login: the challenge and a TOTP code (or a recovery code) for the session's tokens",
+      summary:
+        "The second step of a login: the challenge and a TOTP code (or a recovery code) for the session's tokens",
       description:
         'Each wrong code counts against the login limits of the account, as a wrong password does. A challenge gives one session; a code, or a recovery code, works once.',
       access: 'public',

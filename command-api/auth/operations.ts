@@ -8,7 +8,7 @@ import {
   type EmailState,
 } from '../../domain/accounts/organization.js';
 import { permissionsOf, ROLES } from '../../domain/accounts/roles.js';
-import { userStream, type UserCommand, type UserState } from '../../domain/accounts/user.js';
+import { userStream, type UserCommand } from '../../domain/accounts/user.js';
 import { DomainError } from '../../domain/decider.js';
 import { decoyHash, hashPassword, verifyPassword } from '../../infrastructure/auth/passwords.js';
 import { hashToken, opaqueToken } from '../../infrastructure/auth/tokens.js';

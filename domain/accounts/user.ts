@@ -257,13 +257,17 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         if (!state.active) throw new DomainError('forbidden', 'The account is not active');
         if (state.mfa) throw new DomainError('conflict', 'Multi-factor sign-in is on already: disable it first');
         return [
-          { type: 'TotpEnrolmentStarted', data: { userId: state.userId!, secret: command.secret, startedAt: command.now } },
+          {
+            type: 'TotpEnrolmentStarted',
+            data: { userId: state.userId!, secret: command.secret, startedAt: command.now },
+          },
         ];
       }
       case 'ConfirmTotp': {
         existing();
         if (state.mfa) throw new DomainError('conflict', 'Multi-factor sign-in is on already');
-        if (!state.pendingTotp) throw new DomainError('invalid', 'Start the enrolment first: POST /auth/mfa/totp', 'code');
+        if (!state.pendingTotp)
+          throw new DomainError('invalid', 'Start the enrolment first: POST /auth/mfa/totp', 'code');
         if (command.recoveryCodeHashes.length === 0)
           throw new DomainError('invalid', 'Recovery codes are needed', 'recoveryCodes');
         return [
@@ -280,7 +284,10 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       }
       case 'DisableTotp': {
         existing();
-        return [spend(state.mfa, command.proof, command.now), { type: 'TotpDisabled', data: { disabledAt: command.now } }];
+        return [
+          spend(state.mfa, command.proof, command.now),
+          { type: 'TotpDisabled', data: { disabledAt: command.now } },
+        ];
       }
     }
   },

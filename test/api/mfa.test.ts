@@ -217,9 +217,7 @@ describe.skipIf(skip)(`multi-factor sign-in over HTTP${skip ? ' (skipped: no pos
     const full = await verify({ challenge: challenge.body.data.challenge!, code: codeOf(started.body.data.secret, 1) });
     expect(full.status).toBe(200);
     expect(full.body.data.enrolmentOnly).toBeUndefined();
-    expect((await ledger.request('GET', '/clients', { token: full.body.data.accessToken as string })).status).toBe(
-      200,
-    );
+    expect((await ledger.request('GET', '/clients', { token: full.body.data.accessToken as string })).status).toBe(200);
   });
 
   it('keeps the setting to MSP administrators, and names a bad value', async () => {

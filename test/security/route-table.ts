@@ -121,7 +121,8 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherClient: 422,
   },
   'POST /api/v1/auth/password': {
-    request: () => json('/auth/password', { currentPassword: 'not the password', newPassword: 'a long enough password' }),
+    request: () =>
+      json('/auth/password', { currentPassword: 'not the password', newPassword: 'a long enough password' }),
     otherTenant: 401,
     otherClient: 401,
   },
