@@ -1,11 +1,14 @@
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
+import { mfaCommands } from './auth/mfa.js';
 import { authCommands } from './auth/operations.js';
+import { sessionCommands } from './auth/sessions.js';
 import { aiGovernanceCommands } from './ai-governance/operations.js';
 import { assessmentCommands } from './assessments/operations.js';
 import { clientCommands } from './clients/operations.js';
 import { evidenceCommands } from './evidence/operations.js';
 import type { CommandHandler } from './http/command-handler.js';
+import { organizationCommands } from './organization/operations.js';
 import { userCommands } from './users/operations.js';
 import { promptAnalysisCommands } from './prompt-analysis/operations.js';
 import { webhookCommands } from './webhooks/operations.js';
@@ -17,6 +20,9 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
   return [
     ...clientCommands(handler),
     ...authCommands(resources, handler),
+    ...mfaCommands(resources, handler),
+    ...sessionCommands(resources, handler),
+    ...organizationCommands(handler),
     ...userCommands(resources, handler),
     ...aiGovernanceCommands(handler),
     ...evidenceCommands(handler, resources.blobs, {

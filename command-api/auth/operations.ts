@@ -8,7 +8,7 @@ import {
   type EmailState,
 } from '../../domain/accounts/organization.js';
 import { permissionsOf, ROLES } from '../../domain/accounts/roles.js';
-import { userStream, type UserCommand, type UserState } from '../../domain/accounts/user.js';
+import { userStream, type UserCommand } from '../../domain/accounts/user.js';
 import { DomainError } from '../../domain/decider.js';
 import { decoyHash, hashPassword, verifyPassword } from '../../infrastructure/auth/passwords.js';
 import { hashToken, opaqueToken } from '../../infrastructure/auth/tokens.js';
@@ -36,18 +36,11 @@ import {
   users,
 } from './accounts.js';
 import { SameTime } from './same-time.js';
+import { CHALLENGE_TTL_SECONDS, MfaChallenge, signIn, tokenAnswer, Tokens } from './sign-in.js';
 
 const VERIFICATION_TTL_MS = 24 * 3600 * 1000;
 const RESET_TTL_MS = 3600 * 1000;
 
-const Tokens = z.object({
-  accessToken: z.string(),
-  refreshToken: z.string(),
-  expiresIn: z.int(),
-  tokenType: z.literal('Bearer'),
-});
-/** Tokens are answered, never stored: the operations that give them are public, so no Idempotency-Key keeps them. */
-const tokenAnswer = z.object({ data: Tokens, meta: z.object({}) });
 const Refresh = z.strictObject({ refreshToken: Token });
 const tooMany = { description: 'Too many attempts; see Retry-After', problem: true } as const;
 const auth = ['auth'] as const;
@@ -56,25 +49,10 @@ const auth = ['auth'] as const;
 export function authCommands(resources: Resources, handler: CommandHandler, now: () => Date = () => new Date()) {
   const { sessions, accessTokens, config } = resources;
   const refreshTtl = config.REFRESH_TOKEN_TTL_SECONDS;
+  const { tokensFor, startSession } = signIn(resources, handler);
 
   async function owner(email: string): Promise<EmailState['owner']> {
     return (await handler.load(emails, emailStream(resources.emailKey(email)))).state.owner;
-  }
-
-  /** The login answer: a fresh access token with the user's current role, and the session's new refresh token. */
-  function tokensFor(
-    user: UserState,
-    session: { familyId: string; userId: string; tenantId: string },
-    refreshToken: string,
-  ): z.output<typeof Tokens> {
-    const accessToken = accessTokens.issue({
-      userId: session.userId,
-      tenantId: session.tenantId,
-      role: user.role!,
-      clientId: user.clientId ?? null,
-      sessionId: session.familyId,
-    });
-    return { accessToken, refreshToken, expiresIn: accessTokens.ttlSeconds, tokenType: 'Bearer' };
   }
 
   const registration = new SameTime(250);
@@ -219,11 +197,16 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
       path: '/auth/login',
       tags: auth,
       summary: 'Exchange email and password for an access token (15 minutes) and a refresh token',
+      description:
+        'With multi-factor sign-in on, the answer is a challenge instead of tokens (mfaRequired: true): send it with a code to POST /auth/mfa/verify within five minutes. When the organisation requires multi-factor sign-in and the user has none yet, the tokens are limited to enrolment (enrolmentOnly: true).',
       access: 'public',
       headers: ['Idempotency-Key'],
       body: z.strictObject({ email: Email, password: z.string().min(1).max(256) }),
       answers: {
-        200: { description: 'Logged in', schema: tokenAnswer },
+        200: {
+          description: 'Logged in, or the challenge of the second step',
+          schema: z.object({ data: z.union([Tokens, MfaChallenge]), meta: z.object({}) }),
+        },
         401: { description: 'Wrong email or password', problem: true },
         403: { description: 'The email address is not verified yet', problem: true },
         429: tooMany,
@@ -249,11 +232,28 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
             'Confirm your email address with the link we sent, then log in.',
           );
         }
+        if (user.mfa) {
+          // The password was right, but the attempts are not given back: the code still counts against them, so a
+          // known password does not reset the count for guessing codes.
+          const challenge = opaqueToken();
+          await sessions.createChallenge(
+            challenge.hash,
+            { userId: user.userId!, tenantId: user.tenantId! },
+            CHALLENGE_TTL_SECONDS,
+          );
+          res.json({
+            data: {
+              mfaRequired: true,
+              challenge: challenge.token,
+              methods: ['totp', 'recovery'],
+              expiresIn: CHALLENGE_TTL_SECONDS,
+            },
+            meta: {},
+          });
+          return;
+        }
         await resources.loginLimiter.succeed(account, ip);
-        const session = { familyId: randomUUID(), userId: user.userId!, tenantId: user.tenantId! };
-        const refresh = opaqueToken();
-        await sessions.start(session, refresh.hash, refreshTtl);
-        res.json({ data: tokensFor(user, session, refresh.token), meta: {} });
+        res.json({ data: await startSession(req, user), meta: {} });
       },
     }),
     operation({
@@ -302,7 +302,7 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
             'The account is no longer active.',
           );
         }
-        res.json({ data: tokensFor(user, session, next.token), meta: {} });
+        res.json({ data: await tokensFor(user, session, next.token), meta: {} });
       },
     }),
     operation({
@@ -424,6 +424,7 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
               clientId: z.string().nullable().optional(),
               permissions: z.array(z.string()),
               emailVerified: z.boolean(),
+              mfaEnabled: z.boolean().describe('Whether the user signs in with a second factor (TOTP)'),
             }),
           ),
         },
@@ -443,6 +444,7 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
             clientId: user.clientId ?? null,
             permissions: [...permissionsOf(user.role!)],
             emailVerified: user.emailVerified,
+            mfaEnabled: Boolean(user.mfa),
           },
           meta: {},
         });

@@ -1,27 +1,30 @@
 import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 
 /** An MSP organisation: the tenant. Everything it owns lives in streams that begin with its id. */
-export type OrganizationEvent = DomainEvent<
-  'OrganizationRegistered',
-  { tenantId: string; name: string; registeredBy: string }
->;
-export type OrganizationCommand = {
-  type: 'RegisterOrganization';
-  tenantId: string;
-  name: string;
-  registeredBy: string;
-};
+export type OrganizationEvent =
+  | DomainEvent<'OrganizationRegistered', { tenantId: string; name: string; registeredBy: string }>
+  /** The MSP's security setting: whether every one of its users must sign in with a second factor. */
+  | DomainEvent<'MfaRequirementSet', { requireMfa: boolean; setBy: string }>;
+export type OrganizationCommand =
+  | { type: 'RegisterOrganization'; tenantId: string; name: string; registeredBy: string }
+  | { type: 'SetMfaRequirement'; requireMfa: boolean; setBy: string };
 export interface OrganizationState {
   exists: boolean;
   name?: string;
+  requireMfa: boolean;
 }
 
 /** The organisation's own stream, in its tenant. */
 export const organizationStream = (tenantId: string): string => `${tenantId}/organization/${tenantId}`;
 
 export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = {
-  initialState: () => ({ exists: false }),
+  initialState: () => ({ exists: false, requireMfa: false }),
   decide(command, state) {
+    if (command.type === 'SetMfaRequirement') {
+      if (!state.exists) throw new DomainError('not_found', 'No such organisation');
+      if (state.requireMfa === command.requireMfa) return [];
+      return [{ type: 'MfaRequirementSet', data: { requireMfa: command.requireMfa, setBy: command.setBy } }];
+    }
     if (state.exists) throw new DomainError('conflict', 'The organisation already exists');
     const name = command.name.trim();
     if (!name) throw new DomainError('invalid', 'The organisation needs a name', 'organizationName');
@@ -32,7 +35,10 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
       },
     ];
   },
-  evolve: (state, event) => ({ ...state, exists: true, name: event.data.name }),
+  evolve: (state, event) =>
+    event.type === 'MfaRequirementSet'
+      ? { ...state, requireMfa: event.data.requireMfa }
+      : { ...state, exists: true, name: event.data.name },
 };
 
 /**

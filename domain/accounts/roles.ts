@@ -8,6 +8,7 @@ export const PERMISSIONS = [
   'client:write',
   'user:read',
   'user:write',
+  'organization:write',
   'policy:read',
   'policy:write',
   'policy:approve',

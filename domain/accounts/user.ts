@@ -36,7 +36,19 @@ export type UserEvent =
   | DomainEvent<'PasswordReset', { userId: string; passwordHash: string; resetAt: string }>
   | DomainEvent<'UserRoleChanged', { role: Role; clientId: string | null; changedBy: string }>
   | DomainEvent<'UserDeactivated', { reason: string | null }>
-  | DomainEvent<'UserErased', { erasedBy: string }>;
+  | DomainEvent<'UserErased', { erasedBy: string }>
+  | DomainEvent<'PasswordChanged', { userId: string; passwordHash: string; changedAt: string }>
+  | DomainEvent<'TotpEnrolmentStarted', { userId: string; secret: string; startedAt: string }>
+  | DomainEvent<'TotpEnabled', { step: number; recoveryCodeHashes: string[]; enabledAt: string }>
+  | DomainEvent<'TotpCodeUsed', { step: number; usedAt: string }>
+  | DomainEvent<'RecoveryCodeUsed', { codeHash: string; usedAt: string }>
+  | DomainEvent<'TotpDisabled', { disabledAt: string }>;
+
+/**
+ * A second factor as the API checked it: the TOTP time step a code matched (the domain keeps no clock and no
+ * secret arithmetic), or the keyed hash of a recovery code.
+ */
+export type SecondFactorProof = { method: 'totp'; step: number } | { method: 'recovery'; codeHash: string };
 
 export type UserCommand =
   | {
@@ -66,7 +78,21 @@ export type UserCommand =
   | { type: 'ResetPassword'; tokenHash: string; passwordHash: string; now: string }
   | { type: 'ChangeRole'; role: Role; clientId: string | null; changedBy: string }
   | { type: 'DeactivateUser'; reason: string | null }
-  | { type: 'EraseUser'; erasedBy: string };
+  | { type: 'EraseUser'; erasedBy: string }
+  | { type: 'ChangePassword'; passwordHash: string; now: string }
+  | { type: 'StartTotpEnrolment'; secret: string; now: string }
+  | { type: 'ConfirmTotp'; step: number; recoveryCodeHashes: string[]; now: string }
+  | { type: 'UseSecondFactor'; proof: SecondFactorProof; now: string }
+  | { type: 'DisableTotp'; proof: SecondFactorProof; now: string };
+
+/** Multi-factor sign-in: the TOTP secret (sealed when stored), the last time step used, unused recovery codes. */
+export interface MfaState {
+  secret: string;
+  /** The newest TOTP step accepted: a code of this step or an earlier one is a replay. */
+  lastStep: number;
+  /** Keyed hashes of the recovery codes not used yet. */
+  recoveryCodeHashes: string[];
+}
 
 /** Where an account stands: invited, active (may log in), deactivated, or erased (its personal data unreadable). */
 export const USER_STATUSES = ['invited', 'active', 'deactivated', 'erased'] as const;
@@ -87,6 +113,10 @@ export interface UserState {
   reset?: OneTimeToken;
   /** Whether the account may log in. */
   active: boolean;
+  /** Present once TOTP is confirmed. */
+  mfa?: MfaState;
+  /** A TOTP secret shown to the user and not confirmed yet. */
+  pendingTotp?: { secret: string; startedAt: string };
 }
 
 /** A user's stream, in the tenant the user belongs to. */
@@ -97,6 +127,8 @@ export const userPersonalData: Record<string, PersonalDataFields> = {
   UserInvited: { subject: 'userId', fields: ['email'] },
   InvitationAccepted: { subject: 'userId', fields: ['name', 'passwordHash'] },
   PasswordReset: { subject: 'userId', fields: ['passwordHash'] },
+  PasswordChanged: { subject: 'userId', fields: ['passwordHash'] },
+  TotpEnrolmentStarted: { subject: 'userId', fields: ['secret'] },
 };
 
 /** MSP roles act for the whole MSP; client roles for exactly one client. */
@@ -105,6 +137,18 @@ export function checkRoleScope(role: Role, clientId: string | null): void {
     throw new DomainError('invalid', `The ${role} role belongs to one client: give its clientId`, 'clientId');
   if (!isClientScoped(role) && clientId)
     throw new DomainError('invalid', `The ${role} role acts for the whole MSP: it takes no clientId`, 'clientId');
+}
+
+/** The event that spends a second factor, or the reason it cannot be spent. */
+function spend(mfa: MfaState | undefined, proof: SecondFactorProof, now: string): UserEvent {
+  if (!mfa) throw new DomainError('invalid', 'Multi-factor sign-in is not on for this account', 'code');
+  if (proof.method === 'totp') {
+    if (proof.step <= mfa.lastStep) throw new DomainError('conflict', 'This code has been used already', 'code');
+    return { type: 'TotpCodeUsed', data: { step: proof.step, usedAt: now } };
+  }
+  if (!mfa.recoveryCodeHashes.includes(proof.codeHash))
+    throw new DomainError('invalid', 'This recovery code is not valid or was used', 'recoveryCode');
+  return { type: 'RecoveryCodeUsed', data: { codeHash: proof.codeHash, usedAt: now } };
 }
 
 function redeem(token: OneTimeToken | undefined, tokenHash: string, now: string, what: string): void {
@@ -198,6 +242,53 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         if (state.status === 'erased') return [];
         return [{ type: 'UserErased', data: { erasedBy: command.erasedBy } }];
       }
+      case 'ChangePassword': {
+        existing();
+        if (!state.active) throw new DomainError('forbidden', 'The account is not active');
+        return [
+          {
+            type: 'PasswordChanged',
+            data: { userId: state.userId!, passwordHash: command.passwordHash, changedAt: command.now },
+          },
+        ];
+      }
+      case 'StartTotpEnrolment': {
+        existing();
+        if (!state.active) throw new DomainError('forbidden', 'The account is not active');
+        if (state.mfa) throw new DomainError('conflict', 'Multi-factor sign-in is on already: disable it first');
+        return [
+          {
+            type: 'TotpEnrolmentStarted',
+            data: { userId: state.userId!, secret: command.secret, startedAt: command.now },
+          },
+        ];
+      }
+      case 'ConfirmTotp': {
+        existing();
+        if (state.mfa) throw new DomainError('conflict', 'Multi-factor sign-in is on already');
+        if (!state.pendingTotp)
+          throw new DomainError('invalid', 'Start the enrolment first: POST /auth/mfa/totp', 'code');
+        if (command.recoveryCodeHashes.length === 0)
+          throw new DomainError('invalid', 'Recovery codes are needed', 'recoveryCodes');
+        return [
+          {
+            type: 'TotpEnabled',
+            data: { step: command.step, recoveryCodeHashes: command.recoveryCodeHashes, enabledAt: command.now },
+          },
+        ];
+      }
+      case 'UseSecondFactor': {
+        existing();
+        if (!state.active) throw new DomainError('forbidden', 'The account is not active');
+        return [spend(state.mfa, command.proof, command.now)];
+      }
+      case 'DisableTotp': {
+        existing();
+        return [
+          spend(state.mfa, command.proof, command.now),
+          { type: 'TotpDisabled', data: { disabledAt: command.now } },
+        ];
+      }
     }
   },
 
@@ -235,7 +326,43 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'UserDeactivated':
         return { ...state, status: 'deactivated', active: false, reset: undefined, invitation: undefined };
       case 'UserErased':
-        return { ...state, status: 'erased', active: false, reset: undefined, invitation: undefined };
+        return {
+          ...state,
+          status: 'erased',
+          active: false,
+          reset: undefined,
+          invitation: undefined,
+          mfa: undefined,
+          pendingTotp: undefined,
+        };
+      case 'PasswordChanged':
+        return { ...state, passwordHash: event.data.passwordHash };
+      case 'TotpEnrolmentStarted':
+        return { ...state, pendingTotp: { secret: event.data.secret, startedAt: event.data.startedAt } };
+      case 'TotpEnabled':
+        return {
+          ...state,
+          pendingTotp: undefined,
+          mfa: {
+            secret: state.pendingTotp?.secret ?? '',
+            lastStep: event.data.step,
+            recoveryCodeHashes: event.data.recoveryCodeHashes,
+          },
+        };
+      case 'TotpCodeUsed':
+        return state.mfa ? { ...state, mfa: { ...state.mfa, lastStep: event.data.step } } : state;
+      case 'RecoveryCodeUsed':
+        return state.mfa
+          ? {
+              ...state,
+              mfa: {
+                ...state.mfa,
+                recoveryCodeHashes: state.mfa.recoveryCodeHashes.filter((hash) => hash !== event.data.codeHash),
+              },
+            }
+          : state;
+      case 'TotpDisabled':
+        return { ...state, mfa: undefined };
     }
   },
 };

@@ -11,6 +11,11 @@ export interface AccessClaims {
   clientId: string | null;
   /** The session family: logging out or reusing a refresh token revokes it, and every access token in it. */
   sessionId: string;
+  /**
+   * The organisation requires multi-factor sign-in and this user has none yet: the token opens only what enrolment
+   * needs (the routes open to anyone signed in), no permission.
+   */
+  enrolmentOnly?: boolean;
 }
 
 export class InvalidTokenError extends Error {
@@ -36,7 +41,13 @@ export class AccessTokens {
 
   issue(claims: AccessClaims): string {
     return jwt.sign(
-      { tid: claims.tenantId, role: claims.role, cid: claims.clientId, sid: claims.sessionId },
+      {
+        tid: claims.tenantId,
+        role: claims.role,
+        cid: claims.clientId,
+        sid: claims.sessionId,
+        ...(claims.enrolmentOnly ? { mfa: 'enrol' } : {}),
+      },
       this.key,
       {
         algorithm: 'HS256',
@@ -58,6 +69,7 @@ export class AccessTokens {
         role: payload.role as Role,
         clientId: (payload.cid as string | null) ?? null,
         sessionId: payload.sid,
+        ...(payload.mfa === 'enrol' ? { enrolmentOnly: true } : {}),
       };
     } catch (error) {
       if (error instanceof jwt.TokenExpiredError) throw new InvalidTokenError('expired');

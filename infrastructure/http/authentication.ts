@@ -11,6 +11,8 @@ export interface Authenticated {
   clientId: string | null;
   sessionId: string;
   permissions: readonly Permission[];
+  /** Signed in only to enrol in multi-factor sign-in, which the organisation requires: no permission at all. */
+  enrolmentOnly?: boolean;
 }
 
 /**
@@ -43,7 +45,10 @@ export function authenticate(tokens: AccessTokens, sessions: SessionStore): Requ
       if (await sessions.isRevoked(claims.sessionId)) {
         return next(new HttpProblem(401, 'session-revoked', 'Session ended', 'This session has ended; log in again.'));
       }
-      res.locals.auth = { ...claims, permissions: permissionsOf(claims.role) } satisfies Authenticated;
+      res.locals.auth = {
+        ...claims,
+        permissions: claims.enrolmentOnly ? [] : permissionsOf(claims.role),
+      } satisfies Authenticated;
       next();
     } catch (error) {
       if (error instanceof InvalidTokenError) {
@@ -69,6 +74,7 @@ export function requirePermission(permission: Permission, ...alternatives: Permi
   const accepted = [permission, ...alternatives];
   return (_req, res, next) => {
     const auth = authOf(res);
+    if (auth.enrolmentOnly) return next(mfaEnrolmentRequired());
     if (!accepted.some((p) => auth.permissions.includes(p))) {
       return next(
         new HttpProblem(
@@ -81,6 +87,16 @@ export function requirePermission(permission: Permission, ...alternatives: Permi
     }
     next();
   };
+}
+
+/** What a caller signed in only to enrol gets from every route that needs a permission. */
+export function mfaEnrolmentRequired(): HttpProblem {
+  return new HttpProblem(
+    403,
+    'mfa-enrolment-required',
+    'Multi-factor sign-in required',
+    'Your organisation requires multi-factor sign-in. Enrol with POST /auth/mfa/totp and confirm with POST /auth/mfa/totp/confirm, then log in again.',
+  );
 }
 
 /**

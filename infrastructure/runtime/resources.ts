@@ -56,7 +56,7 @@ export interface Resources {
    * HMAC-SHA256 of a value under a key of its own for each tenant and purpose (derived from the master key): how
    * prompts and user references are recorded so that equal values can be matched, without the values themselves.
    */
-  tenantHash(tenantId: string, purpose: 'prompt' | 'user-ref' | 'idempotency', value: string): string;
+  tenantHash(tenantId: string, purpose: 'prompt' | 'user-ref' | 'idempotency' | 'recovery-code', value: string): string;
   /** Where links in mails point: PUBLIC_URL, else the address the ledger listens on; never a request's Host. */
   publicUrl: PublicUrl;
   readiness: ReadinessCheck[];

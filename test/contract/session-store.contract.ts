@@ -105,6 +105,81 @@ export function sessionStoreContract(adapter: string, make: () => Promise<Sessio
       expect(await store.rotate(token.hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
     });
 
+    it("lists a user's live sessions with their details, and a refresh as their last use", async () => {
+      const userId = randomUUID();
+      const a = { ...session(), userId };
+      const b = { ...session(), userId };
+      const [ta, tb] = [opaqueToken(), opaqueToken()];
+      await store.start(a, ta.hash, 60, { userAgent: 'Firefox', address: '203.0.113.7' });
+      await store.start(b, tb.hash, 60);
+      await store.start(session(), opaqueToken().hash, 60); // someone else's
+      const listed = await store.list(userId);
+      expect(listed.map((s) => s.familyId).sort()).toEqual([a.familyId, b.familyId].sort());
+      const first = listed.find((s) => s.familyId === a.familyId)!;
+      expect(first).toEqual({
+        familyId: a.familyId,
+        userAgent: 'Firefox',
+        address: '203.0.113.7',
+        createdAt: expect.any(String),
+        lastUsedAt: first.createdAt,
+      });
+      expect(listed.find((s) => s.familyId === b.familyId)).toMatchObject({ userAgent: null, address: null });
+      // A refresh is the session's last use (polled: on a fast clock the first may fall in the login's millisecond).
+      let token = ta;
+      await expect
+        .poll(
+          async () => {
+            const next = opaqueToken();
+            expect((await store.rotate(token.hash, next.hash, 60)).status).toBe('rotated');
+            token = next;
+            const now = (await store.list(userId)).find((s) => s.familyId === a.familyId)!;
+            return Date.parse(now.lastUsedAt) > Date.parse(now.createdAt) && now.createdAt === first.createdAt;
+          },
+          { timeout: 5_000 },
+        )
+        .toBe(true);
+      await store.revoke(b.familyId, 60);
+      expect((await store.list(userId)).map((s) => s.familyId)).toEqual([a.familyId]);
+    });
+
+    it("ends all of a user's sessions but one (a password change)", async () => {
+      const userId = randomUUID();
+      const [kept, ended, other] = [{ ...session(), userId }, { ...session(), userId }, session()];
+      const [tk, te, to] = [opaqueToken(), opaqueToken(), opaqueToken()];
+      await store.start(kept, tk.hash, 60);
+      await store.start(ended, te.hash, 60);
+      await store.start(other, to.hash, 60);
+      await store.revokeUser(userId, 60, { except: kept.familyId });
+      expect(await store.isRevoked(ended.familyId)).toBe(true);
+      expect(await store.rotate(te.hash, opaqueToken().hash, 60)).toEqual({ status: 'unknown' });
+      expect(await store.isRevoked(kept.familyId)).toBe(false);
+      expect((await store.list(userId)).map((s) => s.familyId)).toEqual([kept.familyId]);
+      expect(await store.rotate(tk.hash, opaqueToken().hash, 60)).toEqual({ status: 'rotated', session: kept });
+      expect(await store.isRevoked(other.familyId)).toBe(false);
+      // The kept one is still found when all of them end.
+      await store.revokeUser(userId, 60);
+      expect(await store.isRevoked(kept.familyId)).toBe(true);
+      expect(await store.list(userId)).toEqual([]);
+    });
+
+    it('keeps a login challenge until one caller consumes it, and forgets it when it expires', async () => {
+      const subject = { userId: randomUUID(), tenantId: randomUUID() };
+      const challenge = opaqueToken();
+      await store.createChallenge(challenge.hash, subject, 60);
+      expect(await store.findChallenge(challenge.hash)).toEqual(subject);
+      expect(await store.findChallenge(opaqueToken().hash)).toBeUndefined();
+      const consumed = await Promise.all([
+        store.consumeChallenge(challenge.hash),
+        store.consumeChallenge(challenge.hash),
+      ]);
+      expect(consumed.sort()).toEqual([false, true]);
+      expect(await store.findChallenge(challenge.hash)).toBeUndefined();
+      const short = opaqueToken();
+      await store.createChallenge(short.hash, subject, 1);
+      await expect.poll(() => store.findChallenge(short.hash), { timeout: 5_000 }).toBeUndefined();
+      expect(await store.consumeChallenge(short.hash)).toBe(false);
+    });
+
     it('keeps sessions, rotations and revocations across a restart', async () => {
       const loggedOut = session();
       const loggedOutToken = opaqueToken();

@@ -4,6 +4,7 @@
  * document has an operation this table does not list, or the other way round: a new route cannot be left out.
  */
 import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
 import type { PopulatedTenant } from '../support/tenants.js';
 
 export interface RouteRequest {
@@ -102,6 +103,48 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
   'GET /reset-password': { public: true, request: () => ({ path: '/../../reset-password' }), status: 200 },
   'GET /ready': { public: true, request: () => ({ path: '/../../ready' }), status: 200 },
   'GET /api/v1/auth/me': { request: () => json('/auth/me'), otherTenant: 'own', otherClient: 'own' },
+  'POST /api/v1/auth/mfa/verify': {
+    public: true,
+    request: () => json('/auth/mfa/verify', { challenge: 'x'.repeat(43), code: '000000' }),
+    status: 401,
+  },
+  // Multi-factor sign-in, the password and the sessions are always the caller's own.
+  'POST /api/v1/auth/mfa/totp': { request: () => json('/auth/mfa/totp'), otherTenant: 'own', otherClient: 'own' },
+  'POST /api/v1/auth/mfa/totp/confirm': {
+    request: () => json('/auth/mfa/totp/confirm', { code: '000000' }),
+    otherTenant: 422,
+    otherClient: 422,
+  },
+  'DELETE /api/v1/auth/mfa/totp': {
+    request: () => json('/auth/mfa/totp', { code: '000000' }),
+    otherTenant: 422,
+    otherClient: 422,
+  },
+  'POST /api/v1/auth/password': {
+    request: () =>
+      json('/auth/password', { currentPassword: 'not the password', newPassword: 'a long enough password' }),
+    otherTenant: 401,
+    otherClient: 401,
+  },
+  'GET /api/v1/auth/sessions': { request: () => json('/auth/sessions'), otherTenant: 'own', otherClient: 'own' },
+  'DELETE /api/v1/auth/sessions/{sessionId}': {
+    // A's administrator's own session: to anyone else it does not exist.
+    request: (a) => json(`/auth/sessions/${(jwt.decode(a.admin.accessToken) as { sid: string }).sid}`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+
+  // The organisation's settings.
+  'GET /api/v1/organization/security': {
+    request: () => json('/organization/security'),
+    otherTenant: 'own',
+    otherClient: 'own',
+  },
+  'PUT /api/v1/organization/security': {
+    request: () => json('/organization/security', { requireMfa: false }),
+    otherTenant: 'own',
+    otherClient: 403,
+  },
 
   // Clients.
   'POST /api/v1/clients': {
