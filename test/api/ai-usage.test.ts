@@ -4,6 +4,7 @@
  * decided by gatewayRequestDecider, in its own stream, with the client in the event's metadata.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   gatewayRequestDecider,
@@ -405,6 +406,29 @@ describe.skipIf(skip)(
 
       const member = await get('/ai-usage', ledger.tokenFor(admin.tenantId, 'member', alpha));
       expect(member.status).toBe(403);
+    });
+
+    it('keeps the read model behind row-level security: a tenant, a client, even without a WHERE clause', async () => {
+      const rows = (settings: Record<string, string>) =>
+        ledger.sql((db) =>
+          db.transaction().execute(async (trx) => {
+            await sql`set local role ledger_app`.execute(trx);
+            for (const [name, value] of Object.entries(settings))
+              await sql`select set_config(${name}, ${value}, true)`.execute(trx);
+            const { rows } = await sql<{
+              tenant_id: string;
+              client_id: string;
+            }>`select * from gateway_requests`.execute(trx);
+            return rows;
+          }),
+        );
+      expect(await rows({})).toEqual([]);
+      const msp = await rows({ 'app.tenant_id': admin.tenantId, 'app.client_id': '*' });
+      expect(msp.length).toBeGreaterThan(20);
+      expect(new Set(msp.map((row) => row.tenant_id))).toEqual(new Set([admin.tenantId]));
+      const client = await rows({ 'app.tenant_id': admin.tenantId, 'app.client_id': beta });
+      expect(new Set(client.map((row) => row.client_id))).toEqual(new Set([beta]));
+      expect(await rows({ 'app.tenant_id': other.tenantId, 'app.client_id': '*' })).toEqual([]);
     });
 
     it("shows each client's gateway usage of the month in the MSP summary, now and as of a moment", async () => {
