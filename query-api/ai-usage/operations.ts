@@ -1,7 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
-import type { Authenticated } from '../../infrastructure/http/authentication.js';
-import { authOf } from '../../infrastructure/http/authentication.js';
+import { authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, ListMeta, Paging, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';

@@ -1,4 +1,12 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayRequestStream } from '../../domain/gateway/gateway-request.js';
+import { PostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.js';
+import { eventually } from '../contract/message-bus.contract.js';
+import { createLogger } from '../../infrastructure/logging/logger.js';
+import { projectionNamed } from '../../projections/catalog.js';
+import { rebuildProjection } from '../../projections/rebuild.js';
 import type { GatewayRequestRecordedData } from '../../domain/gateway/gateway-request.js';
 import { gatewayRequestsProjection } from '../../projections/read-models/gateway-requests.js';
 import { projectionSpecification } from '../support/projection-spec.js';
@@ -129,5 +137,49 @@ describe.skipIf(skip)(`the gateway-requests projection, given events${skip ? ' (
         ],
         'request_id',
       );
+  });
+
+  it('is in the catalog, so that a rebuild (npm run projections -- rebuild --all) fills it again from the log', async () => {
+    expect(projectionNamed('gateway-requests')).toBe(gatewayRequestsProjection);
+    const store = new PostgresEventStore(database);
+    const tenantId = randomUUID();
+    let last = '';
+    for (const data of [request('q-1'), request('q-2', { clientId: 'c-2', outcome: 'blocked', decision: 'block' })]) {
+      const streamId = gatewayRequestStream(tenantId, data.requestId);
+      const written = await store.append(
+        streamId,
+        [
+          {
+            type: 'GatewayRequestRecorded',
+            data,
+            metadata: { tenantId, actorId: 'gateway', correlationId: 'c', clientId: data.clientId },
+          },
+        ],
+        { expectedRevision: 'no_stream' },
+      );
+      last = written.position;
+    }
+    // An event is visible once every older transaction on the server has ended (another file's may hold it back).
+    await eventually(async () => (await store.headPosition()) >= last, 'the appended events to become visible', 30_000);
+    await rebuildProjection({
+      projection: gatewayRequestsProjection,
+      eventStore: store,
+      database,
+      logger: createLogger({ level: 'silent', format: 'json' }),
+    });
+    const { rows } = await sql<{ request_id: string; client_id: string; blocked: boolean }>`
+      select request_id, client_id, blocked from gateway_requests where tenant_id = ${tenantId} order by request_id`.execute(
+      database.db,
+    );
+    expect(rows).toEqual([
+      { request_id: 'q-1', client_id: 'c-1', blocked: false },
+      { request_id: 'q-2', client_id: 'c-2', blocked: true },
+    ]);
+    // The swapped-in table keeps its row-level security.
+    const { rows: policies } = await sql<{ policyname: string }>`
+      select policyname from pg_policies where tablename = 'gateway_requests' and schemaname = current_schema() order by 1`.execute(
+      database.db,
+    );
+    expect(policies.map((p) => p.policyname)).toEqual(['projector', 'reader']);
   });
 });
