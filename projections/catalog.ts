@@ -8,6 +8,7 @@ import { assessmentsProjection } from './read-models/assessments.js';
 import { violationsProjection } from './read-models/violations.js';
 import { usersProjection } from './read-models/users.js';
 import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
+import { gatewayRequestsProjection } from './read-models/gateway-requests.js';
 import type { AnyProjection } from './projection.js';
 
 /** Every projection the ledger runs, by name. */
@@ -18,6 +19,7 @@ export const PROJECTIONS: readonly AnyProjection[] = [
   evidenceProjection,
   aiServicesProjection,
   promptAnalysesProjection,
+  gatewayRequestsProjection,
   assessmentsProjection,
   violationsProjection,
   auditLogProjection,

@@ -2,6 +2,7 @@ import type { AnyOperation } from '../infrastructure/http/contract/operation.js'
 import { NotificationDirectory } from '../projections/notifications/directory.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceReads } from './ai-services/operations.js';
+import { aiUsageReads } from './ai-usage/operations.js';
 import { assessmentReads } from './assessments/operations.js';
 import { auditReads } from './audit/operations.js';
 import { clientReads } from './clients/operations.js';
@@ -32,6 +33,7 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     ...evidenceReads(deps),
     ...aiServiceReads(deps),
     ...promptAnalysisReads(deps),
+    ...aiUsageReads(deps),
     ...webhookReads({ database: resources.database, directory }),
     ...policyReads(deps),
     ...assessmentReads(deps),

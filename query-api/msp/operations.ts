@@ -4,6 +4,7 @@ import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { ListMeta, Paging, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
+import { gatewayRequestsProjection } from '../../projections/read-models/gateway-requests.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
 import { scopeOf } from '../history/client-scope.js';
 import { minPosition } from '../http/min-position.js';
@@ -21,7 +22,7 @@ export function mspReads(deps: ReadDeps & { waitMs: number }) {
       path: '/msp/summary',
       tags: ['msp'],
       summary:
-        'For each active client: latest compliance score per framework and its trend, violations by severity (24 h, 7 d, 30 d), AI usage by service, policies by status, evidence expiring soon; now or as it was at asOf',
+        'For each active client: latest compliance score per framework and its trend, violations by severity (24 h, 7 d, 30 d), AI usage by service, requests through the AI gateway this month, policies by status, evidence expiring soon; now or as it was at asOf',
       description:
         "A score is the latest submitted assessment's, recomputed at the moment read (now, or asOf) over the catalog version the assessment pinned and the freshness of its linked evidence at that moment: compliant requirements whose evidence has all expired count as partially compliant (listed in `flagged`). `submittedScore` is the score recorded at submission; `trend` compares the score with the previous assessment's.",
       access: { permission: 'client:read' },
@@ -41,7 +42,7 @@ export function mspReads(deps: ReadDeps & { waitMs: number }) {
           }),
         },
       },
-      before: [minPosition(database, eventStore, SUMMARY_PROJECTIONS, deps.waitMs)],
+      before: [minPosition(database, eventStore, [...SUMMARY_PROJECTIONS, gatewayRequestsProjection], deps.waitMs)],
       async handler(req, res) {
         const actor = authOf(res);
         if (req.query.asOf === undefined) {

@@ -6,6 +6,7 @@ import { assessmentsProjection, CoverageSchema } from '../../projections/read-mo
 import { clientsProjection } from '../../projections/read-models/clients.js';
 import { evidenceProjection } from '../../projections/read-models/evidence.js';
 import { policiesProjection } from '../../projections/read-models/policies.js';
+import { sumsOf, usageSums, type UsageSums } from '../../projections/read-models/gateway-requests.js';
 import type { ReadModels } from '../../projections/read-models/tables.js';
 import { noSeverities, SeverityCounts, violationsProjection } from '../../projections/read-models/violations.js';
 import { answersOfMany, scoreAt, type AssessmentRow } from '../compliance/score-at.js';
@@ -61,6 +62,20 @@ export const ClientSummary = z
         blocked: z.int(),
       }),
     ),
+    gatewayUsage: z
+      .object({
+        requests: z.int(),
+        blocked: z.int(),
+        redacted: z.int(),
+        tokensIn: z.int(),
+        tokensOut: z.int(),
+        topServices: z
+          .array(z.object({ aiServiceId: z.string(), name: z.string().nullable(), requests: z.int() }))
+          .describe('the 3 AI services with the most requests'),
+      })
+      .describe(
+        'Requests through the AI gateway in the calendar month (UTC) of the moment read, up to that moment (GET /ai-usage has the detail)',
+      ),
     policies: z.record(z.string(), z.int()),
     evidence: z.object({
       expiringSoon: z.int(),
@@ -77,6 +92,8 @@ interface ScoreRow extends AssessmentRow {
   /** 1 for the latest submitted assessment of its client and framework, 2 for the one before… */
   n: number;
 }
+const NO_REQUESTS: UsageSums = { requests: 0, tokens_in: 0, tokens_out: 0, blocked: 0, redacted: 0 };
+
 interface UsageRow {
   client_id: string;
   ai_service_id: string;
@@ -90,8 +107,8 @@ interface UsageRow {
 /**
  * The MSP summary at the moment `at`, read through `trx` (the live read models, or a replay of them): for each active
  * client, the latest compliance score per framework at that moment and its trend, violations by severity over the
- * 24 hours, 7 and 30 days before it, AI usage by service over the 30 days before it, policies by status, and
- * evidence expiring within 30 days of it. `only` limits it to one client.
+ * 24 hours, 7 and 30 days before it, AI usage by service over the 30 days before it, requests through the AI gateway in
+ * its calendar month up to it, policies by status, and evidence expiring within 30 days of it. `only` limits it to one client.
  */
 export async function summaryAt(
   trx: Transaction<ReadModels>,
@@ -141,6 +158,22 @@ export async function summaryAt(
     where u.day > (${now})::date - 30 and u.day <= (${now})::date group by u.client_id, u.ai_service_id, s.name`.execute(
     trx,
   );
+  // Gateway requests are read live, not replayed: one row each, recorded_at says whether it was there at the moment.
+  const month = sql`recorded_at >= date_trunc('month', ${now} at time zone 'UTC') at time zone 'UTC' and recorded_at <= ${now}`;
+  const { rows: gateway } = await sql<UsageSums & { client_id: string }>`
+    select client_id, ${usageSums} from gateway_requests where ${month} group by client_id`.execute(trx);
+  const { rows: gatewayServices } = await sql<{
+    client_id: string;
+    ai_service_id: string;
+    name: string | null;
+    n: number;
+  }>`
+    select g.client_id, g.ai_service_id, s.name, g.n from (
+      select client_id, ai_service_id, count(*)::int as n,
+             row_number() over (partition by client_id order by count(*) desc, ai_service_id) as rank
+      from gateway_requests where ${month} and ai_service_id is not null group by client_id, ai_service_id
+    ) g left join ai_services s on s.ai_service_id = g.ai_service_id
+    where g.rank <= 3 order by g.client_id, g.rank`.execute(trx);
   const { rows: policies } = await sql<{ client_id: string; status: string; n: number }>`
     select client_id, status, count(*)::int as n from policies group by client_id, status`.execute(trx);
   const { rows: evidence } = await sql<{ client_id: string; expiring: number; expired: number; retired: number }>`
@@ -206,6 +239,10 @@ export async function summaryAt(
         redacted: r.redacted,
         blocked: r.blocked,
       })),
+      gatewayUsage: {
+        ...sumsOf(mine(gateway)[0] ?? NO_REQUESTS),
+        topServices: mine(gatewayServices).map((r) => ({ aiServiceId: r.ai_service_id, name: r.name, requests: r.n })),
+      },
       policies: statusCounts,
       evidence: { expiringSoon: ev?.expiring ?? 0, expired: ev?.expired ?? 0, retired: ev?.retired ?? 0 },
     };

@@ -249,6 +249,12 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherClient: 404,
   },
   'GET /api/v1/prompt-analyses': { request: () => json('/prompt-analyses'), otherTenant: 'own', otherClient: 'own' },
+  'GET /api/v1/ai-usage': {
+    // Asked for A's client by id: an outsider's answer is its own (an empty page), never A's usage.
+    request: (a) => json(`/ai-usage?clientId=${a.clientId}`),
+    otherTenant: 'own',
+    otherClient: 'own',
+  },
   'GET /api/v1/violations': { request: () => json('/violations'), otherTenant: 'own', otherClient: 'own' },
   'GET /api/v1/violations/{id}': {
     request: (a) => json(`/violations/${a.violationId}`),
