@@ -5,6 +5,7 @@ import { aiGovernanceCommands } from './ai-governance/operations.js';
 import { assessmentCommands } from './assessments/operations.js';
 import { clientCommands } from './clients/operations.js';
 import { evidenceCommands } from './evidence/operations.js';
+import { gatewayKeyCommands } from './gateway/operations.js';
 import type { CommandHandler } from './http/command-handler.js';
 import { userCommands } from './users/operations.js';
 import { promptAnalysisCommands } from './prompt-analysis/operations.js';
@@ -18,7 +19,8 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
     ...clientCommands(handler),
     ...authCommands(resources, handler),
     ...userCommands(resources, handler),
-    ...aiGovernanceCommands(handler),
+    ...aiGovernanceCommands(handler, resources.providerGuard),
+    ...gatewayKeyCommands(resources, handler),
     ...evidenceCommands(handler, resources.blobs, {
       maxBytes: resources.config.EVIDENCE_MAX_BYTES,
       eventStore: resources.eventStore,

@@ -8,6 +8,7 @@ import { assessmentsProjection } from './read-models/assessments.js';
 import { violationsProjection } from './read-models/violations.js';
 import { usersProjection } from './read-models/users.js';
 import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
+import { gatewayKeysProjection } from './read-models/gateway-keys.js';
 import type { AnyProjection } from './projection.js';
 
 /** Every projection the ledger runs, by name. */
@@ -22,6 +23,7 @@ export const PROJECTIONS: readonly AnyProjection[] = [
   violationsProjection,
   auditLogProjection,
   evidenceWatchProjection,
+  gatewayKeysProjection,
 ];
 
 export function projectionNamed(name: string): AnyProjection | undefined {

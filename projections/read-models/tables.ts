@@ -3,6 +3,7 @@ import type { AssessmentsTables } from './assessments.js';
 import type { AuditLogTables } from './audit-log.js';
 import type { ClientsTables } from './clients.js';
 import type { EvidenceTables } from './evidence.js';
+import type { GatewayKeysTables } from './gateway-keys.js';
 import type { PoliciesTables } from './policies.js';
 import type { PromptAnalysesTables } from './prompt-analyses.js';
 import type { UsersTables } from './users.js';
@@ -20,4 +21,5 @@ export type ReadModels = ClientsTables &
   PoliciesTables &
   AssessmentsTables &
   ViolationsTables &
-  AuditLogTables;
+  AuditLogTables &
+  GatewayKeysTables;
