@@ -64,7 +64,7 @@ export function gatewayKeyCommands(resources: Pick<Resources, 'tenantHash'>, han
       tags: ['gateway'],
       summary: "Issue a gateway key for a client's tools; the answer carries the key, shown this once",
       description:
-        'The key (clk_…) is sent as `Authorization: Bearer <key>` to /gateway/v1, in place of the AI provider\'s own key. Only its SHA-256 is recorded. Bound to a user reference, every request through it is recorded as that user (as a keyed hash); bound to AI services, it reaches only those (each still needs the client\'s approval). An Idempotency-Key replay answers without the key (meta.withheld says so): it is never stored.',
+        "The key (clk_…) is sent as `Authorization: Bearer <key>` to /gateway/v1, in place of the AI provider's own key. Only its SHA-256 is recorded. Bound to a user reference, every request through it is recorded as that user (as a keyed hash); bound to AI services, it reaches only those (each still needs the client's approval). An Idempotency-Key replay answers without the key (meta.withheld says so): it is never stored.",
       access: manage,
       headers: ['Idempotency-Key'],
       storedAnswer: gatewayKeyAnswer,
@@ -83,7 +83,7 @@ export function gatewayKeyCommands(resources: Pick<Resources, 'tenantHash'>, han
           .max(50)
           .refine((ids) => new Set(ids).size === ids.length, 'each service once')
           .meta({ uniqueItems: true })
-          .describe("The AI services the key may reach; leave out for every service the client approved")
+          .describe('The AI services the key may reach; leave out for every service the client approved')
           .optional(),
         requestsPerMinute: z
           .int()

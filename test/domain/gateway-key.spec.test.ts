@@ -54,9 +54,15 @@ describe('gateway key', () => {
   });
 
   it('needs a name, at least one service when bound to services, and a rate of at least 1', () => {
-    given(gatewayKeyDecider).when({ ...issue, name: '   ' }).thenFails('invalid', 'name');
-    given(gatewayKeyDecider).when({ ...issue, aiServiceIds: [] }).thenFails('invalid', 'aiServiceIds');
-    given(gatewayKeyDecider).when({ ...issue, requestsPerMinute: 0 }).thenFails('invalid', 'requestsPerMinute');
+    given(gatewayKeyDecider)
+      .when({ ...issue, name: '   ' })
+      .thenFails('invalid', 'name');
+    given(gatewayKeyDecider)
+      .when({ ...issue, aiServiceIds: [] })
+      .thenFails('invalid', 'aiServiceIds');
+    given(gatewayKeyDecider)
+      .when({ ...issue, requestsPerMinute: 0 })
+      .thenFails('invalid', 'requestsPerMinute');
   });
 
   it('is issued once', () => {
