@@ -182,7 +182,10 @@ describe.skipIf(skip)(`AI service provider settings over HTTP${skip ? ' (skipped
     expect(stale.status).toBe(412);
   });
 
-  it('never logs the API key', () => {
+  it('never logs the API key, nor records a refused one (the refusal is recorded, its body never)', async () => {
+    const stored = JSON.stringify(await ledger.storedEvents());
+    expect(stored).toContain('CommandRefused');
+    expect(stored).not.toContain('sk-refused');
     expect(ledger.logs().length).toBeGreaterThan(0);
     expect(ledger.logs()).not.toContain(apiKey);
     expect(ledger.logs()).not.toContain('sk-refused');

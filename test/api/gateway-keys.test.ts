@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../command-api/http/command-handler.js';
+import { gatewayKeyStream } from '../../domain/gateway/gateway-key.js';
 import { gatewayRequestDecider, gatewayRequestStream } from '../../domain/gateway/gateway-request.js';
 import { authenticateGatewayKey, gatewayKeyHash, parseGatewayKey } from '../../gateway/keys.js';
 import { createLogger } from '../../infrastructure/logging/logger.js';
@@ -116,6 +117,18 @@ describe.skipIf(skip)(`gateway keys over HTTP${skip ? ' (skipped: no postgres or
       lastUsedAt: null,
     });
     expect(JSON.stringify(listed.body)).not.toContain(key!.slice(-43));
+
+    // History shows the key's issue to auditors, its user reference opened, its hash hidden like other credentials.
+    const history = await ledger.request<{ data: Array<{ type: string; data: Record<string, unknown> }> }>(
+      'GET',
+      `/history/streams/${encodeURIComponent(gatewayKeyStream(admin.tenantId, keyId))}`,
+      { token: admin.accessToken },
+    );
+    expect(history.status).toBe(200);
+    expect(history.body.data[0]).toMatchObject({
+      type: 'GatewayKeyIssued',
+      data: { keyHash: '[redacted]', userRef: 'emp-42', keyPrefix },
+    });
   });
 
   it('answers a replay of the same request without the key, saying why, and issues no second key', async () => {
