@@ -7,6 +7,7 @@ import { aiGovernanceCommands } from './ai-governance/operations.js';
 import { assessmentCommands } from './assessments/operations.js';
 import { clientCommands } from './clients/operations.js';
 import { evidenceCommands } from './evidence/operations.js';
+import { gatewayKeyCommands } from './gateway/operations.js';
 import type { CommandHandler } from './http/command-handler.js';
 import { organizationCommands } from './organization/operations.js';
 import { userCommands } from './users/operations.js';
@@ -24,7 +25,8 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
     ...sessionCommands(resources, handler),
     ...organizationCommands(handler),
     ...userCommands(resources, handler),
-    ...aiGovernanceCommands(handler),
+    ...aiGovernanceCommands(handler, resources.providerGuard),
+    ...gatewayKeyCommands(resources, handler),
     ...evidenceCommands(handler, resources.blobs, {
       maxBytes: resources.config.EVIDENCE_MAX_BYTES,
       eventStore: resources.eventStore,

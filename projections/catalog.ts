@@ -9,6 +9,7 @@ import { violationsProjection } from './read-models/violations.js';
 import { usersProjection } from './read-models/users.js';
 import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
 import { gatewayRequestsProjection } from './read-models/gateway-requests.js';
+import { gatewayKeysProjection } from './read-models/gateway-keys.js';
 import type { AnyProjection } from './projection.js';
 
 /** Every projection the ledger runs, by name. */
@@ -24,6 +25,7 @@ export const PROJECTIONS: readonly AnyProjection[] = [
   violationsProjection,
   auditLogProjection,
   evidenceWatchProjection,
+  gatewayKeysProjection,
 ];
 
 export function projectionNamed(name: string): AnyProjection | undefined {

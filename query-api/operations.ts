@@ -8,6 +8,7 @@ import { auditReads } from './audit/operations.js';
 import { clientReads } from './clients/operations.js';
 import { evidenceReads } from './evidence/operations.js';
 import { frameworkReads } from './frameworks/operations.js';
+import { gatewayKeyReads } from './gateway-keys/operations.js';
 import { historyReads } from './history/operations.js';
 import { mspReads } from './msp/operations.js';
 import { policyReads } from './policies/operations.js';
@@ -32,6 +33,7 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     ...userReads({ ...deps, vault: resources.vault }),
     ...evidenceReads(deps),
     ...aiServiceReads(deps),
+    ...gatewayKeyReads(deps),
     ...promptAnalysisReads(deps),
     ...aiUsageReads(deps),
     ...webhookReads({ database: resources.database, directory }),

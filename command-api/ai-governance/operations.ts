@@ -1,7 +1,12 @@
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { aiServiceDecider, aiServiceStream, AiServiceProfile } from '../../domain/ai-governance/ai-service.js';
+import {
+  aiServiceDecider,
+  aiServicePersonalData,
+  aiServiceStream,
+  AiServiceProfile,
+} from '../../domain/ai-governance/ai-service.js';
 import {
   ACTIONS,
   approvalWarnings,
@@ -14,29 +19,29 @@ import { assertClientAccess, authOf } from '../../infrastructure/http/authentica
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem, invalidFields, notFound } from '../../infrastructure/http/problem.js';
+import type { OutboundGuard } from '../../infrastructure/outbound/guard.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
+import { requireOutboundUrl } from '../http/outbound-url.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 
 const write = { permission: 'ai-service:write' } as const;
 const ClientPath = z.object({ id: Id });
 
+const PolicyRuleBody = z.strictObject({
+  entity: z.string().max(64),
+  minScore: z.number().min(0).max(1),
+  action: z.enum(ACTIONS),
+  aiServiceIds: z
+    .array(Id)
+    .min(1)
+    .max(50)
+    .describe('The AI services of the registry the rule applies to; leave out for every service')
+    .optional(),
+});
+
 const AiPolicyBody = z.strictObject({
-  rules: z
-    .array(
-      z.strictObject({
-        entity: z.string().max(64),
-        minScore: z.number().min(0).max(1),
-        action: z.enum(ACTIONS),
-        aiServiceIds: z
-          .array(Id)
-          .min(1)
-          .max(50)
-          .describe('The AI services of the registry the rule applies to; leave out for every service')
-          .optional(),
-      }),
-    )
-    .max(100),
+  rules: z.array(PolicyRuleBody).max(100),
   unapprovedService: z.enum(ACTIONS),
   customPatterns: z
     .array(
@@ -69,7 +74,26 @@ function registryKeeper(res: Response): ReturnType<typeof authOf> {
   return actor;
 }
 
-export function aiGovernanceCommands(handler: CommandHandler) {
+/** How a client's gateway traffic is treated (issue 13): all three fields, every time. */
+const GatewaySettingsBody = z.strictObject({
+  monthlyTokenBudget: z
+    .int()
+    .min(1)
+    .max(1_000_000_000_000)
+    .nullable()
+    .describe('Tokens (in and out) per calendar month (UTC); null for no budget'),
+  unanalysableParts: z
+    .enum(['block', 'allow'])
+    .describe('Message parts the engine cannot read (images, audio, files): blocked, or forwarded unread'),
+  outputRules: z
+    .array(PolicyRuleBody)
+    .max(100)
+    .describe(
+      "Rules for the answers; an entity without one follows the usage policy's rule, and secrets are redacted at least",
+    ),
+});
+
+export function aiGovernanceCommands(handler: CommandHandler, providerGuard: OutboundGuard) {
   /** Approvals and policies are for an existing client that is not archived. */
   async function requireActiveClient(tenantId: string, clientId: string) {
     const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
@@ -79,7 +103,11 @@ export function aiGovernanceCommands(handler: CommandHandler) {
   }
 
   /** Each AI service a rule names is in the registry: a mistyped id is refused by name, not kept as a rule that never applies. */
-  async function requireRegistered(tenantId: string, rules: Array<{ aiServiceIds?: string[] | undefined }>) {
+  async function requireRegistered(
+    tenantId: string,
+    rules: Array<{ aiServiceIds?: string[] | undefined }>,
+    field = 'rules',
+  ) {
     const named = [...new Set(rules.flatMap((rule) => rule.aiServiceIds ?? []))];
     const known = new Set<string>();
     await Promise.all(
@@ -92,7 +120,7 @@ export function aiGovernanceCommands(handler: CommandHandler) {
       (rule.aiServiceIds ?? []).flatMap((id, j) =>
         known.has(id)
           ? []
-          : [{ field: `rules.${i}.aiServiceIds.${j}`, message: `no AI service ${id} in the registry` }],
+          : [{ field: `${field}.${i}.aiServiceIds.${j}`, message: `no AI service ${id} in the registry` }],
       ),
     );
     if (unknown.length > 0)
@@ -240,7 +268,126 @@ export function aiGovernanceCommands(handler: CommandHandler) {
         sendCommandResult(res, 200, { aiServiceId, changed }, result);
       },
     }),
+    operation({
+      operationId: 'setAiServiceProvider',
+      method: 'put',
+      path: '/ai-services/{id}/provider',
+      tags: ['ai-governance', 'gateway'],
+      summary: "Where the gateway forwards an AI service's traffic: an OpenAI-compatible base URL and its API key",
+      description:
+        "The API key is sealed with the ledger's master key: never returned (reads show apiKeySet), never logged. Leave apiKey out to keep the key set before; null sends none. A baseUrl whose host is a private, loopback, link-local or metadata address is refused unless the operator allowlisted it (PROVIDER_ALLOWED_HOSTS); only allowlisted hosts may use plain http. The gateway checks the URL again, with DNS, at each call. The models the service serves are its `models`.",
+      access: write,
+      headers: ['Idempotency-Key', 'If-Match'],
+      params: z.object({ id: Id }),
+      body: z.strictObject({
+        baseUrl: z
+          .string()
+          .min(8)
+          .max(2000)
+          .describe('The OpenAI-compatible API root, such as https://api.openai.com/v1 (no query, no credentials)'),
+        apiKey: z
+          .string()
+          .min(1)
+          .max(4000)
+          .nullable()
+          .describe("The provider's API key, sent as a Bearer token; absent keeps the one set before, null sends none")
+          .optional(),
+        timeoutMs: z
+          .int()
+          .min(1000)
+          .max(600_000)
+          .describe('How long to wait for the provider (default 60000)')
+          .optional(),
+      }),
+      answers: {
+        200: {
+          description: 'Set',
+          schema: commandAnswer(
+            z.object({
+              aiServiceId: Id,
+              provider: z.object({ baseUrl: z.string(), apiKeySet: z.boolean(), timeoutMs: z.int() }),
+            }),
+          ),
+        },
+        403: { description: 'A client-scoped user: the registry is kept by the MSP', problem: true },
+        404: { description: 'No such AI service in your tenant', problem: true },
+        412: { description: 'Stale If-Match', problem: true },
+        422: { description: 'The baseUrl is refused: a private or loopback address not allowlisted', problem: true },
+      },
+      async handler(req, res) {
+        const actor = registryKeeper(res);
+        const { baseUrl, apiKey, timeoutMs } = req.body;
+        requireOutboundUrl(providerGuard, baseUrl, {
+          field: 'baseUrl',
+          what: 'provider base URL',
+          allowlist: 'PROVIDER_ALLOWED_HOSTS',
+          base: true,
+        });
+        const aiServiceId = req.params.id;
+        const services = { decider: aiServiceDecider, personalData: aiServicePersonalData };
+        const stream = aiServiceStream(actor.tenantId, aiServiceId);
+        if (!(await handler.load(services, stream)).state.exists) throw notFound('AI service');
+        const result = await handler.execute(
+          services,
+          stream,
+          {
+            type: 'SetAiServiceProvider',
+            baseUrl,
+            ...(apiKey !== undefined ? { apiKey } : {}),
+            timeoutMs: timeoutMs ?? 60_000,
+            setBy: actor.userId,
+          },
+          commandContext(req, res),
+          { ifMatch: ifMatchOf(req) },
+        );
+        const provider = result.state.provider!;
+        sendCommandResult(
+          res,
+          200,
+          {
+            aiServiceId,
+            provider: { baseUrl: provider.baseUrl, apiKeySet: provider.apiKey !== null, timeoutMs: provider.timeoutMs },
+          },
+          result,
+        );
+      },
+    }),
     ...decisions,
+    operation({
+      operationId: 'setGatewaySettings',
+      method: 'put',
+      path: '/clients/{id}/gateway-settings',
+      tags: ['ai-governance', 'gateway'],
+      summary:
+        "Set how the gateway treats a client's AI traffic: a monthly token budget, unreadable parts, rules for answers",
+      access: write,
+      headers: ['Idempotency-Key', 'If-Match'],
+      params: ClientPath,
+      body: GatewaySettingsBody,
+      answers: {
+        200: { description: 'Set', schema: commandAnswer(z.object({ clientId: Id })) },
+        404: { description: 'No such client in your tenant', problem: true },
+        410: { description: 'The client is archived', problem: true },
+        412: { description: 'Stale If-Match', problem: true },
+        422: { description: 'An output rule naming an AI service that is not in the registry', problem: true },
+      },
+      async handler(req, res) {
+        const actor = authOf(res);
+        const clientId = req.params.id;
+        assertClientAccess(actor, clientId);
+        await requireActiveClient(actor.tenantId, clientId);
+        const { monthlyTokenBudget, unanalysableParts, outputRules } = req.body;
+        await requireRegistered(actor.tenantId, outputRules, 'outputRules');
+        const result = await handler.execute(
+          { decider: clientAiDecider },
+          clientAiStream(actor.tenantId, clientId),
+          { type: 'SetGatewaySettings', settings: { monthlyTokenBudget, unanalysableParts, outputRules } },
+          commandContext(req, res),
+          { ifMatch: ifMatchOf(req) },
+        );
+        sendCommandResult(res, 200, { clientId }, result);
+      },
+    }),
     operation({
       operationId: 'setAiPolicy',
       method: 'put',

@@ -12,11 +12,11 @@ import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
 import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js';
-import { HttpProblem } from '../../infrastructure/http/problem.js';
 import type { OutboundGuard } from '../../infrastructure/outbound/guard.js';
 import { newWebhookSecret } from '../../infrastructure/webhooks/signing.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
+import { requireOutboundUrl } from '../http/outbound-url.js';
 import { sendCommandResult } from '../http/responses.js';
 import { requireActiveClient } from '../http/scoped.js';
 
@@ -74,16 +74,7 @@ export function webhookCommands(handler: CommandHandler, guard: OutboundGuard, v
       async handler(req, res) {
         const actor = authOf(res);
         const { url, events, clientId } = req.body;
-        const refused = guard.checkUrl(url);
-        if (refused) {
-          throw new HttpProblem(
-            422,
-            'invalid',
-            'The webhook URL is refused',
-            `The URL ${refused}. Private and loopback addresses need the operator's WEBHOOK_ALLOWED_HOSTS.`,
-            { errors: [{ field: 'url', message: refused }] },
-          );
-        }
+        requireOutboundUrl(guard, url, { field: 'url', what: 'webhook URL', allowlist: 'WEBHOOK_ALLOWED_HOSTS' });
         if (clientId) await requireActiveClient(handler, actor, clientId);
         const webhookId = randomUUID();
         const secret = newWebhookSecret();

@@ -24,6 +24,10 @@ export const PERMISSIONS = [
   'audit:read',
   'webhook:read',
   'webhook:write',
+  /** Listing a client's gateway keys (never a key itself): its compliance people see their own client's. */
+  'gateway-key:read',
+  /** Issuing and revoking gateway keys: the MSP's admins only, since a key spends the client's AI budget. */
+  'gateway-key:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -59,6 +63,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'ai-service:write',
     'prompt:analyze',
     'violation:write',
+    'gateway-key:read',
   ],
   compliance_officer: [
     ...READ_ALL,
@@ -69,6 +74,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'prompt:analyze',
     'violation:write',
     'audit:read',
+    'gateway-key:read',
   ],
   auditor: [...READ_ALL, 'audit:read'],
   member: ['framework:read', 'policy:read', 'prompt:analyze'],

@@ -114,21 +114,22 @@ export function checkCustomPattern(pattern: string, field: string): number {
   return regex.matcher('').programSize();
 }
 
-function checkPolicy(policy: AiPolicy): void {
+/** Checks a policy; `field` names where its rules are in the request (`rules`, or a gateway's `outputRules`). */
+function checkPolicy(policy: AiPolicy, field = 'rules'): void {
   policy.rules.forEach((rule, i) => {
     if (!ENTITY.test(rule.entity))
       throw new DomainError(
         'invalid',
         'An entity is an upper-case type name such as US_SSN, or *',
-        `rules.${i}.entity`,
+        `${field}.${i}.entity`,
       );
     if (!(rule.minScore >= 0 && rule.minScore <= 1))
-      throw new DomainError('invalid', 'minScore is between 0 and 1', `rules.${i}.minScore`);
+      throw new DomainError('invalid', 'minScore is between 0 and 1', `${field}.${i}.minScore`);
     if (rule.aiServiceIds !== undefined && rule.aiServiceIds.length === 0)
       throw new DomainError(
         'invalid',
         'Name at least one AI service, or leave aiServiceIds out for every service',
-        `rules.${i}.aiServiceIds`,
+        `${field}.${i}.aiServiceIds`,
       );
   });
   policy.regions?.forEach((region, i) => {
@@ -199,7 +200,7 @@ export const clientAiDecider: Decider<ClientAiCommand, ClientAiEvent, ClientAiSt
             'A monthly token budget is at least 1 (or null for none)',
             'monthlyTokenBudget',
           );
-        checkPolicy({ rules: settings.outputRules, unapprovedService: 'block', customPatterns: [] });
+        checkPolicy({ rules: settings.outputRules, unapprovedService: 'block', customPatterns: [] }, 'outputRules');
         return [{ type: 'GatewaySettingsSet', data: settings }];
       }
     }

@@ -136,6 +136,8 @@ const schema = z.object({
     .default(60_000),
   NOTIFY_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(60_000).default(1000),
   WEBHOOK_ALLOWED_HOSTS: hostList,
+  /** Hosts an AI service's provider baseUrl may name although private or plain http (a model served in-house). */
+  PROVIDER_ALLOWED_HOSTS: hostList,
   WEBHOOK_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(120_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(8),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).default(30_000),

@@ -40,6 +40,8 @@ export interface Resources {
   bus: MessageBus;
   /** Where webhooks may go: WEBHOOK_ALLOWED_HOSTS. */
   webhookGuard: OutboundGuard;
+  /** Where the gateway may forward to (an AI service's provider baseUrl): PROVIDER_ALLOWED_HOSTS. */
+  providerGuard: OutboundGuard;
   sessions: SessionStore;
   accessTokens: AccessTokens;
   mailer: Mailer;
@@ -159,6 +161,7 @@ export async function openResources(
       kafka,
       bus,
       webhookGuard: new OutboundGuard({ allowedHosts: config.WEBHOOK_ALLOWED_HOSTS }),
+      providerGuard: new OutboundGuard({ allowedHosts: config.PROVIDER_ALLOWED_HOSTS }),
       sessions,
       accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
       mailer,

@@ -17,6 +17,10 @@ export interface AiServicesTable {
   dpa_signed: boolean;
   data_retention_days: number;
   registered_at: Date;
+  /** The provider settings the gateway forwards to (issue 13): null until set. Whether a key is set, never the key. */
+  provider_base_url: string | null;
+  provider_api_key_set: boolean | null;
+  provider_timeout_ms: number | null;
 }
 
 /** Each client's latest decision on each service. */
@@ -58,6 +62,14 @@ export const AiService = z
     aiServiceId: Id,
     ...AiServiceProfile.shape,
     registeredAt: Timestamp,
+    provider: z
+      .object({
+        baseUrl: z.string(),
+        apiKeySet: z.boolean().describe('Whether an API key is set: the key itself is never shown'),
+        timeoutMs: z.int(),
+      })
+      .nullable()
+      .describe("Where the gateway forwards this service's traffic (PUT /ai-services/{id}/provider); null until set"),
     approval: z.enum(['approved', 'revoked', 'none']).nullable(),
     usageLast30Days: Usage,
   })
@@ -76,6 +88,14 @@ export function aiServiceOf(
     dpaSigned: row.dpa_signed,
     dataRetentionDays: row.data_retention_days,
     registeredAt: new Date(row.registered_at).toISOString(),
+    provider:
+      row.provider_base_url === null
+        ? null
+        : {
+            baseUrl: row.provider_base_url,
+            apiKeySet: row.provider_api_key_set === true,
+            timeoutMs: row.provider_timeout_ms!,
+          },
     approval: row.approval,
     usageLast30Days: row.usage,
   };
@@ -85,7 +105,14 @@ export function aiServiceOf(
 export const aiServicesProjection: Projection<AiServiceEvent | ClientAiEvent | PromptAnalysisEvent> = {
   name: 'ai-services',
   version: 1,
-  canHandle: ['AiServiceRegistered', 'AiServiceUpdated', 'AiServiceApproved', 'AiServiceRevoked', 'PromptAnalyzed'],
+  canHandle: [
+    'AiServiceRegistered',
+    'AiServiceUpdated',
+    'AiServiceProviderSet',
+    'AiServiceApproved',
+    'AiServiceRevoked',
+    'PromptAnalyzed',
+  ],
   tables: ['ai_services', 'ai_service_approvals', 'ai_usage'],
   async apply(trx, events, table) {
     for (const event of events) {
@@ -121,6 +148,13 @@ export const aiServicesProjection: Projection<AiServiceEvent | ClientAiEvent | P
             where tenant_id = ${tenantId} and ai_service_id = ${data.aiServiceId}`.execute(trx);
           continue;
         }
+        case 'AiServiceProviderSet':
+          // The API key is sealed in the event; the read model keeps only whether there is one.
+          await sql`
+            update ${sql.table(table('ai_services'))} set
+              provider_base_url = ${data.baseUrl}, provider_api_key_set = ${data.apiKey !== null}, provider_timeout_ms = ${data.timeoutMs}
+            where tenant_id = ${tenantId} and ai_service_id = ${data.aiServiceId}`.execute(trx);
+          continue;
         case 'AiServiceApproved':
         case 'AiServiceRevoked':
           await sql`

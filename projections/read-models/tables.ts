@@ -4,6 +4,7 @@ import type { AuditLogTables } from './audit-log.js';
 import type { ClientsTables } from './clients.js';
 import type { EvidenceTables } from './evidence.js';
 import type { GatewayRequestsTables } from './gateway-requests.js';
+import type { GatewayKeysTables } from './gateway-keys.js';
 import type { PoliciesTables } from './policies.js';
 import type { PromptAnalysesTables } from './prompt-analyses.js';
 import type { UsersTables } from './users.js';
@@ -22,4 +23,5 @@ export type ReadModels = ClientsTables &
   AssessmentsTables &
   ViolationsTables &
   AuditLogTables &
-  GatewayRequestsTables;
+  GatewayRequestsTables &
+  GatewayKeysTables;

@@ -4,8 +4,11 @@ import {
   ACTIONS,
   clientAiDecider,
   clientAiStream,
+  DEFAULT_GATEWAY_SETTINGS,
   type ClientAiEvent,
+  type ClientAiState,
 } from '../../domain/ai-governance/client-ai-governance.js';
+import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { aiServiceStream } from '../../domain/ai-governance/ai-service.js';
 import { clientStream } from '../../domain/clients/client.js';
 import { DEFAULT_UNAPPROVED_SERVICE_ACTION } from '../../domain/prompt-analysis/usage-policy.js';
@@ -77,6 +80,37 @@ const AiPolicyResource = z
   })
   .meta({ id: 'AiPolicy' });
 
+const Rule = z.object({
+  entity: z.string(),
+  minScore: z.number(),
+  action: z.enum(ACTIONS),
+  aiServiceIds: z.array(Id).optional().describe('The AI services the rule applies to; absent: every service'),
+});
+
+/** A client's gateway settings as GET /clients/{id}/gateway-settings shows them. */
+const GatewaySettingsResource = z
+  .object({
+    clientId: Id,
+    set: z.boolean().describe('false while the client has set none: the rest are then the defaults'),
+    monthlyTokenBudget: z.int().nullable().describe('Tokens (in and out) per calendar month (UTC); null: no budget'),
+    unanalysableParts: z.enum(['block', 'allow']),
+    outputRules: z.array(Rule),
+  })
+  .meta({ id: 'GatewaySettings' });
+
+/** A client's AI governance state, folded from its own stream (current as soon as a command answers); null: no client. */
+async function governanceOf(eventStore: EventStore, tenantId: string, clientId: string): Promise<ClientAiState | null> {
+  const [client, governance] = await Promise.all([
+    eventStore.readStream(clientStream(tenantId, clientId), { maxCount: 1 }),
+    eventStore.readStream(clientAiStream(tenantId, clientId)),
+  ]);
+  if (client.length === 0) return null;
+  return governance.reduce(
+    (current, event) => clientAiDecider.evolve(current, event as unknown as ClientAiEvent),
+    clientAiDecider.initialState(),
+  );
+}
+
 /** GET /ai-services: the MSP's registry; for one client, its approvals and its use of each service. */
 export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
   const caughtUp = minPosition(deps.database, deps.eventStore, [aiServicesProjection], deps.waitMs);
@@ -126,15 +160,8 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
         const actor = authOf(res);
         const clientId = req.params.id;
         assertClientAccess(actor, clientId);
-        const [client, governance] = await Promise.all([
-          deps.eventStore.readStream(clientStream(actor.tenantId, clientId), { maxCount: 1 }),
-          deps.eventStore.readStream(clientAiStream(actor.tenantId, clientId)),
-        ]);
-        if (client.length === 0) throw notFound('client');
-        const state = governance.reduce(
-          (current, event) => clientAiDecider.evolve(current, event as unknown as ClientAiEvent),
-          clientAiDecider.initialState(),
-        );
+        const state = await governanceOf(deps.eventStore, actor.tenantId, clientId);
+        if (!state) throw notFound('client');
         const policy = state.policy;
         res.json({
           data: {
@@ -153,6 +180,45 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
               score,
             })),
             regions: policy?.regions ?? ['US'],
+          },
+          meta: {},
+        });
+      },
+    }),
+    operation({
+      operationId: 'getGatewaySettings',
+      method: 'get',
+      path: '/clients/{id}/gateway-settings',
+      tags: ['ai-governance', 'gateway'],
+      summary: "How the gateway treats a client's AI traffic: its monthly token budget, unreadable parts, output rules",
+      description:
+        "Read from the client's own stream, so it is current as soon as PUT answers. `set` is false (and the rest the defaults: no budget, unreadable parts blocked, no output rules) while the client has set none.",
+      access: { permission: 'ai-service:read' },
+      params: z.object({ id: Id }),
+      etag: ({ id }, tenantId) => clientAiStream(tenantId, id),
+      answers: {
+        200: { description: 'The settings', schema: resource(GatewaySettingsResource) },
+        404: { description: 'No such client in your tenant', problem: true },
+      },
+      async handler(req, res) {
+        const actor = authOf(res);
+        const clientId = req.params.id;
+        assertClientAccess(actor, clientId);
+        const state = await governanceOf(deps.eventStore, actor.tenantId, clientId);
+        if (!state) throw notFound('client');
+        const settings = state.gateway ?? DEFAULT_GATEWAY_SETTINGS;
+        res.json({
+          data: {
+            clientId,
+            set: state.gateway !== undefined,
+            monthlyTokenBudget: settings.monthlyTokenBudget,
+            unanalysableParts: settings.unanalysableParts,
+            outputRules: settings.outputRules.map(({ entity, minScore, action, aiServiceIds }) => ({
+              entity,
+              minScore,
+              action,
+              ...(aiServiceIds ? { aiServiceIds } : {}),
+            })),
           },
           meta: {},
         });

@@ -17,14 +17,22 @@ export const HistoryEvent = z
   })
   .meta({ id: 'HistoryEvent' });
 
-const SECRET_KEYS = /password|secret|token/i;
+const SECRET_KEYS = /password|secret|token|^apiKey$|^keyHash$/i;
+/** Counts and settings whose names merely mention tokens (of an AI model): nothing to hide. */
+const NOT_SECRET = new Set(['monthlyTokenBudget', 'tokensIn', 'tokensOut', 'tokenSource']);
 
-/** Credentials stay hidden from history, sealed or not: password hashes, token hashes, webhook secrets. */
+/**
+ * Credentials stay hidden from history, sealed or not: password hashes, token hashes, webhook secrets, an AI
+ * provider's API key (sealed for the gateway's use, never for reading) and a gateway key's hash.
+ */
 function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (value && typeof value === 'object')
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : withoutSecrets(v)]),
+      Object.entries(value).map(([k, v]) => [
+        k,
+        SECRET_KEYS.test(k) && !NOT_SECRET.has(k) ? '[redacted]' : withoutSecrets(v),
+      ]),
     );
   return value;
 }

@@ -60,6 +60,12 @@ describe('configuration from the environment', () => {
     expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'hooks.internal, https://x.example.com/hook' })).toThrow(
       /WEBHOOK_ALLOWED_HOSTS: expected comma-separated hosts or host:port.*"https:\/\/x\.example\.com\/hook"/,
     );
+    expect(loadConfig({ PROVIDER_ALLOWED_HOSTS: 'LLM.internal, 127.0.0.1:11434' }).PROVIDER_ALLOWED_HOSTS).toEqual([
+      'llm.internal',
+      '127.0.0.1:11434',
+    ]);
+    expect(loadConfig({}).PROVIDER_ALLOWED_HOSTS).toEqual([]);
+    expect(() => loadConfig({ PROVIDER_ALLOWED_HOSTS: 'http://llm.internal/v1' })).toThrow(/PROVIDER_ALLOWED_HOSTS/);
   });
 
   it('trusts no proxy unless told which, and refuses to trust every peer', () => {

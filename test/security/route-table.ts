@@ -237,6 +237,44 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherTenant: 404,
     otherClient: 403,
   },
+  // Provider settings are the registry's (the MSP's); gateway settings are the client's, like its AI policy.
+  'PUT /api/v1/ai-services/{id}/provider': {
+    request: (a) => json(`/ai-services/${a.aiServiceId}/provider`, { baseUrl: 'https://probe.example.com/v1' }),
+    otherTenant: 404,
+    otherClient: 403,
+  },
+  'GET /api/v1/clients/{id}/gateway-settings': {
+    request: (a) => json(`/clients/${a.clientId}/gateway-settings`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'PUT /api/v1/clients/{id}/gateway-settings': {
+    request: (a) =>
+      json(`/clients/${a.clientId}/gateway-settings`, {
+        monthlyTokenBudget: 1,
+        unanalysableParts: 'allow',
+        outputRules: [],
+      }),
+    otherTenant: 404,
+    otherClient: 403,
+  },
+
+  // Gateway keys: issued and revoked by the MSP's admins; listed by them and the client's own compliance people.
+  'POST /api/v1/clients/{id}/gateway-keys': {
+    request: (a) => json(`/clients/${a.clientId}/gateway-keys`, { name: 'probe' }),
+    otherTenant: 404,
+    otherClient: 403,
+  },
+  'GET /api/v1/clients/{id}/gateway-keys': {
+    request: (a) => json(`/clients/${a.clientId}/gateway-keys`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'DELETE /api/v1/clients/{id}/gateway-keys/{keyId}': {
+    request: (a) => json(`/clients/${a.clientId}/gateway-keys/${a.gatewayKeyId}`),
+    otherTenant: 404,
+    otherClient: 403,
+  },
   'GET /api/v1/analyze/ai-services': {
     request: (a) => json(`/analyze/ai-services?clientId=${a.clientId}`),
     otherTenant: 404,

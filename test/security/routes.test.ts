@@ -58,6 +58,8 @@ describe.skipIf(skip)(`every route × every outsider${skip ? ' (skipped: no post
       a.analysisId,
       a.violationId,
       a.webhookId,
+      a.gatewayKeyId,
+      'Quokka-key-user',
       a.officer.userId,
       a.otherOfficer.userId,
       a.leaver.userId,
@@ -74,6 +76,8 @@ describe.skipIf(skip)(`every route × every outsider${skip ? ' (skipped: no post
       a.analysisId,
       a.violationId,
       a.webhookId,
+      a.gatewayKeyId,
+      'Quokka-key-user',
       a.officer.userId,
       a.leaver.userId,
     ];

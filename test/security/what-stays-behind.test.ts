@@ -1,7 +1,8 @@
 /**
- * What reaches the disk on the embedded default: a prompt's text and a webhook's secret never do, with or without an
- * Idempotency-Key. The whole DATA_DIR is searched byte for byte after the ledger has stopped (so the embedded
- * database has written everything out): its database files, mail, blobs, keys.
+ * What reaches the disk on the embedded default: a prompt's text, a webhook's secret, a gateway key and an AI
+ * provider's API key never do, with or without an Idempotency-Key. The whole DATA_DIR is searched byte for byte after
+ * the ledger has stopped (so the embedded database has written everything out): its database files (the events, the
+ * idempotency store, the read models), mail, blobs, keys. So are the ledger's log lines, at its most verbose level.
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -17,15 +18,21 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-describe('nothing of a prompt or a secret stays behind in DATA_DIR', () => {
+describe('nothing of a prompt or a secret stays behind in DATA_DIR or the logs', () => {
   let ledger: TestLedger;
   // Words that no detector flags, so that they stand in the redacted prompt too.
   const markers = [`Quillfeather${randomUUID().slice(0, 8)}`, `Marrowbank${randomUUID().slice(0, 8)}`];
   let secret: string;
+  /** The random part of a gateway key (its prefix names the tenant and the key, which may well be stored). */
+  let gatewayKey: string;
+  const providerKey = `sk-disk-${randomUUID()}`;
   let files: string[];
 
   beforeAll(async () => {
-    ledger = await startTestLedger({ env: { DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' } });
+    ledger = await startTestLedger({
+      env: { DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent' },
+      captureLogs: true,
+    });
     const admin = await ledger.signUp();
     const clientId = await createClient(ledger, admin.accessToken, 'Disk Clinic');
     const { aiServiceId } = (
@@ -53,6 +60,19 @@ describe('nothing of a prompt or a secret stays behind in DATA_DIR', () => {
       body: { url: 'https://hooks.example.com/ledger', events: ['violation.*'] },
     });
     secret = webhook.body.data.secret.slice('whsec_'.length);
+    const issued = await ledger.request<{ data: { key: string } }>('POST', `/clients/${clientId}/gateway-keys`, {
+      token: admin.accessToken,
+      headers: { 'Idempotency-Key': `disk-key-${randomUUID()}` },
+      body: { name: 'Disk key', userRef: 'disk-user' },
+    });
+    expect(issued.status).toBe(201);
+    gatewayKey = issued.body.data.key.slice(-43);
+    const provider = await ledger.request('PUT', `/ai-services/${aiServiceId}/provider`, {
+      token: admin.accessToken,
+      headers: { 'Idempotency-Key': `disk-provider-${randomUUID()}` },
+      body: { baseUrl: 'https://llm.example.com/v1', apiKey: providerKey },
+    });
+    expect(provider.status).toBe(200);
     await ledger.stop();
     files = filesUnder(ledger.dataDir);
   });
@@ -63,12 +83,18 @@ describe('nothing of a prompt or a secret stays behind in DATA_DIR', () => {
     expect(files.length).toBeGreaterThan(100);
   });
 
-  it('finds neither prompt nor secret in any file', () => {
-    const needles = [...markers, secret].map((text) => Buffer.from(text, 'utf8'));
+  it('finds neither prompt nor secret nor key in any file', () => {
+    const needles = [...markers, secret, gatewayKey, providerKey].map((text) => Buffer.from(text, 'utf8'));
     const found = files.filter((file) => {
       const bytes = readFileSync(file);
       return needles.some((needle) => bytes.includes(needle));
     });
     expect(found.map((file) => file.slice(ledger.dataDir.length))).toEqual([]);
+  });
+
+  it('finds no prompt, secret or key in the log lines', () => {
+    const logs = ledger.logs();
+    expect(logs.length).toBeGreaterThan(0);
+    for (const needle of [...markers, secret, gatewayKey, providerKey]) expect(logs).not.toContain(needle);
   });
 });

@@ -106,8 +106,8 @@ export async function uploadEvidence(
 
 /**
  * A tenant with one of everything, for isolation tests: two clients, an AI service approved for the first with a
- * usage policy, a policy, an assessment, evidence, a blocked prompt analysis (and so a violation) and a webhook, all of
- * the first client; a compliance officer of each client; and a user who has been deactivated. Every name carries
+ * usage policy, a policy, an assessment, evidence, a blocked prompt analysis (and so a violation), a webhook and a
+ * gateway key, all of the first client; a compliance officer of each client; and a user who has been deactivated. Every name carries
  * `marker`, so that an answer leaking any of it can be found by searching for the marker.
  */
 export async function populatedTenant(ledger: TestLedger, marker: string) {
@@ -179,6 +179,10 @@ export async function populatedTenant(ledger: TestLedger, marker: string) {
     events: ['violation.*'],
     clientId,
   });
+  const { keyId: gatewayKeyId } = await post<{ keyId: string }>(`/clients/${clientId}/gateway-keys`, {
+    name: `${marker} key`,
+    userRef: `${marker}-key-user`,
+  });
   const officer = await inviteMember(ledger, token, 'compliance_officer', clientId, `${marker} Officer`);
   const otherOfficer = await inviteMember(ledger, token, 'compliance_officer', otherClientId, `${marker} Other`);
   const leaver = await inviteMember(ledger, token, 'msp_analyst', undefined, `${marker} Leaver`);
@@ -196,6 +200,7 @@ export async function populatedTenant(ledger: TestLedger, marker: string) {
     analysisId,
     violationId,
     webhookId,
+    gatewayKeyId,
     officer,
     otherOfficer,
     leaver,
