@@ -6,6 +6,7 @@ import { startTestLedger, type TestLedger } from '../support/ledger.js';
 import { createClient } from '../support/tenants.js';
 import { startFakeOpenAiProvider, type FakeOpenAiProvider } from '../support/fake-openai-provider.js';
 import { gatewayAdmin } from '../support/gateway.js';
+import { RedisTokenBudget } from '../../gateway/limits.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -346,6 +347,44 @@ describe.skipIf(skip)(
       expect(error.code).toBe('insufficient_quota');
       expect(provider.received.length).toBe(before);
       expect(await recorded(error.requestID)).toMatchObject({ outcome: 'budget-exhausted' });
+    });
+
+    it('lets thirty parallel requests take no more than the budget', async () => {
+      const budgeted = await createClient(ledger, admin.accessToken, 'Parallel');
+      await approve(budgeted, chat);
+      await gw.setGatewaySettings(budgeted, { monthlyTokenBudget: 1000 });
+      const ai = sdk((await issue(budgeted, { requestsPerMinute: 1000 })).key);
+      const before = provider.received.length;
+      // Each answer uses exactly its estimate (1 token of prompt + max_tokens 200): four fit in 1000, in any order.
+      provider.script(
+        ...Array.from({ length: 30 }, () => ({ content: 'ok', usage: { prompt_tokens: 1, completion_tokens: 200 } })),
+      );
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, () =>
+          ai.chat.completions.create({
+            model: 'gpt-test',
+            messages: [{ role: 'user', content: 'hi' }],
+            max_tokens: 200,
+          }),
+        ),
+      );
+      const done = results.filter((r) => r.status === 'fulfilled').length;
+      const refused = results.filter(
+        (r) => r.status === 'rejected' && (r.reason as { code?: string }).code === 'insufficient_quota',
+      ).length;
+      provider.clearScript();
+      expect(done + refused).toBe(30);
+      expect(done).toBe(4);
+      expect(provider.received.length - before).toBe(done);
+      // Settled to the provider's usage: what is used is what was spent, never more than the budget.
+      const month = new Date().toISOString().slice(0, 7);
+      const used = await new RedisTokenBudget(gw.resources.redis!, ledger.config.REDIS_KEY_PREFIX).used(
+        admin.tenantId,
+        budgeted,
+        month,
+      );
+      expect(used).toBe(done * 201);
+      expect(used).toBeLessThanOrEqual(1000);
     });
 
     it('answers 502 when the provider fails, 504 when it is too slow, both recorded', async () => {

@@ -121,6 +121,10 @@ export async function startFakeOpenAiProvider() {
     script(...answers: FakeAnswer[]) {
       queue.push(...answers);
     },
+    /** Drops the answers scripted and not yet given. */
+    clearScript() {
+      queue.length = 0;
+    },
     answerByDefault(answer: FakeAnswer) {
       fallback = answer;
     },
