@@ -92,7 +92,10 @@ async function failed(
 
 interface ProviderChoice {
   message?: { content?: string | null; tool_calls?: ToolCall[] };
-  delta?: { content?: string | null; tool_calls?: Array<{ function?: { arguments?: string } }> };
+  delta?: {
+    content?: string | null;
+    tool_calls?: Array<{ index?: number; id?: string; function?: { name?: string; arguments?: string } }>;
+  };
   finish_reason?: string | null;
 }
 interface ProviderAnswer {
@@ -125,7 +128,8 @@ async function forward(
     let finishReason = 'stop';
     let usage: ProviderAnswer['usage'] = null;
     let model = request.model;
-    let toolCalls: ToolCall[] | null = null;
+    /** Streamed tool calls, gathered by index: their arguments are checked whole, then given in one delta each. */
+    const calls: ToolCall[] = [];
     const take = (piece: { received: string; restored: string }) => {
       received += piece.received;
       answer += piece.restored;
@@ -141,17 +145,15 @@ async function forward(
           if (chunk.usage) usage = chunk.usage;
           const choice = chunk.choices?.[0];
           if (choice?.delta?.content) take(filter.push(choice.delta.content));
-          if (choice?.delta?.tool_calls && options.onToolCallDelta) {
-            // Tool-call arguments: the request's placeholders restored piece by piece.
-            for (const delta of choice.delta.tool_calls)
-              options.onToolCallDelta(
-                delta.function?.arguments
-                  ? {
-                      ...delta,
-                      function: { ...delta.function, arguments: placeholders.restore(delta.function.arguments) },
-                    }
-                  : delta,
-              );
+          for (const delta of choice?.delta?.tool_calls ?? []) {
+            const call = (calls[delta.index ?? Math.max(0, calls.length - 1)] ??= {
+              id: '',
+              type: 'function',
+              function: { name: '', arguments: '' },
+            });
+            if (delta.id) call.id = delta.id;
+            if (delta.function?.name) call.function.name += delta.function.name;
+            if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
           }
           if (choice?.finish_reason) finishReason = choice.finish_reason;
           if (filter.blocked) break;
@@ -163,16 +165,9 @@ async function forward(
         usage = whole.usage ?? null;
         const choice = whole.choices?.[0];
         if (!choice) throw new ProviderFailure('The AI service answered no choice', response.status);
-        take(filter.push(choice.message?.content ?? ''));
-        take(filter.end());
+        take(filter.end(choice.message?.content ?? ''));
         finishReason = choice.finish_reason ?? 'stop';
-        toolCalls = (choice.message?.tool_calls ?? []).map((tool) => {
-          const args = AnswerFilter.for(prepared.context, prepared.settings, placeholders);
-          const safe = args.push(tool.function.arguments).received + args.end().received;
-          filter.findings.push(...args.findings);
-          return { ...tool, function: { ...tool.function, arguments: placeholders.restore(safe) } };
-        });
-        if (toolCalls.length === 0) toolCalls = null;
+        calls.push(...(choice.message?.tool_calls ?? []));
       }
     } catch (error) {
       if (error instanceof ProviderFailure || call.timedOut() || options.signal.aborted) throw error;
@@ -180,15 +175,45 @@ async function forward(
     }
     if (call.timedOut())
       throw new ProviderTimeout(`The AI service did not answer within ${route.provider.timeoutMs} ms`);
+    // Tool-call arguments the model wrote: the output policy and the restoration, as for the answer's text.
+    const toolCalls = filter.blocked
+      ? []
+      : calls.filter(Boolean).map((tool, index) => {
+          const args = AnswerFilter.for(prepared.context, prepared.settings, placeholders);
+          const checked = args.end(tool.function.arguments);
+          filter.findings.push(...args.findings);
+          if (args.blocked) filter.blocked = true;
+          const restored = { ...tool, function: { ...tool.function, arguments: checked.restored } };
+          if (streamed && options.onToolCallDelta) options.onToolCallDelta({ index, ...restored });
+          return restored;
+        });
     const output = countFindings(filter.findings);
+    const counted: ExchangeUsage =
+      usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number'
+        ? { tokensIn: usage.prompt_tokens, tokensOut: usage.completion_tokens, source: 'provider' }
+        : {
+            tokensIn: countTokens(JSON.stringify(sent.map((m) => m.content))),
+            tokensOut: countTokens(received),
+            source: 'counted',
+          };
+    await settle(deps, prepared, counted);
+    const findings = { input: countFindings(prepared.inputFindings), output };
+    try {
+      await prepared.record(filter.blocked ? 'blocked' : 'completed', {
+        providerStatus: response.status,
+        tokensIn: counted.tokensIn,
+        tokensOut: counted.tokensOut,
+        tokenSource: counted.source,
+        findings,
+      });
+    } catch {
+      // Fail closed: an answer whose request cannot be recorded is not given (a stream ends with an error).
+      throw ledgerFailure(prepared.requestId, prepared.analysisId);
+    }
     if (filter.blocked) {
       finishReason = 'content_filter';
-      if (!streamed) {
-        await settle(deps, prepared, { tokensIn: 0, tokensOut: 0, source: 'counted' });
-        await prepared.record('blocked', {
-          providerStatus: response.status,
-          findings: { input: countFindings(prepared.inputFindings), output },
-        });
+      // Whole, nothing of it was shown: refused. Streamed, what was safe went out; the answer ends here.
+      if (!streamed)
         throw new GatewayRefusal(
           400,
           {
@@ -202,28 +227,6 @@ async function forward(
           prepared.requestId,
           prepared.analysisId,
         );
-      }
-    }
-    const counted: ExchangeUsage =
-      usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number'
-        ? { tokensIn: usage.prompt_tokens, tokensOut: usage.completion_tokens, source: 'provider' }
-        : {
-            tokensIn: countTokens(JSON.stringify(sent.map((m) => m.content))),
-            tokensOut: countTokens(received),
-            source: 'counted',
-          };
-    await settle(deps, prepared, counted);
-    try {
-      await prepared.record(filter.blocked ? 'blocked' : 'completed', {
-        providerStatus: response.status,
-        tokensIn: counted.tokensIn,
-        tokensOut: counted.tokensOut,
-        tokenSource: counted.source,
-        findings: { input: countFindings(prepared.inputFindings), output },
-      });
-    } catch {
-      // Fail closed: an answer whose request cannot be recorded is not given (a stream ends with an error).
-      throw ledgerFailure(prepared.requestId, prepared.analysisId);
     }
     return {
       requestId: prepared.requestId,
@@ -234,7 +237,7 @@ async function forward(
       sent,
       answerAsReceived: received,
       answer,
-      toolCalls,
+      toolCalls: toolCalls.length > 0 ? toolCalls : null,
       usage: counted,
       finishReason,
     };

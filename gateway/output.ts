@@ -88,9 +88,10 @@ export class AnswerFilter {
     return this.release(false);
   }
 
-  /** The answer is complete: gives out everything held back. */
-  end(): AnswerPiece {
+  /** The answer is complete (with its last piece, if any): gives out everything held back. */
+  end(last = ''): AnswerPiece {
     if (this.blocked) return { received: '', restored: '' };
+    this.text += last;
     return this.release(true);
   }
 

@@ -34,6 +34,15 @@ type Recorded = {
   };
 };
 
+/** Waits for a condition (no fixed sleeps): checks again on every turn of the event loop, for up to 10 s. */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in 10 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe.skipIf(skip)(
   `the gateway through the official openai SDK${skip ? ' (skipped: no postgres or redis)' : ''}`,
   () => {
@@ -114,7 +123,10 @@ describe.skipIf(skip)(
       await gw.setAiPolicy(clinic, { rules: [{ entity: 'US_SSN', minScore: 0.5, action: 'redact' }] });
       // The lab lets secrets in answers be warned about: the gateway still redacts them at least.
       await gw.setGatewaySettings(lab, {
-        outputRules: [{ entity: 'AWS_ACCESS_KEY', minScore: 0.1, action: 'warn' }],
+        outputRules: [
+          { entity: 'AWS_ACCESS_KEY', minScore: 0.1, action: 'warn' },
+          { entity: 'EMAIL_ADDRESS', minScore: 0.1, action: 'block' },
+        ],
       });
       ({ key, keyId } = await issue(clinic, { userRef: USER_REF }));
       labKey = (await issue(lab)).key;
@@ -249,6 +261,106 @@ describe.skipIf(skip)(
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
       expect(text).toBe('Use <AWS_ACCESS_KEY_1> to deploy.');
+    });
+
+    it('blocks an answer the output policy blocks: refused whole, cut off when streamed', async () => {
+      provider.script({ content: `Write to ${EMAIL} for details.` });
+      const error = await refusal(
+        labAi.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'Who?' }] }),
+      );
+      expect(error.type).toBe('policy_violation');
+      expect(JSON.stringify(error.error)).not.toContain(EMAIL);
+      expect(await recorded(error.requestID)).toMatchObject({ outcome: 'blocked', decision: 'allow' });
+
+      provider.script({ chunks: ['Sure. ', 'Write to maria.garcia', '@example.org for ', 'details.'] });
+      const { data: stream, response } = await labAi.chat.completions
+        .create({ model: 'gpt-test', messages: [{ role: 'user', content: 'Who, streamed?' }], stream: true })
+        .withResponse();
+      let text = '';
+      let finish: string | null = null;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      expect(text).not.toContain('maria.garcia');
+      expect(text).toContain('Sure.');
+      expect(finish).toBe('content_filter');
+      expect(await recorded(response.headers.get('x-request-id'))).toMatchObject({ outcome: 'blocked' });
+    });
+
+    it('analyses tool-call arguments and tool results, and restores them in the tool calls of the answer', async () => {
+      const args = JSON.stringify({ ssn: SSN });
+      provider.script({
+        content: '',
+        toolCalls: [
+          { id: 'call_2', type: 'function', function: { name: 'lookup', arguments: '{"ssn":"<US_SSN_1>"}' } },
+        ],
+      });
+      const before = provider.received.length;
+      const completion = await openai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [
+          { role: 'user', content: 'Look the patient up.' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: args } }],
+          },
+          { role: 'tool', tool_call_id: 'call_1', content: `Found: SSN ${SSN}, in ward 3.` },
+        ],
+        tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
+      });
+      const sent = JSON.stringify(provider.received[before]!.body);
+      expect(sent).not.toContain(SSN);
+      expect(sent).toContain('<US_SSN_1>');
+      expect(provider.received[before]!.body.tools).toBeDefined();
+      const call = completion.choices[0]!.message.tool_calls![0]! as { function: { arguments: string } };
+      expect(JSON.parse(call.function.arguments)).toEqual({ ssn: SSN });
+      expect((await recorded(completion._request_id)).findings.input).toContainEqual({
+        entity: 'US_SSN',
+        action: 'redact',
+        count: 2,
+      });
+    });
+
+    it('blocks parts it cannot analyse (an image) by default, recorded as unanalysable', async () => {
+      const before = provider.received.length;
+      const error = await refusal(
+        openai.chat.completions.create({
+          model: 'gpt-test',
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'What is in this picture?' },
+                { type: 'image_url', image_url: { url: 'https://example.com/x.png' } },
+              ],
+            },
+          ],
+        }),
+      );
+      expect(error.type).toBe('policy_violation');
+      expect(error.code).toBe('unanalysable_content');
+      expect(provider.received.length).toBe(before);
+      expect(await recorded(error.requestID)).toMatchObject({ outcome: 'unanalysable' });
+    });
+
+    it('records a request the caller gave up on as cancelled', async () => {
+      provider.script({ hang: true });
+      const before = provider.received.length;
+      const controller = new AbortController();
+      const asked = openai.chat.completions.create(
+        { model: 'gpt-test', messages: [{ role: 'user', content: 'never mind' }] },
+        { signal: controller.signal },
+      );
+      await until(async () => provider.received.length > before);
+      controller.abort();
+      await expect(asked).rejects.toThrow();
+      await until(async () =>
+        (await events()).some(
+          (e) => e.type === 'GatewayRequestRecorded' && (e.data as Recorded).outcome === 'cancelled',
+        ),
+      );
     });
 
     it('refuses a model no approved service offers, and records the shadow AI as a violation', async () => {
