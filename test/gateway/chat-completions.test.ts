@@ -556,6 +556,11 @@ describe.skipIf(skip)(
       const bound = sdk((await issue(clinic, { aiServiceIds: [chat] })).key);
       expect((await bound.models.list()).data.map((m) => m.id)).toEqual(['gpt-embed', 'gpt-test']);
       expect((await labAi.models.list()).data.map((m) => m.id)).toEqual(['gpt-embed', 'gpt-test']);
+      // The lab never approved "Slow Chat": its model is not the lab's to use, whoever else approved it.
+      const other = await refusal(
+        labAi.chat.completions.create({ model: 'slow-model', messages: [{ role: 'user', content: 'hi' }] }),
+      );
+      expect(other.code).toBe('model_not_found');
     });
 
     it('analyses embeddings input and embeds the redacted text', async () => {
