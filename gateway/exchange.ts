@@ -47,6 +47,7 @@ export async function exchangeChat(
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? null,
     requestId: options.requestId,
     correlationId: options.correlationId,
+    conversationId: options.conversationId,
   });
   try {
     return await forward(deps, prepared, request, options, streamed);

@@ -74,6 +74,7 @@ export interface Incoming {
   maxTokens: number | null;
   requestId?: string;
   correlationId?: string;
+  conversationId?: string;
 }
 
 const openAi = (message: string, type: string, code: string | null, param: string | null = null): OpenAiError => ({
@@ -283,7 +284,7 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
         aiServiceId: route.aiServiceId,
         prompt,
         userRef: caller.userRef,
-        conversationId: null,
+        conversationId: incoming.conversationId ?? null,
         context,
       },
       commandContextOf(caller, correlationId),

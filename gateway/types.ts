@@ -103,6 +103,8 @@ export interface ExchangeOptions {
   requestId?: string;
   /** The incoming request's correlation id, for the events' metadata. */
   correlationId?: string;
+  /** The conversation the request belongs to (the chat's session id), recorded with its analysis. */
+  conversationId?: string;
 }
 
 /** OpenAI's error object, as the gateway answers it: `{ error: { message, type, param, code } }`. */

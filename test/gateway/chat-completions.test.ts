@@ -7,6 +7,8 @@ import { createClient } from '../support/tenants.js';
 import { startFakeOpenAiProvider, type FakeOpenAiProvider } from '../support/fake-openai-provider.js';
 import { gatewayAdmin } from '../support/gateway.js';
 import { RedisTokenBudget } from '../../gateway/limits.js';
+import { exchangeChat, gatewayDeps, GatewayRefusal, type GatewayCaller } from '../../gateway/exchange.js';
+import { OutboundGuard } from '../../infrastructure/outbound/guard.js';
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -573,6 +575,47 @@ describe.skipIf(skip)(
       const blocked = await refusal(openai.embeddings.create({ model: 'gpt-embed', input: `key ${AWS_KEY}` }));
       expect(blocked.type).toBe('policy_violation');
       expect(provider.received.length).toBe(before + 1);
+    });
+
+    it('gives the ledger chat (a signed-in user, no key) the answer in both forms through exchangeChat', async () => {
+      const deps = gatewayDeps(
+        { ...gw.resources, providerGuard: new OutboundGuard({ allowedHosts: ['127.0.0.1'] }) },
+        gw.handler,
+      );
+      const caller: GatewayCaller = {
+        tenantId: admin.tenantId,
+        clientId: clinic,
+        keyId: null,
+        userId: admin.userId,
+        userRef: null,
+        userRefHash: null,
+        aiServiceIds: null,
+        requestsPerMinute: null,
+      };
+      provider.script({ chunks: ['Kept <US', '_SSN_1> safe', '.'] });
+      const deltas: string[] = [];
+      const result = await exchangeChat(
+        deps,
+        caller,
+        { model: 'gpt-test', messages: [{ role: 'user', content: `Keep ${SSN} safe` }] },
+        { signal: new AbortController().signal, onDelta: (d) => deltas.push(d), conversationId: 'session-1' },
+      );
+      expect(result.answer).toBe(`Kept ${SSN} safe.`);
+      expect(deltas.join('')).toBe(result.answer);
+      expect(result.answerAsReceived).toBe('Kept <US_SSN_1> safe.');
+      expect(JSON.stringify(result.sent)).not.toContain(SSN);
+      expect(result).toMatchObject({ decision: 'redact', aiServiceId: chat, finishReason: 'stop' });
+      expect(result.usage).toEqual({ tokensIn: 11, tokensOut: 7, source: 'provider' });
+      expect(await recorded(result.requestId)).toMatchObject({ outcome: 'completed', streamed: true, keyId: null });
+      const blocked = await exchangeChat(
+        deps,
+        caller,
+        { model: 'gpt-test', messages: [{ role: 'user', content: `key ${AWS_KEY}` }] },
+        { signal: new AbortController().signal },
+      ).catch((e: unknown) => e);
+      expect(blocked).toBeInstanceOf(GatewayRefusal);
+      expect((blocked as GatewayRefusal).status).toBe(400);
+      expect((blocked as GatewayRefusal).error.type).toBe('policy_violation');
     });
 
     it('leaves no prompt value, answer value or key in the database or the logs', async () => {
