@@ -18,7 +18,7 @@ import type { TestLedger } from './ledger.js';
  * Gateway set-up for tests, by executing the commands directly against the test ledger's event store (the HTTP
  * routes for keys, providers and gateway settings are built elsewhere; these functions are where to switch to them).
  */
-export async function gatewayAdmin(ledger: TestLedger, tenantId: string, actorId: string) {
+export async function gatewayAdmin(ledger: Pick<TestLedger, 'config'>, tenantId: string, actorId: string) {
   const resources: Resources = await openResources(ledger.config, createLogger({ level: 'silent', format: 'json' }), {
     migrate: false,
   });
