@@ -289,8 +289,11 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
       },
       commandContextOf(caller, correlationId),
     );
-  } catch {
+  } catch (error) {
     await release();
+    // The prompt itself refused (the client's patterns match it too often): the caller's to change, not a failure.
+    if (error instanceof DomainError && error.code === 'invalid')
+      throw new GatewayRefusal(400, openAi(error.message, 'invalid_request_error', 'invalid_prompt', 'messages'));
     throw ledgerFailure(requestId);
   }
   const { analysisId } = analysis;

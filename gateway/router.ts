@@ -191,6 +191,23 @@ export function gatewayRouter(deps: GatewayDeps, logger: Logger): express.Router
     modelsFor(deps, caller).then((data) => void res.json({ object: 'list', data }), next);
   });
 
+  router.get('/models/:model', (req, res, next) => {
+    modelsFor(deps, callerOf(res)).then((data) => {
+      const model = data.find((m) => m.id === req.params.model);
+      if (model) return void res.json(model);
+      send(
+        res,
+        404,
+        error(
+          `The model "${req.params.model}" does not exist or you do not have access to it.`,
+          'invalid_request_error',
+          'model_not_found',
+          'model',
+        ),
+      );
+    }, next);
+  });
+
   router.use((req, res) =>
     send(
       res,

@@ -16,6 +16,7 @@ const NOT_OPERATIONS = new Set([
   'post /gateway/v1/chat/completions',
   'post /gateway/v1/embeddings',
   'get /gateway/v1/models',
+  'get /gateway/v1/models/{model}',
 ]);
 
 /** Every route the ledger serves is an operation of its OpenAPI document, and every operation is served. */

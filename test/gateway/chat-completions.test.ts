@@ -558,6 +558,8 @@ describe.skipIf(skip)(
       const bound = sdk((await issue(clinic, { aiServiceIds: [chat] })).key);
       expect((await bound.models.list()).data.map((m) => m.id)).toEqual(['gpt-embed', 'gpt-test']);
       expect((await labAi.models.list()).data.map((m) => m.id)).toEqual(['gpt-embed', 'gpt-test']);
+      expect(await openai.models.retrieve('gpt-test')).toMatchObject({ id: 'gpt-test', object: 'model' });
+      expect((await refusal(labAi.models.retrieve('slow-model'))).status).toBe(404);
       // The lab never approved "Slow Chat": its model is not the lab's to use, whoever else approved it.
       const other = await refusal(
         labAi.chat.completions.create({ model: 'slow-model', messages: [{ role: 'user', content: 'hi' }] }),
