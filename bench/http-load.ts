@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
 import { startLedger } from '../bin/ledger.js';
-import { loadConfig } from '../infrastructure/config/config.js';
+import { loadConfig, type Config } from '../infrastructure/config/config.js';
 import { openDatabase } from '../infrastructure/database/database.js';
 import { createLogger } from '../infrastructure/logging/logger.js';
 
@@ -67,6 +67,9 @@ export async function echoBaseline(clients: number, body: string): Promise<Figur
 
 export interface BenchLedger {
   api: string;
+  /** Where the ledger listens. */
+  url: string;
+  config: Config;
   /** The PostgreSQL schema it runs in (postgres kind). */
   schema: string;
   token: string;
@@ -120,7 +123,7 @@ export async function benchLedger(
     await post('/auth/verify-email', { token: /token=([A-Za-z0-9._-]+)/.exec(mail)![1] });
     token = ((await (await post('/auth/login', { email, password })).json()) as { data: { accessToken: string } }).data
       .accessToken;
-    return { api, schema, token, post, close };
+    return { api, url: ledger.url, config, schema, token, post, close };
   } catch (error) {
     await close();
     throw error;

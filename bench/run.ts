@@ -7,6 +7,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   commands: async () => (await import('./commands.js')).run(),
   detect: async () => (await import('./detect.js')).run(),
   fanout: async () => (await import('./fanout.js')).run(),
+  gateway: async () => (await import('./gateway.js')).run(),
   projections: async () => (await import('./projections.js')).run(),
 };
 

@@ -138,6 +138,10 @@ const schema = z.object({
   WEBHOOK_ALLOWED_HOSTS: hostList,
   /** Hosts an AI service's provider baseUrl may name although private or plain http (a model served in-house). */
   PROVIDER_ALLOWED_HOSTS: hostList,
+  /** Requests a minute per gateway key, unless the key sets its own. */
+  GATEWAY_KEY_REQUESTS_PER_MINUTE: z.coerce.number({ message: 'expected a number' }).int().min(1).default(600),
+  /** Completion tokens reserved against a monthly budget for a request that names no max_tokens. */
+  GATEWAY_DEFAULT_COMPLETION_TOKENS: z.coerce.number({ message: 'expected a number' }).int().min(1).default(1024),
   WEBHOOK_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(120_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(8),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).default(30_000),
