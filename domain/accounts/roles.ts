@@ -23,6 +23,10 @@ export const PERMISSIONS = [
   'audit:read',
   'webhook:read',
   'webhook:write',
+  /** Chat with a client's approved AI services through the gateway, in sessions of one's own. */
+  'chat:use',
+  /** Read any chat session's history (placeholder form) of the MSP's clients: oversight, not conversation. */
+  'chat:read-all',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -68,8 +72,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'prompt:analyze',
     'violation:write',
     'audit:read',
+    'chat:use',
   ],
-  auditor: [...READ_ALL, 'audit:read'],
+  auditor: [...READ_ALL, 'audit:read', 'chat:read-all'],
   member: ['framework:read', 'policy:read', 'prompt:analyze'],
 };
 
