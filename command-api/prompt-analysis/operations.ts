@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { setImmediate } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   aiServiceDecider,
@@ -15,12 +13,7 @@ import {
 } from '../../domain/ai-governance/client-ai-governance.js';
 import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
-import { violationPersonalData } from '../../domain/violations/violation.js';
 import {
-  checkPrompt,
-  promptAnalysisDecider,
-  promptAnalysisStream,
-  promptDetector,
   redactedPrompt,
   type PromptAnalyzedData,
 } from '../../domain/prompt-analysis/prompt-analysis.js';
@@ -28,7 +21,6 @@ import {
   applicableRules,
   AssessedFinding,
   type PolicyContext,
-  type ServiceStanding,
 } from '../../domain/prompt-analysis/usage-policy.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { assertClientAccess, authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
@@ -39,6 +31,7 @@ import type { StoredAnswerRules } from '../../infrastructure/http/idempotency.js
 import { notFound } from '../../infrastructure/http/problem.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { CommandHandler } from '../http/command-handler.js';
+import { analyzeAndRecord, standing } from './analyze.js';
 import { commandContext } from '../http/context.js';
 import { sendCommandResult } from '../http/responses.js';
 
@@ -68,21 +61,6 @@ const ExplainedRule = z.object({
   source: z.string(),
 });
 
-function standing(
-  aiServiceId: string,
-  profile: AiServiceProfile | undefined,
-  approvals: ClientAiState,
-): ServiceStanding {
-  return {
-    aiServiceId,
-    name: profile?.name ?? null,
-    registered: profile !== undefined,
-    approval: approvals.services[aiServiceId] ?? 'none',
-    baaSigned: profile?.baaSigned ?? false,
-    dpaSigned: profile?.dpaSigned ?? false,
-  };
-}
-
 /**
  * An analysis's answer as the idempotency store keeps it: without the redacted prompt, which is the prompt's own text
  * where nothing was found. A replay rebuilds it from the retried request's prompt (the same prompt, by the request's
@@ -98,17 +76,6 @@ export const analysisAnswer: StoredAnswerRules = {
     };
   },
 };
-
-/**
- * Runs a computation given in steps (a generator), letting everything else that is waiting run between them: one
- * long analysis holds up no other request.
- */
-async function inSteps<T>(steps: Generator<void, T, void>): Promise<T> {
-  for (let step = steps.next(); ; step = steps.next()) {
-    if (step.done) return step.value;
-    await setImmediate();
-  }
-}
 
 /** Prompts checked against the client's AI usage policy before they leave, and what a client may use. */
 export function promptAnalysisCommands(
@@ -177,31 +144,20 @@ export function promptAnalysisCommands(
           frameworks,
           service: standing(body.aiServiceId, service.state.profile, governance),
         };
-        checkPrompt(body.prompt, resources.config.PROMPT_MAX_CHARS);
-        const findings = await inSteps(promptDetector(context).steps(body.prompt));
-        const analysisId = randomUUID();
-        const result = await handler.execute(
-          { decider: promptAnalysisDecider, personalData: violationPersonalData },
-          promptAnalysisStream(actor.tenantId, analysisId),
+        const { analysisId, analysis, result } = await analyzeAndRecord(
+          resources,
+          handler,
           {
-            type: 'AnalyzePrompt',
-            analysisId,
+            tenantId: actor.tenantId,
             clientId: body.clientId,
             aiServiceId: body.aiServiceId,
             prompt: body.prompt,
-            findings,
-            promptHash: resources.tenantHash(actor.tenantId, 'prompt', body.prompt),
-            userRefHash:
-              body.userRef === undefined ? null : resources.tenantHash(actor.tenantId, 'user-ref', body.userRef),
             userRef: body.userRef ?? null,
             conversationId: body.conversationId ?? null,
-            maxLength: resources.config.PROMPT_MAX_CHARS,
             context,
           },
           commandContext(req, res),
-          { expect: 'new' },
         );
-        const analysis = result.events[0]!.data as PromptAnalyzedData;
         res.setHeader('Location', `/api/v1/analyze/prompt/${analysisId}`);
         sendCommandResult(
           res,

@@ -136,6 +136,12 @@ const schema = z.object({
     .default(60_000),
   NOTIFY_POLL_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).max(60_000).default(1000),
   WEBHOOK_ALLOWED_HOSTS: hostList,
+  /** Hosts an AI provider's baseUrl may name although they are private or loopback (the gateway's outbound calls). */
+  PROVIDER_ALLOWED_HOSTS: hostList,
+  /** Requests a minute per gateway key, unless the key sets its own. */
+  GATEWAY_KEY_REQUESTS_PER_MINUTE: z.coerce.number({ message: 'expected a number' }).int().min(1).default(600),
+  /** Completion tokens reserved against a monthly budget for a request that names no max_tokens. */
+  GATEWAY_DEFAULT_COMPLETION_TOKENS: z.coerce.number({ message: 'expected a number' }).int().min(1).default(1024),
   WEBHOOK_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(120_000).default(10_000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number({ message: 'expected a number' }).int().min(1).max(100).default(8),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(10).default(30_000),
