@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import express from 'express';
 import { commandOperations } from '../command-api/operations.js';
 import { accountPages } from '../command-api/auth/pages.js';
+import { chatConversation, chatGatewayDeps } from '../command-api/chat/conversation.js';
+import { attachChatWebSocket } from '../command-api/chat/websocket.js';
 import { CommandHandler } from '../command-api/http/command-handler.js';
 import { recordRefusals } from '../command-api/http/refusals.js';
 import { queryOperations } from '../query-api/operations.js';
@@ -157,6 +159,18 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     await resources.close();
     throw error;
   });
+  // The chat's WebSocket, where the command API runs: it writes the session's exchanges.
+  const chatSockets = writes
+    ? attachChatWebSocket(server, {
+        conversation: chatConversation(chatGatewayDeps(resources, handler)),
+        tokens: resources.accessTokens,
+        sessions: resources.sessions,
+        publicUrl: config.PUBLIC_URL,
+        maxChars: config.PROMPT_MAX_CHARS,
+        authTimeoutMs: config.CHAT_AUTH_TIMEOUT_MS,
+        logger,
+      })
+    : undefined;
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const listeningUrl = `http://${host}:${port}`;
@@ -190,6 +204,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     async close() {
       // Stop accepting, end idle keep-alive connections now, and give requests in flight a moment to finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await chatSockets?.close();
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), 5_000);
       await closed;

@@ -1,6 +1,8 @@
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { authCommands } from './auth/operations.js';
+import { chatConversation, chatGatewayDeps } from './chat/conversation.js';
+import { chatCommands } from './chat/operations.js';
 import { aiGovernanceCommands } from './ai-governance/operations.js';
 import { assessmentCommands } from './assessments/operations.js';
 import { clientCommands } from './clients/operations.js';
@@ -27,6 +29,9 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
     ...webhookCommands(handler, resources.webhookGuard, resources.vault),
     ...policyCommands(handler, resources.policyDrafter),
     ...assessmentCommands(handler, resources.eventStore),
+    ...chatCommands(chatConversation(chatGatewayDeps(resources, handler)), {
+      maxChars: resources.config.PROMPT_MAX_CHARS,
+    }),
     ...violationCommands(handler, {
       database: resources.database,
       eventStore: resources.eventStore,

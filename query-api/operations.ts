@@ -4,6 +4,7 @@ import type { Resources } from '../infrastructure/runtime/resources.js';
 import { aiServiceReads } from './ai-services/operations.js';
 import { assessmentReads } from './assessments/operations.js';
 import { auditReads } from './audit/operations.js';
+import { chatReads } from './chat/operations.js';
 import { clientReads } from './clients/operations.js';
 import { evidenceReads } from './evidence/operations.js';
 import { frameworkReads } from './frameworks/operations.js';
@@ -41,5 +42,6 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     ...auditReads(deps),
     ...historyReads(deps),
     ...mspReads(deps),
+    ...chatReads(deps),
   ];
 }

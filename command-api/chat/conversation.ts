@@ -20,7 +20,21 @@ import {
 } from '../../gateway/exchange.js';
 import { assertClientAccess, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { notFound } from '../../infrastructure/http/problem.js';
-import type { CommandContext, CommandResult } from '../http/command-handler.js';
+import { OutboundGuard } from '../../infrastructure/outbound/guard.js';
+import type { Resources } from '../../infrastructure/runtime/resources.js';
+import type { CommandContext, CommandHandler, CommandResult } from '../http/command-handler.js';
+
+/**
+ * The gateway's dependencies for the chat, until the process builds them once for the gateway and the chat alike
+ * (core's gatewayDeps); the guard is only configuration, so two of them agree.
+ */
+export function chatGatewayDeps(resources: Resources, handler: CommandHandler): GatewayDeps {
+  return {
+    resources,
+    handler,
+    providerGuard: new OutboundGuard({ allowedHosts: resources.config.PROVIDER_ALLOWED_HOSTS }),
+  };
+}
 
 export const chatSessions = { decider: chatSessionDecider, personalData: chatSessionPersonalData };
 
@@ -107,6 +121,8 @@ export function chatConversation(deps: GatewayDeps) {
       body: { clientId: string; aiServiceId?: string; model?: string; title?: string },
       context: CommandContext,
     ) {
+      if (body.aiServiceId === undefined && body.model === undefined)
+        throw new DomainError('invalid', 'Name the AI service (aiServiceId), its model, or both', 'aiServiceId');
       assertClientAccess(actor as Authenticated, body.clientId);
       await activeClient(actor.tenantId, body.clientId);
       const { aiServiceId, model } = await serviceFor(actor.tenantId, body.clientId, body);

@@ -21,10 +21,7 @@ const StartRequest = z
     model: z.string().min(1).max(100).optional().describe("One of the service's models; its first by default"),
     title: z.string().max(CHAT_TITLE_MAX).optional(),
   })
-  .refine((body) => body.aiServiceId !== undefined || body.model !== undefined, {
-    message: 'give aiServiceId or model',
-    path: ['aiServiceId'],
-  });
+  .describe('Name the service, the model, or both');
 
 export const ChatSession = z.object({
   sessionId: Id,

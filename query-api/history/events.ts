@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatSessionPersonalData } from '../../domain/chat/chat-session.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { Id, Position } from '../../infrastructure/http/contract/schemas.js';
@@ -17,7 +18,8 @@ export const HistoryEvent = z
   })
   .meta({ id: 'HistoryEvent' });
 
-const SECRET_KEYS = /password|secret|token/i;
+// apiKey: an AI provider's key (AiServiceProviderSet), sealed like personal data but a credential.
+const SECRET_KEYS = /password|secret|token|apiKey/i;
 
 /** Credentials stay hidden from history, sealed or not: password hashes, token hashes, webhook secrets. */
 function withoutSecrets(value: unknown): unknown {
@@ -27,6 +29,21 @@ function withoutSecrets(value: unknown): unknown {
       Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.test(k) ? '[redacted]' : withoutSecrets(v)]),
     );
   return value;
+}
+
+/**
+ * Personal data that only its own subject (and those the feature names) may read, never the log's readers: what a
+ * user wrote to and read from an AI service in a chat session. History shows it as PRIVATE, unopened.
+ */
+const PRIVATE_FIELDS: Record<string, readonly string[]> = Object.fromEntries(
+  Object.entries(chatSessionPersonalData).map(([type, { fields }]) => [type, fields]),
+);
+const PRIVATE = '[private]';
+
+function withoutPrivate(type: string, data: unknown): unknown {
+  const fields = PRIVATE_FIELDS[type];
+  if (!fields || typeof data !== 'object' || data === null) return data;
+  return { ...data, ...Object.fromEntries(fields.filter((f) => f in data).map((f) => [f, PRIVATE])) };
 }
 
 /** An event as history shows it (its tenant is the reader's own, and not repeated). */
@@ -42,7 +59,7 @@ export async function historyEventOf(
     position: event.position,
     type: event.type,
     schemaVersion: event.schemaVersion,
-    data: withoutSecrets(await vault.reveal(event.data)) as Record<string, unknown>,
+    data: withoutSecrets(await vault.reveal(withoutPrivate(event.type, event.data))) as Record<string, unknown>,
     metadata: { ...metadata, hash, previousHash },
   };
 }
