@@ -58,6 +58,7 @@ describe.skipIf(skip)(`every route × every outsider${skip ? ' (skipped: no post
       a.analysisId,
       a.violationId,
       a.webhookId,
+      a.chatSessionId,
       a.officer.userId,
       a.otherOfficer.userId,
       a.leaver.userId,
@@ -74,6 +75,7 @@ describe.skipIf(skip)(`every route × every outsider${skip ? ' (skipped: no post
       a.analysisId,
       a.violationId,
       a.webhookId,
+      a.chatSessionId,
       a.officer.userId,
       a.leaver.userId,
     ];
