@@ -32,6 +32,8 @@ import { openResources } from '../infrastructure/runtime/resources.js';
 import { VIOLATION_SCHEMA_PATH, violationsV1Schema } from '../projections/violations/cloud-event.js';
 import { startWorkers, type Workers } from '../projections/workers.js';
 import { projectionMetrics } from '../projections/metrics.js';
+import { gatewayDeps } from '../gateway/deps.js';
+import { gatewayRouter } from '../gateway/router.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -127,6 +129,9 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     VIOLATION_SCHEMA_PATH,
     (_req, res) => void res.type('application/schema+json').send(JSON.stringify(violationsV1Schema, null, 2)),
   );
+
+  // The OpenAI-compatible gateway, outside /api/v1 and its OpenAPI validator: OpenAI's wire format and errors.
+  if (writes) app.use('/gateway/v1', gatewayRouter(gatewayDeps(resources, handler), logger));
 
   // Bodies are small JSON documents; anything bigger is refused with a 413 problem before it is parsed.
   // Prompts may be longer: their route takes up to PROMPT_MAX_CHARS characters of any script (at most 4 bytes each).

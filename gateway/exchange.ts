@@ -1,6 +1,22 @@
-import type { Action } from '../domain/ai-governance/client-ai-governance.js';
-import type { GatewayCaller } from './caller.js';
 import type { GatewayDeps } from './deps.js';
+import type { GatewayCaller } from './caller.js';
+import { countTokens } from './limits.js';
+import { AnswerFilter, countFindings } from './output.js';
+import { ledgerFailure, prepare, type Prepared } from './pipeline.js';
+import { postToProvider, providerError, ProviderFailure, ProviderTimeout, sseData } from './provider.js';
+import { forwardedParameters } from './schemas.js';
+import {
+  GatewayRefusal,
+  type ChatCompletionRequest,
+  type ChatExchangeResult,
+  type ExchangeOptions,
+  type ExchangeUsage,
+  type ToolCall,
+} from './types.js';
+
+export * from './types.js';
+export type { GatewayDeps } from './deps.js';
+export { gatewayDeps } from './deps.js';
 
 /**
  * The one path every AI call takes: the gateway's /chat/completions (streamed or not) and the ledger's own chat.
@@ -11,129 +27,10 @@ import type { GatewayDeps } from './deps.js';
  * that fails nothing is forwarded) → block / redact (placeholders such as <US_SSN_1>, the mapping in memory only) /
  * warn → forward to the provider → analyse the answer with the output rules, restore the request's placeholders →
  * settle the budget to the real usage → record → return.
- */
-
-/** A part of a message's content, as the OpenAI API has it. Only `text` parts can be analysed. */
-export type ContentPart =
-  | { type: 'text'; text: string }
-  | { type: 'image_url'; image_url: unknown }
-  | { type: 'input_audio'; input_audio: unknown }
-  | { type: 'file'; file: unknown }
-  | { type: string; [key: string]: unknown };
-
-export interface ToolCall {
-  id: string;
-  type: 'function';
-  function: { name: string; arguments: string };
-}
-
-/** One message of a conversation, as OpenAI's chat completions API has it. */
-export interface ChatTurn {
-  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
-  content: string | ContentPart[] | null;
-  name?: string;
-  /** An assistant's calls of tools: their arguments are analysed (and redacted) like text. */
-  tool_calls?: ToolCall[];
-  /** A tool's answer names the call it answers; its content is analysed like text. */
-  tool_call_id?: string;
-}
-
-/**
- * A chat completion request: the model, the messages, and the OpenAI parameters the gateway forwards as they are
- * (see gateway/schemas.ts for the list; anything else is refused with a 400 naming it).
- */
-export interface ChatCompletionRequest {
-  model: string;
-  messages: ChatTurn[];
-  stream?: boolean;
-  stream_options?: { include_usage?: boolean } | null;
-  max_tokens?: number | null;
-  max_completion_tokens?: number | null;
-  /** temperature, top_p, stop, tools, tool_choice, response_format, seed, ...: forwarded unchanged. */
-  [parameter: string]: unknown;
-}
-
-/** Tokens in and out, from the provider's usage when it gave one, else counted by the ledger. */
-export interface ExchangeUsage {
-  tokensIn: number;
-  tokensOut: number;
-  source: 'provider' | 'counted';
-}
-
-export interface ChatExchangeResult {
-  /** The GatewayRequestRecorded's requestId (also the chat completion's id, `chatcmpl-<requestId>`). */
-  requestId: string;
-  /** The PromptAnalyzed of the input. */
-  analysisId: string;
-  /** The input policy's decision (never block here: a block is thrown). */
-  decision: Action;
-  aiServiceId: string;
-  /** The model as the provider named it in its answer (else the one asked for). */
-  model: string;
-  /** The messages as they left for the provider: placeholder form, no redacted value in them. */
-  sent: ChatTurn[];
-  /**
-   * The answer as the provider sent it, after the output policy (values it redacts or blocks replaced by
-   * placeholders) and WITHOUT restoring the request's placeholders: what may be stored (e.g. chat history).
-   */
-  answerAsReceived: string;
-  /** The answer for the caller: the request's placeholders restored to the caller's own values. Never store it. */
-  answer: string;
-  /** Tool calls the model asked for, arguments restored like the answer (null when none). */
-  toolCalls: ToolCall[] | null;
-  usage: ExchangeUsage;
-  /** OpenAI's finish_reason: stop, length, tool_calls, content_filter (the output policy blocked the rest). */
-  finishReason: string;
-}
-
-export interface ExchangeOptions {
-  /** Aborts the provider call (the caller went away): the request is recorded as cancelled. */
-  signal: AbortSignal;
-  /**
-   * Streaming: called with each piece of the answer as soon as it is safe to show (restored, output policy applied),
-   * holding back only what may still be a placeholder or a value split across chunks. The pieces join to `answer`.
-   */
-  onDelta?: (text: string) => void;
-  /** Streaming, for the gateway's SSE: each tool-call delta as the provider sent it (arguments restored). */
-  onToolCallDelta?: (delta: unknown) => void;
-  /** Whether the caller streams (recorded); defaults to whether onDelta is given. */
-  streamed?: boolean;
-}
-
-/** OpenAI's error object, as the gateway answers it: `{ error: { message, type, param, code } }`. */
-export interface OpenAiError {
-  message: string;
-  type: string;
-  param: string | null;
-  code: string | null;
-  /** On a policy refusal: the analysis that decided it, and its reasons in words. */
-  analysis_id?: string;
-  reasons?: string[];
-}
-
-/**
- * A request the gateway refused or could not complete, already recorded (requestId names the record; analysisId the
- * analysis, when it got that far). `status` is the HTTP status to answer with, `error` OpenAI's error object.
- */
-export class GatewayRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: OpenAiError,
-    readonly requestId: string | null = null,
-    readonly analysisId: string | null = null,
-  ) {
-    super(error.message);
-    this.name = 'GatewayRefusal';
-  }
-}
-
-export type { GatewayCaller, GatewayDeps };
-
-/**
- * Sends one chat completion request on behalf of a caller, through every step above. Resolves with the answer once
- * it is complete (streaming: after the last onDelta), recorded; rejects with a GatewayRefusal (already recorded) when
- * refused or failed, and with nothing else. Build `deps` once per process with `gatewayDeps(resources, handler)`
- * (gateway/deps.ts).
+ *
+ * Resolves with the answer once it is complete (streaming: after the last onDelta), recorded; rejects with a
+ * GatewayRefusal (already recorded where it could be) when refused or failed, and with nothing else. Build `deps`
+ * once per process with `gatewayDeps(resources, handler)`.
  */
 export async function exchangeChat(
   deps: GatewayDeps,
@@ -141,9 +38,216 @@ export async function exchangeChat(
   request: ChatCompletionRequest,
   options: ExchangeOptions,
 ): Promise<ChatExchangeResult> {
-  void deps;
-  void caller;
-  void request;
-  void options;
-  throw new Error('exchangeChat: not implemented yet');
+  const streamed = options.streamed ?? options.onDelta !== undefined;
+  const prepared = await prepare(deps, caller, {
+    endpoint: 'chat.completions',
+    streamed,
+    model: request.model,
+    messages: request.messages,
+    maxTokens: request.max_completion_tokens ?? request.max_tokens ?? null,
+    requestId: options.requestId,
+    correlationId: options.correlationId,
+  });
+  try {
+    return await forward(deps, prepared, request, options, streamed);
+  } catch (error) {
+    throw await failed(deps, caller, prepared, error, options.signal);
+  }
+}
+
+/** Records how a forwarded request failed and gives the refusal to throw. */
+async function failed(
+  deps: GatewayDeps,
+  caller: GatewayCaller,
+  prepared: Prepared,
+  error: unknown,
+  signal: AbortSignal,
+): Promise<GatewayRefusal> {
+  if (error instanceof GatewayRefusal) return error;
+  const { requestId, analysisId } = prepared;
+  if (prepared.reserved > 0)
+    await deps.budget
+      .settle(caller.tenantId, caller.clientId, prepared.month, -prepared.reserved)
+      .catch(() => undefined);
+  const details = { providerStatus: error instanceof ProviderFailure ? error.status : null };
+  const [status, type, code, outcome, message] =
+    error instanceof ProviderTimeout
+      ? ([504, 'timeout', 'provider_timeout', 'provider-timeout', error.message] as const)
+      : signal.aborted
+        ? ([499, 'cancelled', 'cancelled', 'cancelled', 'The caller went away'] as const)
+        : ([
+            502,
+            'provider_error',
+            'provider_error',
+            'provider-error',
+            error instanceof ProviderFailure ? error.message : 'The AI service failed',
+          ] as const);
+  try {
+    await prepared.record(outcome, details);
+  } catch {
+    return ledgerFailure(requestId, analysisId);
+  }
+  return new GatewayRefusal(status, { message, type, param: null, code }, requestId, analysisId);
+}
+
+interface ProviderChoice {
+  message?: { content?: string | null; tool_calls?: ToolCall[] };
+  delta?: { content?: string | null; tool_calls?: Array<{ function?: { arguments?: string } }> };
+  finish_reason?: string | null;
+}
+interface ProviderAnswer {
+  model?: string;
+  choices?: ProviderChoice[];
+  usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
+}
+
+async function forward(
+  deps: GatewayDeps,
+  prepared: Prepared,
+  request: ChatCompletionRequest,
+  options: ExchangeOptions,
+  streamed: boolean,
+): Promise<ChatExchangeResult> {
+  const { route, placeholders, sent } = prepared;
+  const body = {
+    ...forwardedParameters(request),
+    model: request.model,
+    messages: sent,
+    ...(streamed ? { stream: true, stream_options: { include_usage: true } } : {}),
+  };
+  const call = await postToProvider(deps.providerGuard, route.provider, '/chat/completions', body, options.signal);
+  try {
+    const { response } = call;
+    if (!response.ok) throw await providerError(response);
+    const filter = AnswerFilter.for(prepared.context, prepared.settings, placeholders);
+    let answer = '';
+    let received = '';
+    let finishReason = 'stop';
+    let usage: ProviderAnswer['usage'] = null;
+    let model = request.model;
+    let toolCalls: ToolCall[] | null = null;
+    const take = (piece: { received: string; restored: string }) => {
+      received += piece.received;
+      answer += piece.restored;
+      if (piece.restored && options.onDelta) options.onDelta(piece.restored);
+    };
+    try {
+      if (streamed) {
+        options.onStart?.();
+        for await (const data of sseData(response.body!)) {
+          if (data === '[DONE]') break;
+          const chunk = JSON.parse(data) as ProviderAnswer;
+          if (chunk.model) model = chunk.model;
+          if (chunk.usage) usage = chunk.usage;
+          const choice = chunk.choices?.[0];
+          if (choice?.delta?.content) take(filter.push(choice.delta.content));
+          if (choice?.delta?.tool_calls && options.onToolCallDelta) {
+            // Tool-call arguments: the request's placeholders restored piece by piece.
+            for (const delta of choice.delta.tool_calls)
+              options.onToolCallDelta(
+                delta.function?.arguments
+                  ? {
+                      ...delta,
+                      function: { ...delta.function, arguments: placeholders.restore(delta.function.arguments) },
+                    }
+                  : delta,
+              );
+          }
+          if (choice?.finish_reason) finishReason = choice.finish_reason;
+          if (filter.blocked) break;
+        }
+        take(filter.end());
+      } else {
+        const whole = (await response.json()) as ProviderAnswer;
+        if (whole.model) model = whole.model;
+        usage = whole.usage ?? null;
+        const choice = whole.choices?.[0];
+        if (!choice) throw new ProviderFailure('The AI service answered no choice', response.status);
+        take(filter.push(choice.message?.content ?? ''));
+        take(filter.end());
+        finishReason = choice.finish_reason ?? 'stop';
+        toolCalls = (choice.message?.tool_calls ?? []).map((tool) => {
+          const args = AnswerFilter.for(prepared.context, prepared.settings, placeholders);
+          const safe = args.push(tool.function.arguments).received + args.end().received;
+          filter.findings.push(...args.findings);
+          return { ...tool, function: { ...tool.function, arguments: placeholders.restore(safe) } };
+        });
+        if (toolCalls.length === 0) toolCalls = null;
+      }
+    } catch (error) {
+      if (error instanceof ProviderFailure || call.timedOut() || options.signal.aborted) throw error;
+      throw new ProviderFailure(`The AI service's answer broke off (${(error as Error).message})`, response.status);
+    }
+    if (call.timedOut())
+      throw new ProviderTimeout(`The AI service did not answer within ${route.provider.timeoutMs} ms`);
+    const output = countFindings(filter.findings);
+    if (filter.blocked) {
+      finishReason = 'content_filter';
+      if (!streamed) {
+        await settle(deps, prepared, { tokensIn: 0, tokensOut: 0, source: 'counted' });
+        await prepared.record('blocked', {
+          providerStatus: response.status,
+          findings: { input: countFindings(prepared.inputFindings), output },
+        });
+        throw new GatewayRefusal(
+          400,
+          {
+            message: `The AI service's answer was blocked by the client's output policy (analysis ${prepared.analysisId})`,
+            type: 'policy_violation',
+            param: null,
+            code: 'policy_violation',
+            analysis_id: prepared.analysisId,
+            reasons: output.filter((o) => o.action === 'block').map((o) => `${o.entity} in the answer → block`),
+          },
+          prepared.requestId,
+          prepared.analysisId,
+        );
+      }
+    }
+    const counted: ExchangeUsage =
+      usage && typeof usage.prompt_tokens === 'number' && typeof usage.completion_tokens === 'number'
+        ? { tokensIn: usage.prompt_tokens, tokensOut: usage.completion_tokens, source: 'provider' }
+        : {
+            tokensIn: countTokens(JSON.stringify(sent.map((m) => m.content))),
+            tokensOut: countTokens(received),
+            source: 'counted',
+          };
+    await settle(deps, prepared, counted);
+    try {
+      await prepared.record(filter.blocked ? 'blocked' : 'completed', {
+        providerStatus: response.status,
+        tokensIn: counted.tokensIn,
+        tokensOut: counted.tokensOut,
+        tokenSource: counted.source,
+        findings: { input: countFindings(prepared.inputFindings), output },
+      });
+    } catch {
+      // Fail closed: an answer whose request cannot be recorded is not given (a stream ends with an error).
+      throw ledgerFailure(prepared.requestId, prepared.analysisId);
+    }
+    return {
+      requestId: prepared.requestId,
+      analysisId: prepared.analysisId,
+      decision: prepared.decision,
+      aiServiceId: route.aiServiceId,
+      model,
+      sent,
+      answerAsReceived: received,
+      answer,
+      toolCalls,
+      usage: counted,
+      finishReason,
+    };
+  } finally {
+    call.done();
+  }
+}
+
+/** Settles the reservation to the real usage. */
+async function settle(deps: GatewayDeps, prepared: Prepared, usage: ExchangeUsage): Promise<void> {
+  if (prepared.reserved === 0) return;
+  const { tenantId, clientId } = prepared.caller;
+  await deps.budget
+    .settle(tenantId, clientId, prepared.month, usage.tokensIn + usage.tokensOut - prepared.reserved)
+    .catch(() => undefined);
 }

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import { aiServiceDecider, aiServiceStream, type AiServiceProfile } from '../../domain/ai-governance/ai-service.js';
-import { clientAiDecider, clientAiStream, type ClientAiState } from '../../domain/ai-governance/client-ai-governance.js';
+import {
+  clientAiDecider,
+  clientAiStream,
+  type ClientAiState,
+} from '../../domain/ai-governance/client-ai-governance.js';
 import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { DomainError } from '../../domain/decider.js';
 import { violationPersonalData } from '../../domain/violations/violation.js';
@@ -69,7 +73,9 @@ export async function policyContext(
     known ?? clientPolicy(handler, tenantId, clientId),
     known && known.profile !== undefined
       ? known.profile
-      : handler.load({ decider: aiServiceDecider }, aiServiceStream(tenantId, aiServiceId)).then((s) => s.state.profile),
+      : handler
+          .load({ decider: aiServiceDecider }, aiServiceStream(tenantId, aiServiceId))
+          .then((s) => s.state.profile),
   ]);
   return { policy: governance.policy, frameworks, service: standing(aiServiceId, profile ?? undefined, governance) };
 }

@@ -13,15 +13,8 @@ import {
 } from '../../domain/ai-governance/client-ai-governance.js';
 import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { FRAMEWORK_IDS } from '../../domain/frameworks/catalog.js';
-import {
-  redactedPrompt,
-  type PromptAnalyzedData,
-} from '../../domain/prompt-analysis/prompt-analysis.js';
-import {
-  applicableRules,
-  AssessedFinding,
-  type PolicyContext,
-} from '../../domain/prompt-analysis/usage-policy.js';
+import { redactedPrompt, type PromptAnalyzedData } from '../../domain/prompt-analysis/prompt-analysis.js';
+import { applicableRules, AssessedFinding, type PolicyContext } from '../../domain/prompt-analysis/usage-policy.js';
 import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { assertClientAccess, authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';

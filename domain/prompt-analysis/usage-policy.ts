@@ -27,6 +27,11 @@ export interface ServiceStanding {
   approval: 'none' | 'approved' | 'revoked';
   baaSigned: boolean;
   dpaSigned: boolean;
+  /**
+   * The model asked for, when the gateway found no service in the registry that offers it (shadow AI): the analysis
+   * is then against no service (`registered` false) and its reason names the model.
+   */
+  model?: string;
 }
 
 export interface PolicyContext {
@@ -176,6 +181,8 @@ const SEVERITY: Record<Exclude<Action, 'allow'>, Severity> = { warn: 'low', reda
 
 function serviceProblem(service: ServiceStanding): string | null {
   const name = service.name ? `"${service.name}"` : service.aiServiceId;
+  if (!service.registered && service.model !== undefined)
+    return `No AI service in the registry offers the model "${service.model.slice(0, 100)}"`;
   if (!service.registered) return `AI service ${service.aiServiceId} is not in the registry`;
   if (service.approval === 'revoked') return `AI service ${name} was revoked for this client`;
   if (service.approval === 'none') return `AI service ${name} is not approved for this client`;

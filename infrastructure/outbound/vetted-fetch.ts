@@ -10,6 +10,8 @@ export interface VettedRequest {
   body?: string | Buffer;
   /** For the whole exchange: resolving, connecting, and reading the answer's body. */
   timeoutMs: number;
+  /** The caller's own reason to stop (it went away): aborts like the timeout does. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -23,7 +25,8 @@ export interface VettedRequest {
  * documented option of node:net that every node:http(s) request honours.
  */
 export async function vettedFetch(guard: OutboundGuard, url: string, init: VettedRequest): Promise<Response> {
-  const signal = AbortSignal.timeout(init.timeoutMs);
+  const timeout = AbortSignal.timeout(init.timeoutMs);
+  const signal = init.signal ? AbortSignal.any([timeout, init.signal]) : timeout;
   const target = await abortable(guard.vet(url), signal);
   const { url: parsed, hostname, addresses } = target;
   const send = parsed.protocol === 'https:' ? httpsRequest : httpRequest;
