@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import express from 'express';
 import { commandOperations } from '../command-api/operations.js';
 import { accountPages } from '../command-api/auth/pages.js';
-import { chatConversation, chatGatewayDeps } from '../command-api/chat/conversation.js';
+import { chatConversation } from '../command-api/chat/conversation.js';
 import { attachChatWebSocket } from '../command-api/chat/websocket.js';
 import { CommandHandler } from '../command-api/http/command-handler.js';
 import { recordRefusals } from '../command-api/http/refusals.js';
@@ -90,8 +90,10 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const writes = role === 'all' || role === 'command-api';
   const reads = role === 'all' || role === 'query-api';
   const handler = new CommandHandler(resources.eventStore, resources.vault);
+  // Built once: the gateway's routes, the chat's routes and its WebSocket share its rates and budgets.
+  const gateway = gatewayDeps(resources, handler);
   const operations = [
-    ...(writes ? commandOperations(resources, handler) : []),
+    ...(writes ? commandOperations(resources, handler, gateway) : []),
     ...(reads ? queryOperations(resources) : []),
   ];
   // /health and /ready stay at the root, outside /api/v1, where probes look for them.
@@ -131,7 +133,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   );
 
   // The OpenAI-compatible gateway, outside /api/v1 and its OpenAPI validator: OpenAI's wire format and errors.
-  if (writes) app.use('/gateway/v1', gatewayRouter(gatewayDeps(resources, handler), logger));
+  if (writes) app.use('/gateway/v1', gatewayRouter(gateway, logger));
 
   // Bodies are small JSON documents; anything bigger is refused with a 413 problem before it is parsed.
   // Prompts may be longer: their route takes up to PROMPT_MAX_CHARS characters of any script (at most 4 bytes each).
@@ -167,7 +169,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   // The chat's WebSocket, where the command API runs: it writes the session's exchanges.
   const chatSockets = writes
     ? attachChatWebSocket(server, {
-        conversation: chatConversation(chatGatewayDeps(resources, handler)),
+        conversation: chatConversation(gateway),
         tokens: resources.accessTokens,
         sessions: resources.sessions,
         publicUrl: config.PUBLIC_URL,

@@ -1,7 +1,8 @@
 import type { AnyOperation } from '../infrastructure/http/contract/operation.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
 import { authCommands } from './auth/operations.js';
-import { chatConversation, chatGatewayDeps } from './chat/conversation.js';
+import { gatewayDeps, type GatewayDeps } from '../gateway/deps.js';
+import { chatConversation } from './chat/conversation.js';
 import { chatCommands } from './chat/operations.js';
 import { aiGovernanceCommands } from './ai-governance/operations.js';
 import { assessmentCommands } from './assessments/operations.js';
@@ -15,7 +16,12 @@ import { policyCommands } from './policies/operations.js';
 import { violationCommands } from './violations/operations.js';
 
 /** Every operation of the write side, each declared beside its handler. */
-export function commandOperations(resources: Resources, handler: CommandHandler): AnyOperation[] {
+export function commandOperations(
+  resources: Resources,
+  handler: CommandHandler,
+  /** The gateway's path, for the chat: the process builds it once, for the gateway and the chat alike. */
+  gateway: GatewayDeps = gatewayDeps(resources, handler),
+): AnyOperation[] {
   return [
     ...clientCommands(handler),
     ...authCommands(resources, handler),
@@ -29,7 +35,7 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
     ...webhookCommands(handler, resources.webhookGuard, resources.vault),
     ...policyCommands(handler, resources.policyDrafter),
     ...assessmentCommands(handler, resources.eventStore),
-    ...chatCommands(chatConversation(chatGatewayDeps(resources, handler)), {
+    ...chatCommands(chatConversation(gateway), {
       maxChars: resources.config.PROMPT_MAX_CHARS,
     }),
     ...violationCommands(handler, {

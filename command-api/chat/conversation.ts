@@ -20,21 +20,7 @@ import {
 } from '../../gateway/exchange.js';
 import { assertClientAccess, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { notFound } from '../../infrastructure/http/problem.js';
-import { OutboundGuard } from '../../infrastructure/outbound/guard.js';
-import type { Resources } from '../../infrastructure/runtime/resources.js';
-import type { CommandContext, CommandHandler, CommandResult } from '../http/command-handler.js';
-
-/**
- * The gateway's dependencies for the chat, until the process builds them once for the gateway and the chat alike
- * (core's gatewayDeps); the guard is only configuration, so two of them agree.
- */
-export function chatGatewayDeps(resources: Resources, handler: CommandHandler): GatewayDeps {
-  return {
-    resources,
-    handler,
-    providerGuard: new OutboundGuard({ allowedHosts: resources.config.PROVIDER_ALLOWED_HOSTS }),
-  };
-}
+import type { CommandContext, CommandResult } from '../http/command-handler.js';
 
 export const chatSessions = { decider: chatSessionDecider, personalData: chatSessionPersonalData };
 

@@ -118,7 +118,8 @@ export function attachChatWebSocket(server: Server, options: ChatWebSocketOption
 
     async function authenticate(frame: Record<string, unknown>): Promise<void> {
       clearTimeout(unauthenticated);
-      const claims = frame.type === 'authenticate' && typeof frame.token === 'string' ? await caller(frame.token) : null;
+      const claims =
+        frame.type === 'authenticate' && typeof frame.token === 'string' ? await caller(frame.token) : null;
       if (!claims) return socket.close(4401, 'not authenticated');
       if (!permissionsOf(claims.role).includes('chat:use')) return socket.close(4403, 'your role may not chat');
       try {

@@ -78,7 +78,8 @@ export type ChatSessionCommand =
   | { type: 'RecordBlockedChatMessage'; analysisId: string | null; reasons: string[] };
 
 /** A chat session's stream, under its tenant. */
-export const chatSessionStream = (tenantId: string, sessionId: string): string => `${tenantId}/chat-session/${sessionId}`;
+export const chatSessionStream = (tenantId: string, sessionId: string): string =>
+  `${tenantId}/chat-session/${sessionId}`;
 
 /** Everything a user typed or read in a session is the owner's personal data. */
 export const chatSessionPersonalData: Record<string, PersonalDataFields> = {

@@ -48,9 +48,9 @@ export function chatReads(deps: ReadDeps & { vault: PersonalDataVault }) {
       method: 'get',
       path: '/chat/history/{sessionId}',
       tags: ['chat'],
-      summary: 'A chat session\'s messages, in placeholder form, oldest first',
+      summary: "A chat session's messages, in placeholder form, oldest first",
       description:
-        'Only what left for the AI service and what came back is kept, never a value the policy redacted. Read by the session\'s owner, and by MSP users with chat:read-all (MSP admins, auditors).',
+        "Only what left for the AI service and what came back is kept, never a value the policy redacted. Read by the session's owner, and by MSP users with chat:read-all (MSP admins, auditors).",
       access: { permission: ['chat:use', 'chat:read-all'] },
       params: z.object({ sessionId: Id }),
       query: Paging,
@@ -92,7 +92,16 @@ export function chatReads(deps: ReadDeps & { vault: PersonalDataVault }) {
             messages.push({ ...common, role: 'assistant', content: answer, decision: null });
           } else if (event.type === 'ChatMessageBlocked') {
             const { turn, analysisId, reasons } = event.data;
-            messages.push({ turn, at, role: 'user', content: null, analysisId, decision: 'block', blocked: true, reasons });
+            messages.push({
+              turn,
+              at,
+              role: 'user',
+              content: null,
+              analysisId,
+              decision: 'block',
+              blocked: true,
+              reasons,
+            });
           }
         });
         const paged = pageOfItems(messages, req.query);

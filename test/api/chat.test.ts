@@ -4,73 +4,42 @@
  */
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommandHandler } from '../../command-api/http/command-handler.js';
+import { aiServiceDecider, aiServicePersonalData, aiServiceStream } from '../../domain/ai-governance/ai-service.js';
+import { createLogger } from '../../infrastructure/logging/logger.js';
+import { openResources } from '../../infrastructure/runtime/resources.js';
 import { needs } from '../support/services.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
 import { startFakeOpenAiCompatibleServer } from '../support/fake-openai-compatible-server.js';
 import { inviteMember, type Member, type SignedUp } from '../support/tenants.js';
 
-// ---- TEMPORARY STAND-IN: begin ------------------------------------------------------------------------------------
-// core's exchangeChat (gateway/exchange.ts) is only a signature on its branch so far. Until it is merged, this
-// stand-in takes its place in this file ONLY, to check the chat's own code: it redacts US SSNs, blocks card numbers,
-// forwards to the FAKE provider and "streams" the answer in small pieces. REMOVE this block (and `standIn` below)
-// once core's implementation is merged; the tests are written to hold against it unchanged.
-const standIn = vi.hoisted(() => ({ providerUrl: '' }));
-vi.mock('../../gateway/exchange.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../gateway/exchange.js')>();
-  const { randomUUID: uuid } = await import('node:crypto');
-  const exchangeChat: typeof real.exchangeChat = async (_deps, caller, request, options) => {
-    const analysisId = uuid();
-    const values = new Map<string, string>();
-    const last = request.messages[request.messages.length - 1]!;
-    if (/4111 1111 1111 1111/.test(String(last.content)))
-      throw new real.GatewayRefusal(
-        400,
-        {
-          type: 'policy_violation',
-          code: 'policy_violation',
-          param: null,
-          message: 'Blocked: CREDIT_CARD',
-          analysis_id: analysisId,
-          reasons: ['CREDIT_CARD: block'],
-        },
-        uuid(),
-        analysisId,
-      );
-    const sent = request.messages.map((m) => ({
-      ...m,
-      content: String(m.content).replace(/\b\d{3}-\d{2}-\d{4}\b/g, (value) => {
-        const placeholder = `<US_SSN_${values.size + 1}>`;
-        values.set(placeholder, value);
-        return placeholder;
-      }),
-    }));
-    const response = await fetch(`${standIn.providerUrl}/chat/completions`, {
-      method: 'POST',
-      body: JSON.stringify({ model: request.model, messages: sent }),
-      signal: options.signal,
-    });
-    const answerAsReceived = ((await response.json()) as { choices: Array<{ message: { content: string } }> })
-      .choices[0]!.message.content;
-    const answer = answerAsReceived.replace(/<US_SSN_\d+>/g, (p) => values.get(p) ?? p);
-    for (let i = 0; i < answer.length; i += 7) options.onDelta?.(answer.slice(i, i + 7));
-    return {
-      requestId: uuid(),
-      analysisId,
-      decision: values.size > 0 ? ('redact' as const) : ('allow' as const),
-      aiServiceId: caller.aiServiceIds![0]!,
-      model: request.model,
-      sent,
-      answerAsReceived,
-      answer,
-      toolCalls: null,
-      usage: { tokensIn: 1, tokensOut: 1, source: 'counted' as const },
-      finishReason: 'stop',
-    };
-  };
-  return { ...real, exchangeChat };
-});
-// ---- TEMPORARY STAND-IN: end --------------------------------------------------------------------------------------
+/**
+ * Points an AI service at the FAKE provider. There is no HTTP route for provider settings yet on this branch
+ * (PUT /ai-services/{id}/provider is another helper's): the command is executed on the ledger's own event store.
+ */
+async function setProvider(
+  ledger: TestLedger,
+  tenantId: string,
+  actorId: string,
+  aiServiceId: string,
+  baseUrl: string,
+) {
+  const resources = await openResources(ledger.config, createLogger({ level: 'silent', format: 'json' }), {
+    migrate: false,
+  });
+  try {
+    await new CommandHandler(resources.eventStore, resources.vault).execute(
+      { decider: aiServiceDecider, personalData: aiServicePersonalData },
+      aiServiceStream(tenantId, aiServiceId),
+      { type: 'SetAiServiceProvider', baseUrl, apiKey: 'sk-fake-provider-key', timeoutMs: 10_000, setBy: actorId },
+      { tenantId, actorId, correlationId: randomUUID() },
+      { expect: 'existing' },
+    );
+  } finally {
+    await resources.close();
+  }
+}
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -159,23 +128,39 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
 
   beforeAll(async () => {
     provider = await startFakeOpenAiCompatibleServer();
-    standIn.providerUrl = provider.url; // TEMPORARY STAND-IN (see above)
     ledger = await startTestLedger({ env: { CHAT_AUTH_TIMEOUT_MS: '300', PROVIDER_ALLOWED_HOSTS: '127.0.0.1' } });
     admin = await ledger.signUp('chat');
     outsider = await ledger.signUp('outsider');
     const client = async (name: string) =>
-      (await post<{ data: { clientId: string } }>('/clients', { name, industry: 'health', size: '11-50' }, admin.accessToken))
-        .body.data.clientId;
+      (
+        await post<{ data: { clientId: string } }>(
+          '/clients',
+          { name, industry: 'health', size: '11-50' },
+          admin.accessToken,
+        )
+      ).body.data.clientId;
     clientId = await client('Clinic');
     otherClientId = await client('Agency');
     const registered = await post<{ data: { aiServiceId: string } }>(
       '/ai-services',
-      { name: 'Covered Chat', vendor: 'V', models: ['chat-1', 'chat-2'], baaSigned: true, dpaSigned: true, dataRetentionDays: 0 },
+      {
+        name: 'Covered Chat',
+        vendor: 'V',
+        models: ['chat-1', 'chat-2'],
+        baaSigned: true,
+        dpaSigned: true,
+        dataRetentionDays: 0,
+      },
       admin.accessToken,
     );
     aiServiceId = registered.body.data.aiServiceId;
+    await setProvider(ledger, admin.tenantId, admin.userId, aiServiceId, provider.url);
     for (const id of [clientId, otherClientId]) {
-      const approved = await post(`/clients/${id}/ai-services/${aiServiceId}/approve`, { reason: 'BAA' }, admin.accessToken);
+      const approved = await post(
+        `/clients/${id}/ai-services/${aiServiceId}/approve`,
+        { reason: 'BAA' },
+        admin.accessToken,
+      );
       expect(approved.status).toBe(200);
     }
     const policy = await ledger.request('PUT', `/clients/${clientId}/ai-policy`, {
@@ -226,7 +211,12 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     const sent = provider.requests.length;
     const replied = await message(sessionId, `Patient SSN ${SSN}: draft a discharge letter`);
     expect(replied.status).toBe(200);
-    expect(replied.body.data).toMatchObject({ sessionId, turn: 1, decision: 'redact', answer: `Noted: ${SSN} is on file.` });
+    expect(replied.body.data).toMatchObject({
+      sessionId,
+      turn: 1,
+      decision: 'redact',
+      answer: `Noted: ${SSN} is on file.`,
+    });
     // What left for the service had the placeholder, not the value.
     const forwarded = JSON.stringify(provider.requests.slice(sent));
     expect(forwarded).toContain('<US_SSN_1>');
@@ -243,6 +233,13 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     const raw = await ledger.storedEvents();
     expect(JSON.stringify(raw)).not.toContain(SSN);
     expect(JSON.stringify(raw)).not.toContain('is on file');
+    // The gateway recorded the request as the chat's: no key, the signed-in user.
+    const request = raw.find(
+      (e) =>
+        e.type === 'GatewayRequestRecorded' &&
+        (e.data as { requestId: string }).requestId === replied.body.data.requestId,
+    )!.data;
+    expect(request).toMatchObject({ keyId: null, userId: officer.userId, aiServiceId, outcome: 'completed' });
     const exchanged = raw.find((e) => e.type === 'ChatMessageExchanged')!.data as Record<string, unknown>;
     expect(exchanged.prompt).toMatchObject({ $pii: 'v1', subject: officer.userId });
     expect(exchanged.answer).toMatchObject({ $pii: 'v1', subject: officer.userId });
@@ -285,7 +282,12 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
 
   it('streams the answer over the WebSocket, restored, and ends with the decision and the analysis', async () => {
     const { sessionId } = (await startSession(officer.accessToken)).body.data;
-    provider.answerWith(200, 'The letter for <US_SSN_1> is ready to send.');
+    // The placeholder comes split across chunks: restored all the same.
+    provider.answerWith(200, 'The letter for <US_SSN_1> is ready to send.', [
+      'The letter for <US_',
+      'SSN_1> is rea',
+      'dy to send.',
+    ]);
     const chat = openChat(ledger, sessionId);
     await chat.send({ type: 'authenticate', token: officer.accessToken });
     expect(await chat.next()).toEqual({ type: 'ready', sessionId });
@@ -298,9 +300,15 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
       text += frame.text as string;
       frame = await chat.next();
     }
-    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.length).toBeGreaterThan(0);
     expect(text).toBe(`The letter for ${SSN} is ready to send.`);
-    expect(frame).toMatchObject({ type: 'done', sessionId, turn: 1, decision: 'redact', analysisId: expect.any(String) });
+    expect(frame).toMatchObject({
+      type: 'done',
+      sessionId,
+      turn: 1,
+      decision: 'redact',
+      analysisId: expect.any(String),
+    });
     expect(frame).not.toHaveProperty('answer');
 
     // A refusal is a frame, and the socket stays open for the next message.
@@ -391,10 +399,10 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     expect(paged.body.meta).toMatchObject({ total: 2, page: 2, size: 1, pages: 2 });
   });
 
-  it("makes the history unreadable when its owner is erased", async () => {
+  it('makes the history unreadable when its owner is erased', async () => {
     const leaver = await inviteMember(ledger, admin.accessToken, 'compliance_officer', clientId, 'Lee Leaver');
-    const { sessionId } = (await startSession(leaver.accessToken, { clientId, aiServiceId, title: 'Lee’s notes' }))
-      .body.data;
+    const { sessionId } = (await startSession(leaver.accessToken, { clientId, aiServiceId, title: 'Lee’s notes' })).body
+      .data;
     provider.answerWith(200, 'Filed under <US_SSN_1>.');
     expect((await message(sessionId, `File ${SSN}`, leaver.accessToken)).status).toBe(200);
     expect((await ledger.request('POST', `/users/${leaver.userId}/erase`, { token: admin.accessToken })).status).toBe(

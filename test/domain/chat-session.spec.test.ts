@@ -82,7 +82,10 @@ describe('chat session', () => {
     const state = fold(chatSessionDecider, [
       started,
       exchanged,
-      { type: 'ChatMessageBlocked', data: { sessionId: 's-1', ownerId: 'u-1', turn: 2, analysisId: null, reasons: [] } },
+      {
+        type: 'ChatMessageBlocked',
+        data: { sessionId: 's-1', ownerId: 'u-1', turn: 2, analysisId: null, reasons: [] },
+      },
     ]);
     expect(state.turns).toBe(2);
     expect(state.messages.map((m) => [m.turn, m.role, m.content, m.blocked])).toEqual([
