@@ -200,6 +200,10 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     expect((await startSession(officer.accessToken, { clientId: otherClientId, aiServiceId })).status).toBe(404);
     expect((await startSession(outsider.accessToken, { clientId, aiServiceId })).status).toBe(404);
     expect((await startSession(officer.accessToken, { clientId, aiServiceId: randomUUID() })).status).toBe(404);
+    // An MSP admin chats for any client of the MSP, in sessions of their own.
+    const asAdmin = await startSession(admin.accessToken, { clientId: otherClientId, aiServiceId });
+    expect(asAdmin.status).toBe(201);
+    expect(asAdmin.body.data.ownerId).toBe(admin.userId);
     // Roles without chat:use.
     const analyst = ledger.tokenFor(admin.tenantId, 'msp_analyst');
     expect((await startSession(analyst, { clientId, aiServiceId })).status).toBe(403);
@@ -375,9 +379,26 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     // A frame over the limit closes the socket (1009: message too big).
     own.socket.send(JSON.stringify({ type: 'message', content: 'x'.repeat(65_536 * 4 + 8192) }));
     expect((await own.closed).code).toBe(1009);
+    // A session ended after the socket authenticated (logout here) ends the socket at its next message.
+    const leaving = await inviteMember(ledger, admin.accessToken, 'compliance_officer', clientId, 'Lou Logout');
+    const { sessionId: theirs } = (await startSession(leaving.accessToken)).body.data;
+    const ending = openChat(ledger, theirs);
+    await ending.send({ type: 'authenticate', token: leaving.accessToken });
+    expect(await ending.next()).toMatchObject({ type: 'ready' });
+    const out = await ledger.request('POST', '/auth/logout', {
+      token: leaving.accessToken,
+      body: { refreshToken: leaving.refreshToken },
+    });
+    expect(out.status).toBe(204);
+    await ending.send({ type: 'message', content: 'still there?' });
+    expect((await ending.closed).code).toBe(4401);
     const notASession = openChat(ledger, 'not-a-uuid');
     expect(await notASession.refused).toBe(404);
   });
+
+  // gateway/exchange.ts numbers a request's placeholders from 1 whatever the conversation already holds, so a new value
+  // in turn 2 can get the <US_SSN_1> that stands for another value in turn 1's history (see the report to core).
+  it.todo('numbers a new value after the placeholders the conversation already holds');
 
   it("lets the MSP read a session's history with chat:read-all (admins, auditors), not write in it", async () => {
     const { sessionId } = (await startSession(officer.accessToken)).body.data;
