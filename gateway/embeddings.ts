@@ -22,7 +22,7 @@ export async function exchangeEmbeddings(
   deps: GatewayDeps,
   caller: GatewayCaller,
   request: EmbeddingsRequest,
-  options: { signal: AbortSignal; correlationId?: string },
+  options: { signal: AbortSignal; correlationId?: string; requestId?: string },
 ): Promise<{ requestId: string; analysisId: string; body: unknown }> {
   const inputs = typeof request.input === 'string' ? [request.input] : request.input;
   const messages: ChatTurn[] = inputs.map((content) => ({ role: 'user', content }));
@@ -32,6 +32,7 @@ export async function exchangeEmbeddings(
     model: request.model,
     messages,
     maxTokens: 0,
+    requestId: options.requestId,
     correlationId: options.correlationId,
   });
   const input = prepared.sent.map((m) => m.content as string);

@@ -19,9 +19,10 @@ const error = (message: string, type: string, code: string | null, param: string
   code,
 });
 
-function send(res: Response, status: number, body: OpenAiError, retryAfter?: number): void {
+function send(res: Response, status: number, body: OpenAiError, retryAfter?: number, requestId?: string | null): void {
   if (res.headersSent) return;
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+  if (requestId) res.setHeader('x-request-id', requestId);
   res.status(status).json({ error: body });
 }
 
@@ -98,6 +99,8 @@ export function gatewayRouter(deps: GatewayDeps, logger: Logger): express.Router
     const request = parsed.data as unknown as ChatCompletionRequest;
     const streamed = request.stream === true;
     const requestId = randomUUID();
+    // The SDK shows it as the answer's (or the error's) request id: the GatewayRequestRecorded's requestId.
+    res.setHeader('x-request-id', requestId);
     const id = `chatcmpl-${requestId}`;
     const created = Math.floor(Date.now() / 1000);
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
@@ -174,7 +177,10 @@ export function gatewayRouter(deps: GatewayDeps, logger: Logger): express.Router
   router.post('/embeddings', (req, res, next) => {
     const parsed = EmbeddingsBody.safeParse(req.body);
     if (!parsed.success) return send(res, 400, invalid(parsed.error));
+    const requestId = randomUUID();
+    res.setHeader('x-request-id', requestId);
     exchangeEmbeddings(deps, callerOf(res), parsed.data, {
+      requestId,
       signal: abortOnClose(res),
       correlationId: String(req.id),
     }).then(({ body }) => void res.json(body), next);
@@ -194,7 +200,8 @@ export function gatewayRouter(deps: GatewayDeps, logger: Logger): express.Router
   );
 
   router.use((failure: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (failure instanceof GatewayRefusal) return send(res, failure.status, failure.error, failure.retryAfter);
+    if (failure instanceof GatewayRefusal)
+      return send(res, failure.status, failure.error, failure.retryAfter, failure.requestId);
     const status = (failure as { status?: number; type?: string }).status;
     if ((failure as { type?: string }).type === 'entity.parse.failed')
       return send(res, 400, error('The body is not valid JSON', 'invalid_request_error', 'invalid_json'));

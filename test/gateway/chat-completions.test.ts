@@ -1,0 +1,450 @@
+import { sql } from 'kysely';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { needs } from '../support/services.js';
+import { startTestLedger, type TestLedger } from '../support/ledger.js';
+import { createClient } from '../support/tenants.js';
+import { startFakeOpenAiProvider, type FakeOpenAiProvider } from '../support/fake-openai-provider.js';
+import { gatewayAdmin } from '../support/gateway.js';
+
+const skip = needs('postgres').skip || needs('redis').skip;
+
+// Identifiers from the public specifications' examples, each valid for its checksum.
+const SSN = '219-45-6781';
+const EMAIL = 'maria.garcia@example.org';
+const AWS_KEY = 'AKIAIOSFODNN7EXAMPLE';
+const PROVIDER_KEY = 'sk-fake-provider-key-0123456789abcdef';
+const USER_REF = 'employee-4711';
+
+type Recorded = {
+  requestId: string;
+  outcome: string;
+  decision: string | null;
+  analysisId: string | null;
+  aiServiceId: string | null;
+  streamed: boolean;
+  tokensIn: number;
+  tokensOut: number;
+  tokenSource: string;
+  providerStatus: number | null;
+  findings: {
+    input: Array<{ entity: string; action: string; count: number }>;
+    output: Array<{ entity: string; action: string; count: number }>;
+  };
+};
+
+describe.skipIf(skip)(
+  `the gateway through the official openai SDK${skip ? ' (skipped: no postgres or redis)' : ''}`,
+  () => {
+    let ledger: TestLedger;
+    let provider: FakeOpenAiProvider;
+    let gw: Awaited<ReturnType<typeof gatewayAdmin>>;
+    let admin: Awaited<ReturnType<TestLedger['signUp']>>;
+    let clinic: string;
+    let lab: string;
+    let chat: string;
+    let shadow: string;
+    let key: string;
+    let keyId: string;
+    let labKey: string;
+    let openai: OpenAI;
+    let labAi: OpenAI;
+    const keys: string[] = [];
+
+    const sdk = (apiKey: string) => new OpenAI({ baseURL: `${ledger.url}/gateway/v1`, apiKey, maxRetries: 0 });
+    const register = async (name: string, models: string[]) => {
+      const registered = await ledger.request<{ data: { aiServiceId: string } }>('POST', '/ai-services', {
+        token: admin.accessToken,
+        body: { name, vendor: 'Fake AI', models, baaSigned: true, dpaSigned: true, dataRetentionDays: 0 },
+      });
+      expect(registered.status).toBe(201);
+      return registered.body.data.aiServiceId;
+    };
+    const approve = async (clientId: string, aiServiceId: string) =>
+      expect(
+        (
+          await ledger.request('POST', `/clients/${clientId}/ai-services/${aiServiceId}/approve`, {
+            token: admin.accessToken,
+            body: { reason: 'contracts signed' },
+          })
+        ).status,
+      ).toBe(200);
+    const issue = async (clientId: string, opts: Parameters<typeof gw.issueGatewayKey>[1] = {}) => {
+      const issued = await gw.issueGatewayKey(clientId, opts);
+      keys.push(issued.key);
+      return issued;
+    };
+    const events = async () => ledger.storedEvents();
+    const recorded = async (requestId: string | null | undefined): Promise<Recorded> => {
+      const found = (await events()).find(
+        (e) => e.type === 'GatewayRequestRecorded' && (e.data as Recorded).requestId === requestId,
+      );
+      expect(found, `GatewayRequestRecorded ${requestId}`).toBeDefined();
+      return found!.data as Recorded;
+    };
+    const refusal = async (call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> => {
+      const error = await call.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      return error as InstanceType<typeof OpenAI.APIError>;
+    };
+    const ask = (content: string, model = 'gpt-test') =>
+      openai.chat.completions.create({ model, messages: [{ role: 'user', content }] });
+
+    beforeAll(async () => {
+      ledger = await startTestLedger({ captureLogs: true, env: { PROVIDER_ALLOWED_HOSTS: '127.0.0.1' } });
+      provider = await startFakeOpenAiProvider();
+      admin = await ledger.signUp();
+      gw = await gatewayAdmin(ledger, admin.tenantId, admin.userId);
+      clinic = await createClient(ledger, admin.accessToken, 'Clinic');
+      lab = await createClient(ledger, admin.accessToken, 'Lab');
+      chat = await register('Fake Chat', ['gpt-test', 'gpt-embed']);
+      const slow = await register('Slow Chat', ['slow-model']);
+      const other = await register('Other Chat', ['gpt-other']);
+      shadow = await register('Shadow Chat', ['shadow-model']);
+      for (const id of [chat, slow, other]) await approve(clinic, id);
+      await approve(lab, chat);
+      await gw.setProvider(chat, { baseUrl: provider.url, apiKey: PROVIDER_KEY });
+      await gw.setProvider(slow, { baseUrl: provider.url, apiKey: PROVIDER_KEY, timeoutMs: 1000 });
+      await gw.setProvider(shadow, { baseUrl: provider.url, apiKey: PROVIDER_KEY });
+      // "Other Chat" has no provider: its model is not offered through the gateway.
+      await gw.setAiPolicy(clinic, { rules: [{ entity: 'US_SSN', minScore: 0.5, action: 'redact' }] });
+      // The lab lets secrets in answers be warned about: the gateway still redacts them at least.
+      await gw.setGatewaySettings(lab, {
+        outputRules: [{ entity: 'AWS_ACCESS_KEY', minScore: 0.1, action: 'warn' }],
+      });
+      ({ key, keyId } = await issue(clinic, { userRef: USER_REF }));
+      labKey = (await issue(lab)).key;
+      openai = sdk(key);
+      labAi = sdk(labKey);
+    });
+
+    afterAll(async () => {
+      await gw?.close();
+      await provider?.close();
+      await ledger?.close();
+    });
+
+    it('passes an allowed request through, with the provider key, and records it', async () => {
+      const before = provider.received.length;
+      const completion = await ask('Write a haiku about spring.');
+      expect(completion.choices[0]!.message.content).toBe('Hello from the fake provider.');
+      expect(completion.object).toBe('chat.completion');
+      expect(completion.usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 7 });
+      const sent = provider.received[before]!;
+      expect(sent.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
+      expect(sent.body.messages).toEqual([{ role: 'user', content: 'Write a haiku about spring.' }]);
+      const record = await recorded(completion._request_id);
+      expect(record).toMatchObject({
+        outcome: 'completed',
+        decision: 'allow',
+        aiServiceId: chat,
+        streamed: false,
+        tokensIn: 11,
+        tokensOut: 7,
+        tokenSource: 'provider',
+        providerStatus: 200,
+      });
+      expect(record.analysisId).toBeTruthy();
+    });
+
+    it('streams an allowed answer, with usage when asked', async () => {
+      provider.script({ chunks: ['Spring ', 'rain on ', 'the roof.'] });
+      const stream = await openai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'A haiku, please.' }],
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = '';
+      let usage: OpenAI.CompletionUsage | null | undefined;
+      let finish: string | null = null;
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        if (chunk.usage) usage = chunk.usage;
+      }
+      expect(text).toBe('Spring rain on the roof.');
+      expect(finish).toBe('stop');
+      expect(usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 7 });
+    });
+
+    it('blocks a request the policy blocks: policy_violation naming reasons and analysis, nothing forwarded', async () => {
+      const before = provider.received.length;
+      const error = await refusal(ask(`Deploy with key ${AWS_KEY} please`));
+      expect(error.status).toBe(400);
+      expect(error.type).toBe('policy_violation');
+      expect(error.code).toBe('policy_violation');
+      expect(error.message).toMatch(/AWS_ACCESS_KEY → block/);
+      const body = error.error as { analysis_id: string; reasons: string[] };
+      expect(body.analysis_id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(error.message).toContain(body.analysis_id);
+      expect(provider.received.length).toBe(before);
+      const record = await recorded(error.requestID);
+      expect(record).toMatchObject({ outcome: 'blocked', decision: 'block', analysisId: body.analysis_id });
+      expect(record.findings.input).toContainEqual({ entity: 'AWS_ACCESS_KEY', action: 'block', count: 1 });
+      const analysed = (await events()).find(
+        (e) => e.type === 'PromptAnalyzed' && (e.data as { analysisId: string }).analysisId === body.analysis_id,
+      );
+      expect(analysed).toBeDefined();
+    });
+
+    it('redacts before forwarding and restores the placeholder in the answer', async () => {
+      provider.script({ content: 'Noted: <US_SSN_1> is on file.' });
+      const before = provider.received.length;
+      const completion = await ask(`My SSN is ${SSN}, keep it on file.`);
+      expect(completion.choices[0]!.message.content).toBe(`Noted: ${SSN} is on file.`);
+      const sent = JSON.stringify(provider.received[before]!.body);
+      expect(sent).toContain('<US_SSN_1>');
+      expect(sent).not.toContain(SSN);
+      const record = await recorded(completion._request_id);
+      expect(record).toMatchObject({ outcome: 'completed', decision: 'redact' });
+      expect(record.findings.input).toContainEqual({ entity: 'US_SSN', action: 'redact', count: 1 });
+    });
+
+    it('restores a placeholder split across streamed chunks', async () => {
+      provider.script({ chunks: ['Your number ', '<US_', 'SSN_1', '> is on', ' file.'] });
+      const before = provider.received.length;
+      const stream = await openai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: `Remember ${SSN} for me.` }],
+        stream: true,
+      });
+      const pieces: string[] = [];
+      for await (const chunk of stream) pieces.push(chunk.choices[0]?.delta.content ?? '');
+      expect(pieces.join('')).toBe(`Your number ${SSN} is on file.`);
+      // No piece shows a fragment of a placeholder.
+      expect(pieces.some((p) => p.includes('<US_') || p.includes('SSN_1'))).toBe(false);
+      expect(JSON.stringify(provider.received[before]!.body)).not.toContain(SSN);
+    });
+
+    it('warns: forwards the text unchanged and records the finding', async () => {
+      const before = provider.received.length;
+      const completion = await ask(`Draft a reply to ${EMAIL} about the meeting.`);
+      expect(JSON.stringify(provider.received[before]!.body)).toContain(EMAIL);
+      const record = await recorded(completion._request_id);
+      expect(record).toMatchObject({ outcome: 'completed', decision: 'warn' });
+      expect(record.findings.input).toContainEqual({ entity: 'EMAIL_ADDRESS', action: 'warn', count: 1 });
+    });
+
+    it('redacts a secret the model produced, whole and streamed in pieces', async () => {
+      provider.script({ content: `Use ${AWS_KEY} to deploy.` });
+      const completion = await labAi.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'How do I deploy?' }],
+      });
+      expect(completion.choices[0]!.message.content).toBe('Use <AWS_ACCESS_KEY_1> to deploy.');
+      const record = await recorded(completion._request_id);
+      expect(record.findings.output).toContainEqual({ entity: 'AWS_ACCESS_KEY', action: 'redact', count: 1 });
+
+      provider.script({ chunks: ['Use AKIAIOSF', 'ODNN7EX', 'AMPLE', ' to deploy.'] });
+      const stream = await labAi.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'And streamed?' }],
+        stream: true,
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toBe('Use <AWS_ACCESS_KEY_1> to deploy.');
+    });
+
+    it('refuses a model no approved service offers, and records the shadow AI as a violation', async () => {
+      const before = provider.received.length;
+      const registered = await refusal(ask('hello', 'shadow-model'));
+      expect(registered.status).toBe(404);
+      expect(registered.code).toBe('model_not_found');
+      const unknown = await refusal(ask('hello', 'nobody-offers-this'));
+      expect(unknown.status).toBe(404);
+      expect(provider.received.length).toBe(before);
+      const violations = (await events())
+        .filter((e) => e.type === 'ViolationRecorded')
+        .map((e) => e.data as { kind: string; aiServiceId: string; reasons: string[] });
+      expect(violations).toContainEqual(
+        expect.objectContaining({ kind: 'unapproved-ai-service', aiServiceId: shadow }),
+      );
+      expect(
+        violations.some(
+          (v) => v.kind === 'unapproved-ai-service' && v.reasons.some((r) => r.includes('"nobody-offers-this"')),
+        ),
+      ).toBe(true);
+      expect(await recorded(registered.requestID)).toMatchObject({ outcome: 'unapproved-model', aiServiceId: shadow });
+      expect(await recorded(unknown.requestID)).toMatchObject({ outcome: 'unapproved-model', aiServiceId: null });
+      // An approved service without a provider: refused, no violation.
+      expect((await refusal(ask('hello', 'gpt-other'))).status).toBe(404);
+    });
+
+    it('answers 401 invalid_api_key for a revoked, unknown or missing key', async () => {
+      const revoked = await issue(clinic);
+      const ai = sdk(revoked.key);
+      await ai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+      await gw.revokeGatewayKey(revoked.keyId);
+      const error = await refusal(
+        ai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
+      );
+      expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+      expect(error.code).toBe('invalid_api_key');
+      expect((await refusal(sdk('sk-not-a-gateway-key').models.list())).status).toBe(401);
+      const bare = await fetch(`${ledger.url}/gateway/v1/models`);
+      expect(bare.status).toBe(401);
+      expect(((await bare.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
+    });
+
+    it('answers OpenAI-shaped errors for bad JSON, a bad body and an unknown route', async () => {
+      const post = (path: string, body: string) =>
+        fetch(`${ledger.url}/gateway/v1${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body,
+        });
+      const bad = await post('/chat/completions', '{"model":');
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+      const noMessages = await post('/chat/completions', '{"model":"gpt-test"}');
+      expect(noMessages.status).toBe(400);
+      expect(((await noMessages.json()) as { error: { param: string } }).error.param).toBe('messages');
+      const logprobs = await post(
+        '/chat/completions',
+        JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }], logprobs: true }),
+      );
+      expect(((await logprobs.json()) as { error: { param: string } }).error.param).toBe('logprobs');
+      const unknown = await post('/completions', '{}');
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
+    });
+
+    it('limits the requests a minute of a key: 429, recorded', async () => {
+      const limited = sdk((await issue(clinic, { requestsPerMinute: 2 })).key);
+      const hi = () =>
+        limited.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+      await hi();
+      await hi();
+      const error = await refusal(hi());
+      expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+      expect(error.code).toBe('rate_limit_exceeded');
+      expect(error.headers?.get('retry-after')).toMatch(/^\d+$/);
+      expect(await recorded(error.requestID)).toMatchObject({ outcome: 'rate-limited' });
+    });
+
+    it('refuses a request over the monthly token budget: 429 insufficient_quota, recorded', async () => {
+      const budgeted = await createClient(ledger, admin.accessToken, 'Budgeted');
+      await approve(budgeted, chat);
+      await gw.setGatewaySettings(budgeted, { monthlyTokenBudget: 500 });
+      const ai = sdk((await issue(budgeted)).key);
+      const ok = await ai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 300,
+      });
+      expect(ok.choices[0]!.message.content).toBeTruthy();
+      const before = provider.received.length;
+      const error = await refusal(
+        ai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], max_tokens: 490 }),
+      );
+      expect(error.status).toBe(429);
+      expect(error.code).toBe('insufficient_quota');
+      expect(provider.received.length).toBe(before);
+      expect(await recorded(error.requestID)).toMatchObject({ outcome: 'budget-exhausted' });
+    });
+
+    it('answers 502 when the provider fails, 504 when it is too slow, both recorded', async () => {
+      provider.script({ status: 500 });
+      const down = await refusal(ask('hello'));
+      expect(down.status).toBe(502);
+      expect(down.code).toBe('provider_error');
+      expect(await recorded(down.requestID)).toMatchObject({ outcome: 'provider-error', providerStatus: 500 });
+
+      provider.script({ hang: true });
+      const slow = await refusal(ask('hello', 'slow-model'));
+      expect(slow.status).toBe(504);
+      expect(await recorded(slow.requestID)).toMatchObject({ outcome: 'provider-timeout' });
+    });
+
+    it('ends a stream with an error event when the provider cuts the connection mid-stream, recorded', async () => {
+      provider.script({ chunks: ['one ', 'two ', 'three ', 'four'], cutAfter: 2 });
+      const { data: stream, response } = await openai.chat.completions
+        .create({ model: 'gpt-test', messages: [{ role: 'user', content: 'count' }], stream: true })
+        .withResponse();
+      const failure = await (async () => {
+        for await (const _chunk of stream) void _chunk;
+      })().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(OpenAI.APIError);
+      const requestId = response.headers.get('x-request-id');
+      expect(await recorded(requestId)).toMatchObject({ outcome: 'provider-error', streamed: true });
+    });
+
+    it('forwards nothing when the analysis cannot be recorded', async () => {
+      await ledger.sql(async (db) => {
+        await sql`create function refuse_analysis() returns trigger language plpgsql as $$ begin raise exception 'event store down'; end $$`.execute(
+          db,
+        );
+        await sql`create trigger refuse_analysis before insert on events for each row when (new.type = 'PromptAnalyzed') execute function refuse_analysis()`.execute(
+          db,
+        );
+      });
+      try {
+        const before = provider.received.length;
+        const error = await refusal(ask('hello while the store is down'));
+        expect(error.status).toBe(503);
+        expect(provider.received.length).toBe(before);
+      } finally {
+        await ledger.sql(async (db) => {
+          await sql`drop trigger refuse_analysis on events`.execute(db);
+          await sql`drop function refuse_analysis()`.execute(db);
+        });
+      }
+    });
+
+    it('lists only the approved models the key may use', async () => {
+      const models = (await openai.models.list()).data.map((m) => m.id);
+      expect(models).toEqual(['gpt-embed', 'gpt-test', 'slow-model']);
+      const bound = sdk((await issue(clinic, { aiServiceIds: [chat] })).key);
+      expect((await bound.models.list()).data.map((m) => m.id)).toEqual(['gpt-embed', 'gpt-test']);
+      expect((await labAi.models.list()).data.map((m) => m.id)).toEqual(['gpt-embed', 'gpt-test']);
+    });
+
+    it('analyses embeddings input and embeds the redacted text', async () => {
+      const before = provider.received.length;
+      const result = await openai.embeddings.create({ model: 'gpt-embed', input: [`SSN ${SSN}`, 'plain text'] });
+      expect(result.data).toHaveLength(2);
+      const sent = provider.received[before]!;
+      expect(sent.path).toBe('/v1/embeddings');
+      expect(sent.body.input).toEqual(['SSN <US_SSN_1>', 'plain text']);
+      const blocked = await refusal(openai.embeddings.create({ model: 'gpt-embed', input: `key ${AWS_KEY}` }));
+      expect(blocked.type).toBe('policy_violation');
+      expect(provider.received.length).toBe(before + 1);
+    });
+
+    it('leaves no prompt value, answer value or key in the database or the logs', async () => {
+      const tables = await ledger.sql(async (db) =>
+        (
+          await sql<{ table_name: string }>`select table_name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)
+        ).rows.map((r) => r.table_name),
+      );
+      expect(tables).toContain('events');
+      const dump = await ledger.sql(async (db) => {
+        let all = '';
+        for (const table of tables)
+          all += JSON.stringify((await sql`select * from ${sql.table(table)}`.execute(db)).rows);
+        return all;
+      });
+      const logs = ledger.logs();
+      expect(logs.length).toBeGreaterThan(1000);
+      expect(logs).toContain('/gateway/v1/chat/completions');
+      for (const value of [SSN, SSN.replace(/-/g, ''), AWS_KEY, PROVIDER_KEY, USER_REF, ...keys, 'Bearer']) {
+        expect(dump, `the database holds ${value}`).not.toContain(value);
+        expect(logs, `the logs hold ${value}`).not.toContain(value);
+      }
+      for (const text of ['Write a haiku about spring', 'Spring rain on the roof', 'Noted:', 'keep it on file']) {
+        expect(dump).not.toContain(text);
+        expect(logs).not.toContain(text);
+      }
+      void keyId;
+    });
+  },
+);
