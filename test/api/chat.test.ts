@@ -5,41 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandHandler } from '../../command-api/http/command-handler.js';
-import { aiServiceDecider, aiServicePersonalData, aiServiceStream } from '../../domain/ai-governance/ai-service.js';
-import { createLogger } from '../../infrastructure/logging/logger.js';
-import { openResources } from '../../infrastructure/runtime/resources.js';
 import { needs } from '../support/services.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
-import { startFakeOpenAiCompatibleServer } from '../support/fake-openai-compatible-server.js';
+import { startFakeOpenAiProvider, type FakeOpenAiProvider } from '../support/fake-openai-provider.js';
+import { gatewayAdmin } from '../support/gateway.js';
 import { inviteMember, type Member, type SignedUp } from '../support/tenants.js';
-
-/**
- * Points an AI service at the FAKE provider. There is no HTTP route for provider settings yet on this branch
- * (PUT /ai-services/{id}/provider is another helper's): the command is executed on the ledger's own event store.
- */
-async function setProvider(
-  ledger: TestLedger,
-  tenantId: string,
-  actorId: string,
-  aiServiceId: string,
-  baseUrl: string,
-) {
-  const resources = await openResources(ledger.config, createLogger({ level: 'silent', format: 'json' }), {
-    migrate: false,
-  });
-  try {
-    await new CommandHandler(resources.eventStore, resources.vault).execute(
-      { decider: aiServiceDecider, personalData: aiServicePersonalData },
-      aiServiceStream(tenantId, aiServiceId),
-      { type: 'SetAiServiceProvider', baseUrl, apiKey: 'sk-fake-provider-key', timeoutMs: 10_000, setBy: actorId },
-      { tenantId, actorId, correlationId: randomUUID() },
-      { expect: 'existing' },
-    );
-  } finally {
-    await resources.close();
-  }
-}
 
 const skip = needs('postgres').skip || needs('redis').skip;
 
@@ -99,7 +69,7 @@ function openChat(ledger: TestLedger, sessionId: string, headers: Record<string,
 
 describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: no postgres or redis)' : ''}`, () => {
   let ledger: TestLedger;
-  let provider: Awaited<ReturnType<typeof startFakeOpenAiCompatibleServer>>;
+  let provider: FakeOpenAiProvider;
   let admin: SignedUp;
   let outsider: SignedUp;
   let clientId: string;
@@ -127,7 +97,7 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     );
 
   beforeAll(async () => {
-    provider = await startFakeOpenAiCompatibleServer();
+    provider = await startFakeOpenAiProvider();
     ledger = await startTestLedger({ env: { CHAT_AUTH_TIMEOUT_MS: '300', PROVIDER_ALLOWED_HOSTS: '127.0.0.1' } });
     admin = await ledger.signUp('chat');
     outsider = await ledger.signUp('outsider');
@@ -154,7 +124,10 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
       admin.accessToken,
     );
     aiServiceId = registered.body.data.aiServiceId;
-    await setProvider(ledger, admin.tenantId, admin.userId, aiServiceId, provider.url);
+    // No HTTP route for provider settings on this branch yet: core's test set-up executes the command.
+    const gateway = await gatewayAdmin(ledger, admin.tenantId, admin.userId);
+    await gateway.setProvider(aiServiceId, { baseUrl: provider.url, apiKey: 'sk-fake-provider-key' });
+    await gateway.close();
     for (const id of [clientId, otherClientId]) {
       const approved = await post(
         `/clients/${id}/ai-services/${aiServiceId}/approve`,
@@ -211,8 +184,8 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
 
   it('restores a redacted identifier in the answer, and keeps only the placeholder form, sealed', async () => {
     const { sessionId } = (await startSession(officer.accessToken)).body.data;
-    provider.answerWith(200, 'Noted: <US_SSN_1> is on file.');
-    const sent = provider.requests.length;
+    provider.script({ content: 'Noted: <US_SSN_1> is on file.' });
+    const sent = provider.received.length;
     const replied = await message(sessionId, `Patient SSN ${SSN}: draft a discharge letter`);
     expect(replied.status).toBe(200);
     expect(replied.body.data).toMatchObject({
@@ -222,7 +195,7 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
       answer: `Noted: ${SSN} is on file.`,
     });
     // What left for the service had the placeholder, not the value.
-    const forwarded = JSON.stringify(provider.requests.slice(sent));
+    const forwarded = JSON.stringify(provider.received.slice(sent));
     expect(forwarded).toContain('<US_SSN_1>');
     expect(forwarded).not.toContain(SSN);
 
@@ -249,10 +222,10 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     expect(exchanged.answer).toMatchObject({ $pii: 'v1', subject: officer.userId });
 
     // The next message carries the conversation as it left and came back.
-    provider.answerWith(200, 'Done.');
+    provider.script({ content: 'Done.' });
     const second = await message(sessionId, 'Thanks, make it shorter');
     expect(second.body.data.turn).toBe(2);
-    const context = provider.requests[provider.requests.length - 1]!.body.messages.map((m) => m.content);
+    const context = provider.received.at(-1)!.body.messages!.map((m) => m.content);
     expect(context).toEqual([
       'Patient SSN <US_SSN_1>: draft a discharge letter',
       'Noted: <US_SSN_1> is on file.',
@@ -272,13 +245,13 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
 
   it('answers a blocked message with the reasons and the analysis, forwards nothing, keeps none of its text', async () => {
     const { sessionId } = (await startSession(officer.accessToken)).body.data;
-    const sent = provider.requests.length;
+    const sent = provider.received.length;
     const blocked = await message(sessionId, `Charge card ${CARD} for the visit`);
     expect(blocked.status).toBe(422);
     expect(blocked.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(blocked.body).toMatchObject({ errors: [{ field: 'content' }] });
     expect((blocked.body as unknown as { analysisId: string }).analysisId).toEqual(expect.any(String));
-    expect(provider.requests.length).toBe(sent);
+    expect(provider.received.length).toBe(sent);
     const read = await history(sessionId);
     expect(read.body.data).toEqual([expect.objectContaining({ turn: 1, role: 'user', content: null, blocked: true })]);
     expect(JSON.stringify(await ledger.storedEvents())).not.toContain('4111');
@@ -287,11 +260,7 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
   it('streams the answer over the WebSocket, restored, and ends with the decision and the analysis', async () => {
     const { sessionId } = (await startSession(officer.accessToken)).body.data;
     // The placeholder comes split across chunks: restored all the same.
-    provider.answerWith(200, 'The letter for <US_SSN_1> is ready to send.', [
-      'The letter for <US_',
-      'SSN_1> is rea',
-      'dy to send.',
-    ]);
+    provider.script({ chunks: ['The letter for <US_', 'SSN_1> is rea', 'dy to send.'] });
     const chat = openChat(ledger, sessionId);
     await chat.send({ type: 'authenticate', token: officer.accessToken });
     expect(await chat.next()).toEqual({ type: 'ready', sessionId });
@@ -402,7 +371,7 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
 
   it("lets the MSP read a session's history with chat:read-all (admins, auditors), not write in it", async () => {
     const { sessionId } = (await startSession(officer.accessToken)).body.data;
-    provider.answerWith(200, 'Sure.');
+    provider.script({ content: 'Sure.' });
     expect((await message(sessionId, 'Summarise the policy')).status).toBe(200);
     const asAdmin = await history(sessionId, admin.accessToken);
     expect(asAdmin.status).toBe(200);
@@ -424,7 +393,7 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     const leaver = await inviteMember(ledger, admin.accessToken, 'compliance_officer', clientId, 'Lee Leaver');
     const { sessionId } = (await startSession(leaver.accessToken, { clientId, aiServiceId, title: 'Lee’s notes' })).body
       .data;
-    provider.answerWith(200, 'Filed under <US_SSN_1>.');
+    provider.script({ content: 'Filed under <US_SSN_1>.' });
     expect((await message(sessionId, `File ${SSN}`, leaver.accessToken)).status).toBe(200);
     expect((await ledger.request('POST', `/users/${leaver.userId}/erase`, { token: admin.accessToken })).status).toBe(
       200,
