@@ -3,6 +3,7 @@
  * (`ws`) for the streamed answer; the AI service is a FAKE OpenAI-compatible provider.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { needs } from '../support/services.js';
@@ -98,7 +99,10 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
 
   beforeAll(async () => {
     provider = await startFakeOpenAiProvider();
-    ledger = await startTestLedger({ env: { CHAT_AUTH_TIMEOUT_MS: '300', PROVIDER_ALLOWED_HOSTS: '127.0.0.1' } });
+    ledger = await startTestLedger({
+      env: { CHAT_AUTH_TIMEOUT_MS: '300', PROVIDER_ALLOWED_HOSTS: '127.0.0.1' },
+      captureLogs: true,
+    });
     admin = await ledger.signUp('chat');
     outsider = await ledger.signUp('outsider');
     const client = async (name: string) =>
@@ -173,6 +177,21 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     expect((await startSession(officer.accessToken, { clientId: otherClientId, aiServiceId })).status).toBe(404);
     expect((await startSession(outsider.accessToken, { clientId, aiServiceId })).status).toBe(404);
     expect((await startSession(officer.accessToken, { clientId, aiServiceId: randomUUID() })).status).toBe(404);
+    // A retried start (Idempotency-Key) answers the same session; the store keeps none of the title.
+    const key = randomUUID();
+    const first = await ledger.request<{ data: { sessionId: string; title: string } }>('POST', '/chat/sessions', {
+      token: officer.accessToken,
+      headers: { 'Idempotency-Key': key },
+      body: { clientId, aiServiceId, title: 'Kept out of the store' },
+    });
+    const again = await ledger.request<{ data: { sessionId: string; title: string } }>('POST', '/chat/sessions', {
+      token: officer.accessToken,
+      headers: { 'Idempotency-Key': key },
+      body: { clientId, aiServiceId, title: 'Kept out of the store' },
+    });
+    expect(again.body.data).toMatchObject({ sessionId: first.body.data.sessionId, title: 'Kept out of the store' });
+    const stored = await ledger.sql((db) => sql`select response from idempotency_keys`.execute(db));
+    expect(JSON.stringify(stored.rows)).not.toContain('Kept out of the store');
     // An MSP admin chats for any client of the MSP, in sessions of their own.
     const asAdmin = await startSession(admin.accessToken, { clientId: otherClientId, aiServiceId });
     expect(asAdmin.status).toBe(201);
@@ -220,6 +239,9 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     const exchanged = raw.find((e) => e.type === 'ChatMessageExchanged')!.data as Record<string, unknown>;
     expect(exchanged.prompt).toMatchObject({ $pii: 'v1', subject: officer.userId });
     expect(exchanged.answer).toMatchObject({ $pii: 'v1', subject: officer.userId });
+
+    expect(ledger.logs()).not.toContain(SSN);
+    expect(ledger.logs()).not.toContain('discharge letter');
 
     // The next message carries the conversation as it left and came back.
     provider.script({ content: 'Done.' });
