@@ -387,6 +387,22 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     expect(await notASession.refused).toBe(404);
   });
 
+  it("answers the provider's failure as a 502 problem, over HTTP and the WebSocket, and keeps nothing of it", async () => {
+    const { sessionId } = (await startSession(officer.accessToken)).body.data;
+    provider.script({ status: 500 });
+    const failed = await message(sessionId, 'Draft a letter');
+    expect(failed.status).toBe(502);
+    expect(failed.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    provider.script({ status: 500 });
+    const chat = openChat(ledger, sessionId);
+    await chat.send({ type: 'authenticate', token: officer.accessToken });
+    await chat.next();
+    await chat.send({ type: 'message', content: 'Draft a letter' });
+    expect(await chat.next()).toMatchObject({ type: 'error', status: 502 });
+    chat.socket.close();
+    expect((await history(sessionId)).body.data).toEqual([]);
+  });
+
   // gateway/exchange.ts numbers a request's placeholders from 1 whatever the conversation already holds, so a new value
   // in turn 2 can get the <US_SSN_1> that stands for another value in turn 1's history (see the report to core).
   it.todo('numbers a new value after the placeholders the conversation already holds');
