@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import express from 'express';
 import { commandOperations } from '../command-api/operations.js';
 import { accountPages } from '../command-api/auth/pages.js';
+import { chatConversation } from '../command-api/chat/conversation.js';
+import { attachChatWebSocket } from '../command-api/chat/websocket.js';
 import { CommandHandler } from '../command-api/http/command-handler.js';
 import { recordRefusals } from '../command-api/http/refusals.js';
 import { queryOperations } from '../query-api/operations.js';
@@ -88,8 +90,10 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
   const writes = role === 'all' || role === 'command-api';
   const reads = role === 'all' || role === 'query-api';
   const handler = new CommandHandler(resources.eventStore, resources.vault);
+  // Built once: the gateway's routes, the chat's routes and its WebSocket share its rates and budgets.
+  const gateway = gatewayDeps(resources, handler);
   const operations = [
-    ...(writes ? commandOperations(resources, handler) : []),
+    ...(writes ? commandOperations(resources, handler, gateway) : []),
     ...(reads ? queryOperations(resources) : []),
   ];
   // /health and /ready stay at the root, outside /api/v1, where probes look for them.
@@ -128,9 +132,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     (_req, res) => void res.type('application/schema+json').send(JSON.stringify(violationsV1Schema, null, 2)),
   );
 
-  // The OpenAI-compatible gateway, outside /api/v1 and its OpenAPI validator: OpenAI's wire format and errors. Its
-  // dependencies (rates, budgets, the provider guard) are built once: the ledger's chat is to take the same ones.
-  const gateway = gatewayDeps(resources, handler);
+  // The OpenAI-compatible gateway, outside /api/v1 and its OpenAPI validator: OpenAI's wire format and errors.
   if (writes) app.use('/gateway/v1', gatewayRouter(gateway, logger));
 
   // Bodies are small JSON documents; anything bigger is refused with a 413 problem before it is parsed.
@@ -164,6 +166,18 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     await resources.close();
     throw error;
   });
+  // The chat's WebSocket, where the command API runs: it writes the session's exchanges.
+  const chatSockets = writes
+    ? attachChatWebSocket(server, {
+        conversation: chatConversation(gateway),
+        tokens: resources.accessTokens,
+        sessions: resources.sessions,
+        publicUrl: config.PUBLIC_URL,
+        maxChars: config.PROMPT_MAX_CHARS,
+        authTimeoutMs: config.CHAT_AUTH_TIMEOUT_MS,
+        logger,
+      })
+    : undefined;
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const listeningUrl = `http://${host}:${port}`;
@@ -197,6 +211,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
     async close() {
       // Stop accepting, end idle keep-alive connections now, and give requests in flight a moment to finish.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await chatSockets?.close();
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), 5_000);
       await closed;

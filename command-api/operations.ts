@@ -3,6 +3,9 @@ import type { Resources } from '../infrastructure/runtime/resources.js';
 import { mfaCommands } from './auth/mfa.js';
 import { authCommands } from './auth/operations.js';
 import { sessionCommands } from './auth/sessions.js';
+import { gatewayDeps, type GatewayDeps } from '../gateway/deps.js';
+import { chatConversation } from './chat/conversation.js';
+import { chatCommands } from './chat/operations.js';
 import { aiGovernanceCommands } from './ai-governance/operations.js';
 import { assessmentCommands } from './assessments/operations.js';
 import { clientCommands } from './clients/operations.js';
@@ -17,7 +20,12 @@ import { policyCommands } from './policies/operations.js';
 import { violationCommands } from './violations/operations.js';
 
 /** Every operation of the write side, each declared beside its handler. */
-export function commandOperations(resources: Resources, handler: CommandHandler): AnyOperation[] {
+export function commandOperations(
+  resources: Resources,
+  handler: CommandHandler,
+  /** The gateway's path, for the chat: the process builds it once, for the gateway and the chat alike. */
+  gateway: GatewayDeps = gatewayDeps(resources, handler),
+): AnyOperation[] {
   return [
     ...clientCommands(handler),
     ...authCommands(resources, handler),
@@ -35,6 +43,9 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
     ...webhookCommands(handler, resources.webhookGuard, resources.vault),
     ...policyCommands(handler, resources.policyDrafter),
     ...assessmentCommands(handler, resources.eventStore),
+    ...chatCommands(chatConversation(gateway), {
+      maxChars: resources.config.PROMPT_MAX_CHARS,
+    }),
     ...violationCommands(handler, {
       database: resources.database,
       eventStore: resources.eventStore,

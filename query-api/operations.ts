@@ -5,6 +5,7 @@ import { aiServiceReads } from './ai-services/operations.js';
 import { aiUsageReads } from './ai-usage/operations.js';
 import { assessmentReads } from './assessments/operations.js';
 import { auditReads } from './audit/operations.js';
+import { chatReads } from './chat/operations.js';
 import { clientReads } from './clients/operations.js';
 import { evidenceReads } from './evidence/operations.js';
 import { frameworkReads } from './frameworks/operations.js';
@@ -45,5 +46,6 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     ...auditReads(deps),
     ...historyReads(deps),
     ...mspReads(deps),
+    ...chatReads(deps),
   ];
 }

@@ -28,6 +28,10 @@ export const PERMISSIONS = [
   'gateway-key:read',
   /** Issuing and revoking gateway keys: the MSP's admins only, since a key spends the client's AI budget. */
   'gateway-key:manage',
+  /** Chat with a client's approved AI services through the gateway, in sessions of one's own. */
+  'chat:use',
+  /** Read any chat session's history (placeholder form) of the MSP's clients: oversight, not conversation. */
+  'chat:read-all',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -75,8 +79,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'violation:write',
     'audit:read',
     'gateway-key:read',
+    'chat:use',
   ],
-  auditor: [...READ_ALL, 'audit:read'],
+  auditor: [...READ_ALL, 'audit:read', 'chat:read-all'],
   member: ['framework:read', 'policy:read', 'prompt:analyze'],
 };
 

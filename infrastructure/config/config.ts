@@ -189,6 +189,8 @@ const schema = z.object({
     .min(256)
     .max(1_000_000)
     .default(65_536),
+  /** How long a chat WebSocket may stay open before its first message authenticates it. */
+  CHAT_AUTH_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds' }).int().min(100).max(60_000).default(5_000),
   POLICY_LLM_URL: optional(urlWithScheme(['http', 'https'], 'https://api.openai.com/v1')),
   POLICY_LLM_API_KEY: optional(z.string().min(1)),
   POLICY_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatSessionPersonalData } from '../../domain/chat/chat-session.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/types.js';
 import { Id, Position } from '../../infrastructure/http/contract/schemas.js';
@@ -37,6 +38,21 @@ function withoutSecrets(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Personal data that only its own subject (and those the feature names) may read, never the log's readers: what a
+ * user wrote to and read from an AI service in a chat session. History shows it as PRIVATE, unopened.
+ */
+const PRIVATE_FIELDS: Record<string, readonly string[]> = Object.fromEntries(
+  Object.entries(chatSessionPersonalData).map(([type, { fields }]) => [type, fields]),
+);
+const PRIVATE = '[private]';
+
+function withoutPrivate(type: string, data: unknown): unknown {
+  const fields = PRIVATE_FIELDS[type];
+  if (!fields || typeof data !== 'object' || data === null) return data;
+  return { ...data, ...Object.fromEntries(fields.filter((f) => f in data).map((f) => [f, PRIVATE])) };
+}
+
 /** An event as history shows it (its tenant is the reader's own, and not repeated). */
 export async function historyEventOf(
   event: RecordedEvent,
@@ -50,7 +66,7 @@ export async function historyEventOf(
     position: event.position,
     type: event.type,
     schemaVersion: event.schemaVersion,
-    data: withoutSecrets(await vault.reveal(event.data)) as Record<string, unknown>,
+    data: withoutSecrets(await vault.reveal(withoutPrivate(event.type, event.data))) as Record<string, unknown>,
     metadata: { ...metadata, hash, previousHash },
   };
 }

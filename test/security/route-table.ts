@@ -444,6 +444,24 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherClient: 403,
   },
 
+  // The AI chat: a session is its owner's (A's first client's officer); the WebSocket's isolation is in
+  // test/api/chat.test.ts, outside the document.
+  'POST /api/v1/chat/sessions': {
+    request: (a) => json('/chat/sessions', { clientId: a.clientId, aiServiceId: a.aiServiceId }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/chat/message': {
+    request: (a) => json('/chat/message', { sessionId: a.chatSessionId, content: 'hello' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'GET /api/v1/chat/history/{sessionId}': {
+    request: (a) => json(`/chat/history/${a.chatSessionId}`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+
   // Reports, the summary, the audit log and history.
   'GET /api/v1/msp/summary': { request: () => json('/msp/summary'), otherTenant: 'own', otherClient: 'own' },
   'GET /api/v1/reports/compliance': {

@@ -60,6 +60,7 @@ describe.skipIf(skip)(`every route × every outsider${skip ? ' (skipped: no post
       a.webhookId,
       a.gatewayKeyId,
       'Quokka-key-user',
+      a.chatSessionId,
       a.officer.userId,
       a.otherOfficer.userId,
       a.leaver.userId,
@@ -78,6 +79,7 @@ describe.skipIf(skip)(`every route × every outsider${skip ? ' (skipped: no post
       a.webhookId,
       a.gatewayKeyId,
       'Quokka-key-user',
+      a.chatSessionId,
       a.officer.userId,
       a.leaver.userId,
     ];

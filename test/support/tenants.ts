@@ -107,7 +107,7 @@ export async function uploadEvidence(
 /**
  * A tenant with one of everything, for isolation tests: two clients, an AI service approved for the first with a
  * usage policy, a policy, an assessment, evidence, a blocked prompt analysis (and so a violation), a webhook and a
- * gateway key, all of the first client; a compliance officer of each client; and a user who has been deactivated. Every name carries
+ * gateway key, all of the first client; a compliance officer of each client (the first one's chat session); and a user who has been deactivated. Every name carries
  * `marker`, so that an answer leaking any of it can be found by searching for the marker.
  */
 export async function populatedTenant(ledger: TestLedger, marker: string) {
@@ -185,6 +185,12 @@ export async function populatedTenant(ledger: TestLedger, marker: string) {
   });
   const officer = await inviteMember(ledger, token, 'compliance_officer', clientId, `${marker} Officer`);
   const otherOfficer = await inviteMember(ledger, token, 'compliance_officer', otherClientId, `${marker} Other`);
+  const chat = await ledger.request<{ data: { sessionId: string } }>('POST', '/chat/sessions', {
+    token: officer.accessToken,
+    body: { clientId, aiServiceId, title: `${marker} chat` },
+  });
+  expectStatus('POST /chat/sessions', chat, 201);
+  const chatSessionId = chat.body.data.sessionId;
   const leaver = await inviteMember(ledger, token, 'msp_analyst', undefined, `${marker} Leaver`);
   const deactivated = await ledger.request('DELETE', `/users/${leaver.userId}`, { token });
   expectStatus('deactivate', deactivated, 200);
@@ -201,6 +207,7 @@ export async function populatedTenant(ledger: TestLedger, marker: string) {
     violationId,
     webhookId,
     gatewayKeyId,
+    chatSessionId,
     officer,
     otherOfficer,
     leaver,
