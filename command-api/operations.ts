@@ -28,6 +28,7 @@ export function commandOperations(resources: Resources, handler: CommandHandler)
     ...evidenceCommands(handler, resources.blobs, {
       maxBytes: resources.config.EVIDENCE_MAX_BYTES,
       eventStore: resources.eventStore,
+      database: resources.database,
     }),
     ...promptAnalysisCommands(resources, handler),
     ...webhookCommands(handler, resources.webhookGuard, resources.vault),

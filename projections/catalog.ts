@@ -9,6 +9,7 @@ import { violationsProjection } from './read-models/violations.js';
 import { usersProjection } from './read-models/users.js';
 import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
 import { gatewayRequestsProjection } from './read-models/gateway-requests.js';
+import { searchProjection } from './read-models/search.js';
 import type { AnyProjection } from './projection.js';
 
 /** Every projection the ledger runs, by name. */
@@ -23,6 +24,7 @@ export const PROJECTIONS: readonly AnyProjection[] = [
   assessmentsProjection,
   violationsProjection,
   auditLogProjection,
+  searchProjection,
   evidenceWatchProjection,
 ];
 

@@ -6,6 +6,7 @@ import type { EvidenceTables } from './evidence.js';
 import type { GatewayRequestsTables } from './gateway-requests.js';
 import type { PoliciesTables } from './policies.js';
 import type { PromptAnalysesTables } from './prompt-analyses.js';
+import type { SearchTables } from './search.js';
 import type { UsersTables } from './users.js';
 import type { ViolationsTables } from './violations.js';
 
@@ -22,4 +23,5 @@ export type ReadModels = ClientsTables &
   AssessmentsTables &
   ViolationsTables &
   AuditLogTables &
-  GatewayRequestsTables;
+  GatewayRequestsTables &
+  SearchTables;
