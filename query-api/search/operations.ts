@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Permission } from '../../domain/accounts/roles.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
@@ -6,16 +5,11 @@ import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commaList, page, Paging } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
-import {
-  citationKey,
-  SEARCH_TYPES,
-  SearchResult,
-  searchProjection,
-  type SearchType,
-} from '../../projections/read-models/search.js';
+import { SEARCH_TYPES, SearchResult, searchProjection, type SearchType } from '../../projections/read-models/search.js';
 import { minPosition } from '../http/min-position.js';
-import { listMeta, pageOf, readModels, type ReadDeps } from '../http/reads.js';
-import { highlighted, SNIPPET_OPTIONS, TITLE_OPTIONS } from './highlights.js';
+import { listMeta, pageOf, type ReadDeps } from '../http/reads.js';
+import { highlighted } from './highlights.js';
+import { searchRows } from './query.js';
 import { requirementIndex } from './requirement-index.js';
 
 /** The permission that reads each type of result, as its own list route requires it. */
@@ -76,52 +70,9 @@ export function searchReads(deps: ReadDeps & { waitMs: number }) {
           throw new HttpProblem(403, 'forbidden', 'Forbidden', `Your role may not read: ${refused.join(', ')}.`, {
             errors: [{ field: 'types', message: `not readable with your role: ${refused.join(', ')}` }],
           });
-        const withRequirements = types.includes('requirement');
-        if (withRequirements) await requirementIndex(deps.database);
-        const documentTypes = types.filter((type) => type !== 'requirement');
+        if (types.includes('requirement')) await requirementIndex(deps.database);
         const paging = pageOf(req.query);
-        const rows = await asTenant(readModels(deps.database), actor, async (trx) => {
-          // Row-level security scopes the rows; the conditions repeat it so that the indexes serve the query.
-          const client = actor.clientId === null ? sql`true` : sql`d.client_id = ${actor.clientId}`;
-          const { rows } = await sql<{
-            type: SearchType;
-            id: string;
-            client_id: string | null;
-            framework_id: string | null;
-            citation: string | null;
-            status: string | null;
-            rank: number;
-            total: string;
-            marked_title: string;
-            marked_body: string;
-          }>`
-            with q as (select websearch_to_tsquery('english', ${q}) || websearch_to_tsquery('simple', ${q}) as query),
-            hits as (
-              select d.doc_type as type, d.ref_id as id, d.client_id, d.framework_id, null::text as citation, d.title,
-                d.body, d.status,
-                ts_rank(d.document, q.query, 1) * (case when d.status in ('retired', 'archived') then 0.5 else 1 end) as rank
-              from search_documents d, q
-              where d.tenant_id = ${actor.tenantId} and ${client} and d.doc_type = any(${documentTypes}::text[])
-                and d.document @@ q.query
-              union all
-              select 'requirement', r.requirement_id, null, r.framework_id, r.citation, r.title, r.body, null,
-                ts_rank(r.document, q.query, 1)
-                  + (case when r.citation_key = ${citationKey(q)} or lower(r.requirement_id) = ${q.toLowerCase()} then 1 else 0 end)
-              from search_requirements r, q
-              where ${withRequirements} and r.document @@ q.query
-            ),
-            ranked as (
-              select *, count(*) over () as total from hits
-              order by rank desc, type, id limit ${paging.size} offset ${paging.offset}
-            )
-            select ranked.type, ranked.id, ranked.client_id, ranked.framework_id, ranked.citation, ranked.status,
-              ranked.rank::float8 as rank, ranked.total,
-              ts_headline('english', ranked.title, q.query, ${TITLE_OPTIONS}) as marked_title,
-              ts_headline('english', ranked.body, q.query, ${SNIPPET_OPTIONS}) as marked_body
-            from ranked, q
-            order by ranked.rank desc, ranked.type, ranked.id`.execute(trx);
-          return rows;
-        });
+        const rows = await asTenant(deps.database.db, actor, (trx) => searchRows(trx, actor, { q, types, paging }));
         res.json({
           data: rows.map((row): z.output<typeof SearchResult> => {
             const title = highlighted(row.marked_title);
