@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import mammoth from 'mammoth';
 
 /** The content types whose text search indexes. Images and spreadsheets are found by title and file name only. */
 export const TEXT_TYPES = {
@@ -61,7 +60,7 @@ async function pdfText(bytes: Buffer, limits: ExtractLimits): Promise<string> {
 }
 
 /**
- * The text of an evidence file, for search: PDF (pdf.js), DOCX (mammoth's raw text) and plain text, CSV and JSON
+ * The text of an evidence file, for search (the parsers are loaded on first use, not at every start): PDF (pdf.js), DOCX (mammoth's raw text) and plain text, CSV and JSON
  * (UTF-8, as the upload checked). Undefined for other types. A file that cannot be read (a damaged or encrypted PDF)
  * throws; the caller indexes the evidence without its text.
  */
@@ -79,7 +78,7 @@ export async function extractText(
     contentType === TEXT_TYPES.pdf
       ? await pdfText(bytes, limits)
       : contentType === TEXT_TYPES.docx
-        ? (await mammoth.extractRawText({ buffer: bytes })).value
+        ? (await (await import('mammoth')).default.extractRawText({ buffer: bytes })).value
         : bytes.toString('utf8');
   return text.replaceAll('\u0000', '').slice(0, limits.maxChars);
 }
