@@ -38,6 +38,7 @@ export function commandOperations(
     ...evidenceCommands(handler, resources.blobs, {
       maxBytes: resources.config.EVIDENCE_MAX_BYTES,
       eventStore: resources.eventStore,
+      database: resources.database,
     }),
     ...promptAnalysisCommands(resources, handler),
     ...webhookCommands(handler, resources.webhookGuard, resources.vault),

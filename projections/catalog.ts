@@ -10,6 +10,7 @@ import { usersProjection } from './read-models/users.js';
 import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
 import { gatewayRequestsProjection } from './read-models/gateway-requests.js';
 import { gatewayKeysProjection } from './read-models/gateway-keys.js';
+import { searchProjection } from './read-models/search.js';
 import type { AnyProjection } from './projection.js';
 
 /** Every projection the ledger runs, by name. */
@@ -24,6 +25,7 @@ export const PROJECTIONS: readonly AnyProjection[] = [
   assessmentsProjection,
   violationsProjection,
   auditLogProjection,
+  searchProjection,
   evidenceWatchProjection,
   gatewayKeysProjection,
 ];

@@ -15,6 +15,7 @@ import { mspReads } from './msp/operations.js';
 import { policyReads } from './policies/operations.js';
 import { promptAnalysisReads } from './prompt-analyses/operations.js';
 import { reportReads } from './reports/operations.js';
+import { searchReads } from './search/operations.js';
 import { userReads } from './users/operations.js';
 import { violationReads } from './violations/operations.js';
 import { webhookReads } from './webhooks/operations.js';
@@ -47,5 +48,6 @@ export function queryOperations(resources: Resources): AnyOperation[] {
     ...historyReads(deps),
     ...mspReads(deps),
     ...chatReads(deps),
+    ...searchReads(deps),
   ];
 }

@@ -15,6 +15,7 @@ import { DomainError } from '../../domain/decider.js';
 import { FRAMEWORKS, requirementList, type FrameworkId } from '../../domain/frameworks/index.js';
 import { WrongExpectedRevisionError, type EventStore } from '../../infrastructure/event-store/types.js';
 import { BlobTooLargeError, type BlobStore } from '../../infrastructure/blobs/blob-store.js';
+import type { Database } from '../../infrastructure/database/database.js';
 import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id, Timestamp } from '../../infrastructure/http/contract/schemas.js';
@@ -25,6 +26,7 @@ import { commandContext } from '../http/context.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
 import { loadScoped, requireActiveClient } from '../http/scoped.js';
 import { detectContentType, downloadAs, sanitiseFileName } from './content-type.js';
+import { keepEvidenceText } from './text.js';
 import { readUpload, UPLOAD_FIELDS, uploadFields } from './upload.js';
 
 /** Every requirement id of the catalogs of these frameworks, at the version this ledger ships. */
@@ -154,7 +156,13 @@ const UploadForm = z
 export function evidenceCommands(
   handler: CommandHandler,
   blobs: BlobStore,
-  options: { maxBytes: number; /** Finds the same file uploaded before for the client. */ eventStore?: EventStore },
+  options: {
+    maxBytes: number;
+    /** Finds the same file uploaded before for the client. */
+    eventStore?: EventStore;
+    /** Where the text of each file is kept for search (evidence_texts); without it, files are not read. */
+    database?: Database;
+  },
 ) {
   /** The evidence as the caller may see it: another tenant's, or another client's, is not found. */
   const visible = (res: Response, evidenceId: string): Promise<EvidenceState> =>
@@ -290,6 +298,13 @@ export function evidenceCommands(
 
           // The blob first, then the event: a crash in between leaves an unreferenced blob, never an event without its file.
           await file.blob.commit();
+          // Its text for search, before the event that the search projection indexes it from.
+          if (options.database)
+            await keepEvidenceText(options.database, blobs, {
+              tenantId: actor.tenantId,
+              sha256: file.blob.sha256,
+              contentType,
+            });
           const result = await handler.execute(
             evidence,
             evidenceStream(actor.tenantId, evidenceId),

@@ -7,6 +7,7 @@ import type { GatewayRequestsTables } from './gateway-requests.js';
 import type { GatewayKeysTables } from './gateway-keys.js';
 import type { PoliciesTables } from './policies.js';
 import type { PromptAnalysesTables } from './prompt-analyses.js';
+import type { SearchTables } from './search.js';
 import type { UsersTables } from './users.js';
 import type { ViolationsTables } from './violations.js';
 
@@ -24,4 +25,5 @@ export type ReadModels = ClientsTables &
   ViolationsTables &
   AuditLogTables &
   GatewayRequestsTables &
-  GatewayKeysTables;
+  GatewayKeysTables &
+  SearchTables;

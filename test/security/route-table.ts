@@ -294,6 +294,8 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherClient: 'own',
   },
   'GET /api/v1/violations': { request: () => json('/violations'), otherTenant: 'own', otherClient: 'own' },
+  // Search finds the caller's own tenant's (and client's) documents and the shared requirements: never A's.
+  'GET /api/v1/search': { request: (a) => json(`/search?q=${a.marker}`), otherTenant: 'own', otherClient: 'own' },
   'GET /api/v1/violations/{id}': {
     request: (a) => json(`/violations/${a.violationId}`),
     otherTenant: 404,
