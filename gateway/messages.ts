@@ -59,11 +59,27 @@ export function extractTexts(messages: readonly ChatTurn[]): Extracted {
  * A request's placeholders and the values they stand for: in memory only, for the one request. Numbered per entity,
  * the same value keeping the same placeholder, as domain/prompt-analysis/detection/redaction.ts numbers them.
  */
+const PLACEHOLDER = /<[A-Z][A-Z0-9_]*_\d+>/g;
+const PLACEHOLDER_PARTS = /<([A-Z][A-Z0-9_]*)_(\d{1,9})>/g;
+
 export class Placeholders {
   private readonly numbers = new Map<string, string>();
   private readonly counts = new Map<string, number>();
   /** Placeholder → the caller's value. */
   readonly values = new Map<string, string>();
+
+  /**
+   * `texts` are the request's own: a conversation carries the placeholders of earlier turns (`<US_SSN_1>` standing
+   * for a value the model saw before), so this request's numbers start after the highest of each entity there, and
+   * one name never stands for two values.
+   */
+  constructor(texts: Iterable<string> = []) {
+    for (const text of texts) {
+      for (const [, entity, n] of text.matchAll(PLACEHOLDER_PARTS)) {
+        this.counts.set(entity!, Math.max(this.counts.get(entity!) ?? 0, Number(n)));
+      }
+    }
+  }
 
   placeholderFor(entity: string, value: string): string {
     const key = `${entity}\u0000${value.replace(/[\s-]/g, '').toLowerCase()}`;
@@ -104,7 +120,7 @@ export class Placeholders {
   /** Puts the caller's values back in place of this request's placeholders; any other `<…>` stays as it is. */
   restore(text: string): string {
     if (this.values.size === 0) return text;
-    return text.replace(/<[A-Z][A-Z0-9_]*_\d+>/g, (placeholder) => this.values.get(placeholder) ?? placeholder);
+    return text.replace(PLACEHOLDER, (placeholder) => this.values.get(placeholder) ?? placeholder);
   }
 }
 

@@ -340,7 +340,7 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
   }
 
   // 5. Redact: placeholders in place of the values, the mapping in memory only.
-  const placeholders = new Placeholders();
+  const placeholders = new Placeholders(extracted.segments.map((segment) => segment.text));
   const sent = redactMessages(incoming.messages, extracted, findings, placeholders);
   return {
     requestId,

@@ -129,6 +129,13 @@ export interface EventStore {
    */
   recordedAtOrBefore?(position: Position, filter?: Pick<LogFilter, 'tenantId'>): Promise<string | null>;
   /**
+   * Waits (up to `timeoutMs`) until every event at or before `position` is visible to readers of the log: a store
+   * that shows the log only below the oldest open transaction (PostgreSQL's) may still hide a committed position
+   * while an older transaction elsewhere is open. Answers whether it is visible now; stores without such a horizon
+   * need not have it.
+   */
+  visibleThrough?(position: Position, timeoutMs: number): Promise<boolean>;
+  /**
    * Events appended and committed that readers cannot see yet, because an older transaction is still open (see the
    * PostgreSQL adapter), and when the oldest of them was recorded. Optional: stores without such a state lack it.
    */

@@ -64,6 +64,9 @@ export async function* eventsUpTo(eventStore: EventStore, scope: ReplayScope): A
     if (events.length > 0) yield events;
     return;
   }
+  // A position the log already gave out (an append's answer) may still be hidden behind an older transaction open
+  // elsewhere: read the log once it shows everything up to it, so that "as of" it is never cut short.
+  if (asOf.kind === 'position') await eventStore.visibleThrough?.(asOf.position, VISIBILITY_WAIT_MS);
   const types = eventTypesOf(projections);
   let batch: RecordedEvent[] = [];
   for await (const event of eventStore.readAll({ tenantId: scope.tenantId, types, batchSize: BATCH })) {
@@ -79,6 +82,7 @@ export async function* eventsUpTo(eventStore: EventStore, scope: ReplayScope): A
 }
 
 const BATCH = 5000;
+const VISIBILITY_WAIT_MS = 10_000;
 
 export interface ReplayScope {
   tenantId: string;

@@ -403,9 +403,20 @@ describe.skipIf(skip)(`the AI chat over HTTP and WebSocket${skip ? ' (skipped: n
     expect((await history(sessionId)).body.data).toEqual([]);
   });
 
-  // gateway/exchange.ts numbers a request's placeholders from 1 whatever the conversation already holds, so a new value
-  // in turn 2 can get the <US_SSN_1> that stands for another value in turn 1's history (see the report to core).
-  it.todo('numbers a new value after the placeholders the conversation already holds');
+  it('numbers a new value after the placeholders the conversation already holds: one name never stands for two values', async () => {
+    const { sessionId } = (await startSession(officer.accessToken)).body.data;
+    provider.script({ content: 'Noted: <US_SSN_1>.' });
+    expect((await message(sessionId, `First patient SSN ${SSN}`)).status).toBe(200);
+    const other = '524-71-3306';
+    provider.script({ content: 'The second one is <US_SSN_2>.' });
+    const second = await message(sessionId, `Second patient SSN ${other}`);
+    expect(second.status).toBe(200);
+    const context = provider.received.at(-1)!.body.messages!.map((m) => m.content);
+    expect(context).toEqual(['First patient SSN <US_SSN_1>', 'Noted: <US_SSN_1>.', 'Second patient SSN <US_SSN_2>']);
+    // Restored to this turn's value; the first turn's placeholder is not this request's to restore.
+    expect(second.body.data.answer).toBe(`The second one is ${other}.`);
+    expect(JSON.stringify(provider.received)).not.toContain(other);
+  });
 
   it("lets the MSP read a session's history with chat:read-all (admins, auditors), not write in it", async () => {
     const { sessionId } = (await startSession(officer.accessToken)).body.data;

@@ -277,6 +277,20 @@ export class PostgresEventStore implements EventStore {
     return Number(rows[0]!.count);
   }
 
+  async visibleThrough(position: Position, timeoutMs: number): Promise<boolean> {
+    const [transactionId] = positionParts(position);
+    const deadline = performance.now() + timeoutMs;
+    for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+      const { rows } = await sql<{ visible: boolean }>`
+        select ${transactionId.toString()}::xid8 < pg_snapshot_xmin(pg_current_snapshot()) as visible`.execute(
+        this.database.db,
+      );
+      if (rows[0]!.visible) return true;
+      if (performance.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
   async recordedAtOrBefore(position: Position, filter: Pick<LogFilter, 'tenantId'> = {}): Promise<string | null> {
     const [transactionId, globalPosition] = positionParts(position);
     const { rows } = await sql<{ recorded_at: Date | string }>`
