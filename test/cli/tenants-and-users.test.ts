@@ -1,13 +1,62 @@
 /**
  * `ledger tenants` and `ledger users`, run as child processes on a ledger's deployment; their effects checked through
  * HTTP as users meet them: the new administrator logs in, the invited user accepts, role changes and deactivation
- * end sessions, and a suspended tenant's logins, refreshes and access tokens are refused.
+ * end sessions, and a suspended tenant's logins, refreshes, access tokens and gateway keys are refused.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommandHandler } from '../../command-api/http/command-handler.js';
+import { gatewayKeyDecider, gatewayKeyPersonalData, gatewayKeyStream } from '../../domain/gateway/gateway-key.js';
+import { authenticateGatewayKey, makeGatewayKey } from '../../gateway/keys.js';
+import { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
+import { openDatabase } from '../../infrastructure/database/database.js';
+import { PostgresEventStore } from '../../infrastructure/event-store/postgres/postgres-event-store.js';
 import { cliJson, ledgerEnv, runCli } from '../support/cli.js';
 import { startTestLedger, type TestLedger } from '../support/ledger.js';
-import { needs } from '../support/services.js';
+import { needs, services } from '../support/services.js';
+import { createClient } from '../support/tenants.js';
+
+/** Issues and checks gateway keys on the ledger's own schema, through the gateway's key commands and check. */
+async function gatewayKeys(ledger: TestLedger) {
+  const database = await openDatabase({
+    kind: 'postgres',
+    url: services.databaseUrl!,
+    schema: ledger.config.DATABASE_SCHEMA,
+    poolSize: 2,
+  });
+  const eventStore = new PostgresEventStore(database);
+  const handler = new CommandHandler(eventStore, new PersonalDataVault(database, ledger.config.MASTER_KEY!));
+  return {
+    async issue(tenantId: string, clientId: string): Promise<string> {
+      const keyId = randomUUID();
+      const made = makeGatewayKey(tenantId, keyId);
+      await handler.execute(
+        { decider: gatewayKeyDecider, personalData: gatewayKeyPersonalData },
+        gatewayKeyStream(tenantId, keyId),
+        {
+          type: 'IssueGatewayKey',
+          keyId,
+          clientId,
+          name: 'test key',
+          keyHash: made.keyHash,
+          keyPrefix: made.keyPrefix,
+          userRef: null,
+          userRefHash: null,
+          aiServiceIds: null,
+          requestsPerMinute: null,
+          issuedBy: 'test',
+        },
+        { tenantId, actorId: 'test', correlationId: randomUUID() },
+      );
+      return made.key;
+    },
+    authenticate: (key: string) => authenticateGatewayKey(handler, key),
+    async close() {
+      await eventStore.close();
+      await database.close();
+    },
+  };
+}
 
 const skip = needs('postgres').skip || needs('redis').skip;
 const PASSWORD = 'a long operator-chosen password';
@@ -158,10 +207,15 @@ describe.skipIf(skip)(`ledger tenants and users${skip ? ' (skipped: no postgres 
     expect(byOperator.find((e) => e.type === 'UserRoleChanged')!.data).toMatchObject({ changedBy: 'system-operator' });
   });
 
-  it("suspends a tenant: its logins, refreshes and access tokens are refused, other tenants' are not", async () => {
+  it("suspends a tenant: its logins, refreshes, access tokens and gateway keys are refused, other tenants' are not", async () => {
     const signedIn = await login(tenant.email, PASSWORD);
     expect(signedIn.status).toBe(200);
     const bystander = await ledger.signUp('bystander');
+    // A gateway key of the tenant (issued through its command: the gateway's key routes are not on this branch).
+    const clientId = await createClient(ledger, signedIn.body.data.accessToken, 'Keyed Clinic');
+    const keys = await gatewayKeys(ledger);
+    const key = await keys.issue(tenant.tenantId, clientId);
+    expect(await keys.authenticate(key)).toMatchObject({ tenantId: tenant.tenantId, clientId });
 
     const suspended = await cliJson<{ suspended: boolean; sessionsEndedFor: number }>(
       ['tenants', 'suspend', tenant.tenantId, '--reason', 'unpaid invoices'],
@@ -178,6 +232,9 @@ describe.skipIf(skip)(`ledger tenants and users${skip ? ' (skipped: no postgres 
       body: { refreshToken: signedIn.body.data.refreshToken },
     });
     expect(refresh.status).toBe(401);
+
+    expect(await keys.authenticate(key)).toBeNull();
+    await keys.close();
 
     expect((await ledger.request('GET', '/auth/me', { token: bystander.accessToken })).status).toBe(200);
     const list = await cliJson<Array<{ tenantId: string; suspended: boolean; name: string }>>(['tenants', 'list'], env);
