@@ -51,11 +51,9 @@ async function rotateMasterKey({ environment, out }: Invocation) {
     { applicationName: 'ledger-cli-keys', poolSize: 1 },
   );
   if (pending && current.source.from === 'file') renameSync(pending, current.source.path);
-  return {
-    subjectKeys,
-    source: current.source.from,
-    ...(current.source.from === 'file' ? { file: current.source.path } : { newMasterKey: next.toString('base64') }),
-  };
+  return current.source.from === 'file'
+    ? { subjectKeys, source: 'file' as const, file: current.source.path }
+    : { subjectKeys, source: 'env' as const, newMasterKey: next.toString('base64') };
 }
 
 /**
@@ -106,7 +104,7 @@ export function keysCommand(program: Command): void {
         out.result({ masterKey: master, jwtSecret: jwt });
         if (master) {
           out.line(`master key rotated: ${master.subjectKeys} subject key(s) and the hash root rewrapped`);
-          if (master.file) out.line(`  the new key is in ${master.file} (0600)`);
+          if (master.source === 'file') out.line(`  the new key is in ${master.file} (0600)`);
           else
             out.line(
               `  set MASTER_KEY to this new key in every process, keep it where you keep secrets, and restart them:\n  MASTER_KEY=${master.newMasterKey}\n  Until then processes with the old key cannot read personal data.`,
