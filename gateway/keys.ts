@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { organizationDecider, organizationStream } from '../domain/accounts/organization.js';
 import { clientDecider, clientStream } from '../domain/clients/client.js';
 import { gatewayKeyDecider, gatewayKeyPersonalData, gatewayKeyStream } from '../domain/gateway/gateway-key.js';
 import type { CommandHandler } from '../command-api/http/command-handler.js';
@@ -30,8 +31,8 @@ export function parseGatewayKey(key: string): { tenantId: string; keyId: string 
 }
 
 /**
- * The caller a bearer key stands for, or null: malformed, unknown, revoked, another key's secret, or a client that
- * is no longer active. Read from the key's stream on every request, so that a revocation holds at once.
+ * The caller a bearer key stands for, or null: malformed, unknown, revoked, another key's secret, a client that
+ * is no longer active, or a suspended tenant. Read from the key's stream on every request, so that a revocation holds at once.
  */
 export async function authenticateGatewayKey(
   handler: Pick<CommandHandler, 'load'>,
@@ -49,6 +50,9 @@ export async function authenticateGatewayKey(
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
   const client = await handler.load({ decider: clientDecider }, clientStream(named.tenantId, state.clientId!));
   if (client.state.status !== 'active') return null;
+  // A suspended tenant's keys are refused like revoked ones (ledger tenants suspend).
+  const organization = await handler.load({ decider: organizationDecider }, organizationStream(named.tenantId));
+  if (organization.state.suspended) return null;
   return {
     tenantId: named.tenantId,
     clientId: state.clientId!,

@@ -13,8 +13,7 @@ import { SingleBar } from 'cli-progress';
 import { ConfigError, loadConfig } from '../infrastructure/config/config.js';
 import { openDatabase } from '../infrastructure/database/database.js';
 import { migrateToLatest } from '../infrastructure/database/migrate.js';
-import { EsdbEventStore } from '../infrastructure/event-store/eventstoredb/esdb-event-store.js';
-import { PostgresEventStore } from '../infrastructure/event-store/postgres/postgres-event-store.js';
+import { configuredEventStore } from '../infrastructure/event-store/configured.js';
 import type { EventStore } from '../infrastructure/event-store/types.js';
 import { createLogger } from '../infrastructure/logging/logger.js';
 import { PROJECTIONS, projectionNamed } from './catalog.js';
@@ -42,8 +41,7 @@ async function main(): Promise<number> {
   const database = await openDatabase(
     configuredDatabase(config, { poolSize: 4, applicationName: 'ledger-projections-cli' }),
   );
-  const eventStore: EventStore =
-    config.EVENT_STORE === 'eventstoredb' ? new EsdbEventStore(config.ESDB_URL!) : new PostgresEventStore(database);
+  const eventStore: EventStore = configuredEventStore(config, database);
   try {
     await migrateToLatest(database);
     switch (command) {

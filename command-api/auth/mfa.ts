@@ -227,6 +227,7 @@ export function mfaCommands(resources: Resources, handler: CommandHandler, now: 
       answers: {
         200: { description: 'Logged in', schema: tokenAnswer },
         401: { description: 'Unknown or expired challenge, or a wrong, expired or used code', problem: true },
+        403: { description: "The user's organisation is suspended", problem: true },
         429: tooMany,
       },
       async handler(req, res) {

@@ -208,7 +208,10 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
           schema: z.object({ data: z.union([Tokens, MfaChallenge]), meta: z.object({}) }),
         },
         401: { description: 'Wrong email or password', problem: true },
-        403: { description: 'The email address is not verified yet', problem: true },
+        403: {
+          description: "The email address is not verified yet, or the user's organisation is suspended",
+          problem: true,
+        },
         429: tooMany,
       },
       async handler(req, res) {
@@ -268,6 +271,7 @@ export function authCommands(resources: Resources, handler: CommandHandler, now:
       answers: {
         200: { description: 'New tokens', schema: tokenAnswer },
         401: { description: 'Unknown, expired or reused refresh token', problem: true },
+        403: { description: "The user's organisation is suspended", problem: true },
       },
       async handler(req, res) {
         const next = opaqueToken();

@@ -6,6 +6,7 @@ import type { UserState } from '../../domain/accounts/user.js';
 import type { Session } from '../../infrastructure/auth/session-store.js';
 import { opaqueToken } from '../../infrastructure/auth/tokens.js';
 import { clientAddressOf } from '../../infrastructure/http/client-address.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { CommandHandler } from '../http/command-handler.js';
 
@@ -36,19 +37,30 @@ export const MfaChallenge = z.object({
 /** Tokens are answered, never stored: the operations that give them are public, so no Idempotency-Key keeps them. */
 export const tokenAnswer = z.object({ data: Tokens, meta: z.object({}) });
 
+/** What every sign-in of a suspended tenant's users is answered (ledger tenants suspend). */
+export function tenantSuspended(): HttpProblem {
+  return new HttpProblem(
+    403,
+    'tenant-suspended',
+    'Organisation suspended',
+    'Your organisation has been suspended by the operator of this ledger; nobody of it can sign in.',
+  );
+}
+
 /** What login, the second step of login, and refresh share: tokens for a user, a new session with its details. */
 export function signIn(resources: Resources, handler: CommandHandler) {
   const { sessions, accessTokens, config } = resources;
 
-  /** Whether the user's organisation requires a second factor the user has not set up yet. */
-  async function enrolmentOnly(user: UserState): Promise<boolean> {
-    if (user.mfa) return false;
-    const organization = await handler.load({ decider: organizationDecider }, organizationStream(user.tenantId!));
-    return organization.state.requireMfa;
-  }
-
   async function tokensFor(user: UserState, session: Session, refreshToken: string): Promise<z.output<typeof Tokens>> {
-    const limited = await enrolmentOnly(user);
+    // Every way to tokens (login, its second step, refresh) comes through here: a suspended tenant gets none.
+    const organization = (await handler.load({ decider: organizationDecider }, organizationStream(user.tenantId!)))
+      .state;
+    if (organization.suspended) {
+      await sessions.revoke(session.familyId, config.REFRESH_TOKEN_TTL_SECONDS);
+      throw tenantSuspended();
+    }
+    // The organisation requires a second factor the user has not set up yet.
+    const limited = !user.mfa && organization.requireMfa;
     const accessToken = accessTokens.issue({
       userId: session.userId,
       tenantId: session.tenantId,

@@ -1,29 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import {
-  emailStream,
-  organizationDecider,
-  organizationStream,
-  SYSTEM_TENANT,
-} from '../../domain/accounts/organization.js';
-import { isClientScoped, ROLES, type Role } from '../../domain/accounts/roles.js';
+import { emailStream, SYSTEM_TENANT } from '../../domain/accounts/organization.js';
+import { ROLES } from '../../domain/accounts/roles.js';
 import { userStream } from '../../domain/accounts/user.js';
-import { clientDecider, clientStream } from '../../domain/clients/client.js';
 import { DomainError } from '../../domain/decider.js';
 import { hashPassword } from '../../infrastructure/auth/passwords.js';
-import { opaqueToken } from '../../infrastructure/auth/tokens.js';
-import { authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
+import { authOf } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { commandAnswer, Id } from '../../infrastructure/http/contract/schemas.js';
-import { HttpProblem, notFound } from '../../infrastructure/http/problem.js';
+import { HttpProblem } from '../../infrastructure/http/problem.js';
 import type { Position } from '../../infrastructure/event-store/position.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
 import type { CommandContext, CommandHandler } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
-import { invitationMail } from '../mail/templates.js';
 import {
-  accountToken,
   contextOf,
   Email,
   emails,
@@ -31,33 +21,21 @@ import {
   parseAccountToken,
   Password,
   PersonName,
-  showLinkWithoutSmtp,
   Token,
   users,
 } from '../auth/accounts.js';
-
-const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+import { userAdministration } from './administration.js';
 
 const UserPath = z.object({ id: Id });
 const write = { permission: 'user:write' } as const;
 const tags = ['users'] as const;
 const noSuchUser = { description: 'No such user in your tenant', problem: true } as const;
 
-/**
- * Who may hand out which role: an MSP administrator any role; a client administrator only client roles, for its own
- * client. Nobody changes their own role or account from here.
- */
-function checkGrant(actor: Authenticated, role: Role, clientId: string | null): void {
-  if (actor.clientId === null) return;
-  if (!isClientScoped(role))
-    throw new HttpProblem(403, 'forbidden', 'Forbidden', `A client administrator cannot grant the ${role} role.`);
-  if (clientId !== actor.clientId)
-    throw new DomainError('invalid', 'You can only manage users of your own client', 'clientId');
-}
-
 /** Inviting users, accepting invitations, and managing roles and accounts (erasure too). */
 export function userCommands(resources: Resources, handler: CommandHandler, now: () => Date = () => new Date()) {
   const refreshTtl = resources.config.REFRESH_TOKEN_TTL_SECONDS;
+  const administration = userAdministration(resources, handler, now);
+  const { manageable } = administration;
 
   /** Makes the address this user's, unless it is already; an address another account holds is a 409. */
   async function claimAddress(email: string, userId: string, tenantId: string, context: CommandContext): Promise<void> {
@@ -80,25 +58,6 @@ export function userCommands(resources: Resources, handler: CommandHandler, now:
     );
   }
 
-  /** Loads a user of the caller's tenant that the caller may manage; anything else is a 404. */
-  async function manageable(actor: Authenticated, userId: string) {
-    if (userId === actor.userId)
-      throw new HttpProblem(403, 'forbidden', 'Forbidden', 'You cannot change your own role or account here.');
-    const loaded = await handler.load(users, userStream(actor.tenantId, userId));
-    const outOfScope = actor.clientId !== null && loaded.state.clientId !== actor.clientId;
-    if (!loaded.state.exists || outOfScope) throw notFound('user');
-    return loaded;
-  }
-
-  async function requireActiveClient(tenantId: string, clientId: string | null): Promise<void> {
-    if (!clientId) return;
-    const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
-    // The same answer as every route that names a client: another tenant's, or none at all, is a 404.
-    if (state.status !== 'active') {
-      throw notFound('active client', 'clientId');
-    }
-  }
-
   return [
     operation({
       operationId: 'inviteUser',
@@ -116,75 +75,13 @@ export function userCommands(resources: Resources, handler: CommandHandler, now:
         422: { description: 'The command cannot be carried out', problem: true },
       },
       async handler(req, res) {
-        const actor = authOf(res);
-        const context = commandContext(req, res);
         const { email, role } = req.body;
-        const clientId = req.body.clientId ?? null;
-        checkGrant(actor, role, clientId);
-        await requireActiveClient(actor.tenantId, clientId);
-        const userId = randomUUID();
-        const addressStream = emailStream(resources.emailKey(email));
-        // Whether an address has an account elsewhere must not show: the invitation is made and mailed the same way,
-        // and the address is claimed when it is accepted (its owner, who gets the mail, learns it there). An address
-        // that is already a user of the inviter's own organization is said so: that the MSP can see for itself.
-        const owner = (await handler.load(emails, addressStream)).state.owner;
-        if (owner?.tenantId === actor.tenantId) {
-          throw new DomainError('conflict', 'This address already belongs to a user of your organization', 'email');
-        }
-        const claimed =
-          !owner &&
-          (await handler
-            .execute(
-              emails,
-              addressStream,
-              { type: 'ClaimEmail', userId, tenantId: actor.tenantId },
-              { ...context, tenantId: SYSTEM_TENANT },
-            )
-            .then(
-              () => true,
-              (error: unknown) => {
-                if (error instanceof DomainError && error.code === 'conflict') return false; // claimed meanwhile
-                throw error;
-              },
-            ));
-        try {
-          const invitation = opaqueToken();
-          const result = await handler.execute(
-            users,
-            userStream(actor.tenantId, userId),
-            {
-              type: 'InviteUser',
-              userId,
-              tenantId: actor.tenantId,
-              email: email.trim().toLowerCase(),
-              role,
-              clientId,
-              invitedBy: actor.userId,
-              invitation: {
-                tokenHash: invitation.hash,
-                expiresAt: new Date(now().getTime() + INVITATION_TTL_MS).toISOString(),
-              },
-            },
-            context,
-            { expect: 'new' },
-          );
-          const organization =
-            (await handler.load({ decider: organizationDecider }, organizationStream(actor.tenantId))).state.name ??
-            'Your MSP';
-          const link = resources.publicUrl.link(
-            `/accept-invite?token=${accountToken(actor.tenantId, userId, invitation.token)}`,
-          );
-          await resources.mailer.send(invitationMail(email, organization, role, link));
-          showLinkWithoutSmtp(resources.config.SMTP_URL, `Invitation for ${email}`, link);
-          sendCommandResult(res, 201, { userId }, result);
-        } catch (error) {
-          if (claimed) {
-            await handler
-              .execute(emails, addressStream, { type: 'ReleaseEmail', userId }, { ...context, tenantId: SYSTEM_TENANT })
-              .catch(() => {});
-          }
-          throw error;
-        }
+        const { userId, result } = await administration.invite(
+          authOf(res),
+          { email, role, clientId: req.body.clientId ?? null },
+          commandContext(req, res),
+        );
+        sendCommandResult(res, 201, { userId }, result);
       },
     }),
     operation({
@@ -249,22 +146,15 @@ export function userCommands(resources: Resources, handler: CommandHandler, now:
         422: { description: 'The command cannot be carried out', problem: true },
       },
       async handler(req, res) {
-        const actor = authOf(res);
         const userId = req.params.id;
         const { role } = req.body;
-        const clientId = req.body.clientId ?? null;
-        await manageable(actor, userId);
-        checkGrant(actor, role, clientId);
-        await requireActiveClient(actor.tenantId, clientId);
-        const result = await handler.execute(
-          users,
-          userStream(actor.tenantId, userId),
-          { type: 'ChangeRole', role, clientId, changedBy: actor.userId },
+        const result = await administration.changeRole(
+          authOf(res),
+          userId,
+          { role, clientId: req.body.clientId ?? null },
           commandContext(req, res),
-          { ifMatch: ifMatchOf(req) },
+          ifMatchOf(req),
         );
-        // The new role applies at once: the user's current tokens carry the old one.
-        if (result.events.length > 0) await resources.sessions.revokeUser(userId, refreshTtl);
         sendCommandResult(res, 200, { userId, role }, result);
       },
     }),
@@ -285,17 +175,8 @@ export function userCommands(resources: Resources, handler: CommandHandler, now:
         404: noSuchUser,
       },
       async handler(req, res) {
-        const actor = authOf(res);
         const userId = req.params.id;
-        await manageable(actor, userId);
-        const result = await handler.execute(
-          users,
-          userStream(actor.tenantId, userId),
-          { type: 'DeactivateUser', reason: null },
-          commandContext(req, res),
-          { ifMatch: ifMatchOf(req) },
-        );
-        await resources.sessions.revokeUser(userId, refreshTtl);
+        const result = await administration.deactivate(authOf(res), userId, commandContext(req, res), ifMatchOf(req));
         sendCommandResult(res, 200, { userId, status: 'deactivated' }, result);
       },
     }),

@@ -4,22 +4,32 @@ import { DomainError, type Decider, type DomainEvent } from '../decider.js';
 export type OrganizationEvent =
   | DomainEvent<'OrganizationRegistered', { tenantId: string; name: string; registeredBy: string }>
   /** The MSP's security setting: whether every one of its users must sign in with a second factor. */
-  | DomainEvent<'MfaRequirementSet', { requireMfa: boolean; setBy: string }>;
+  | DomainEvent<'MfaRequirementSet', { requireMfa: boolean; setBy: string }>
+  /** An operator stopped the tenant: its logins, access tokens and gateway keys are refused from then on. */
+  | DomainEvent<'OrganizationSuspended', { reason: string | null; suspendedBy: string }>;
 export type OrganizationCommand =
   | { type: 'RegisterOrganization'; tenantId: string; name: string; registeredBy: string }
-  | { type: 'SetMfaRequirement'; requireMfa: boolean; setBy: string };
+  | { type: 'SetMfaRequirement'; requireMfa: boolean; setBy: string }
+  | { type: 'SuspendOrganization'; reason: string | null; suspendedBy: string };
 export interface OrganizationState {
   exists: boolean;
   name?: string;
   requireMfa: boolean;
+  suspended: boolean;
 }
 
 /** The organisation's own stream, in its tenant. */
 export const organizationStream = (tenantId: string): string => `${tenantId}/organization/${tenantId}`;
 
 export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = {
-  initialState: () => ({ exists: false, requireMfa: false }),
+  initialState: () => ({ exists: false, requireMfa: false, suspended: false }),
   decide(command, state) {
+    if (command.type === 'SuspendOrganization') {
+      if (!state.exists) throw new DomainError('not_found', 'No such organisation');
+      if (state.suspended) return [];
+      const reason = command.reason?.trim() || null;
+      return [{ type: 'OrganizationSuspended', data: { reason, suspendedBy: command.suspendedBy } }];
+    }
     if (command.type === 'SetMfaRequirement') {
       if (!state.exists) throw new DomainError('not_found', 'No such organisation');
       if (state.requireMfa === command.requireMfa) return [];
@@ -35,10 +45,16 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
       },
     ];
   },
-  evolve: (state, event) =>
-    event.type === 'MfaRequirementSet'
-      ? { ...state, requireMfa: event.data.requireMfa }
-      : { ...state, exists: true, name: event.data.name },
+  evolve(state, event) {
+    switch (event.type) {
+      case 'MfaRequirementSet':
+        return { ...state, requireMfa: event.data.requireMfa };
+      case 'OrganizationSuspended':
+        return { ...state, suspended: true };
+      default:
+        return { ...state, exists: true, name: event.data.name };
+    }
+  },
 };
 
 /**

@@ -157,6 +157,17 @@ const schema = z.object({
       .refine((key) => key.length === 32, 'expected 32 bytes in base64 (openssl rand -base64 32)'),
   ),
   JWT_SECRET: optional(z.string().min(32, 'expected at least 32 characters (openssl rand -base64 48)')),
+  /** Secrets a rotation retired, comma-separated: access tokens they signed are accepted until they expire. */
+  JWT_PREVIOUS_SECRETS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((secret) => secret.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(32, 'expected secrets of at least 32 characters, comma-separated'))),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce
     .number({ message: 'expected a number of seconds' })
     .int()

@@ -39,7 +39,8 @@ export class SubjectErasedError extends Error {
   }
 }
 
-function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
+/** AES-256-GCM under `key`, bound to `aad`: 12-byte IV ‖ ciphertext ‖ 16-byte tag. */
+export function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(aad));
@@ -47,12 +48,15 @@ function seal(key: Buffer, plaintext: Buffer, aad: string): Buffer {
   return Buffer.concat([iv, body, cipher.getAuthTag()]);
 }
 
-function open(key: Buffer, box: Buffer, aad: string): Buffer {
+export function open(key: Buffer, box: Buffer, aad: string): Buffer {
   const decipher = createDecipheriv('aes-256-gcm', key, box.subarray(0, 12));
   decipher.setAAD(Buffer.from(aad));
   decipher.setAuthTag(box.subarray(box.length - 16));
   return Buffer.concat([decipher.update(box.subarray(12, box.length - 16)), decipher.final()]);
 }
+
+/** What a wrapped subject key is bound to: its subject. */
+export const subjectKeyAad = (subjectId: string): string => `key:${subjectId}`;
 
 export class PersonalDataVault {
   private readonly masterKey: Buffer;
@@ -111,7 +115,7 @@ export class PersonalDataVault {
     const erased = await sql`select 1 from erased_subjects where subject_id = ${subjectId}`.execute(this.database.db);
     if (erased.rows.length > 0) throw new SubjectErasedError(subjectId);
     const key = randomBytes(32);
-    const wrapped = seal(this.masterKey, key, `key:${subjectId}`);
+    const wrapped = seal(this.masterKey, key, subjectKeyAad(subjectId));
     // Two writers may race to create the same subject's key: the first one wins, the other reads it back.
     await sql`insert into subject_keys (subject_id, tenant_id, wrapped_key) values (${subjectId}, ${tenantId}, ${wrapped})
       on conflict (subject_id) do nothing`.execute(this.database.db);
@@ -127,6 +131,6 @@ export class PersonalDataVault {
     }>`select wrapped_key from subject_keys where subject_id = ${subjectId}`.execute(this.database.db);
     const row = rows[0];
     if (!row) return undefined;
-    return open(this.masterKey, Buffer.from(row.wrapped_key), `key:${subjectId}`);
+    return open(this.masterKey, Buffer.from(row.wrapped_key), subjectKeyAad(subjectId));
   }
 }

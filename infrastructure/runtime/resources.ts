@@ -6,10 +6,11 @@ import type { Redis } from 'ioredis';
 import { isEmbedded, type Config } from '../config/config.js';
 import { configuredDatabase } from '../database/configured.js';
 import { PersonalDataVault } from '../crypto-shredding/personal-data.js';
+import { hashRoot } from '../crypto-shredding/key-material.js';
+import { previousJwtSecrets } from '../auth/jwt-secrets.js';
 import { openDatabase, type Database } from '../database/database.js';
 import { migrateToLatest } from '../database/migrate.js';
-import { EsdbEventStore } from '../event-store/eventstoredb/esdb-event-store.js';
-import { PostgresEventStore } from '../event-store/postgres/postgres-event-store.js';
+import { configuredEventStore } from '../event-store/configured.js';
 import type { EventStore } from '../event-store/types.js';
 import type { ReadinessCheck } from '../http/readiness.js';
 import { PublicUrl } from '../http/public-url.js';
@@ -83,13 +84,14 @@ export async function openResources(
       const applied = (await migrateToLatest(database)) ?? [];
       for (const result of applied) logger.info({ migration: result.migrationName }, 'migration applied');
     }
-    const eventStore =
-      config.EVENT_STORE === 'eventstoredb' ? new EsdbEventStore(config.ESDB_URL!) : new PostgresEventStore(database);
+    const eventStore = configuredEventStore(config, database);
     closers.unshift(() => eventStore.close());
-    const master = masterKey(config, dataDir, logger);
+    const master = masterKey(config, dataDir, logger).key;
     const vault = new PersonalDataVault(database, master);
+    // The keyed hashes derive from the hash root, not from the master key, which may be rotated (key-material.ts).
+    const root = await hashRoot(database, master);
     const tenantKeys = new Map<string, Buffer>();
-    const emailHmacKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'compliance-ledger email index', 32));
+    const emailHmacKey = Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), 'compliance-ledger email index', 32));
 
     const readiness: ReadinessCheck[] = [
       {
@@ -127,8 +129,7 @@ export async function openResources(
     const sessions: SessionStore = redis
       ? new RedisSessionStore(redis, `${config.REDIS_KEY_PREFIX}session:`)
       : new DatabaseSessionStore(database);
-    const jwtSecret =
-      config.JWT_SECRET ?? persistentSecret(dataDir, 'jwt.secret', () => randomBytes(48).toString('base64'));
+    const jwtSecret = jwtSecretOf(config, dataDir).secret;
     const mailDir = join(dataDir, 'mail');
     const mailer = config.SMTP_URL
       ? smtpMailer(config.SMTP_URL, config.MAIL_FROM)
@@ -163,7 +164,11 @@ export async function openResources(
       webhookGuard: new OutboundGuard({ allowedHosts: config.WEBHOOK_ALLOWED_HOSTS }),
       providerGuard: new OutboundGuard({ allowedHosts: config.PROVIDER_ALLOWED_HOSTS }),
       sessions,
-      accessTokens: new AccessTokens(jwtSecret, config.ACCESS_TOKEN_TTL_SECONDS),
+      accessTokens: new AccessTokens(
+        jwtSecret,
+        config.ACCESS_TOKEN_TTL_SECONDS,
+        previousJwtSecrets(config.JWT_PREVIOUS_SECRETS, dataDir),
+      ),
       mailer,
       blobs,
       policyDrafter: config.POLICY_LLM_URL
@@ -196,7 +201,7 @@ export async function openResources(
         const id = `${purpose}\u0000${tenantId}`;
         let key = tenantKeys.get(id);
         if (!key) {
-          key = Buffer.from(hkdfSync('sha256', master, Buffer.from(tenantId), `compliance-ledger ${purpose} hash`, 32));
+          key = Buffer.from(hkdfSync('sha256', root, Buffer.from(tenantId), `compliance-ledger ${purpose} hash`, 32));
           if (tenantKeys.size > 10_000) tenantKeys.clear();
           tenantKeys.set(id, key);
         }
@@ -231,20 +236,34 @@ export function persistentSecret(dataDir: string, file: string, make: () => stri
   return secret;
 }
 
+/** Where a secret comes from: the environment, or a file in DATA_DIR (what `ledger keys rotate` rewrites). */
+export type SecretSource = { from: 'env' } | { from: 'file'; path: string };
+
 /**
- * The key that wraps every data subject's key. From MASTER_KEY when set (required in production); otherwise made
- * once and kept in DATA_DIR/master.key, readable by the owner only. Losing it loses all personal data.
+ * The key that wraps every data subject's key (and the hash root). From MASTER_KEY when set (required in
+ * production); otherwise made once and kept in DATA_DIR/master.key, readable by the owner only. Losing it loses all
+ * personal data.
  */
-function masterKey(config: Config, dataDir: string, logger: Logger): Buffer {
-  if (config.MASTER_KEY) return config.MASTER_KEY;
+export function masterKey(config: Config, dataDir: string, logger?: Logger): { key: Buffer; source: SecretSource } {
+  if (config.MASTER_KEY) return { key: config.MASTER_KEY, source: { from: 'env' } };
   if (!isEmbedded(config))
-    logger.warn(
+    logger?.warn(
       'MASTER_KEY is not set: using one kept in DATA_DIR/master.key. Set MASTER_KEY for any shared deployment.',
     );
+  const path = join(dataDir, 'master.key');
   const key = Buffer.from(
     persistentSecret(dataDir, 'master.key', () => randomBytes(32).toString('base64')),
     'base64',
   );
-  if (key.length !== 32) throw new Error(`${join(dataDir, 'master.key')} does not hold a 32-byte base64 key`);
-  return key;
+  if (key.length !== 32) throw new Error(`${path} does not hold a 32-byte base64 key`);
+  return { key, source: { from: 'file', path } };
+}
+
+/** The secret access tokens are signed with: JWT_SECRET, or else one made once and kept in DATA_DIR/jwt.secret. */
+export function jwtSecretOf(config: Config, dataDir: string): { secret: string; source: SecretSource } {
+  if (config.JWT_SECRET) return { secret: config.JWT_SECRET, source: { from: 'env' } };
+  return {
+    secret: persistentSecret(dataDir, 'jwt.secret', () => randomBytes(48).toString('base64')),
+    source: { from: 'file', path: join(dataDir, 'jwt.secret') },
+  };
 }
