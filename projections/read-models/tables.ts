@@ -7,6 +7,7 @@ import type { GatewayRequestsTables } from './gateway-requests.js';
 import type { GatewayKeysTables } from './gateway-keys.js';
 import type { PoliciesTables } from './policies.js';
 import type { PromptAnalysesTables } from './prompt-analyses.js';
+import type { UserProfilesTables } from './user-profiles.js';
 import type { UsersTables } from './users.js';
 import type { ViolationsTables } from './violations.js';
 
@@ -16,6 +17,7 @@ import type { ViolationsTables } from './violations.js';
  */
 export type ReadModels = ClientsTables &
   UsersTables &
+  UserProfilesTables &
   EvidenceTables &
   AiServicesTables &
   PromptAnalysesTables &
