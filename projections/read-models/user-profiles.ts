@@ -205,7 +205,9 @@ export const userProfilesProjection: Projection<UserEvent> = {
           const { data } = event;
           if (data.primary)
             await sql`update ${contacts} set is_primary = false, updated_at = ${at}::timestamptz
-              where tenant_id = ${tenantId} and user_id = ${userId} and type = ${data.type} and is_primary`.execute(trx);
+              where tenant_id = ${tenantId} and user_id = ${userId} and type = ${data.type} and is_primary`.execute(
+              trx,
+            );
           await sql`
             insert into ${contacts} (tenant_id, user_id, contact_id, type, value, label, is_primary, active, created_at, updated_at)
             values (${tenantId}, ${userId}, ${data.contactId}, ${data.type}, ${json(data.value)}::jsonb, ${json(data.label)}::jsonb,

@@ -51,7 +51,7 @@ export function userReads(deps: ReadDeps & { waitMs: number; vault: Pick<Persona
         clientId: Id.optional(),
         role: z.string().optional(),
         status: z.enum(USER_STATUSES).optional(),
-        contact: QueryFlag.optional().describe("true: users whose profile says they may be contacted"),
+        contact: QueryFlag.optional().describe('true: users whose profile says they may be contacted'),
         public: QueryFlag.optional().describe('true: users whose profile is public'),
         country: z
           .string()
