@@ -14,6 +14,7 @@ import { gatewayKeyCommands } from './gateway/operations.js';
 import type { CommandHandler } from './http/command-handler.js';
 import { organizationCommands } from './organization/operations.js';
 import { userCommands } from './users/operations.js';
+import { profileCommands } from './profiles/operations.js';
 import { promptAnalysisCommands } from './prompt-analysis/operations.js';
 import { webhookCommands } from './webhooks/operations.js';
 import { policyCommands } from './policies/operations.js';
@@ -33,6 +34,7 @@ export function commandOperations(
     ...sessionCommands(resources, handler),
     ...organizationCommands(handler),
     ...userCommands(resources, handler),
+    ...profileCommands(handler),
     ...aiGovernanceCommands(handler, resources.providerGuard),
     ...gatewayKeyCommands(resources, handler),
     ...evidenceCommands(handler, resources.blobs, {

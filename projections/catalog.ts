@@ -7,6 +7,7 @@ import { aiServicesProjection } from './read-models/ai-services.js';
 import { assessmentsProjection } from './read-models/assessments.js';
 import { violationsProjection } from './read-models/violations.js';
 import { usersProjection } from './read-models/users.js';
+import { userProfilesProjection } from './read-models/user-profiles.js';
 import { promptAnalysesProjection } from './read-models/prompt-analyses.js';
 import { gatewayRequestsProjection } from './read-models/gateway-requests.js';
 import { gatewayKeysProjection } from './read-models/gateway-keys.js';
@@ -17,6 +18,7 @@ import type { AnyProjection } from './projection.js';
 export const PROJECTIONS: readonly AnyProjection[] = [
   clientsProjection,
   usersProjection,
+  userProfilesProjection,
   policiesProjection,
   evidenceProjection,
   aiServicesProjection,

@@ -1,4 +1,14 @@
 import { DomainError, type Decider, type DomainEvent, type PersonalDataFields } from '../decider.js';
+import {
+  decideProfile,
+  emptyProfileState,
+  evolveProfile,
+  PROFILE_COMMANDS,
+  profilePersonalData,
+  type ProfileCommand,
+  type ProfileEvent,
+  type ProfileState,
+} from './profile.js';
 import { isClientScoped, type Role } from './roles.js';
 
 /**
@@ -42,7 +52,8 @@ export type UserEvent =
   | DomainEvent<'TotpEnabled', { step: number; recoveryCodeHashes: string[]; enabledAt: string }>
   | DomainEvent<'TotpCodeUsed', { step: number; usedAt: string }>
   | DomainEvent<'RecoveryCodeUsed', { codeHash: string; usedAt: string }>
-  | DomainEvent<'TotpDisabled', { disabledAt: string }>;
+  | DomainEvent<'TotpDisabled', { disabledAt: string }>
+  | ProfileEvent;
 
 /**
  * A second factor as the API checked it: the TOTP time step a code matched (the domain keeps no clock and no
@@ -83,7 +94,8 @@ export type UserCommand =
   | { type: 'StartTotpEnrolment'; secret: string; now: string }
   | { type: 'ConfirmTotp'; step: number; recoveryCodeHashes: string[]; now: string }
   | { type: 'UseSecondFactor'; proof: SecondFactorProof; now: string }
-  | { type: 'DisableTotp'; proof: SecondFactorProof; now: string };
+  | { type: 'DisableTotp'; proof: SecondFactorProof; now: string }
+  | ProfileCommand;
 
 /** Multi-factor sign-in: the TOTP secret (sealed when stored), the last time step used, unused recovery codes. */
 export interface MfaState {
@@ -97,7 +109,7 @@ export interface MfaState {
 /** Where an account stands: invited, active (may log in), deactivated, or erased (its personal data unreadable). */
 export const USER_STATUSES = ['invited', 'active', 'deactivated', 'erased'] as const;
 
-export interface UserState {
+export interface UserState extends ProfileState {
   exists: boolean;
   status: 'none' | (typeof USER_STATUSES)[number];
   userId?: string;
@@ -129,7 +141,12 @@ export const userPersonalData: Record<string, PersonalDataFields> = {
   PasswordReset: { subject: 'userId', fields: ['passwordHash'] },
   PasswordChanged: { subject: 'userId', fields: ['passwordHash'] },
   TotpEnrolmentStarted: { subject: 'userId', fields: ['secret'] },
+  ...profilePersonalData,
 };
+
+function isProfileCommand(command: UserCommand): command is ProfileCommand {
+  return (PROFILE_COMMANDS as readonly string[]).includes(command.type);
+}
 
 /** MSP roles act for the whole MSP; client roles for exactly one client. */
 export function checkRoleScope(role: Role, clientId: string | null): void {
@@ -158,13 +175,17 @@ function redeem(token: OneTimeToken | undefined, tokenHash: string, now: string,
 }
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: () => ({ exists: false, status: 'none', emailVerified: false, active: false }),
+  initialState: () => ({ exists: false, status: 'none', emailVerified: false, active: false, ...emptyProfileState() }),
 
   decide(command, state) {
     const existing = (): void => {
       if (!state.exists) throw new DomainError('not_found', 'No such user');
       if (state.status === 'erased') throw new DomainError('gone', 'The user has been erased');
     };
+    if (isProfileCommand(command)) {
+      existing();
+      return decideProfile(command, state, state.userId!);
+    }
     switch (command.type) {
       case 'RegisterUser': {
         if (state.exists) throw new DomainError('conflict', 'The user already exists');
@@ -334,6 +355,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
           invitation: undefined,
           mfa: undefined,
           pendingTotp: undefined,
+          ...emptyProfileState(),
         };
       case 'PasswordChanged':
         return { ...state, passwordHash: event.data.passwordHash };
@@ -363,6 +385,8 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
           : state;
       case 'TotpDisabled':
         return { ...state, mfa: undefined };
+      default:
+        return { ...state, ...evolveProfile(state, event) };
     }
   },
 };

@@ -1,3 +1,4 @@
+import { primaryContact } from '../../domain/accounts/profile.js';
 import { userDecider, userPersonalData, type UserEvent } from '../../domain/accounts/user.js';
 import { clientDecider, clientStream, type ClientEvent } from '../../domain/clients/client.js';
 import { fold } from '../../domain/decider.js';
@@ -14,6 +15,10 @@ const USER_EVENTS = [
   'UserRoleChanged',
   'UserDeactivated',
   'UserErased',
+  // An officer's primary e-mail contact is where their violation mail goes.
+  'ContactAdded',
+  'ContactChanged',
+  'ContactDeactivated',
 ];
 const WEBHOOK_EVENTS = ['WebhookRegistered', 'WebhookDeleted'];
 /** How long a tenant's recipients are remembered: a role change reaches notifications within this time. */
@@ -58,7 +63,7 @@ export class NotificationDirectory {
     return byStream;
   }
 
-  /** Active compliance officers of the client, with their addresses. */
+  /** Active compliance officers of the client, with their addresses: the primary e-mail contact, else the account's. */
   officers(tenantId: string, clientId: string): Promise<Officer[]> {
     return this.cached(`officers:${tenantId}:${clientId}`, async () => {
       const officers: Officer[] = [];
@@ -73,14 +78,15 @@ export class NotificationDirectory {
           ),
         );
         const user = fold(userDecider, revealed);
+        const email = primaryContact(user, 'email')?.value ?? user.email;
         if (
           user.active &&
           user.role === 'compliance_officer' &&
           user.clientId === clientId &&
-          user.email &&
-          user.email !== '[erased]'
+          email &&
+          email !== '[erased]'
         ) {
-          officers.push({ userId: user.userId!, email: user.email });
+          officers.push({ userId: user.userId!, email });
         }
       }
       return officers;

@@ -8,6 +8,7 @@ import type { GatewayKeysTables } from './gateway-keys.js';
 import type { PoliciesTables } from './policies.js';
 import type { PromptAnalysesTables } from './prompt-analyses.js';
 import type { SearchTables } from './search.js';
+import type { UserProfilesTables } from './user-profiles.js';
 import type { UsersTables } from './users.js';
 import type { ViolationsTables } from './violations.js';
 
@@ -17,6 +18,7 @@ import type { ViolationsTables } from './violations.js';
  */
 export type ReadModels = ClientsTables &
   UsersTables &
+  UserProfilesTables &
   EvidenceTables &
   AiServicesTables &
   PromptAnalysesTables &

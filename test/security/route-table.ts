@@ -185,6 +185,43 @@ export const ROUTES: Record<string, RouteCase | PublicRoute> = {
     otherTenant: 404,
     otherClient: 403,
   },
+  // Profiles: another tenant's admin and another client's officer do not see the user at all.
+  'GET /api/v1/users/{id}/profile': {
+    request: (a) => json(`/users/${a.officer.userId}/profile`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'PUT /api/v1/users/{id}/profile': {
+    request: (a) => json(`/users/${a.officer.userId}/profile`, { displayName: 'Probe' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/users/{id}/contacts': {
+    request: (a) => json(`/users/${a.officer.userId}/contacts`, { type: 'email', value: 'probe@example.com' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'PATCH /api/v1/users/{id}/contacts/{contactId}': {
+    request: (a) => json(`/users/${a.officer.userId}/contacts/${randomUUID()}`, { label: 'Probe' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'DELETE /api/v1/users/{id}/contacts/{contactId}': {
+    request: (a) => json(`/users/${a.officer.userId}/contacts/${randomUUID()}`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'POST /api/v1/users/{id}/experience': {
+    request: (a) =>
+      json(`/users/${a.officer.userId}/experience`, { title: 'Probe', company: 'Probe', startDate: '2020-01-01' }),
+    otherTenant: 404,
+    otherClient: 404,
+  },
+  'DELETE /api/v1/users/{id}/experience/{entryId}': {
+    request: (a) => json(`/users/${a.officer.userId}/experience/${randomUUID()}`),
+    otherTenant: 404,
+    otherClient: 404,
+  },
 
   // AI services, approvals and usage policies.
   'POST /api/v1/ai-services': {

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Permission } from '../../../domain/accounts/roles.js';
 import type { StoredAnswerRules } from '../idempotency.js';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** Who may call an operation: anyone, anyone signed in, or those whose role has one of these permissions. */
 export type Access = 'public' | 'signed-in' | { permission: Permission | readonly Permission[] };

@@ -1,0 +1,145 @@
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { postcodeValidator, postcodeValidatorExistsForCountry } from 'postcode-validator';
+import { z } from 'zod';
+import { BIO_MAX, type Profile } from '../../domain/accounts/profile.js';
+import { CountryCode2 } from '../../infrastructure/http/contract/country.js';
+import { invalidFields } from '../../infrastructure/http/problem.js';
+
+/**
+ * The profile's inputs as the API reads them: formats are checked here (the domain keeps no phone or postal tables),
+ * and every refusal is a 400 naming its field (`location.postalCode`, `value`).
+ */
+
+const Text = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
+
+const IsoDate = z.iso.date().describe('YYYY-MM-DD');
+
+export const ProfileBody = z
+  .strictObject({
+    firstName: Text(100),
+    lastName: Text(100),
+    displayName: Text(100),
+    dateOfBirth: IsoDate.nullable().optional(),
+    location: z
+      .strictObject({
+        country: CountryCode2.nullable().optional(),
+        stateOrProvince: Text(100),
+        city: Text(100),
+        postalCode: Text(20),
+      })
+      .optional(),
+    bio: z.string().max(BIO_MAX).nullable().optional(),
+    pictureUrl: z
+      .url({ protocol: /^https$/, hostname: z.regexes.domain })
+      .max(2000)
+      .nullable()
+      .optional()
+      .describe('https only; the ledger never fetches it'),
+    public: z.boolean().default(false),
+    contact: z.boolean().default(false),
+  })
+  .superRefine((body, ctx) => {
+    const postalCode = body.location?.postalCode;
+    if (!postalCode) return;
+    const country = body.location?.country;
+    if (!country) {
+      ctx.addIssue({ code: 'custom', path: ['location', 'country'], message: 'a postal code needs its country' });
+    } else if (!validPostalCode(postalCode, country)) {
+      ctx.addIssue({ code: 'custom', path: ['location', 'postalCode'], message: `not a postal code of ${country}` });
+    }
+  })
+  .describe('The whole profile: what is left out is cleared');
+
+/** A country's own pattern where postcode-validator has one; elsewhere a plausible code (letters, digits). */
+function validPostalCode(code: string, country: string): boolean {
+  if (postcodeValidatorExistsForCountry(country)) return postcodeValidator(code, country);
+  return /^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$/.test(code);
+}
+
+/** The profile as the domain takes it: every field present, null when not given. */
+export function profileOf(body: z.output<typeof ProfileBody>): Profile {
+  const location = body.location ?? {};
+  return {
+    firstName: body.firstName ?? null,
+    lastName: body.lastName ?? null,
+    displayName: body.displayName ?? null,
+    dateOfBirth: body.dateOfBirth ?? null,
+    country: location.country ?? null,
+    stateOrProvince: location.stateOrProvince ?? null,
+    city: location.city ?? null,
+    postalCode: location.postalCode ? location.postalCode.toUpperCase() : null,
+    bio: body.bio ?? null,
+    pictureUrl: body.pictureUrl ?? null,
+    public: body.public,
+    contact: body.contact,
+  };
+}
+
+export const ContactType = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{1,31}$/, 'a lower-case word')
+  .describe("'phone', 'email', or another channel such as 'teams' or 'slack'");
+const ContactValue = z.string().trim().min(1).max(200);
+const Label = z.string().trim().max(100).nullable().optional();
+
+export const ContactBody = z.strictObject({
+  type: ContactType,
+  value: ContactValue.describe('A phone number with its +country code, or in the profile country; stored as E.164'),
+  label: Label,
+  primary: z.boolean().optional().describe("Default: primary when it is the type's first active contact"),
+});
+
+export const ContactChanges = z.strictObject({
+  value: ContactValue.optional(),
+  label: Label,
+  primary: z.boolean().optional(),
+});
+
+const Email = z.email();
+
+/**
+ * A contact value in its stored form: a phone number in E.164 (read in the profile's country unless it carries its
+ * own +code), an e-mail address in lower case, anything else as given. A bad one is a 400 naming `field`.
+ */
+export function contactValue(type: string, value: string, country: string | null | undefined, field: string): string {
+  if (type === 'phone') {
+    const region = country && isSupportedCountry(country) ? (country as CountryCode) : undefined;
+    const number = parsePhoneNumberFromString(value, region);
+    if (!number || !number.isValid())
+      throw invalidFields([
+        {
+          field,
+          message: region
+            ? `not a valid phone number in ${region} nor with a +country code`
+            : 'not a valid phone number: give it with its +country code, or set the profile country',
+        },
+      ]);
+    return number.number;
+  }
+  if (type === 'email') {
+    const parsed = Email.safeParse(value);
+    if (!parsed.success) throw invalidFields([{ field, message: 'not a valid e-mail address' }]);
+    return parsed.data.toLowerCase();
+  }
+  return value;
+}
+
+export const ExperienceBody = z.strictObject({
+  title: z.string().trim().min(1).max(200),
+  company: z.string().trim().min(1).max(200),
+  industry: Text(100),
+  startDate: IsoDate,
+  endDate: IsoDate.nullable().optional().describe('null or left out: current; not before startDate'),
+});
+
+/**
+ * A body as its schema reads it, refinements and transforms included: the OpenAPI validation in front of every route
+ * checks the JSON Schema (types, formats, lengths), and this the rest (postal codes by country, upper-cased codes).
+ */
+export function bodyOf<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw invalidFields(
+    parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })),
+  );
+}
