@@ -44,6 +44,7 @@ export async function exchangeChat(
     streamed,
     model: request.model,
     messages: request.messages,
+    parameters: forwardedParameters(request),
     maxTokens: request.max_completion_tokens ?? request.max_tokens ?? null,
     requestId: options.requestId,
     correlationId: options.correlationId,
@@ -114,7 +115,7 @@ async function forward(
 ): Promise<ChatExchangeResult> {
   const { route, placeholders, sent } = prepared;
   const body = {
-    ...forwardedParameters(request),
+    ...prepared.parameters,
     model: request.model,
     messages: sent,
     ...(streamed ? { stream: true, stream_options: { include_usage: true } } : {}),

@@ -4,55 +4,124 @@ import type { AssessedFinding } from '../domain/prompt-analysis/usage-policy.js'
 import type { ChatTurn, ContentPart } from './types.js';
 
 /**
- * A request's texts as one prompt: every message's text (string content and text parts), every tool call's
- * arguments and every tool result, joined by blank lines, so that they are analysed in one PromptAnalyzed exactly
- * as POST /analyze/prompt analyses one prompt. Each text remembers where it sits, so that findings map back to it.
+ * A request's texts as one prompt: every string of it that reaches the provider — each message's text (string
+ * content and text parts), its name and refusal, every tool call's id, name and arguments, every tool result, and
+ * the strings inside the forwarded parameters (stop sequences, tool definitions, a response format's schema) —
+ * joined by blank lines, so that they are analysed in one PromptAnalyzed exactly as POST /analyze/prompt analyses
+ * one prompt. Each text remembers where it sits, so that findings map back to it.
  */
 export interface Segment {
-  /** Where the text comes from: a setter that puts its new (redacted) text back in a copy of the messages. */
-  put: (messages: ChatTurn[], text: string) => void;
+  /** Where the text comes from: a setter that puts its new (redacted) text back in a copy of the request. */
+  put: (request: Outgoing, text: string) => void;
+  /** The text as analysed and as it leaves: normalised (normalizeForAnalysis). */
   text: string;
+  /** Whether normalising changed it: then it is put back even when nothing was found in it. */
+  changed: boolean;
   start: number;
+}
+
+/** What leaves for the provider: the messages and the forwarded parameters. */
+export interface Outgoing {
+  messages: ChatTurn[];
+  parameters: Record<string, unknown>;
 }
 
 const SEPARATOR = '\n\n';
 
 export interface Extracted {
+  /** What is analysed: the segments' texts, joined, underscores read as spaces. */
   prompt: string;
   segments: Segment[];
   /** Message parts the engine cannot read (images, audio, files), by type. */
   unanalysable: string[];
 }
 
-export function extractTexts(messages: readonly ChatTurn[]): Extracted {
+// Format characters (zero-width spaces, joiners, bidi marks) hide an identifier from any pattern; the joiners stay
+// where a script needs them, between letters that are not ASCII.
+const FORMAT = /\p{Cf}/gu;
+const JOINER = /[\u200c\u200d]/;
+const NON_ASCII_LETTER = /[^\p{ASCII}]/u;
+const DASH_BETWEEN_DIGITS = /(?<=\d)[\p{Pd}\u2212](?=\d)/gu;
+
+/**
+ * The text the gateway analyses and forwards: NFKC (full-width digits and letters become ASCII, compatibility forms
+ * fold), format characters taken out, and any dash between two digits written as a hyphen. What is analysed is
+ * exactly what leaves, so that no spelling of a value gets past the engine by looking different to it.
+ */
+export function normalizeForAnalysis(text: string): string {
+  const folded = text.normalize('NFKC');
+  const stripped = folded.replace(FORMAT, (mark, at: number) =>
+    JOINER.test(mark) && NON_ASCII_LETTER.test(folded[at - 1] ?? '') && NON_ASCII_LETTER.test(folded[at + 1] ?? '')
+      ? mark
+      : '',
+  );
+  return stripped.replace(DASH_BETWEEN_DIGITS, '-');
+}
+
+/** Parameters nested deeper than this are refused (a JSON schema needs a few levels; thousands are an attack). */
+export const MAX_PARAMETER_DEPTH = 32;
+
+/** Calls `add` for every string inside a JSON value (object keys excepted), with a setter for a copy of it. */
+function eachString(
+  value: unknown,
+  at: (request: Outgoing) => unknown,
+  add: (text: string, put: Segment['put']) => void,
+): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) =>
+      typeof item === 'string'
+        ? add(item, (request, text) => void ((at(request) as unknown[])[i] = text))
+        : eachString(item, (request) => (at(request) as unknown[])[i], add),
+    );
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (typeof item === 'string')
+        add(item, (request, text) => void ((at(request) as Record<string, unknown>)[key] = text));
+      else eachString(item, (request) => (at(request) as Record<string, unknown>)[key], add);
+    }
+  }
+}
+
+export function extractTexts(messages: readonly ChatTurn[], parameters: Record<string, unknown> = {}): Extracted {
   const segments: Segment[] = [];
   const unanalysable: string[] = [];
   let length = 0;
-  const add = (text: string, put: Segment['put']) => {
+  const add = (written: string, put: Segment['put']) => {
+    const text = normalizeForAnalysis(written);
     if (segments.length > 0) length += SEPARATOR.length;
-    segments.push({ text, start: length, put });
+    segments.push({ text, changed: text !== written, start: length, put });
     length += text.length;
   };
   messages.forEach((message, m) => {
+    const turn = (request: Outgoing) => request.messages[m]!;
     if (typeof message.content === 'string') {
-      add(message.content, (copy, text) => void (copy[m]!.content = text));
+      add(message.content, (request, text) => void (turn(request).content = text));
     } else if (Array.isArray(message.content)) {
       message.content.forEach((part, p) => {
         if (part.type === 'text' && typeof part.text === 'string') {
-          add(part.text, (copy, text) => void ((copy[m]!.content as ContentPart[])[p] = { ...part, text }));
+          add(part.text, (request, text) => void ((turn(request).content as ContentPart[])[p] = { ...part, text }));
         } else {
           unanalysable.push(part.type);
         }
       });
     }
+    if (message.name !== undefined) add(message.name, (request, text) => void (turn(request).name = text));
+    if (typeof message.refusal === 'string')
+      add(message.refusal, (request, text) => void (turn(request).refusal = text));
+    if (message.tool_call_id !== undefined)
+      add(message.tool_call_id, (request, text) => void (turn(request).tool_call_id = text));
     message.tool_calls?.forEach((call, c) => {
-      add(call.function.arguments, (copy, text) => {
-        const calls = copy[m]!.tool_calls!;
-        calls[c] = { ...calls[c]!, function: { ...calls[c]!.function, arguments: text } };
-      });
+      const of = (request: Outgoing) => turn(request).tool_calls![c]!;
+      add(call.id, (request, text) => void (of(request).id = text));
+      add(call.function.name, (request, text) => void (of(request).function.name = text));
+      add(call.function.arguments, (request, text) => void (of(request).function.arguments = text));
     });
   });
-  return { prompt: segments.map((s) => s.text).join(SEPARATOR), segments, unanalysable };
+  eachString(parameters, (request) => request.parameters, add);
+  // Underscores read as spaces (one character for one, so findings keep their offsets): `ssn_219-45-6781` in a
+  // name or an id is a value like any other.
+  const prompt = segments.map((segment) => segment.text.replaceAll('_', ' ')).join(SEPARATOR);
+  return { prompt, segments, unanalysable };
 }
 
 /**
@@ -138,25 +207,25 @@ export function replaceFindings(text: string, findings: readonly Finding[], plac
 }
 
 /**
- * The messages as they may leave: each finding the policy redacted (or blocked) replaced by its placeholder, in
- * the text it was found in. A finding that would run across two texts (it cannot: a blank line ends every
- * identifier) is cut at its text's end.
+ * The request as it may leave: every text normalised, and each finding the policy redacted (or blocked) replaced by
+ * its placeholder, in the text it was found in. A finding that would run across two texts (it cannot: a blank line
+ * ends every identifier) is cut at its text's end.
  */
-export function redactMessages(
-  messages: readonly ChatTurn[],
+export function redactRequest(
+  request: Outgoing,
   extracted: Extracted,
   findings: readonly AssessedFinding[],
   placeholders: Placeholders,
-): ChatTurn[] {
-  const copy = structuredClone(messages) as ChatTurn[];
+): Outgoing {
+  const copy = structuredClone(request);
   const changing = findings.filter((f) => CHANGES_TEXT.has(f.action));
-  if (changing.length === 0) return copy;
   for (const segment of extracted.segments) {
     const end = segment.start + segment.text.length;
     const inside = changing
       .filter((f) => f.start >= segment.start && f.start < end)
       .map((f) => ({ ...f, start: f.start - segment.start, end: Math.min(f.end, end) - segment.start }));
     if (inside.length > 0) segment.put(copy, replaceFindings(segment.text, inside, placeholders));
+    else if (segment.changed) segment.put(copy, segment.text);
   }
   return copy;
 }

@@ -15,6 +15,7 @@ import {
   type GatewaySettings,
 } from '../domain/ai-governance/client-ai-governance.js';
 import { DomainError } from '../domain/decider.js';
+import { createDetector } from '../domain/prompt-analysis/detection/engine.js';
 import {
   gatewayRequestDecider,
   gatewayRequestStream,
@@ -30,7 +31,7 @@ import type { GatewayDeps } from './deps.js';
 import type { GatewayCaller } from './caller.js';
 import { GatewayRefusal, type ChatTurn, type OpenAiError } from './types.js';
 import { budgetMonth, countTokens } from './limits.js';
-import { extractTexts, Placeholders, redactMessages } from './messages.js';
+import { extractTexts, Placeholders, redactRequest } from './messages.js';
 import { countFindings } from './output.js';
 
 /** Where a request goes: an approved service of the client, with its provider (API key unsealed). */
@@ -53,6 +54,8 @@ export interface Prepared {
   placeholders: Placeholders;
   /** The messages as they leave: placeholder form. */
   sent: ChatTurn[];
+  /** The forwarded parameters as they leave: placeholder form. */
+  parameters: Record<string, unknown>;
   /** Tokens reserved against the monthly budget (0: no budget), to settle afterwards. */
   reserved: number;
   month: string;
@@ -70,6 +73,8 @@ export interface Incoming {
   streamed: boolean;
   model: string;
   messages: ChatTurn[];
+  /** The OpenAI parameters to forward (gateway/schemas.ts): their strings are analysed like the messages. */
+  parameters?: Record<string, unknown>;
   /** Completion tokens the caller allows (max_tokens), for the budget's estimate; null: the configured default. */
   maxTokens: number | null;
   requestId?: string;
@@ -96,6 +101,14 @@ export const ledgerFailure = (requestId: string | null, analysisId: string | nul
     requestId,
     analysisId,
   );
+
+const detectInName = createDetector();
+
+/**
+ * The model as it may be recorded and named in reasons: as the caller wrote it, unless the engine finds something
+ * in it (a model no service offers is free text from the caller, and the log cannot forget).
+ */
+export const recordableModel = (model: string): string => (detectInName(model).length > 0 ? '[withheld]' : model);
 
 /** A uuid standing for a model no registered service offers, the same for the same model of a tenant. */
 function unregisteredModelId(tenantId: string, model: string): string {
@@ -129,7 +142,7 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
     userRefHash: caller.userRefHash,
     endpoint: incoming.endpoint,
     streamed: incoming.streamed,
-    model: incoming.model,
+    model: recordableModel(incoming.model),
     aiServiceId: null as string | null,
     analysisId: null as string | null,
     decision: null as Action | null,
@@ -190,7 +203,7 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
     );
 
   // The texts, checked before anything is reserved or recorded for them.
-  const extracted = extractTexts(incoming.messages);
+  const extracted = extractTexts(incoming.messages, incoming.parameters);
   if (extracted.prompt.length > config.PROMPT_MAX_CHARS)
     throw new GatewayRefusal(
       400,
@@ -341,7 +354,12 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
 
   // 5. Redact: placeholders in place of the values, the mapping in memory only.
   const placeholders = new Placeholders(extracted.segments.map((segment) => segment.text));
-  const sent = redactMessages(incoming.messages, extracted, findings, placeholders);
+  const outgoing = redactRequest(
+    { messages: incoming.messages, parameters: incoming.parameters ?? {} },
+    extracted,
+    findings,
+    placeholders,
+  );
   return {
     requestId,
     caller,
@@ -352,7 +370,8 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
     decision,
     inputFindings: findings,
     placeholders,
-    sent,
+    sent: outgoing.messages,
+    parameters: outgoing.parameters,
     reserved,
     month,
     record,
@@ -395,7 +414,7 @@ async function unapproved(
     return refuse(
       404,
       notFound(
-        `The model "${incoming.model}" is not available to this key (no provider set, or not among its AI services)`,
+        `The model "${recordableModel(incoming.model)}" is not available to this key (no provider set, or not among its AI services)`,
       ),
       'unapproved-model',
     );
@@ -404,7 +423,8 @@ async function unapproved(
     ...client,
     ...(offering[0] ? {} : { profile: null }),
   });
-  if (!offering[0]) context.service = { ...context.service, registered: false, model: incoming.model };
+  const named = recordableModel(incoming.model);
+  if (!offering[0]) context.service = { ...context.service, registered: false, model: named };
   let analysis;
   try {
     analysis = await analyzeAndRecord(
@@ -428,7 +448,7 @@ async function unapproved(
     404,
     {
       ...notFound(
-        `The model "${incoming.model}" is offered by no AI service approved for this client; recorded as a violation (analysis ${analysis.analysisId})`,
+        `The model "${named}" is offered by no AI service approved for this client; recorded as a violation (analysis ${analysis.analysisId})`,
         analysis.analysisId,
       ),
       reasons: analysis.analysis.reasons,

@@ -68,12 +68,18 @@ export async function postToProvider(
   }
 }
 
-/** The provider's error answer, briefly: its status and OpenAI error message when it sent one (no body otherwise). */
+/**
+ * The provider's error answer, briefly: its status, and its OpenAI error type and code when it sent them. Never
+ * its message: a provider's words are not analysed, and may quote the prompt or the (masked) API key back.
+ */
 export async function providerError(response: Response): Promise<ProviderFailure> {
   let message = `The AI service answered ${response.status}`;
   try {
-    const body = (await response.json()) as { error?: { message?: unknown } };
-    if (typeof body.error?.message === 'string') message += `: ${body.error.message.slice(0, 300)}`;
+    const body = (await response.json()) as { error?: { type?: unknown; code?: unknown } };
+    const named = [body.error?.type, body.error?.code].filter(
+      (value): value is string => typeof value === 'string' && /^[a-z0-9_.-]{1,64}$/i.test(value),
+    );
+    if (named.length > 0) message += ` (${named.join(', ')})`;
   } catch {
     // Not JSON: the status says enough.
   }

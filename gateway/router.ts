@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { ZodError } from 'zod';
+import type { ZodError, z } from 'zod';
 import { aiServiceDecider, aiServiceStream } from '../domain/ai-governance/ai-service.js';
 import { clientAiDecider, clientAiStream } from '../domain/ai-governance/client-ai-governance.js';
 import type { Logger } from '../infrastructure/logging/logger.js';
@@ -9,7 +9,8 @@ import type { GatewayDeps } from './deps.js';
 import { exchangeEmbeddings } from './embeddings.js';
 import { exchangeChat } from './exchange.js';
 import { authenticateGatewayKey } from './keys.js';
-import { ChatCompletionBody, EmbeddingsBody, unsupportedParameter } from './schemas.js';
+import { MAX_PARAMETER_DEPTH } from './messages.js';
+import { ChatCompletionBody, depthOf, EmbeddingsBody, unsupportedParameter } from './schemas.js';
 import { GatewayRefusal, type ChatCompletionRequest, type OpenAiError } from './types.js';
 
 const error = (message: string, type: string, code: string | null, param: string | null = null): OpenAiError => ({
@@ -26,10 +27,47 @@ function send(res: Response, status: number, body: OpenAiError, retryAfter?: num
   res.status(status).json({ error: body });
 }
 
+/** The issue to name: inside a union that failed (however nested), an unknown member of one of its alternatives. */
+function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  const unknownIn = (issue: z.core.$ZodIssue): z.core.$ZodIssue | null => {
+    if (issue.code === 'unrecognized_keys') return issue;
+    if (issue.code !== 'invalid_union') return null;
+    for (const alternative of issue.errors)
+      for (const inner of alternative) {
+        const found = unknownIn(inner);
+        if (found) return { ...found, path: [...issue.path, ...found.path] };
+      }
+    return null;
+  };
+  return unknownIn(issues[0]!) ?? issues[0]!;
+}
+
 function invalid(issues: ZodError): OpenAiError {
-  const issue = issues.issues[0]!;
+  const issue = firstIssue(issues.issues);
+  if (issue.code === 'unrecognized_keys') {
+    // A member the gateway does not know would reach the provider unanalysed: refused, by its full name.
+    const param = [...issue.path, issue.keys[0]!].join('.');
+    return error(
+      `${param}: the gateway does not forward this member (it would reach the AI service unanalysed)`,
+      'invalid_request_error',
+      'unsupported_parameter',
+      param,
+    );
+  }
   const param = issue.path.join('.') || null;
   return error(`${param ?? 'body'}: ${issue.message}`, 'invalid_request_error', 'invalid_request', param);
+}
+
+/** Refuses a body nested deeper than any OpenAI request needs, before anything walks it. */
+function tooDeep(body: unknown): OpenAiError | null {
+  return depthOf(body, MAX_PARAMETER_DEPTH + 8) > MAX_PARAMETER_DEPTH + 8
+    ? error(
+        `The body nests deeper than ${MAX_PARAMETER_DEPTH + 8} levels`,
+        'invalid_request_error',
+        'invalid_request',
+        null,
+      )
+    : null;
 }
 
 const callerOf = (res: Response): GatewayCaller => res.locals.gatewayCaller as GatewayCaller;
@@ -82,6 +120,8 @@ export function gatewayRouter(deps: GatewayDeps, logger: Logger): express.Router
   });
 
   router.post('/chat/completions', (req, res, next) => {
+    const deep = tooDeep(req.body);
+    if (deep) return send(res, 400, deep);
     const parsed = ChatCompletionBody.safeParse(req.body);
     if (!parsed.success) return send(res, 400, invalid(parsed.error));
     const unsupported = unsupportedParameter(parsed.data);
@@ -175,6 +215,8 @@ export function gatewayRouter(deps: GatewayDeps, logger: Logger): express.Router
   });
 
   router.post('/embeddings', (req, res, next) => {
+    const deep = tooDeep(req.body);
+    if (deep) return send(res, 400, deep);
     const parsed = EmbeddingsBody.safeParse(req.body);
     if (!parsed.success) return send(res, 400, invalid(parsed.error));
     const requestId = randomUUID();

@@ -31,6 +31,8 @@ export interface ChatTurn {
   role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
   content: string | ContentPart[] | null;
   name?: string;
+  /** An assistant's refusal, as an earlier answer gave it: text like any other. */
+  refusal?: string | null;
   /** An assistant's calls of tools: their arguments are analysed (and redacted) like text. */
   tool_calls?: ToolCall[];
   /** A tool's answer names the call it answers; its content is analysed like text. */

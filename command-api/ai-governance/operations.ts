@@ -6,6 +6,7 @@ import {
   aiServicePersonalData,
   aiServiceStream,
   AiServiceProfile,
+  type ProviderChoice,
 } from '../../domain/ai-governance/ai-service.js';
 import {
   ACTIONS,
@@ -74,6 +75,23 @@ function registryKeeper(res: Response): ReturnType<typeof authOf> {
   return actor;
 }
 
+/** Provider settings as PUT /ai-services/{id}/provider and POST /ai-services take them. */
+const ProviderBody = z.strictObject({
+  baseUrl: z
+    .string()
+    .min(8)
+    .max(2000)
+    .describe('The OpenAI-compatible API root, such as https://api.openai.com/v1 (no query, no credentials)'),
+  apiKey: z
+    .string()
+    .min(1)
+    .max(4000)
+    .nullable()
+    .describe("The provider's API key, sent as a Bearer token; absent keeps the one set before, null sends none")
+    .optional(),
+  timeoutMs: z.int().min(1000).max(600_000).describe('How long to wait for the provider (default 60000)').optional(),
+});
+
 /** How a client's gateway traffic is treated (issue 13): all three fields, every time. */
 const GatewaySettingsBody = z.strictObject({
   monthlyTokenBudget: z
@@ -94,6 +112,21 @@ const GatewaySettingsBody = z.strictObject({
 });
 
 export function aiGovernanceCommands(handler: CommandHandler, providerGuard: OutboundGuard) {
+  /** Provider settings as given, once their baseUrl is vetted (`field` names it in a refusal). */
+  function providerChoice(body: z.output<typeof ProviderBody>, field: string): ProviderChoice {
+    requireOutboundUrl(providerGuard, body.baseUrl, {
+      field,
+      what: 'provider base URL',
+      allowlist: 'PROVIDER_ALLOWED_HOSTS',
+      base: true,
+    });
+    return {
+      baseUrl: body.baseUrl,
+      ...(body.apiKey !== undefined ? { apiKey: body.apiKey } : {}),
+      ...(body.timeoutMs !== undefined ? { timeoutMs: body.timeoutMs } : {}),
+    };
+  }
+
   /** Approvals and policies are for an existing client that is not archived. */
   async function requireActiveClient(tenantId: string, clientId: string) {
     const { state } = await handler.load({ decider: clientDecider }, clientStream(tenantId, clientId));
@@ -209,15 +242,29 @@ export function aiGovernanceCommands(handler: CommandHandler, providerGuard: Out
       summary: "Add an AI service to the MSP's registry",
       access: write,
       headers: ['Idempotency-Key'],
-      body: z.strictObject(AiServiceProfile.shape),
-      answers: { 201: { description: 'Registered', schema: commandAnswer(z.object({ aiServiceId: Id })) } },
+      description:
+        'With `provider`, the gateway can route to it at once (as PUT /ai-services/{id}/provider sets it; its API key sealed, never returned).',
+      body: z.strictObject({ ...AiServiceProfile.shape, provider: ProviderBody.optional() }),
+      answers: {
+        201: { description: 'Registered', schema: commandAnswer(z.object({ aiServiceId: Id })) },
+        422: {
+          description: 'provider.baseUrl is refused: a private or loopback address not allowlisted',
+          problem: true,
+        },
+      },
       async handler(req, res) {
         const actor = registryKeeper(res);
         const aiServiceId = randomUUID();
+        const { provider, ...profile } = req.body;
         const result = await handler.execute(
-          { decider: aiServiceDecider },
+          { decider: aiServiceDecider, personalData: aiServicePersonalData },
           aiServiceStream(actor.tenantId, aiServiceId),
-          { type: 'RegisterAiService', aiServiceId, ...req.body },
+          {
+            type: 'RegisterAiService',
+            aiServiceId,
+            ...profile,
+            ...(provider ? { provider: { ...providerChoice(provider, 'provider.baseUrl'), setBy: actor.userId } } : {}),
+          },
           commandContext(req, res),
           { expect: 'new' },
         );
@@ -279,26 +326,7 @@ export function aiGovernanceCommands(handler: CommandHandler, providerGuard: Out
       access: write,
       headers: ['Idempotency-Key', 'If-Match'],
       params: z.object({ id: Id }),
-      body: z.strictObject({
-        baseUrl: z
-          .string()
-          .min(8)
-          .max(2000)
-          .describe('The OpenAI-compatible API root, such as https://api.openai.com/v1 (no query, no credentials)'),
-        apiKey: z
-          .string()
-          .min(1)
-          .max(4000)
-          .nullable()
-          .describe("The provider's API key, sent as a Bearer token; absent keeps the one set before, null sends none")
-          .optional(),
-        timeoutMs: z
-          .int()
-          .min(1000)
-          .max(600_000)
-          .describe('How long to wait for the provider (default 60000)')
-          .optional(),
-      }),
+      body: ProviderBody,
       answers: {
         200: {
           description: 'Set',
@@ -316,13 +344,7 @@ export function aiGovernanceCommands(handler: CommandHandler, providerGuard: Out
       },
       async handler(req, res) {
         const actor = registryKeeper(res);
-        const { baseUrl, apiKey, timeoutMs } = req.body;
-        requireOutboundUrl(providerGuard, baseUrl, {
-          field: 'baseUrl',
-          what: 'provider base URL',
-          allowlist: 'PROVIDER_ALLOWED_HOSTS',
-          base: true,
-        });
+        const choice = providerChoice(req.body, 'baseUrl');
         const aiServiceId = req.params.id;
         const services = { decider: aiServiceDecider, personalData: aiServicePersonalData };
         const stream = aiServiceStream(actor.tenantId, aiServiceId);
@@ -330,13 +352,7 @@ export function aiGovernanceCommands(handler: CommandHandler, providerGuard: Out
         const result = await handler.execute(
           services,
           stream,
-          {
-            type: 'SetAiServiceProvider',
-            baseUrl,
-            ...(apiKey !== undefined ? { apiKey } : {}),
-            timeoutMs: timeoutMs ?? 60_000,
-            setBy: actor.userId,
-          },
+          { type: 'SetAiServiceProvider', ...choice, setBy: actor.userId },
           commandContext(req, res),
           { ifMatch: ifMatchOf(req) },
         );

@@ -37,21 +37,50 @@ export type AiServiceEvent =
       ProviderSettings & { aiServiceId: string; apiKeySubject: string; setBy: string }
     >;
 export type AiServiceCommand =
-  | ({ type: 'RegisterAiService'; aiServiceId: string } & AiServiceProfile)
+  | ({
+      type: 'RegisterAiService';
+      aiServiceId: string;
+      /** Where its traffic goes through the gateway, set in the same step (AiServiceProviderSet). */
+      provider?: ProviderChoice & { setBy: string };
+    } & AiServiceProfile)
   | { type: 'UpdateAiService'; changes: AiServiceChanges; updatedBy: string }
-  | {
-      type: 'SetAiServiceProvider';
-      baseUrl: string;
-      /** Absent: keep the key set before; null: send none. */
-      apiKey?: string | null;
-      timeoutMs: number;
-      setBy: string;
-    };
+  | ({ type: 'SetAiServiceProvider'; setBy: string } & ProviderChoice);
+
+/** Provider settings as a registry keeper gives them. */
+export interface ProviderChoice {
+  baseUrl: string;
+  /** Absent: keep the key set before; null: send none. */
+  apiKey?: string | null;
+  /** Absent: keep the one set before (DEFAULT_PROVIDER_TIMEOUT_MS at first). */
+  timeoutMs?: number;
+}
+
+/** The AiServiceProviderSet for a choice, given what was set before: absent fields keep their earlier values. */
+function providerSet(
+  aiServiceId: string,
+  before: ProviderSettings | undefined,
+  choice: ProviderChoice & { setBy: string },
+): AiServiceEvent {
+  const timeoutMs = choice.timeoutMs ?? before?.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
+  if (!(timeoutMs >= 1000)) throw new DomainError('invalid', 'timeoutMs is at least 1000', 'timeoutMs');
+  return {
+    type: 'AiServiceProviderSet',
+    data: {
+      baseUrl: choice.baseUrl,
+      apiKey: choice.apiKey === undefined ? (before?.apiKey ?? null) : choice.apiKey,
+      timeoutMs,
+      aiServiceId,
+      apiKeySubject: providerKeySubject(aiServiceId),
+      setBy: choice.setBy,
+    },
+  };
+}
 
 /** The provider's API key is sealed under the service's own subject key. */
 export const aiServicePersonalData: Record<string, PersonalDataFields> = {
   AiServiceProviderSet: { subject: 'apiKeySubject', fields: ['apiKey'] },
 };
+export const DEFAULT_PROVIDER_TIMEOUT_MS = 60_000;
 export const providerKeySubject = (aiServiceId: string): string => `ai-service-provider:${aiServiceId}`;
 
 /** A registry entry's stream, under its tenant. */
@@ -90,8 +119,10 @@ export const aiServiceDecider: Decider<AiServiceCommand, AiServiceEvent, AiServi
       case 'RegisterAiService': {
         if (state.exists) throw new DomainError('conflict', 'The AI service already exists');
         checkProfile(command);
-        const { type: _type, ...service } = command;
-        return [{ type: 'AiServiceRegistered', data: tidy(service) }];
+        const { type: _type, provider, ...service } = command;
+        const registered: AiServiceEvent = { type: 'AiServiceRegistered', data: tidy(service) };
+        if (!provider) return [registered];
+        return [registered, providerSet(command.aiServiceId, undefined, provider)];
       }
       case 'UpdateAiService': {
         if (!state.exists || !state.profile) throw new DomainError('not_found', 'No such AI service');
@@ -112,22 +143,8 @@ export const aiServiceDecider: Decider<AiServiceCommand, AiServiceEvent, AiServi
       }
       case 'SetAiServiceProvider': {
         if (!state.exists) throw new DomainError('not_found', 'No such AI service');
-        if (!(command.timeoutMs >= 1000)) throw new DomainError('invalid', 'timeoutMs is at least 1000', 'timeoutMs');
-        const { type: _type, setBy, ...provider } = command;
-        // An update that leaves the key out keeps the one set before.
-        const apiKey = provider.apiKey === undefined ? (state.provider?.apiKey ?? null) : provider.apiKey;
-        return [
-          {
-            type: 'AiServiceProviderSet',
-            data: {
-              ...provider,
-              apiKey,
-              aiServiceId: state.aiServiceId!,
-              apiKeySubject: providerKeySubject(state.aiServiceId!),
-              setBy,
-            },
-          },
-        ];
+        const { type: _type, ...settings } = command;
+        return [providerSet(state.aiServiceId!, state.provider, settings)];
       }
     }
   },

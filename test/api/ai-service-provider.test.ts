@@ -96,7 +96,7 @@ describe.skipIf(skip)(`AI service provider settings over HTTP${skip ? ' (skipped
     expect(JSON.stringify(await ledger.storedEvents())).not.toContain(apiKey);
   });
 
-  it('keeps the key set before when apiKey is left out, and sends none after null', async () => {
+  it('keeps the key and the timeout set before when left out, and sends no key after null', async () => {
     const kept = await put({ baseUrl: 'https://llm.example.com/v1', timeoutMs: 5000 });
     expect(kept.status).toBe(200);
     expect(kept.body.data.provider).toEqual({
@@ -110,12 +110,42 @@ describe.skipIf(skip)(`AI service provider settings over HTTP${skip ? ' (skipped
     expect(cleared.body.data.provider).toEqual({
       baseUrl: 'https://llm.example.com/v1',
       apiKeySet: false,
-      timeoutMs: 60_000,
+      timeoutMs: 5000,
     });
     expect((await read(`/ai-services/${aiServiceId}`, cleared.body.meta.position)).body.data.provider).toMatchObject({
       apiKeySet: false,
     });
     expect((await provider())?.apiKey).toBeNull();
+  });
+
+  it('registers a service with its provider in one step, vetting the base URL and sealing the key', async () => {
+    const profile = {
+      name: 'Routed',
+      vendor: 'Acme AI',
+      models: ['acme-1'],
+      baaSigned: true,
+      dpaSigned: false,
+      dataRetentionDays: 0,
+    };
+    const registered = await ledger.request<{ data: { aiServiceId: string }; meta: { position: string } }>(
+      'POST',
+      '/ai-services',
+      { token: admin.accessToken, body: { ...profile, provider: { baseUrl: 'https://llm.example.com/v1', apiKey } } },
+    );
+    expect(registered.status).toBe(201);
+    const shown = await read(`/ai-services/${registered.body.data.aiServiceId}`, registered.body.meta.position);
+    expect(shown.body.data.provider).toEqual({
+      baseUrl: 'https://llm.example.com/v1',
+      apiKeySet: true,
+      timeoutMs: 60_000,
+    });
+    expect(JSON.stringify(await ledger.storedEvents())).not.toContain(apiKey);
+    const refused = await ledger.request<{ errors: Array<{ field: string }> }>('POST', '/ai-services', {
+      token: admin.accessToken,
+      body: { ...profile, name: 'Refused', provider: { baseUrl: 'https://169.254.169.254/v1' } },
+    });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body)).toContain('provider.baseUrl');
   });
 
   it.each([

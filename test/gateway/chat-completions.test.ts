@@ -501,6 +501,123 @@ describe.skipIf(skip)(
       expect(used).toBeLessThanOrEqual(1000);
     });
 
+    it('analyses every string it forwards: names, refusals, tool ids and names, stop sequences, tool and schema texts', async () => {
+      const before = provider.received.length;
+      const completion = await openai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [
+          { role: 'system', content: 'You help a clinic.', name: `desk_${SSN}` },
+          { role: 'assistant', content: null, refusal: `I will not repeat ${SSN}` },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: SSN, type: 'function', function: { name: 'lookup', arguments: '{}' } }],
+          },
+          { role: 'tool', tool_call_id: SSN, content: 'nothing found' },
+          { role: 'user', content: 'Summarise.' },
+        ],
+        stop: [`end ${SSN}`],
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'lookup',
+              description: `Looks up the patient with SSN ${SSN}`,
+              parameters: { type: 'object', properties: { ssn: { type: 'string', enum: [SSN] } } },
+            },
+          },
+        ],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'answer', description: `About ${SSN}`, schema: { type: 'object' } },
+        },
+      });
+      expect(completion.choices[0]!.message.content).toBe('Hello from the fake provider.');
+      const seen = JSON.stringify(provider.received.slice(before));
+      expect(seen).not.toContain(SSN);
+      expect(seen).not.toContain('6781');
+      const sent = provider.received[before]!.body as Record<string, unknown> & {
+        messages: Array<Record<string, unknown>>;
+      };
+      // The same value is the same placeholder everywhere: a tool call and its result still match.
+      expect(sent.messages[2]!.tool_calls).toEqual([
+        { id: '<US_SSN_1>', type: 'function', function: { name: 'lookup', arguments: '{}' } },
+      ]);
+      expect(sent.messages[3]!.tool_call_id).toBe('<US_SSN_1>');
+      expect(sent.stop).toEqual(['end <US_SSN_1>']);
+    });
+
+    it('forwards what it analysed: no full-width digits, zero-width marks or odd dashes hide a value', async () => {
+      const spellings = [
+        '\uff12\uff11\uff19-\uff14\uff15-\uff16\uff17\uff18\uff11',
+        '219\u200b-45-6781',
+        '219\u201145\u20116781',
+        '219\u221245\u22126781',
+      ];
+      for (const spelling of spellings) {
+        const before = provider.received.length;
+        provider.script({ content: 'Noted <US_SSN_1>.' });
+        const completion = await ask(`Patient SSN ${spelling}, please note it.`);
+        const sent = provider.received[before]!.body.messages![0]!.content as string;
+        expect(sent, JSON.stringify(spelling)).toBe('Patient SSN <US_SSN_1>, please note it.');
+        // Restored as it was analysed: the value in plain digits.
+        expect(completion.choices[0]!.message.content).toBe(`Noted ${SSN}.`);
+      }
+    });
+
+    it('refuses members it does not know, and bodies nested deeper than any request needs, naming them', async () => {
+      const before = provider.received.length;
+      const post = (body: unknown) =>
+        fetch(`${ledger.url}/gateway/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const legacy = await post({
+        model: 'gpt-test',
+        messages: [{ role: 'assistant', content: null, function_call: { name: 'x', arguments: SSN } }],
+      });
+      expect(legacy.status).toBe(400);
+      expect(((await legacy.json()) as { error: { param: string } }).error.param).toBe('messages.0.function_call');
+      const extra = await post({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: [{ type: 'text', text: 'hi', cache_control: { note: SSN } }] }],
+      });
+      expect(extra.status).toBe(400);
+      expect(((await extra.json()) as { error: { param: string } }).error.param).toBe(
+        'messages.0.content.0.cache_control',
+      );
+      let deep: Record<string, unknown> = { type: 'string' };
+      for (let i = 0; i < 1000; i++) deep = { type: 'object', properties: { x: deep } };
+      const nested = await post({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'hi' }],
+        tools: [{ type: 'function', function: { name: 'f', parameters: deep } }],
+      });
+      expect(nested.status).toBe(400);
+      expect(((await nested.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
+      const hot = await post({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], temperature: 'hot' });
+      expect(hot.status).toBe(400);
+      expect(((await hot.json()) as { error: { param: string } }).error.param).toBe('temperature');
+      expect(provider.received.length).toBe(before);
+    });
+
+    it('never passes the provider’s own error text on, and records no personal data written as a model name', async () => {
+      provider.script({
+        status: 401,
+        content: `Incorrect API key provided: ${PROVIDER_KEY} for ${SSN}`,
+      });
+      const failed = await refusal(ask('hello'));
+      expect(failed.status).toBe(502);
+      expect(failed.message).not.toContain(PROVIDER_KEY);
+      expect(failed.message).not.toContain(SSN);
+      const shadowy = await refusal(ask('hello', `model-${EMAIL}`));
+      expect(shadowy.status).toBe(404);
+      expect(shadowy.message).not.toContain(EMAIL);
+      expect(await recorded(shadowy.requestID)).toMatchObject({ outcome: 'unapproved-model', model: '[withheld]' });
+      expect(JSON.stringify(await events())).not.toContain(EMAIL);
+    });
+
     it('answers 502 when the provider fails, 504 when it is too slow, both recorded', async () => {
       provider.script({ status: 500 });
       const down = await refusal(ask('hello'));

@@ -54,7 +54,12 @@ export async function startFakeOpenAiProvider() {
       res.writeHead(answer.status, { 'content-type': 'application/json' });
       return void res.end(
         JSON.stringify({
-          error: { message: 'the fake provider fails', type: 'server_error', param: null, code: null },
+          error: {
+            message: answer.content ?? 'the fake provider fails',
+            type: 'server_error',
+            param: null,
+            code: null,
+          },
         }),
       );
     }
