@@ -10,14 +10,17 @@ import type { AnyOperation } from './operation.js';
 export const expressPath = (path: string): string => path.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1');
 
 /**
- * Path and query as their schemas parse them (coerced, defaults applied), in place of Express's strings. The
- * OpenAPI validator has checked the request against the same schemas already; a disagreement is still a 400.
+ * Path, query and JSON body as their schemas parse them (coerced, defaults applied, refinements and transforms run),
+ * in place of what Express parsed. The OpenAPI validator has checked the request against the JSON Schema of the same
+ * schemas already, but a JSON Schema cannot say everything a schema does (a refinement, a transform): the schema
+ * has the last word, and a request it refuses is a 400 naming the field.
  */
 function parse(operation: AnyOperation): RequestHandler {
   return (req, _res, next) => {
     for (const [where, schema] of [
       ['params', operation.params],
       ['query', operation.query],
+      ['body', operation.multipart ? undefined : operation.body],
     ] as const) {
       if (!schema) continue;
       const parsed = (schema as z.ZodType).safeParse(req[where]);
@@ -48,7 +51,11 @@ function parse(operation: AnyOperation): RequestHandler {
  * Puts the parsed values in place of req.params or req.query. Express 5 computes req.query in a getter, which the
  * OpenAPI validator may already have replaced by a fixed property: the values go wherever they can.
  */
-function replace(req: object, where: 'params' | 'query', value: Record<string, unknown>): void {
+function replace(req: object, where: 'params' | 'query' | 'body', value: Record<string, unknown>): void {
+  if (where === 'body') {
+    (req as { body: unknown }).body = value;
+    return;
+  }
   const descriptor = Object.getOwnPropertyDescriptor(req, where);
   if (!descriptor || descriptor.configurable) {
     Object.defineProperty(req, where, { value, writable: true, configurable: true, enumerable: true });
