@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import { authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
-import { Id, ListMeta, Paging, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
+import { idList, ListMeta, Paging, Position, Timestamp } from '../../infrastructure/http/contract/schemas.js';
 import { HttpProblem } from '../../infrastructure/http/problem.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
 import {
@@ -16,33 +16,6 @@ import {
 import { minPosition } from '../http/min-position.js';
 import { AsOf, listMeta, pageOf, readModels, type ReadDeps } from '../http/reads.js';
 import { parseAsOf, type AsOf as Moment } from '../point-in-time/replay.js';
-
-/** Client ids, one or several comma-separated (a repeated parameter reads the same); each must be an id. */
-const ClientIds = z
-  .union([z.string(), z.array(z.string())])
-  .transform((given, ctx) => {
-    const list = [
-      ...new Set(
-        (Array.isArray(given) ? given : [given])
-          .flatMap((value) => value.split(','))
-          .map((value) => value.trim())
-          .filter((value) => value !== ''),
-      ),
-    ];
-    const wrong = list.filter((value) => !Id.safeParse(value).success);
-    if (list.length === 0 || list.length > 100 || wrong.length > 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          wrong.length > 0
-            ? `${wrong.map((value) => JSON.stringify(value.slice(0, 40))).join(', ')} is not a client id`
-            : 'name between 1 and 100 client ids, comma-separated',
-      });
-      return z.NEVER;
-    }
-    return list;
-  })
-  .meta({ description: 'one or more client ids, comma-separated: usage of any of them' });
 
 /** The clients a list may show: those asked for, and for a client-scoped user never another (an empty list). */
 function clientsOfList(asked: string[] | undefined, actor: Authenticated): string[] | undefined {
@@ -96,7 +69,7 @@ export function aiUsageReads(deps: ReadDeps & { waitMs: number }) {
       access: { permission: 'violation:read' },
       headers: ['X-Min-Position'],
       query: Paging.extend({
-        clientId: ClientIds.optional(),
+        clientId: idList('client').optional(),
         from: z.iso.date().optional().describe('the first UTC day counted (YYYY-MM-DD)'),
         to: z.iso.date().optional().describe('the last UTC day counted (YYYY-MM-DD), not before from'),
         asOf: AsOf,

@@ -59,6 +59,16 @@ export const Paging = z.object({
   size: z.coerce.number().int().min(1).max(100).default(20),
 });
 
+/** The values of a comma-separated filter (`a,b` or a repeated parameter), trimmed, without repeats or blanks. */
+const listed = (given: string | string[]): string[] => [
+  ...new Set(
+    (Array.isArray(given) ? given : [given])
+      .flatMap((value) => value.split(','))
+      .map((value) => value.trim())
+      .filter((value) => value !== ''),
+  ),
+];
+
 /**
  * A query filter that takes one value or several, comma-separated (`severity=high,critical`); a repeated parameter
  * (`severity=high&severity=critical`) is read the same way. Each value must be one of `values`; the parsed form is a
@@ -68,14 +78,7 @@ export const commaList = <const T extends readonly [string, ...string[]]>(values
   z
     .union([z.string(), z.array(z.string())])
     .transform((given, ctx) => {
-      const list = [
-        ...new Set(
-          (Array.isArray(given) ? given : [given])
-            .flatMap((value) => value.split(','))
-            .map((value) => value.trim())
-            .filter((value) => value !== ''),
-        ),
-      ];
+      const list = listed(given);
       const unknown = list.filter((value) => !values.includes(value));
       if (list.length === 0 || unknown.length > 0) {
         ctx.addIssue({
@@ -90,3 +93,24 @@ export const commaList = <const T extends readonly [string, ...string[]]>(values
       return list as T[number][];
     })
     .meta({ description: `one or more of ${values.join(', ')}, comma-separated` });
+
+/** A filter of one id or several, comma-separated (`clientId=a,b`), at most 100. */
+export const idList = (what: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((given, ctx) => {
+      const list = listed(given);
+      const wrong = list.filter((value) => !Id.safeParse(value).success);
+      if (list.length === 0 || list.length > 100 || wrong.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            wrong.length > 0
+              ? `${wrong.map((value) => JSON.stringify(value.slice(0, 40))).join(', ')} is not a ${what} id`
+              : `name between 1 and 100 ${what} ids, comma-separated`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    })
+    .meta({ description: `one or more ${what} ids, comma-separated` });
