@@ -218,6 +218,18 @@ export function eventStoreContract(
         expect(await verifyStream(h.store, stream)).toMatchObject({ ok: true, eventsChecked: 10 });
       });
 
+      it('keeps a stream in revision order in the global log when many appends with any wait on each other', async () => {
+        const c = context();
+        const stream = c.stream();
+        await h.store.append(stream, [c.event()], { expectedRevision: 'any' });
+        await Promise.all(
+          Array.from({ length: 30 }, () => h.store.append(stream, [c.event()], { expectedRevision: 'any' })),
+        );
+        // The tenant's chain is checked in log order, as an auditor reads it: a writer that waited behind a
+        // later-started one must not appear before it with a higher revision.
+        expect(await verifyTenant(h.store, c.tenantId)).toMatchObject({ ok: true, eventsChecked: 31 });
+      });
+
       it('writes a batch atomically: all events or none', async () => {
         const c = context();
         const stream = c.stream();

@@ -100,7 +100,8 @@ export class PostgresEventStore implements EventStore {
       this.notifyAppended();
       return fast;
     }
-    // A transaction of its own; on a concurrent creation of the same stream with 'any', try once more.
+    // A transaction of its own; on a concurrent creation of the same stream with 'any', or behind a writer that
+    // started later, try again (a new transaction).
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.database.db
@@ -109,7 +110,7 @@ export class PostgresEventStore implements EventStore {
         this.notifyAppended();
         return result;
       } catch (error) {
-        if (error instanceof StreamCreatedConcurrently && attempt < 3) continue;
+        if (error instanceof StreamCreatedConcurrently && attempt < 5) continue;
         throw error;
       }
     }
@@ -132,6 +133,13 @@ export class PostgresEventStore implements EventStore {
     ).rows[0];
     const actual = head ? Number(head.revision) : 'no_stream';
     assertExpectedRevision(streamId, expectedRevision, actual);
+    if (typeof actual === 'number' && (await this.startedBefore(trx, streamId, actual))) {
+      // This transaction took its id before the one that wrote the head: its events would sit before the head's in
+      // the log (ordered by transaction id) with higher revisions, and the chain read in log order would break.
+      // Again, in a new transaction (a newer id).
+      if (expectedRevision === 'any') throw new StreamCreatedConcurrently();
+      throw new WrongExpectedRevisionError(streamId, expectedRevision, actual);
+    }
 
     const firstRevision = typeof actual === 'number' ? actual + 1 : 0;
     const sealed = sealEvents(streamId, events, firstRevision, head?.last_hash ?? GENESIS_HASH, this.now());
@@ -160,6 +168,18 @@ export class PostgresEventStore implements EventStore {
       .catch(duplicateIdError);
     this.heads.set(streamId, { revision: last.revision, hash: last.metadata.hash });
     return { nextExpectedRevision: last.revision, position: lastPosition(rows) };
+  }
+
+  /** Whether this transaction's id is older than that of the transaction that wrote the stream's head. */
+  private async startedBefore(
+    trx: Transaction<unknown> | Kysely<unknown>,
+    streamId: string,
+    revision: number,
+  ): Promise<boolean> {
+    const { rows } = await sql<{ before: boolean }>`
+      select transaction_id > pg_current_xact_id() as before from events
+      where stream_id = ${streamId} and stream_revision = ${revision}`.execute(trx);
+    return rows[0]?.before === true;
   }
 
   /**
