@@ -226,6 +226,23 @@ export class PostgresEventStore implements EventStore {
     return events;
   }
 
+  async readStreams(reads: readonly { streamId: string; fromRevision?: number }[]): Promise<RecordedEvent[][]> {
+    if (reads.length === 0) return [];
+    const ids = reads.map((r) => r.streamId);
+    const froms = reads.map((r) => r.fromRevision ?? 0);
+    const { rows } = await sql<EventRow & { ord: number }>`
+      select r.ord, ${COLUMNS} from unnest(${ids}::text[], ${froms}::bigint[]) with ordinality as r(wanted, from_revision, ord)
+      join events on events.stream_id = r.wanted and events.stream_revision >= r.from_revision
+      order by r.ord, events.stream_revision`.execute(this.database.db);
+    const result: RecordedEvent[][] = reads.map(() => []);
+    for (const row of rows) result[Number(row.ord) - 1]!.push(toRecorded(row));
+    result.forEach((events, i) => {
+      const newest = events[events.length - 1];
+      if (newest) this.heads.set(reads[i]!.streamId, { revision: newest.revision, hash: newest.metadata.hash });
+    });
+    return result;
+  }
+
   async *readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const batchSize = options.batchSize ?? 500;
     let remaining = options.maxCount ?? Infinity;
