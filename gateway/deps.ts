@@ -1,6 +1,7 @@
 import type { CommandHandler } from '../command-api/http/command-handler.js';
 import { OutboundGuard } from '../infrastructure/outbound/guard.js';
 import type { Resources } from '../infrastructure/runtime/resources.js';
+import { KeyHints } from './keys.js';
 import { DatabaseTokenBudget, RedisTokenBudget, RequestRate, type TokenBudget } from './limits.js';
 
 /** What the gateway needs from the process: built once (gatewayDeps) and shared by the gateway routes and the chat. */
@@ -11,6 +12,8 @@ export interface GatewayDeps {
   providerGuard: OutboundGuard;
   rate: RequestRate;
   budget: TokenBudget;
+  /** Which streams to read with a key (keys.ts). */
+  keyHints: KeyHints;
 }
 
 /**
@@ -28,5 +31,6 @@ export function gatewayDeps(
     providerGuard: resources.providerGuard ?? new OutboundGuard({ allowedHosts: config.PROVIDER_ALLOWED_HOSTS }),
     rate: new RequestRate(redis, config.REDIS_KEY_PREFIX),
     budget: redis ? new RedisTokenBudget(redis, config.REDIS_KEY_PREFIX) : new DatabaseTokenBudget(resources.database),
+    keyHints: new KeyHints(),
   };
 }

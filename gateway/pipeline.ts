@@ -1,13 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import {
-  aiServiceDecider,
-  aiServicePersonalData,
-  aiServiceStream,
-  type AiServiceProfile,
-  type ProviderSettings,
-} from '../domain/ai-governance/ai-service.js';
+import type { AiServiceProfile, AiServiceState, ProviderSettings } from '../domain/ai-governance/ai-service.js';
 import {
   DEFAULT_GATEWAY_SETTINGS,
   type Action,
@@ -24,11 +18,11 @@ import {
   type GatewayRequestRecordedData,
 } from '../domain/gateway/gateway-request.js';
 import type { AssessedFinding, PolicyContext } from '../domain/prompt-analysis/usage-policy.js';
-import { analyzeAndRecord, clientPolicy, policyContext } from '../command-api/prompt-analysis/analyze.js';
+import { analyzeAndRecord, clientPolicy, policyContext, standingOf } from '../command-api/prompt-analysis/analyze.js';
 import type { CommandContext } from '../command-api/http/command-handler.js';
 import { asTenant } from '../infrastructure/read-models/tenant-scope.js';
 import type { GatewayDeps } from './deps.js';
-import type { GatewayCaller } from './caller.js';
+import { routeStream, standingRead, type GatewayCaller } from './caller.js';
 import { GatewayRefusal, type ChatTurn, type OpenAiError } from './types.js';
 import { budgetMonth, countTokens } from './limits.js';
 import { extractTexts, Placeholders, redactRequest } from './messages.js';
@@ -167,7 +161,7 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
         latencyMs: Math.round(performance.now() - started),
       },
       commandContextOf(caller, correlationId),
-      { expect: 'new' },
+      { expect: 'new', generatedId: true },
     );
   };
   /** Records the refusal and throws it (a failure to record it is the ledger's failure). */
@@ -218,9 +212,13 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
   const prompt = extracted.prompt.trim() === '' ? '\n' : extracted.prompt;
 
   // 2. Route the model to an approved service the caller may use, with a provider.
+  // What was read with the key, at its check (keys.ts), is used as read, not read again.
+  const read = standingRead.get(caller);
   let client: { frameworks: PolicyContext['frameworks']; governance: ClientAiState };
   try {
-    client = await clientPolicy(handler, caller.tenantId, caller.clientId);
+    client = read
+      ? standingOf(read.client, read.governance)
+      : await clientPolicy(handler, caller.tenantId, caller.clientId);
   } catch (error) {
     if (error instanceof DomainError && error.code === 'not_found')
       throw new GatewayRefusal(
@@ -234,17 +232,14 @@ export async function prepare(deps: GatewayDeps, caller: GatewayCaller, incoming
   const approved = Object.entries(governance.services)
     .filter(([id, status]) => status === 'approved' && (caller.aiServiceIds?.includes(id) ?? true))
     .map(([id]) => id);
-  const services = await Promise.all(
-    approved.map(async (aiServiceId) => ({
-      aiServiceId,
-      ...(
-        await handler.load(
-          { decider: aiServiceDecider, personalData: aiServicePersonalData },
-          aiServiceStream(caller.tenantId, aiServiceId),
-        )
-      ).state,
-    })),
-  );
+  const unread = approved.filter((id) => !read?.services.has(id));
+  const loaded = await handler.loadMany(unread.map((id) => routeStream(caller.tenantId, id)));
+  const states = new Map(unread.map((id, i) => [id, loaded[i]!.state as AiServiceState]));
+  const services = approved.map((aiServiceId) => ({
+    aiServiceId,
+    ...(read?.services.get(aiServiceId) ?? states.get(aiServiceId)!),
+  }));
+  if (caller.keyId) deps.keyHints.set(caller.keyId, caller.clientId, approved);
   const found = services
     .sort((a, b) => a.aiServiceId.localeCompare(b.aiServiceId))
     .find((s) => s.profile?.models.includes(incoming.model) && s.provider);

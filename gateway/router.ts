@@ -8,7 +8,8 @@ import type { GatewayCaller } from './caller.js';
 import type { GatewayDeps } from './deps.js';
 import { exchangeEmbeddings } from './embeddings.js';
 import { exchangeChat } from './exchange.js';
-import { authenticateGatewayKey } from './keys.js';
+import { authenticate } from './keys.js';
+import { standingRead } from './caller.js';
 import { MAX_PARAMETER_DEPTH } from './messages.js';
 import { ChatCompletionBody, depthOf, EmbeddingsBody, unsupportedParameter } from './schemas.js';
 import { GatewayRefusal, type ChatCompletionRequest, type OpenAiError } from './types.js';
@@ -109,9 +110,11 @@ export function gatewayRouter(deps: GatewayDeps, logger: Logger): express.Router
     const refuse = () =>
       send(res, 401, error('Incorrect or revoked API key provided.', 'invalid_request_error', 'invalid_api_key'));
     if (!key) return refuse();
-    authenticateGatewayKey(deps.handler, key).then(
-      (caller) => {
-        if (!caller) return refuse();
+    authenticate(deps.handler, key, deps.keyHints).then(
+      (authenticated) => {
+        if (!authenticated) return refuse();
+        const { caller, standing } = authenticated;
+        standingRead.set(caller, standing);
         res.locals.gatewayCaller = caller;
         next();
       },

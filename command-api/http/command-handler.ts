@@ -1,5 +1,5 @@
 import { clientOf } from '../../domain/ownership.js';
-import { DomainError, fold, type Decider, type DomainEvent, type PersonalDataFields } from '../../domain/decider.js';
+import { DomainError, type Decider, type DomainEvent, type PersonalDataFields } from '../../domain/decider.js';
 import type { PersonalDataVault } from '../../infrastructure/crypto-shredding/personal-data.js';
 import type { Position } from '../../infrastructure/event-store/position.js';
 import {
@@ -23,6 +23,23 @@ export interface CommandContext {
 export interface Aggregate<Command, Event extends DomainEvent, State> {
   decider: Decider<Command, Event, State>;
   personalData?: Record<string, PersonalDataFields>;
+  /**
+   * Keep the folded state of recently used streams in memory and catch up on each load with the events after it
+   * (StateCache). Opt in only where that is safe: a cached state holds revealed personal data past its subject's
+   * erasure, so an aggregate with `personalData` may opt in only if its subjects are never erased.
+   */
+  cache?: boolean;
+}
+
+/** A stream to load, for loadMany. */
+export interface StreamToLoad {
+  aggregate: Aggregate<never, DomainEvent, unknown>;
+  streamId: string;
+}
+
+export interface Loaded<S> {
+  state: S;
+  revision: number | 'no_stream';
 }
 
 export interface CommandResult<Event, State> {
@@ -47,6 +64,12 @@ export interface ExecuteOptions {
    */
   retriesOnConflict?: number;
   /**
+   * The stream id was generated for this command (a random uuid), so its stream cannot exist yet: it is not read
+   * before deciding. Should it exist all the same, the append fails on its expected revision ('no_stream') and the
+   * command is decided again after a read, exactly as without this option. Only with `expect: 'new'`.
+   */
+  generatedId?: boolean;
+  /**
    * The resource exists before its stream has an event (a violation: raised in another stream, its workflow stream
    * begins with its first step). Its stream, unwritten, is then at ETag "0", which If-Match (and `*`) accept.
    */
@@ -58,24 +81,51 @@ export interface ExecuteOptions {
  * between makes the append fail with WrongExpectedRevisionError, which the API answers with 409.
  */
 export class CommandHandler {
+  private readonly cache: StateCache;
+
   constructor(
     private readonly eventStore: EventStore,
     private readonly vault: PersonalDataVault,
-  ) {}
+    options: { cachedStreams?: number } = {},
+  ) {
+    this.cache = new StateCache(options.cachedStreams ?? 10_000);
+  }
 
-  async load<C, E extends DomainEvent, S>(
-    aggregate: Aggregate<C, E, S>,
-    streamId: string,
-  ): Promise<{ state: S; revision: number | 'no_stream' }> {
-    const recorded = await this.eventStore.readStream(streamId);
-    const events = aggregate.personalData
-      ? await Promise.all(recorded.map((e) => this.vault.reveal(e.data)))
-      : recorded.map((e) => e.data);
-    const state = fold(
-      aggregate.decider,
-      recorded.map((e, i) => ({ type: e.type, data: events[i] }) as E),
+  /** The stream's state and revision: read whole, or caught up from the cached state (Aggregate.cache). */
+  async load<C, E extends DomainEvent, S>(aggregate: Aggregate<C, E, S>, streamId: string): Promise<Loaded<S>> {
+    return (await this.loadMany([{ aggregate: aggregate as never, streamId }]))[0] as Loaded<S>;
+  }
+
+  /**
+   * Several streams at once, in one read where the store can (EventStore.readStreams): each as load gives it, read
+   * at about the same moment.
+   */
+  async loadMany(streams: readonly StreamToLoad[]): Promise<Loaded<unknown>[]> {
+    const cached = streams.map(({ aggregate, streamId }) =>
+      aggregate.cache ? this.cache.get(aggregate, streamId) : undefined,
     );
-    return { state, revision: recorded.length > 0 ? recorded[recorded.length - 1]!.revision : 'no_stream' };
+    const reads = streams.map(({ streamId }, i) => ({
+      streamId,
+      ...(cached[i] ? { fromRevision: cached[i].revision + 1 } : {}),
+    }));
+    const recorded = this.eventStore.readStreams
+      ? await this.eventStore.readStreams(reads)
+      : await Promise.all(reads.map(({ streamId, ...options }) => this.eventStore.readStream(streamId, options)));
+    return Promise.all(
+      streams.map(async ({ aggregate, streamId }, i) => {
+        const events = recorded[i]!;
+        const base = cached[i];
+        if (base && events.length === 0) return { state: base.state, revision: base.revision };
+        const data = aggregate.personalData
+          ? await Promise.all(events.map((e) => this.vault.reveal(e.data)))
+          : events.map((e) => e.data);
+        let state = base ? base.state : aggregate.decider.initialState();
+        events.forEach((e, j) => (state = aggregate.decider.evolve(state, { type: e.type, data: data[j] } as never)));
+        const revision = events.length > 0 ? events[events.length - 1]!.revision : (base?.revision ?? 'no_stream');
+        if (aggregate.cache && revision !== 'no_stream') this.cache.set(aggregate, streamId, state, revision);
+        return { state, revision };
+      }),
+    );
   }
 
   /** A stream's events as recorded, with when and by whom (metadata): for answers that show a resource's history. */
@@ -92,7 +142,7 @@ export class CommandHandler {
   ): Promise<CommandResult<E, S>> {
     for (let attempt = 1, retries = options.retriesOnConflict ?? 8; ; attempt++, retries--) {
       try {
-        return await this.executeOnce(aggregate, streamId, command, context, options);
+        return await this.executeOnce(aggregate, streamId, command, context, options, attempt === 1);
       } catch (error) {
         if (!(error instanceof WrongExpectedRevisionError) || retries <= 0) throw error;
       }
@@ -107,7 +157,23 @@ export class CommandHandler {
     command: C,
     context: CommandContext,
     options: ExecuteOptions,
+    first: boolean,
   ): Promise<CommandResult<E, S>> {
+    if (first && options.generatedId && options.expect === 'new' && options.ifMatch === undefined) {
+      try {
+        return await this.decideAndAppend(
+          aggregate,
+          streamId,
+          command,
+          context,
+          aggregate.decider.initialState(),
+          'no_stream',
+        );
+      } catch (error) {
+        // Anything but a success is decided again after a read, so the answer is the one a read would have given.
+        if (!(error instanceof DomainError)) throw error;
+      }
+    }
     const { state, revision } = await this.load(aggregate, streamId);
     if (options.expect === 'existing' && revision === 'no_stream')
       throw new DomainError('not_found', 'No such resource');
@@ -117,6 +183,17 @@ export class CommandHandler {
     if (options.ifMatch !== undefined && !meets(options.ifMatch, tagged)) {
       throw preconditionFailed(options.ifMatch, tagged);
     }
+    return this.decideAndAppend(aggregate, streamId, command, context, state, revision);
+  }
+
+  private async decideAndAppend<C, E extends DomainEvent, S>(
+    aggregate: Aggregate<C, E, S>,
+    streamId: string,
+    command: C,
+    context: CommandContext,
+    state: S,
+    revision: number | 'no_stream',
+  ): Promise<CommandResult<E, S>> {
     const events = aggregate.decider.decide(command, state);
     const after = events.reduce((s, e) => aggregate.decider.evolve(s, e), state);
     if (events.length === 0) {
@@ -144,6 +221,7 @@ export class CommandHandler {
       })),
       { expectedRevision: revision },
     );
+    if (aggregate.cache) this.cache.set(aggregate, streamId, after, result.nextExpectedRevision);
     return { events, state: after, revision: result.nextExpectedRevision, position: result.position };
   }
 
@@ -161,5 +239,40 @@ export class CommandHandler {
       if (typeof data[field] === 'string') data[field] = await this.vault.seal(tenantId, subject, data[field]);
     }
     return { ...event, data };
+  }
+}
+
+/**
+ * The folded state and revision of recently used streams (at most `size`, least recently used dropped first), for
+ * aggregates that opt in. Never trusted alone: every load reads the events after the cached revision, so a write from
+ * another handler or process is seen by the next load. Keyed by the stream and by whether its personal data was
+ * revealed, and checked against the decider, so a stream loaded two ways never mixes them.
+ */
+class StateCache {
+  private readonly entries = new Map<string, { decider: unknown; state: unknown; revision: number }>();
+
+  constructor(private readonly size: number) {}
+
+  private static key(aggregate: Aggregate<never, DomainEvent, unknown>, streamId: string): string {
+    return `${aggregate.personalData ? 'revealed' : 'plain'}:${streamId}`;
+  }
+
+  get<S>(aggregate: Aggregate<never, DomainEvent, S>, streamId: string): { state: S; revision: number } | undefined {
+    const key = StateCache.key(aggregate, streamId);
+    const entry = this.entries.get(key);
+    if (!entry || entry.decider !== aggregate.decider) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry as { state: S; revision: number };
+  }
+
+  set<S>(aggregate: Aggregate<never, DomainEvent, S>, streamId: string, state: S, revision: number): void {
+    const key = StateCache.key(aggregate, streamId);
+    const known = this.entries.get(key);
+    // A slower load that read less must not replace what a faster one already saw.
+    if (known && known.decider === aggregate.decider && known.revision > revision) return;
+    this.entries.delete(key);
+    this.entries.set(key, { decider: aggregate.decider, state, revision });
+    if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
   }
 }

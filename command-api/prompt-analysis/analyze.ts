@@ -6,7 +6,7 @@ import {
   clientAiStream,
   type ClientAiState,
 } from '../../domain/ai-governance/client-ai-governance.js';
-import { clientDecider, clientStream } from '../../domain/clients/client.js';
+import { clientDecider, clientStream, type ClientState } from '../../domain/clients/client.js';
 import { DomainError } from '../../domain/decider.js';
 import { violationPersonalData } from '../../domain/violations/violation.js';
 import {
@@ -18,7 +18,7 @@ import {
 } from '../../domain/prompt-analysis/prompt-analysis.js';
 import type { PolicyContext, ServiceStanding } from '../../domain/prompt-analysis/usage-policy.js';
 import type { Resources } from '../../infrastructure/runtime/resources.js';
-import type { CommandContext, CommandHandler, CommandResult } from '../http/command-handler.js';
+import type { CommandContext, CommandHandler, CommandResult, Loaded } from '../http/command-handler.js';
 
 /** Where a prompt goes, as the registry and the client's approvals describe it. */
 export function standing(
@@ -47,18 +47,37 @@ export async function inSteps<T>(steps: Generator<void, T, void>): Promise<T> {
   }
 }
 
+/*
+ * The client, its AI governance and a service's profile, as every analysis (and every gateway request) reads them:
+ * cached by the command handler, which still reads on every load whatever was appended since (no personal data).
+ */
+export const cachedClient = { decider: clientDecider, cache: true };
+export const cachedClientAi = { decider: clientAiDecider, cache: true };
+export const cachedAiService = { decider: aiServiceDecider, cache: true };
+
+/** The client's and its governance's streams, read together (CommandHandler.loadMany). */
+export const clientStandingStreams = (tenantId: string, clientId: string) => [
+  { aggregate: cachedClient, streamId: clientStream(tenantId, clientId) },
+  { aggregate: cachedClientAi, streamId: clientAiStream(tenantId, clientId) },
+];
+
+/** A client's standing from its loaded streams: it must be active; its approvals, policy and frameworks. */
+export function standingOf(
+  client: Loaded<ClientState>,
+  governance: Loaded<ClientAiState>,
+): { frameworks: PolicyContext['frameworks']; governance: ClientAiState } {
+  if (client.state.status !== 'active') throw new DomainError('not_found', 'No such active client', 'clientId');
+  return { frameworks: client.state.profile?.frameworks ?? [], governance: governance.state };
+}
+
 /** A client's standing for analysis: it must be active; its approvals, policy and frameworks. */
 export async function clientPolicy(
   handler: CommandHandler,
   tenantId: string,
   clientId: string,
 ): Promise<{ frameworks: PolicyContext['frameworks']; governance: ClientAiState }> {
-  const [client, governance] = await Promise.all([
-    handler.load({ decider: clientDecider }, clientStream(tenantId, clientId)),
-    handler.load({ decider: clientAiDecider }, clientAiStream(tenantId, clientId)),
-  ]);
-  if (client.state.status !== 'active') throw new DomainError('not_found', 'No such active client', 'clientId');
-  return { frameworks: client.state.profile?.frameworks ?? [], governance: governance.state };
+  const [client, governance] = await handler.loadMany(clientStandingStreams(tenantId, clientId));
+  return standingOf(client as Loaded<ClientState>, governance as Loaded<ClientAiState>);
 }
 
 /** The policy context of a prompt from a client to a service (loaded here unless given). */
@@ -73,9 +92,7 @@ export async function policyContext(
     known ?? clientPolicy(handler, tenantId, clientId),
     known && known.profile !== undefined
       ? known.profile
-      : handler
-          .load({ decider: aiServiceDecider }, aiServiceStream(tenantId, aiServiceId))
-          .then((s) => s.state.profile),
+      : handler.load(cachedAiService, aiServiceStream(tenantId, aiServiceId)).then((s) => s.state.profile),
   ]);
   return { policy: governance.policy, frameworks, service: standing(aiServiceId, profile ?? undefined, governance) };
 }
@@ -122,7 +139,7 @@ export async function analyzeAndRecord(
       context: prompt.context,
     },
     command,
-    { expect: 'new' },
+    { expect: 'new', generatedId: true },
   );
   return { analysisId, analysis: result.events[0]!.data as PromptAnalyzedData, result };
 }

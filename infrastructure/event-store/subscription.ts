@@ -10,6 +10,12 @@ export interface PollingSubscriptionOptions {
   readBatch(from: Position, limit: number): Promise<RecordedEvent[]>;
   /** Registers a wake-up call for new events; returns how to unregister it. */
   listen(wake: () => void): Promise<() => Promise<void>>;
+  /**
+   * Shortest time between two reads that a notification starts (default 0): under a stream of appends, each wake-up
+   * then reads what several appends wrote, rather than each append costing every subscriber a read. A full batch is
+   * followed by the next read at once, whatever this is.
+   */
+  minReadIntervalMs?: number;
   /** First and longest wait after a failed read. */
   retry?: { initialMs: number; maxMs: number };
 }
@@ -21,6 +27,7 @@ export interface PollingSubscriptionOptions {
  */
 export function pollingSubscription(options: PollingSubscriptionOptions): Subscription {
   const { initialMs, maxMs } = options.retry ?? { initialMs: 50, maxMs: 5_000 };
+  const minReadIntervalMs = options.minReadIntervalMs ?? 0;
   let closed = false;
   let wakeUp: (() => void) | undefined;
   let pending = false; // a notification arrived while we were reading
@@ -40,11 +47,23 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
       wakeUp = done;
     });
 
+  /** A wait that only closing cuts short. */
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      stopPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  let stopPause: (() => void) | undefined;
+
   async function* run(): AsyncGenerator<SubscriptionMessage> {
     let position = options.from;
     let announcedCaughtUp = false;
     let failures = 0;
     let unlisten: (() => Promise<void>) | undefined;
+    let lastRead = -Infinity;
     try {
       while (!closed) {
         if (!unlisten) {
@@ -54,6 +73,7 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
         pending = false;
         let batch: RecordedEvent[];
         try {
+          lastRead = performance.now();
           batch = await options.readBatch(position, options.batchSize);
           failures = 0;
         } catch (error) {
@@ -75,6 +95,8 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
             yield { kind: 'caught-up', position };
           }
           await sleep(options.pollIntervalMs);
+          const early = minReadIntervalMs - (performance.now() - lastRead);
+          if (early > 0 && !closed) await pause(early);
         }
       }
     } finally {
@@ -88,6 +110,7 @@ export function pollingSubscription(options: PollingSubscriptionOptions): Subscr
     async close() {
       closed = true;
       wakeUp?.();
+      stopPause?.();
       await iterator.return(undefined);
     },
   };

@@ -115,6 +115,11 @@ export interface EventStore {
     options?: { expectedRevision?: ExpectedRevision },
   ): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Several streams, each forwards from its own revision (or its start), in one round trip: what readStream gives for
+   * each, in the order asked. Optional: callers without it read the streams one by one.
+   */
+  readStreams?(reads: readonly { streamId: string; fromRevision?: number }[]): Promise<RecordedEvent[][]>;
   /** Reads the global log in order, fetching in batches. Ends at the last event visible when it gets there. */
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   /** Follows the global log: delivers each event once, in order, and keeps going after it has caught up. */

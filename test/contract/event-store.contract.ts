@@ -290,6 +290,31 @@ export function eventStoreContract(
         expect(await h.store.readStream(c.stream('missing'))).toEqual([]);
       });
 
+      it('reads several streams in one call, each from its own revision, as readStream reads each', async () => {
+        const c = context();
+        const [a, b, empty] = [c.stream(), c.stream(), c.stream('missing')];
+        await h.store.append(
+          a,
+          [0, 1, 2].map((n) => c.event('Counted', { n })),
+        );
+        await h.store.append(
+          b,
+          [10, 11].map((n) => c.event('Counted', { n })),
+        );
+        const reads = [
+          { streamId: b, fromRevision: 1 },
+          { streamId: empty },
+          { streamId: a },
+          { streamId: a, fromRevision: 3 },
+        ];
+        const each = await Promise.all(reads.map(({ streamId, ...o }) => h.store.readStream(streamId, o)));
+        // Stores without readStreams read stream by stream; the result must not differ.
+        const many = h.store.readStreams ? await h.store.readStreams(reads) : each;
+        expect(many).toEqual(each);
+        expect(many.map((events) => events.map((e) => (e.data as { n: number }).n))).toEqual([[11], [], [0, 1, 2], []]);
+        expect(h.store.readStreams ? await h.store.readStreams([]) : []).toEqual([]);
+      });
+
       it('reads up to a recorded time', async () => {
         const c = context();
         const stream = c.stream();

@@ -165,6 +165,37 @@ describe.skipIf(skip)(
       expect(record.analysisId).toBeTruthy();
     });
 
+    it('sees what changed since the last request at once: a new provider key set elsewhere, a revoked approval', async () => {
+      // The gateway keeps the client's, its governance's and the service's state in memory; each request reads what
+      // was appended since, whoever appended it (here another handler, as another process would).
+      const client = await createClient(ledger, admin.accessToken, 'Cached Clinic');
+      const service = await register('Cache Chat', ['gpt-cache']);
+      await approve(client, service);
+      await gw.setProvider(service, { baseUrl: provider.url, apiKey: 'sk-first' });
+      const ai = sdk((await issue(client)).key);
+      const call = () =>
+        ai.chat.completions.create({ model: 'gpt-cache', messages: [{ role: 'user', content: 'Hi' }] });
+      const sentWith = async () => {
+        const before = provider.received.length;
+        await call();
+        return provider.received[before]!.authorization;
+      };
+      expect(await sentWith()).toBe('Bearer sk-first');
+      expect(await sentWith()).toBe('Bearer sk-first');
+      await gw.setProvider(service, { baseUrl: provider.url, apiKey: 'sk-second' });
+      expect(await sentWith()).toBe('Bearer sk-second');
+      const revoked = await ledger.request('POST', `/clients/${client}/ai-services/${service}/revoke`, {
+        token: admin.accessToken,
+        body: { reason: 'contract ended' },
+      });
+      expect(revoked.status).toBe(200);
+      const before = provider.received.length;
+      const error = await refusal(call());
+      expect(error.status).toBe(404);
+      expect(error.code).toBe('model_not_found');
+      expect(provider.received.length).toBe(before);
+    });
+
     it('streams an allowed answer, with usage when asked', async () => {
       provider.script({ chunks: ['Spring ', 'rain on ', 'the roof.'] });
       const stream = await openai.chat.completions.create({
