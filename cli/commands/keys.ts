@@ -48,7 +48,7 @@ async function rotateMasterKey({ environment, out }: Invocation) {
         bar.stop();
       }
     },
-    { applicationName: 'ledger-cli-keys', poolSize: 1 },
+    { applicationName: 'ledger-cli-keys', poolSize: 1, whileStopped: 'ledger keys rotate' },
   );
   if (pending && current.source.from === 'file') renameSync(pending, current.source.path);
   return current.source.from === 'file'
@@ -99,6 +99,12 @@ export function keysCommand(program: Command): void {
               `${source.path}.next exists: an earlier rotation did not finish. If the ledger starts with master.key, delete master.key.next; otherwise master.key.next holds the key the database is under now: move it over master.key. Then run this again.`,
             );
         }
+        // Refused while a ledger runs on the database: it keeps the keys it started with.
+        await withStores(invocation.environment, async () => undefined, {
+          applicationName: 'ledger-cli-keys',
+          poolSize: 1,
+          whileStopped: 'ledger keys rotate',
+        });
         const master = both || options.masterKey ? await rotateMasterKey(invocation) : undefined;
         const jwt = both || options.jwtSecret ? rotateJwtSecret(invocation) : undefined;
         out.result({ masterKey: master, jwtSecret: jwt });

@@ -4,6 +4,7 @@ import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { verifyTenant, type VerificationResult } from '../../infrastructure/event-store/verify.js';
 import { action } from '../action.js';
 import { withStores } from '../open.js';
+import { CliError } from '../output.js';
 
 /** Every tenant the log knows: each registered organisation, and the streams of no tenant (email addresses). */
 export async function tenantIds(eventStore: EventStore): Promise<string[]> {
@@ -27,7 +28,10 @@ export function verifyCommand(program: Command): void {
         const results = await withStores(
           environment,
           async ({ eventStore }) => {
-            const tenants = tenant ? [tenant] : await tenantIds(eventStore);
+            const known = await tenantIds(eventStore);
+            if (tenant !== undefined && !known.includes(tenant))
+              throw new CliError(`No tenant ${tenant} in this log (ledger tenants list shows them)`, 1);
+            const tenants = tenant ? [tenant] : known;
             const bar = out.progress('verifying', 'tenants');
             const checked: Array<{ tenantId: string } & VerificationResult> = [];
             try {

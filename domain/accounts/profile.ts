@@ -155,7 +155,8 @@ export function decideProfile(command: ProfileCommand, state: ProfileState, user
   switch (command.type) {
     case 'SetProfile': {
       const { profile } = command;
-      if (profile.bio !== null && profile.bio.length > BIO_MAX)
+      // Characters as people count them (and the API's schema does): code points, an emoji one, not two.
+      if (profile.bio !== null && [...profile.bio].length > BIO_MAX)
         throw new DomainError('invalid', `A bio is at most ${BIO_MAX} characters`, 'bio');
       if (state.profile && sameProfile(state.profile, profile)) return [];
       return [{ type: 'ProfileSet', data: { userId, setBy: command.setBy, ...profile } }];

@@ -29,6 +29,13 @@ import { KafkaBus } from '../bus/kafka-bus.js';
 import type { MessageBus } from '../bus/message-bus.js';
 import { OutboundGuard } from '../outbound/guard.js';
 
+/**
+ * How a ledger server names its database connections: its role and schema (`ledger-all@public`), so that an operator's
+ * command can tell whether a ledger is running on the same schema (cli/open.ts runningLedgers).
+ */
+export const serverConnectionName = (role: Config['LEDGER_ROLE'], schema: string): string =>
+  `ledger-${role}@${schema}`.slice(0, 63);
+
 /** Everything a ledger process talks to, opened from the configuration. */
 export interface Resources {
   config: Config;
@@ -69,12 +76,12 @@ export interface Resources {
 export async function openResources(
   config: Config,
   logger: Logger,
-  options: { migrate?: boolean } = {},
+  options: { migrate?: boolean; applicationName?: string } = {},
 ): Promise<Resources> {
   const dataDir = resolve(config.DATA_DIR);
   const database = await openDatabase(
     configuredDatabase(config, {
-      applicationName: `ledger-${config.LEDGER_ROLE}`,
+      applicationName: options.applicationName ?? serverConnectionName(config.LEDGER_ROLE, config.DATABASE_SCHEMA),
       onLog: (line) => logger.error({ database: 'embedded' }, line),
     }),
   );

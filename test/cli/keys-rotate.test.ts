@@ -42,6 +42,13 @@ describe.skipIf(skip)(`ledger keys rotate${skip ? ' (skipped: no postgres or red
       );
       expect(wrappedBefore.length).toBeGreaterThan(0);
 
+      // Refused while the ledger runs: it keeps the keys it started with, and what it wrote meanwhile would be lost.
+      const refused = await runCli(['keys', 'rotate'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/A ledger is running on this database .*stop it, run ledger keys rotate/);
+      expect(readFileSync(keyFile, 'utf8').trim()).toBe(oldKey);
+
+      await ledger.stop();
       const rotated = await cliJson<{
         masterKey: { subjectKeys: number; source: string; file: string };
         jwtSecret: { source: string; previousAcceptedUntil: string };
@@ -63,7 +70,7 @@ describe.skipIf(skip)(`ledger keys rotate${skip ? ' (skipped: no postgres or red
       );
 
       // The processes read their keys when they start.
-      await ledger.restart();
+      await ledger.start();
       const before = await ledger.request<Me>('GET', '/auth/me', { token: admin.accessToken });
       expect(before.status).toBe(200);
       expect(before.body.data.email).toBe(admin.email); // personal data, opened with the rewrapped subject key
@@ -111,6 +118,7 @@ describe.skipIf(skip)(`ledger keys rotate${skip ? ' (skipped: no postgres or red
     it('prints the new key and secret, with what to set', async () => {
       const admin = await ledger.signUp();
       const env = ledgerEnv(ledger);
+      await ledger.stop();
       const human = await runCli(['keys', 'rotate', '--jwt-secret'], env);
       expect(human.code).toBe(0);
       expect(human.stdout).toMatch(/JWT_SECRET=\S{40,}/);

@@ -178,6 +178,10 @@ describe.skipIf(skip)(
       expect(one.code).toBe(1);
       expect(one.stdout).toContain(`BROKEN at ${stream} revision 0 (hash-mismatch)`);
       expect((await runCli(['verify', other.tenantId], env)).code).toBe(0);
+      // A tenant the log does not know is said so, not reported intact.
+      const unknown = await runCli(['verify', 'not-a-tenant'], env);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('No tenant not-a-tenant in this log');
     });
   },
 );

@@ -124,6 +124,12 @@ export async function startTestLedger(
       await ledger.close();
       ledger = await startLedger(config, logger);
     },
+    /** Starts the ledger again after stop(), on the same schema and data (an operator's stop, work, start). */
+    async start() {
+      if (!stopped) return;
+      ledger = await startLedger(config, logger);
+      stopped = false;
+    },
     /** Stops the ledger and leaves its data in place (to look at what it left on disk); close() still cleans up. */
     async stop() {
       if (stopped) return;
