@@ -3,6 +3,9 @@
  * schema on the test PostgreSQL: migrate, roles, rebuild, replay, verify (intact, then tampered), and --json output.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_PERMISSIONS } from '../../domain/accounts/roles.js';
 import { openDatabase } from '../../infrastructure/database/database.js';
@@ -66,6 +69,12 @@ describe.skipIf(skip)(
       const config = await runCli(['verify'], { ...env, PORT: 'eighty' });
       expect(config.code).toBe(1);
       expect(config.stderr).toContain('PORT: expected a port number');
+      // A DATA_DIR with no ledger in it is a typo: said so, and nothing is made there.
+      const nowhere = join(tmpdir(), `ledger-nowhere-${randomUUID()}`);
+      const typo = await runCli(['verify'], { ...env, DATABASE_URL: '', DATA_DIR: nowhere });
+      expect(typo.code).toBe(1);
+      expect(typo.stderr).toContain(`DATA_DIR=${nowhere} holds no ledger`);
+      expect(existsSync(nowhere)).toBe(false);
     });
 
     it('rebuilds a projection and the API still reads it', async () => {
