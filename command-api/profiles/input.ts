@@ -19,7 +19,12 @@ export const ProfileBody = z
     firstName: Text(100),
     lastName: Text(100),
     displayName: Text(100),
-    dateOfBirth: IsoDate.nullable().optional(),
+    dateOfBirth: IsoDate.refine(
+      (date) => date >= '1900-01-01' && date <= new Date().toISOString().slice(0, 10),
+      'a date of birth between 1900-01-01 and today',
+    )
+      .nullable()
+      .optional(),
     location: z
       .strictObject({
         country: CountryCode2.nullable().optional(),
@@ -30,8 +35,13 @@ export const ProfileBody = z
       .optional(),
     bio: z.string().max(BIO_MAX).nullable().optional(),
     pictureUrl: z
-      .url({ protocol: /^https$/, hostname: z.regexes.domain })
+      .url({
+        protocol: /^https$/,
+        hostname: z.regexes.domain,
+        error: 'an https URL on a domain name, such as https://cdn.example.com/me.jpg',
+      })
       .max(2000)
+      .refine((url) => !/^https:\/\/[^/]*@/i.test(url), 'no user name or password in the URL')
       .nullable()
       .optional()
       .describe('https only; the ledger never fetches it'),

@@ -88,6 +88,10 @@ describe.skipIf(skip)(`profiles and contacts over HTTP${skip ? ' (skipped: no po
     });
     expect(badPostal.status).toBe(400);
     expect(badPostal.body.errors?.map((e) => e.field)).toEqual(['location.postalCode']);
+    // A bio of 500 emoji is 500 characters (code points), whatever JavaScript's string length says.
+    expect(
+      (await me.send('PUT', `/users/${officer.userId}/profile`, { ...body, bio: '\u{1F600}'.repeat(500) })).status,
+    ).toBe(200);
     const usZip = await me.send('PUT', `/users/${officer.userId}/profile`, {
       ...body,
       location: { country: 'US', postalCode: '94105' },
@@ -99,6 +103,9 @@ describe.skipIf(skip)(`profiles and contacts over HTTP${skip ? ' (skipped: no po
       ['pictureUrl', { pictureUrl: 'http://images.example.com/olive.png' }],
       ['bio', { bio: 'x'.repeat(501) }],
       ['dateOfBirth', { dateOfBirth: '02/04/1988' }],
+      ['dateOfBirth', { dateOfBirth: '2999-01-01' }],
+      ['pictureUrl', { pictureUrl: 'https://someone:secret@images.example.com/olive.png' }],
+      ['bio', { bio: '\u{1F600}'.repeat(501) }],
     ] as const) {
       const refused = await me.send<Problem>('PUT', `/users/${officer.userId}/profile`, { ...body, ...wrong });
       expect(refused.status, field).toBe(400);
