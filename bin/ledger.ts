@@ -201,7 +201,7 @@ export async function startLedger(config: Config, logger: Logger): Promise<Runni
         ? `embedded ${embeddedKind(config) === 'pglite' ? 'PGlite' : 'PostgreSQL'} in ${config.DATA_DIR}`
         : 'PostgreSQL server',
     },
-    `Compliance Ledger ${version} is listening: API ${url}/api/v1 · docs ${url}/docs · OpenAPI ${url}/openapi.json · health ${url}/health · ready ${url}/ready`,
+    `Compliance Ledger ${version} is listening: API ${url}/api/v1${writes ? ` · AI gateway ${url}/gateway/v1` : ''} · docs ${url}/docs · OpenAPI ${url}/openapi.json · health ${url}/health · ready ${url}/ready`,
   );
   return {
     url,
