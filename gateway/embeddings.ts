@@ -6,6 +6,33 @@ import { ledgerFailure, prepare } from './pipeline.js';
 import { postToProvider, providerError, ProviderFailure, ProviderTimeout } from './provider.js';
 import { GatewayRefusal, type ChatTurn } from './types.js';
 
+interface ProviderEmbeddings {
+  data?: Array<{ index?: unknown; embedding?: unknown }>;
+  usage?: { prompt_tokens?: number };
+}
+
+/**
+ * The embeddings answer as the caller gets it: OpenAI's list, rebuilt from the vectors alone (numbers, or base64
+ * strings with encoding_format base64) — any other member a provider writes is its text, unanalysed, and dropped.
+ */
+function embeddingsOf(given: ProviderEmbeddings, model: string) {
+  const data = (Array.isArray(given.data) ? given.data : []).map((item, i) => {
+    const vector = item.embedding;
+    const valid =
+      (Array.isArray(vector) && vector.every((value) => typeof value === 'number')) ||
+      (typeof vector === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(vector));
+    if (!valid) throw new ProviderFailure("The AI service's answer was not OpenAI's format", null);
+    return { object: 'embedding' as const, index: typeof item.index === 'number' ? item.index : i, embedding: vector };
+  });
+  const tokens = typeof given.usage?.prompt_tokens === 'number' ? given.usage.prompt_tokens : undefined;
+  return {
+    object: 'list' as const,
+    data,
+    model,
+    ...(tokens === undefined ? {} : { usage: { prompt_tokens: tokens, total_tokens: tokens } }),
+  };
+}
+
 export interface EmbeddingsRequest {
   model: string;
   input: string | string[];
@@ -47,8 +74,11 @@ export async function exchangeEmbeddings(
   try {
     call = await postToProvider(deps.providerGuard, prepared.route.provider, '/embeddings', body, options.signal);
     if (!call.response.ok) throw await providerError(call.response);
-    const answer = (await call.response.json()) as { usage?: { prompt_tokens?: number } };
-    const tokensIn = answer.usage?.prompt_tokens;
+    const given = (await call.response.json().catch(() => {
+      throw new ProviderFailure("The AI service's answer was not OpenAI's format", call!.response.status);
+    })) as ProviderEmbeddings;
+    const answer = embeddingsOf(given, request.model);
+    const tokensIn = given.usage?.prompt_tokens;
     const tokens = typeof tokensIn === 'number' ? tokensIn : countTokens(input.join(''));
     if (prepared.reserved > 0)
       await deps.budget
@@ -82,7 +112,12 @@ export async function exchangeEmbeddings(
     throw new GatewayRefusal(
       timeout ? 504 : 502,
       {
-        message: timeout ? (error as Error).message : `The AI service failed (${(error as Error).message})`,
+        // The ledger's own words only: a parser's message would quote the provider's text.
+        message: timeout
+          ? (error as Error).message
+          : error instanceof ProviderFailure
+            ? error.message
+            : 'The AI service could not be reached',
         type: timeout ? 'timeout' : 'provider_error',
         param: null,
         code: timeout ? 'provider_timeout' : 'provider_error',

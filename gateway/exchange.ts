@@ -106,6 +106,11 @@ interface ProviderAnswer {
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
 }
 
+/** OpenAI's finish reasons; anything else a provider writes is not passed on. */
+const FINISH_REASONS = new Set(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
+const finishReasonOf = (reason: unknown): string =>
+  typeof reason === 'string' && FINISH_REASONS.has(reason) ? reason : 'stop';
+
 async function forward(
   deps: GatewayDeps,
   prepared: Prepared,
@@ -129,7 +134,8 @@ async function forward(
     let received = '';
     let finishReason = 'stop';
     let usage: ProviderAnswer['usage'] = null;
-    let model = request.model;
+    // The model as asked: a provider's own name for it is its text, not passed on.
+    const model = request.model;
     /** Streamed tool calls, gathered by index: their arguments are checked whole, then given in one delta each. */
     const calls: ToolCall[] = [];
     const take = (piece: { received: string; restored: string }) => {
@@ -143,7 +149,6 @@ async function forward(
         for await (const data of sseData(response.body!)) {
           if (data === '[DONE]') break;
           const chunk = JSON.parse(data) as ProviderAnswer;
-          if (chunk.model) model = chunk.model;
           if (chunk.usage) usage = chunk.usage;
           const choice = chunk.choices?.[0];
           if (choice?.delta?.content) take(filter.push(choice.delta.content));
@@ -157,23 +162,23 @@ async function forward(
             if (delta.function?.name) call.function.name += delta.function.name;
             if (delta.function?.arguments) call.function.arguments += delta.function.arguments;
           }
-          if (choice?.finish_reason) finishReason = choice.finish_reason;
+          if (choice?.finish_reason) finishReason = finishReasonOf(choice.finish_reason);
           if (filter.blocked) break;
         }
         take(filter.end());
       } else {
         const whole = (await response.json()) as ProviderAnswer;
-        if (whole.model) model = whole.model;
         usage = whole.usage ?? null;
         const choice = whole.choices?.[0];
         if (!choice) throw new ProviderFailure('The AI service answered no choice', response.status);
         take(filter.end(choice.message?.content ?? ''));
-        finishReason = choice.finish_reason ?? 'stop';
+        finishReason = finishReasonOf(choice.finish_reason);
         calls.push(...(choice.message?.tool_calls ?? []));
       }
     } catch (error) {
       if (error instanceof ProviderFailure || call.timedOut() || options.signal.aborted) throw error;
-      throw new ProviderFailure(`The AI service's answer broke off (${(error as Error).message})`, response.status);
+      // Never the parser's message: it quotes the provider's text, which nothing has analysed.
+      throw new ProviderFailure("The AI service's answer broke off or was not OpenAI's format", response.status);
     }
     if (call.timedOut())
       throw new ProviderTimeout(`The AI service did not answer within ${route.provider.timeoutMs} ms`);
@@ -182,10 +187,12 @@ async function forward(
       ? []
       : calls.filter(Boolean).map((tool, index) => {
           const args = AnswerFilter.for(prepared.context, prepared.settings, placeholders);
-          const checked = args.end(tool.function.arguments);
+          // Its id and name are the provider's words too: checked with the arguments, in one text.
+          const checked = args.end(`${tool.id}\n${tool.function.name}\n${tool.function.arguments}`);
           filter.findings.push(...args.findings);
           if (args.blocked) filter.blocked = true;
-          const restored = { ...tool, function: { ...tool.function, arguments: checked.restored } };
+          const [id = '', name = '', ...rest] = checked.restored.split('\n');
+          const restored = { id, type: 'function' as const, function: { name, arguments: rest.join('\n') } };
           if (streamed && options.onToolCallDelta) options.onToolCallDelta({ index, ...restored });
           return restored;
         });

@@ -15,6 +15,8 @@ export interface Segment {
   put: (request: Outgoing, text: string) => void;
   /** The text as analysed and as it leaves: normalised (normalizeForAnalysis). */
   text: string;
+  /** What joins it to the text before in the prompt: a blank line, or nothing (a message's next text part). */
+  before: string;
   /** Whether normalising changed it: then it is put back even when nothing was found in it. */
   changed: boolean;
   start: number;
@@ -37,31 +39,54 @@ export interface Extracted {
 }
 
 // Format characters (zero-width spaces, joiners, bidi marks) hide an identifier from any pattern; the joiners stay
-// where a script needs them, between letters that are not ASCII.
-const FORMAT = /\p{Cf}/gu;
+// where a script needs them, between letters that are not ASCII. So do controls (but tab and line breaks),
+// variation selectors, the grapheme joiner and the Hangul fillers, which show as nothing.
+const INVISIBLE = /\p{Cf}|\p{Cc}|\u034f|\u115f|\u1160|\u3164|\uffa0|\p{Variation_Selector}/gu;
+const KEPT_CONTROLS = new Set(['\t', '\n', '\r']);
 const JOINER = /[\u200c\u200d]/;
 const NON_ASCII_LETTER = /[^\p{ASCII}]/u;
-const DASH_BETWEEN_DIGITS = /(?<=\d)[\p{Pd}\u2212](?=\d)/gu;
+/** Marks left on an ASCII digit or letter after NFKC composed what it could: nothing a word needs. */
+const MARK_ON_ASCII = /(?<=[0-9A-Za-z@.])\p{M}+/gu;
+const DASH_BETWEEN_DIGITS = /(?<=\d)[\p{Pd}\u2212\u2043\u02d7\u2796](?=\d)/gu;
+const LINE_SEPARATORS = /[\u2028\u2029]/g;
+const OTHER_DIGIT = /(?![0-9])\p{Nd}/gu;
+
+/** A decimal digit of any script as its ASCII digit: digits come in runs of ten from zero (Unicode's promise). */
+function asciiDigit(digit: string): string {
+  let zero = digit.codePointAt(0)!;
+  while (/\p{Nd}/u.test(String.fromCodePoint(zero - 1))) zero--;
+  return String((digit.codePointAt(0)! - zero) % 10);
+}
 
 /**
  * The text the gateway analyses and forwards: NFKC (full-width digits and letters become ASCII, compatibility forms
- * fold), format characters taken out, and any dash between two digits written as a hyphen. What is analysed is
- * exactly what leaves, so that no spelling of a value gets past the engine by looking different to it.
+ * fold), the digits of other scripts as ASCII digits, invisible characters taken out, marks on ASCII characters
+ * dropped, line separators as line breaks, and any dash between two digits written as a hyphen. What is analysed is
+ * exactly what leaves, so that these spellings of a value do not get past the engine by looking different to it.
  */
 export function normalizeForAnalysis(text: string): string {
   const folded = text.normalize('NFKC');
-  const stripped = folded.replace(FORMAT, (mark, at: number) =>
-    JOINER.test(mark) && NON_ASCII_LETTER.test(folded[at - 1] ?? '') && NON_ASCII_LETTER.test(folded[at + 1] ?? '')
+  const visible = folded.replace(INVISIBLE, (mark, at: number) =>
+    KEPT_CONTROLS.has(mark) ||
+    (JOINER.test(mark) && NON_ASCII_LETTER.test(folded[at - 1] ?? '') && NON_ASCII_LETTER.test(folded[at + 1] ?? ''))
       ? mark
       : '',
   );
-  return stripped.replace(DASH_BETWEEN_DIGITS, '-');
+  return visible
+    .replace(OTHER_DIGIT, asciiDigit)
+    .replace(MARK_ON_ASCII, '')
+    .replace(LINE_SEPARATORS, '\n')
+    .replace(DASH_BETWEEN_DIGITS, '-');
 }
 
 /** Parameters nested deeper than this are refused (a JSON schema needs a few levels; thousands are an attack). */
 export const MAX_PARAMETER_DEPTH = 32;
 
-/** Calls `add` for every string inside a JSON value (object keys excepted), with a setter for a copy of it. */
+/**
+ * Calls `add` for every string inside a JSON value, object keys included (a property of a tool's schema can be
+ * named anything), with a setter for a copy of it. A key comes after everything under it: its setter renames it,
+ * and the setters of what is under it still find it by its old name.
+ */
 function eachString(
   value: unknown,
   at: (request: Outgoing) => unknown,
@@ -75,9 +100,15 @@ function eachString(
     );
   } else if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
-      if (typeof item === 'string')
-        add(item, (request, text) => void ((at(request) as Record<string, unknown>)[key] = text));
-      else eachString(item, (request) => (at(request) as Record<string, unknown>)[key], add);
+      const parent = (request: Outgoing) => at(request) as Record<string, unknown>;
+      if (typeof item === 'string') add(item, (request, text) => void (parent(request)[key] = text));
+      else eachString(item, (request) => parent(request)[key], add);
+      add(key, (request, text) => {
+        const object = parent(request);
+        if (text === key || Object.hasOwn(object, text)) return;
+        object[text] = object[key];
+        delete object[key];
+      });
     }
   }
 }
@@ -86,10 +117,11 @@ export function extractTexts(messages: readonly ChatTurn[], parameters: Record<s
   const segments: Segment[] = [];
   const unanalysable: string[] = [];
   let length = 0;
-  const add = (written: string, put: Segment['put']) => {
+  const add = (written: string, put: Segment['put'], separator = SEPARATOR) => {
     const text = normalizeForAnalysis(written);
-    if (segments.length > 0) length += SEPARATOR.length;
-    segments.push({ text, changed: text !== written, start: length, put });
+    const before = segments.length > 0 ? separator : '';
+    length += before.length;
+    segments.push({ text, before, changed: text !== written, start: length, put });
     length += text.length;
   };
   messages.forEach((message, m) => {
@@ -99,7 +131,12 @@ export function extractTexts(messages: readonly ChatTurn[], parameters: Record<s
     } else if (Array.isArray(message.content)) {
       message.content.forEach((part, p) => {
         if (part.type === 'text' && typeof part.text === 'string') {
-          add(part.text, (request, text) => void ((turn(request).content as ContentPart[])[p] = { ...part, text }));
+          // A message's text parts are one text to the model (OpenAI joins them with nothing between).
+          add(
+            part.text,
+            (request, text) => void ((turn(request).content as ContentPart[])[p] = { ...part, text }),
+            p > 0 ? '' : SEPARATOR,
+          );
         } else {
           unanalysable.push(part.type);
         }
@@ -120,7 +157,7 @@ export function extractTexts(messages: readonly ChatTurn[], parameters: Record<s
   eachString(parameters, (request) => request.parameters, add);
   // Underscores read as spaces (one character for one, so findings keep their offsets): `ssn_219-45-6781` in a
   // name or an id is a value like any other.
-  const prompt = segments.map((segment) => segment.text.replaceAll('_', ' ')).join(SEPARATOR);
+  const prompt = segments.map((segment) => segment.before + segment.text.replaceAll('_', ' ')).join('');
   return { prompt, segments, unanalysable };
 }
 
@@ -194,13 +231,19 @@ export class Placeholders {
 }
 
 /** Replaces the findings with placeholders of the request (findings must not overlap; they never do). */
-export function replaceFindings(text: string, findings: readonly Finding[], placeholders: Placeholders): string {
+export function replaceFindings(
+  text: string,
+  findings: ReadonlyArray<Finding & { continued?: boolean; value?: string }>,
+  placeholders: Placeholders,
+): string {
   let out = '';
   let at = 0;
   for (const finding of [...findings].sort((a, b) => a.start - b.start)) {
-    out +=
-      text.slice(at, finding.start) +
-      placeholders.placeholderFor(finding.entity, text.slice(finding.start, finding.end));
+    // The rest of a value that began in the text before: its placeholder stands there, for all of it.
+    const placeholder = finding.continued
+      ? ''
+      : placeholders.placeholderFor(finding.entity, finding.value ?? text.slice(finding.start, finding.end));
+    out += text.slice(at, finding.start) + placeholder;
     at = finding.end;
   }
   return out + text.slice(at);
@@ -208,8 +251,8 @@ export function replaceFindings(text: string, findings: readonly Finding[], plac
 
 /**
  * The request as it may leave: every text normalised, and each finding the policy redacted (or blocked) replaced by
- * its placeholder, in the text it was found in. A finding that would run across two texts (it cannot: a blank line
- * ends every identifier) is cut at its text's end.
+ * its placeholder, in the text it was found in. A value that runs from one text into the next (a message's text
+ * parts are one text to the model) gets its placeholder where it begins, and its rest is taken out of the next.
  */
 export function redactRequest(
   request: Outgoing,
@@ -222,8 +265,15 @@ export function redactRequest(
   for (const segment of extracted.segments) {
     const end = segment.start + segment.text.length;
     const inside = changing
-      .filter((f) => f.start >= segment.start && f.start < end)
-      .map((f) => ({ ...f, start: f.start - segment.start, end: Math.min(f.end, end) - segment.start }));
+      .filter((f) => f.start < end && f.end > segment.start)
+      .map((f) => ({
+        ...f,
+        start: Math.max(f.start, segment.start) - segment.start,
+        end: Math.min(f.end, end) - segment.start,
+        continued: f.start < segment.start,
+        // A value across texts is named whole (as the prompt has it); one inside a text as that text has it.
+        ...(f.end > end ? { value: extracted.prompt.slice(f.start, f.end) } : {}),
+      }));
     if (inside.length > 0) segment.put(copy, replaceFindings(segment.text, inside, placeholders));
     else if (segment.changed) segment.put(copy, segment.text);
   }

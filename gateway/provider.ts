@@ -69,21 +69,12 @@ export async function postToProvider(
 }
 
 /**
- * The provider's error answer, briefly: its status, and its OpenAI error type and code when it sent them. Never
- * its message: a provider's words are not analysed, and may quote the prompt or the (masked) API key back.
+ * The provider's error answer, as its status only: its message, type and code are the provider's words, which
+ * nothing has analysed, and may quote the prompt, a (masked) key, or anything else.
  */
 export async function providerError(response: Response): Promise<ProviderFailure> {
-  let message = `The AI service answered ${response.status}`;
-  try {
-    const body = (await response.json()) as { error?: { type?: unknown; code?: unknown } };
-    const named = [body.error?.type, body.error?.code].filter(
-      (value): value is string => typeof value === 'string' && /^[a-z0-9_.-]{1,64}$/i.test(value),
-    );
-    if (named.length > 0) message += ` (${named.join(', ')})`;
-  } catch {
-    // Not JSON: the status says enough.
-  }
-  return new ProviderFailure(message, response.status);
+  await response.body?.cancel().catch(() => undefined);
+  return new ProviderFailure(`The AI service answered ${response.status}`, response.status);
 }
 
 /** The events of an SSE body (`data: …` lines, blank-line separated), as their data strings. */

@@ -584,6 +584,11 @@ describe.skipIf(skip)(
         '219\u200b-45-6781',
         '219\u201145\u20116781',
         '219\u221245\u22126781',
+        '\u0662\u0661\u0669-\u0664\u0665-\u0666\u0667\u0668\u0661',
+        '219\u007f-45-6781',
+        '2\ufe0f19-45-6781',
+        '2\u03031\u03039-45-6781',
+        '219\u204345\u20436781',
       ];
       for (const spelling of spellings) {
         const before = provider.received.length;
@@ -594,6 +599,57 @@ describe.skipIf(skip)(
         // Restored as it was analysed: the value in plain digits.
         expect(completion.choices[0]!.message.content).toBe(`Noted ${SSN}.`);
       }
+    });
+
+    it("reads a message's text parts as one text, and a schema's property names as text", async () => {
+      const before = provider.received.length;
+      await openai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Patient SSN 219-4' },
+              { type: 'text', text: '5-6781, please note it.' },
+            ],
+          },
+        ],
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'file',
+              parameters: { type: 'object', properties: { [`ssn ${SSN}`]: { type: 'string' } } },
+            },
+          },
+        ],
+      });
+      const seen = JSON.stringify(provider.received.slice(before));
+      expect(seen).not.toContain('6781');
+      expect(seen).not.toContain('219-4');
+      const sent = provider.received[before]!.body as { messages: Array<{ content: Array<{ text: string }> }> };
+      expect(sent.messages[0]!.content.map((part) => part.text).join('')).toBe(
+        'Patient SSN <US_SSN_1>, please note it.',
+      );
+    });
+
+    it("passes on none of the provider's own words but the answer: model, finish reason, ids and names are checked or ours", async () => {
+      provider.script({
+        content: 'Done.',
+        toolCalls: [{ id: `call ${SSN}`, type: 'function', function: { name: 'lookup', arguments: '{}' } }],
+      });
+      const completion = await ask('Run the tool.');
+      expect(completion.choices[0]!.message.tool_calls![0]!.id).not.toContain('6781');
+      // A secret in a tool's name is a secret in the answer: the output policy blocks it like one in the text.
+      provider.script({
+        content: 'Done.',
+        toolCalls: [{ id: 'call_1', type: 'function', function: { name: `run ${AWS_KEY}`, arguments: '{}' } }],
+      });
+      expect((await refusal(ask('Run the tool.'))).type).toBe('policy_violation');
+      expect(completion.model).toBe('gpt-test');
+      provider.script({ status: 400, content: `bad key ${AWS_KEY}` });
+      const failed = await refusal(ask('hello'));
+      expect(failed.message).toBe('502 The AI service answered 400');
     });
 
     it('refuses members it does not know, and bodies nested deeper than any request needs, naming them', async () => {
