@@ -101,6 +101,8 @@ function linearity(): void {
     'many @': (n) => 'a@'.repeat(n / 2),
     'PEM armour': (n) => '-----BEGIN RSA PRIVATE KEY-----\n'.repeat(n / 32),
     'name cues': (n) => 'Mr. Ab '.repeat(n / 7),
+    'capitalised words': (n) => 'Ab Cd, '.repeat(n / 7),
+    'house numbers': (n) => '1 Ab St '.repeat(n / 8),
     'URL schemes': (n) => 'http://'.repeat(n / 7),
     'spaced digits': (n) => '1 '.repeat(n / 2),
   };

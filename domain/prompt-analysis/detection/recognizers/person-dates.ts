@@ -13,6 +13,13 @@ const MONTH_AFTER_DAY = new RegExp(
 
 export const dayMonthYear = spanRecognizer([1, 2], 'numeric', (span, scan) => {
   if (!span.numeric || span.shape.length !== 1) return;
+  // Most short numbers are not followed by a month: look at the next two characters before anything else.
+  let at = span.end;
+  const next = scan.text.charCodeAt(at);
+  if (next === 45 || next === 32 || next === 46) at++;
+  if (next === 46 && scan.text.charCodeAt(at) === 32) at++;
+  const letter = scan.text.charCodeAt(at) | 32;
+  if (letter < 97 || letter > 122) return;
   const day = Number(span.compact);
   if (day < 1 || day > 31) return;
   const written = MONTH_AFTER_DAY.exec(scan.after(span.end, 16));

@@ -175,6 +175,11 @@ export const personNameInText: TextRecognizer = (scan: Scan) => {
       i = next;
       continue;
     }
+    // One word that is no name is no person, whatever its context: most capitalised words end here, unread.
+    if (run.length === 1 && run[0]!.kind === Kind.Unknown) {
+      i = next;
+      continue;
+    }
     const start = run[0]!.start;
     const end = run[run.length - 1]!.end;
     const before = scan.before(start, 40);
