@@ -14,7 +14,9 @@ import { parseLabelled } from '../../fixtures/prompt-corpus.js';
 
 /**
  * Recall and precision for one entity on the held-out set (written before the recognizers, never tuned on), at the
- * score the default policy acts on. A finding is right when it overlaps a labelled span of its entity.
+ * score the default policy acts on. A finding is right when it overlaps a labelled span of its entity. The floors are
+ * guards just under the figures measured when the recognizers were written (before them: PERSON 1 of 51, addresses 0
+ * of 10, dates 3 of 7), so that a change that loses ground shows.
  */
 const THRESHOLD = 0.5;
 
@@ -49,25 +51,25 @@ function measure(entity: string, positives: readonly string[], lookAlikes: reado
 describe('the held-out set for names, addresses and dates', () => {
   it('finds names without a cue word, and not the capitalised words that are not people', () => {
     const { recall, precision } = measure('PERSON', NAME_SENTENCES, NAME_LOOK_ALIKES);
-    expect(recall).toBeGreaterThanOrEqual(0);
-    expect(precision).toBeGreaterThanOrEqual(0);
+    expect(recall).toBeGreaterThanOrEqual(0.95);
+    expect(precision).toBeGreaterThanOrEqual(0.95);
   });
 
   it('finds names on the second set, written after the recognizer to break it', () => {
     const { recall, precision } = measure('PERSON', NAME_SENTENCES_SECOND, NAME_LOOK_ALIKES_SECOND);
-    expect(recall).toBeGreaterThanOrEqual(0);
-    expect(precision).toBeGreaterThanOrEqual(0);
+    expect(recall).toBeGreaterThanOrEqual(0.7);
+    expect(precision).toBeGreaterThanOrEqual(0.85);
   });
 
   it('finds street addresses', () => {
     const { recall, precision } = measure('US_STREET_ADDRESS', ADDRESS_SENTENCES, ADDRESS_LOOK_ALIKES);
-    expect(recall).toBeGreaterThanOrEqual(0);
-    expect(precision).toBeGreaterThanOrEqual(0);
+    expect(recall).toBeGreaterThanOrEqual(0.9);
+    expect(precision).toBeGreaterThanOrEqual(0.9);
   });
 
   it('finds dates about a person in their written forms', () => {
     const { recall, precision } = measure('DATE_TIME', DATE_SENTENCES, DATE_LOOK_ALIKES);
-    expect(recall).toBeGreaterThanOrEqual(0);
-    expect(precision).toBeGreaterThanOrEqual(0);
+    expect(recall).toBeGreaterThanOrEqual(0.85);
+    expect(precision).toBeGreaterThanOrEqual(0.85);
   });
 });

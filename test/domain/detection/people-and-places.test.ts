@@ -65,6 +65,11 @@ describe("people's names without a cue word", () => {
     `Please Review The Attached Document Before Friday.`,
     `Send the report to the Finance Team.`,
     `Dear Customer, your order has shipped.`,
+    // Technical prose: a surname that names a product after "to", headings, hyphenated terms, dates in headers
+    `Violations fan out to Kafka for integrators.`,
+    `## Lua Scripting\n\nRun scripts on the server.`,
+    `Streaming uses Server-Sent Events (SSE).`,
+    `Date: Thu, 15 Nov 2012 13:52:00 GMT`,
   ])('finds no one in %s', (text) => expectExactly(text));
 });
 

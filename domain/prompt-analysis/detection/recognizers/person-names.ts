@@ -25,7 +25,8 @@ const NEVER = new Set(
     'Will Do Does Did Please Hi Hello Hey Dear Regards Best Cheers Sincerely Re Fw Fwd Cc Bcc Subject Attn Note ' +
     'Notes Patient Pt Name Mr Mrs Ms Mx Dr Prof Sir Madam Miss Doctor Nurse Son Daughter Mother Father Wife Husband ' +
     'Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August ' +
-    'September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Today Tomorrow ' +
+    'September October November December Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Mon Tue Tues Wed Thu ' +
+    'Thur Thurs Fri Sat Sun Today Tomorrow ' +
     'Yesterday San Santa Santo St Saint Los Las El La Le Fort Mount Mt New Port Lake Hold Also When Where Who What ' +
     'Why How After Before During Since Until Per Via Each Every All Any Some Hole Summary Team Customer Client ' +
     'User Admin Support Sales Billing Finance Compliance Legal Engineering Marketing Operations Pharmacy Lab ' +
@@ -51,12 +52,17 @@ const NOT_PERSON = new Set(
 /** Words after a capitalised name that make it an eponym, not a person: "Parkinson disease", "Bell palsy". */
 const EPONYM_AFTER =
   /^(?:['’]s?)? ?(?:disease|syndrome|palsy|lymphoma|sarcoma|disorder|sign|test|reflex|phenomenon|procedure|operation|tumou?r|ulcer|anomaly|law|principle|effect|equation|theorem|scale|score|criteria|classification|maneuver|manoeuvre|fracture|cell|cells|node|nodes|ratio)(?![a-z])/;
+/** An unknown word shaped like English, not like a name: "Server-Sent Events", "Lua Scripting", "Valid Message". */
+const ENGLISH_SHAPE =
+  /(?:ing|tion|sion|ment|ness|ity|ics|ance|ence|able|ible|ful|less|ous|ive|age|ure|ware|[^aeiosu']s)$/;
+/** A Markdown heading: "## Lua Scripting". */
+const HEADING_BEFORE = /(?:^|\n)[ \t]*#{1,6}[ \t]+(?:[^\n]*[ \t])?$/;
 /** An article or determiner just before: "the Ford Building", "our Dublin office". */
 const DETERMINER_BEFORE = /(?:^|[^a-z])(?:the|a|an|our|your|their|this|that|these|those|its)[ \t]+$/;
 
 /** Cues before a name that say a person follows: salutations, address lines, verbs of contact, relations. */
 const PERSON_BEFORE = new RegExp(
-  String.raw`(?:^|[^a-z])(?:hi|hello|hey|dear|thanks|thank you|cc|bcc|to|from|attn|attendees|participants|regards|best|cheers|sincerely|spoke (?:with|to)|speak (?:with|to)|talked (?:with|to)|talk to|met with|meeting with|call with|called|call|ask|asked|tell|told|thank|thanks to|email|emailed|text|texted|message|remind|notify|forward(?: [a-z]+){0,4} to|send(?: [a-z]+){0,4} to|sent(?: [a-z]+){0,4} to|assigned to|approved by|referred by|escalated by|signed by|submitted by|reported by|reviewed with|seen by|voicemail for|reply to|wife|husband|mother|father|son|daughter|sister|brother|aunt|uncle|grandmother|grandfather|caregiver|guardian|partner|friend|colleague|manager|hire|employee|contact|client|patient|resident|member)[ \t]*[,:(]?[ \t\n]*$`,
+  String.raw`(?:^|[^a-z])(?:hi|hello|hey|dear|thanks|thank you|cc|bcc|to:|from:|attn|attendees|participants|regards|best|cheers|sincerely|spoke (?:with|to)|speak (?:with|to)|talked (?:with|to)|talk to|met with|meeting with|call with|called|call|ask|asked|tell|told|thank|thanks to|email|emailed|text|texted|message|remind|notify|forward(?: [a-z]+){0,4} to|send(?: [a-z]+){0,4} to|sent(?: [a-z]+){0,4} to|assigned to|approved by|referred by|escalated by|signed by|submitted by|reported by|reviewed with|seen by|voicemail for|reply to|wife|husband|mother|father|son|daughter|sister|brother|aunt|uncle|grandmother|grandfather|caregiver|guardian|partner|friend|colleague|manager|hire|employee|contact|client|patient|resident|member)[ \t]*[,:(]?[ \t\n]*$`,
 );
 /** Cues after a name: verbs of speech and care, an age. */
 const PERSON_AFTER =
@@ -92,11 +98,10 @@ function token(start: number, word: string): Token {
   let given = GIVEN.has(word);
   let family = FAMILY.has(word);
   if (!given && !family && word.includes('-')) {
-    // "Garcia-Lopez", "Al-Sayed": a name when one of its parts is.
-    for (const part of word.split('-')) {
-      given ||= GIVEN.has(part);
-      family ||= FAMILY.has(part);
-    }
+    // "Garcia-Lopez", "Jean-Pierre": a name when each of its parts is ("Server-Sent" is not).
+    const parts = word.split('-');
+    given = parts.every((part) => GIVEN.has(part) || FAMILY.has(part)) && parts.some((part) => GIVEN.has(part));
+    family = parts.every((part) => GIVEN.has(part) || FAMILY.has(part)) && parts.some((part) => FAMILY.has(part));
   }
   const kind = NEVER.has(word)
     ? Kind.Never
@@ -123,7 +128,7 @@ const score = (base: number, context: boolean) => Math.min(0.9, context ? base +
 /** Scores a run of one to three capitalised words; 0 when it is not a person. */
 function judge(run: Token[], before: string, after: string): [number, string] {
   if (run.some((t) => NOT_PERSON.has(t.word))) return [0, ''];
-  if (EPONYM_AFTER.test(after) || DETERMINER_BEFORE.test(before)) return [0, ''];
+  if (EPONYM_AFTER.test(after) || DETERMINER_BEFORE.test(before) || HEADING_BEFORE.test(before)) return [0, ''];
   const context = PERSON_BEFORE.test(before) || PERSON_AFTER.test(after);
   const names = run.filter((t) => t.kind === Kind.Name).length;
   const known = run.filter((t) => t.kind === Kind.Name || t.kind === Kind.Ambiguous).length;
@@ -137,7 +142,14 @@ function judge(run: Token[], before: string, after: string): [number, string] {
   }
   if (known === run.length && names >= 1) return [score(0.7, context), 'person.lexicon'];
   if (known === run.length && first.given && last.family) return [score(0.5, context), 'person.lexicon'];
-  if (names >= 1 && ((first.kind === Kind.Name && first.given) || (last.kind === Kind.Name && last.family)))
+  // A known name beside one unknown word that could be a name: "Adaeze Okonkwo", "Ngozi Eze".
+  const unknown = run.filter((t) => t.kind === Kind.Unknown);
+  if (
+    names >= 1 &&
+    unknown.length === 1 &&
+    !ENGLISH_SHAPE.test(unknown[0]!.word) &&
+    ((first.kind === Kind.Name && first.given) || (last.kind === Kind.Name && last.family))
+  )
     return [score(0.55, context), 'person.lexicon'];
   if (context && known >= 1) return [0.6, 'person.name-in-context'];
   if (context && SALUTATION_BEFORE.test(before)) return [0.6, 'person.name-in-context'];
