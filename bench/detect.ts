@@ -16,6 +16,7 @@ import { RE2JS } from 're2js';
 import { createDetector } from '../domain/prompt-analysis/detection/engine.js';
 import { LongestMatcher } from '../domain/prompt-analysis/detection/longest-matches.js';
 import { CORPUS } from '../test/fixtures/prompt-corpus.js';
+import { comparePeers } from './detect-peers.js';
 import { benchLedger, echoBaseline, load, seconds } from './http-load.js';
 
 const CLIENTS = 32;
@@ -223,6 +224,7 @@ async function endToEnd(): Promise<void> {
 
 export async function run(): Promise<void> {
   engine();
+  await comparePeers();
   linearity();
   customPatterns();
   await endToEnd();
