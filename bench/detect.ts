@@ -16,6 +16,7 @@ import { RE2JS } from 're2js';
 import { createDetector } from '../domain/prompt-analysis/detection/engine.js';
 import { LongestMatcher } from '../domain/prompt-analysis/detection/longest-matches.js';
 import { CORPUS } from '../test/fixtures/prompt-corpus.js';
+import { comparePeers } from './detect-peers.js';
 import { benchLedger, echoBaseline, load, seconds } from './http-load.js';
 
 const CLIENTS = 32;
@@ -101,6 +102,8 @@ function linearity(): void {
     'many @': (n) => 'a@'.repeat(n / 2),
     'PEM armour': (n) => '-----BEGIN RSA PRIVATE KEY-----\n'.repeat(n / 32),
     'name cues': (n) => 'Mr. Ab '.repeat(n / 7),
+    'capitalised words': (n) => 'Ab Cd, '.repeat(n / 7),
+    'house numbers': (n) => '1 Ab St '.repeat(n / 8),
     'URL schemes': (n) => 'http://'.repeat(n / 7),
     'spaced digits': (n) => '1 '.repeat(n / 2),
   };
@@ -221,6 +224,7 @@ async function endToEnd(): Promise<void> {
 
 export async function run(): Promise<void> {
   engine();
+  await comparePeers();
   linearity();
   customPatterns();
   await endToEnd();

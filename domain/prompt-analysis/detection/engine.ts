@@ -5,8 +5,11 @@ import { customPatternRecognizer, type CustomPattern } from './recognizers/custo
 import { identifierRecognizers } from './recognizers/identifiers.js';
 import { emailAddress, hexAddresses, networkSpanRecognizers, phoneNumber, url } from './recognizers/network.js';
 import { numberRecognizers } from './recognizers/numbers.js';
+import { dayMonthYear } from './recognizers/person-dates.js';
+import { personNameInText } from './recognizers/person-names.js';
 import type { ClusterRecognizer, SpanRecognizer, TextRecognizer } from './recognizers/recognizer.js';
 import { privateKey, secretTokens } from './recognizers/secrets.js';
+import { usStreetAddress } from './recognizers/street-address.js';
 import { Scan } from './scan.js';
 
 export interface DetectorOptions {
@@ -24,6 +27,7 @@ const SPAN_RECOGNIZERS: readonly SpanRecognizer[] = [
   ...identifierRecognizers(),
   ...clinicalSpanRecognizers(),
   ...networkSpanRecognizers(),
+  dayMonthYear,
 ];
 /** Span recognizers by span length and kind: [length][0] for digits only, [length][1] for letters and digits. */
 const BY_SHAPE: ReadonlyArray<readonly [SpanRecognizer[], SpanRecognizer[]]> = Array.from({ length: 35 }, (_, n) => [
@@ -31,7 +35,14 @@ const BY_SHAPE: ReadonlyArray<readonly [SpanRecognizer[], SpanRecognizer[]]> = A
   SPAN_RECOGNIZERS.filter((r) => r.length[0] <= n && n <= r.length[1] && r.kind !== 'numeric'),
 ]);
 const CLUSTER_RECOGNIZERS: readonly ClusterRecognizer[] = [phoneNumber, hexAddresses, secretTokens];
-const TEXT_RECOGNIZERS: readonly TextRecognizer[] = [emailAddress, url, privateKey, personName];
+const TEXT_RECOGNIZERS: readonly TextRecognizer[] = [
+  emailAddress,
+  url,
+  privateKey,
+  personName,
+  personNameInText,
+  usStreetAddress,
+];
 
 /** Text between two steps of the search around digits: a few milliseconds where every character is a digit. */
 const STEP_CHARACTERS = 4096;

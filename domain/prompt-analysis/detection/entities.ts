@@ -10,6 +10,7 @@ export const ENTITY_CATEGORIES = {
   DATE_TIME: ['phi', 'personal'],
   AGE: ['phi', 'personal'],
   US_ZIP_CODE: ['phi', 'personal'],
+  US_STREET_ADDRESS: ['phi', 'personal'],
   URL: ['phi'],
   IP_ADDRESS: ['phi', 'personal'],
   MAC_ADDRESS: ['phi', 'personal'],

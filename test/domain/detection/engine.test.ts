@@ -100,6 +100,8 @@ describe('the detection engine', () => {
       'aB3'.repeat(30_000),
       'http://'.repeat(10_000),
       'Mr. Ab '.repeat(10_000),
+      'Ab Cd, '.repeat(10_000),
+      '1 Ab St '.repeat(10_000),
     ];
     for (const text of hostile) expect(Array.isArray(detect(text))).toBe(true);
   });

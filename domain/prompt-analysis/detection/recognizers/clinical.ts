@@ -3,7 +3,7 @@ import { spanRecognizer, type SpanRecognizer, type TextRecognizer } from './reco
 
 /** HIPAA Safe Harbor identifiers that only context makes identifying: dates about a person, great ages, ZIP codes, names. */
 
-const DATE_CONTEXT = words(
+export const DATE_CONTEXT = words(
   'dob',
   'd\\.o\\.b',
   'date of birth',
@@ -29,7 +29,7 @@ const DATE_CONTEXT = words(
   'appt',
   'scheduled',
 );
-const MONTHS =
+export const MONTHS =
   'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?';
 /** "March 14, " before a day number's year, or "14 March " before a year. */
 const MONTH_BEFORE_DAY = new RegExp(`(?:^|[^a-z])(?:${MONTHS})\\.? $`);
