@@ -3,7 +3,16 @@ import type { Finding } from './entities.js';
 import { personName, clinicalSpanRecognizers } from './recognizers/clinical.js';
 import { customPatternRecognizer, type CustomPattern } from './recognizers/custom.js';
 import { identifierRecognizers } from './recognizers/identifiers.js';
-import { emailAddress, hexAddresses, networkSpanRecognizers, phoneNumber, url } from './recognizers/network.js';
+import {
+  bareDomain,
+  emailAddress,
+  hexAddresses,
+  letterMacAddress,
+  networkSpanRecognizers,
+  phoneNumber,
+  url,
+} from './recognizers/network.js';
+import { jurisdictions, nationalRecognizers } from './recognizers/national.js';
 import { numberRecognizers } from './recognizers/numbers.js';
 import type { ClusterRecognizer, SpanRecognizer, TextRecognizer } from './recognizers/recognizer.js';
 import { privateKey, secretTokens } from './recognizers/secrets.js';
@@ -12,18 +21,21 @@ import { Scan } from './scan.js';
 export interface DetectorOptions {
   /** ISO 3166-1 alpha-2 regions for phone numbers written without a country code. Default: US. */
   regions?: readonly string[];
+  /** The frameworks the client is held to: GDPR brings the EU member states' identifiers. */
+  frameworks?: readonly string[];
   /** The client's own patterns, from its AI usage policy. */
   customPatterns?: readonly CustomPattern[];
 }
 
 /** Bumped whenever recognizers change what they find: recorded with each analysis, so old results stay explainable. */
-export const ENGINE_VERSION = 3;
+export const ENGINE_VERSION = 4;
 
 const SPAN_RECOGNIZERS: readonly SpanRecognizer[] = [
   ...numberRecognizers(),
   ...identifierRecognizers(),
   ...clinicalSpanRecognizers(),
   ...networkSpanRecognizers(),
+  ...nationalRecognizers(),
 ];
 /** Span recognizers by span length and kind: [length][0] for digits only, [length][1] for letters and digits. */
 const BY_SHAPE: ReadonlyArray<readonly [SpanRecognizer[], SpanRecognizer[]]> = Array.from({ length: 35 }, (_, n) => [
@@ -31,7 +43,14 @@ const BY_SHAPE: ReadonlyArray<readonly [SpanRecognizer[], SpanRecognizer[]]> = A
   SPAN_RECOGNIZERS.filter((r) => r.length[0] <= n && n <= r.length[1] && r.kind !== 'numeric'),
 ]);
 const CLUSTER_RECOGNIZERS: readonly ClusterRecognizer[] = [phoneNumber, hexAddresses, secretTokens];
-const TEXT_RECOGNIZERS: readonly TextRecognizer[] = [emailAddress, url, privateKey, personName];
+const TEXT_RECOGNIZERS: readonly TextRecognizer[] = [
+  emailAddress,
+  url,
+  bareDomain,
+  letterMacAddress,
+  privateKey,
+  personName,
+];
 
 /** Text between two steps of the search around digits: a few milliseconds where every character is a digit. */
 const STEP_CHARACTERS = 4096;
@@ -53,9 +72,10 @@ export interface Detector {
  */
 export function createDetector(options: DetectorOptions = {}): Detector {
   const regions = options.regions?.length ? options.regions : ['US'];
+  const countries = jurisdictions(regions, options.frameworks ?? []);
   const custom = options.customPatterns?.length ? customPatternRecognizer(options.customPatterns) : undefined;
   function* steps(text: string): Generator<void, Finding[], void> {
-    const scan = new Scan(text, regions);
+    const scan = new Scan(text, regions, countries);
     const spans = {
       visit(span: Span) {
         const candidates = BY_SHAPE[span.compact.length];
