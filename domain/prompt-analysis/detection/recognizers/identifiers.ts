@@ -13,6 +13,8 @@ const LETTERS_AFTER = /^ ([A-Z0-9]{1,3})(?![A-Za-z0-9])/;
 
 export const ibanCode = spanRecognizer([11, 34], 'alnum', (span, scan) => {
   const { compact } = span;
+  const [a, b] = [compact.charCodeAt(0), compact.charCodeAt(1)];
+  if (a < 65 || a > 90 || b < 65 || b > 90) return;
   if (compact.length < 11 || !/^[A-Z]{2}\d{2}/.test(compact) || !uniform(span, ' -')) return;
   if (span.shape.length > 1 && span.shape.slice(0, -1).some((n) => n !== 4)) return;
   if (compact.length >= 15 && validIban(compact)) {

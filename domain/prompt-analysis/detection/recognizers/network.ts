@@ -91,8 +91,13 @@ const COUNTRY_WORDS: Record<string, string> = {
 const COUNTRY_OF = new Map<string, string>();
 for (const [region, names] of Object.entries(COUNTRY_WORDS))
   for (const name of names.split('|')) COUNTRY_OF.set(name, region);
-// Capitalised and case-sensitive: "polish the draft" names no country.
-const COUNTRY_MENTION = new RegExp(`(?<![A-Za-z])(?:${[...COUNTRY_OF.keys()].join('|')})(?![a-z])`, 'g');
+// Capitalised words looked up by name (and "Tel Aviv" from "Tel"): case-sensitive, so "polish the draft" names no
+// country; a search for capitals is much cheaper than one for a hundred names.
+const CAPITALISED = /(?<!\p{L})\p{Lu}\p{L}*/gu;
+const LONGER_NAMES = new Map<string, string[]>();
+for (const name of COUNTRY_OF.keys())
+  if (name.includes(' '))
+    LONGER_NAMES.set(name.split(' ', 1)[0]!, [...(LONGER_NAMES.get(name.split(' ', 1)[0]!) ?? []), name]);
 /** How far from a number a country's name makes it that country's: about a paragraph. */
 const MENTION_REACH = 300;
 const mentions = new WeakMap<object, Array<{ at: number; region: string }>>();
@@ -106,7 +111,11 @@ function phoneRegions(
   let found = mentions.get(scan);
   if (!found) {
     found = [];
-    for (const m of scan.text.matchAll(COUNTRY_MENTION)) found.push({ at: m.index, region: COUNTRY_OF.get(m[0])! });
+    for (const m of scan.text.matchAll(CAPITALISED)) {
+      const longer = LONGER_NAMES.get(m[0])?.find((name) => scan.text.startsWith(name, m.index));
+      const region = COUNTRY_OF.get(longer ?? m[0]);
+      if (region) found.push({ at: m.index, region });
+    }
     mentions.set(scan, found);
   }
   let regions = scan.regions;
@@ -142,7 +151,8 @@ export const phoneNumber: ClusterRecognizer = (cluster, scan) => {
   const written = start < cluster.start || (cluster.groups.length > 1 && phoneShaped(cluster, long ? 8 : 4));
   if (!written && !fax && !(digits >= 10 && digits <= 12 && scan.hasContext(start, cluster.end, PHONE_CONTEXT))) return;
   const found = new Set<string>();
-  for (const region of regions) {
+  // With its country code a number reads the same for every region: parsed once.
+  for (const region of raw.startsWith('+') ? regions.slice(0, 1) : regions) {
     for (const match of findNumbers(raw, { defaultCountry: region as CountryCode, v2: true })) {
       const key = `${match.startsAt}:${match.endsAt}`;
       if (found.has(key)) continue;
@@ -200,7 +210,9 @@ function ipv6(scan: Scan, wordStart: number, wordEnd: number): void {
   const word = text.slice(start, wordEnd);
   const cut = word.search(/[/%]/);
   const address = cut > 0 ? word.slice(0, cut) : word;
-  if ((address.match(/:/g)?.length ?? 0) < 2 || !ipaddr.IPv6.isValid(address)) return;
+  // Eight groups, or fewer around "::": "12:45:09" is a time.
+  const colons = address.match(/:/g)?.length ?? 0;
+  if (colons < 2 || (colons < 7 && !address.includes('::')) || !ipaddr.IPv6.isValid(address)) return;
   // "1::2" is valid but reads as a ratio or a typo: short compressed forms start with "::" or a real prefix.
   const groups = address.split(':').filter(Boolean);
   if (groups.length < 3 && !address.startsWith('::') && groups[0]!.length < 3) return;
@@ -226,12 +238,32 @@ export const hexAddresses: ClusterRecognizer = (cluster, scan) => {
   }
 };
 
-// MACs written with no digit at all ("AA:BB:CC:DD:EE:FF", "aabb.ccdd.eeff"), which no digit leads the engine to.
-const LETTER_MAC =
-  /(?<![0-9A-Za-z:.-])(?:[A-Fa-f]{2}([:-])[A-Fa-f]{2}(?:\1[A-Fa-f]{2}){4}|[A-Fa-f]{4}\.[A-Fa-f]{4}\.[A-Fa-f]{4})(?![0-9A-Za-z:-]|\.[0-9A-Za-z])/g;
+// MACs written with no digit at all ("AA:BB:CC:DD:EE:FF", "aabb.ccdd.eeff"), which no digit leads the engine to:
+// looked for from each colon, dash or dot, two (or four) hexadecimal letters after the start of a word.
+const LETTER_MAC = /[A-Fa-f]{2}([:-])[A-Fa-f]{2}(?:\1[A-Fa-f]{2}){4}|[A-Fa-f]{4}\.[A-Fa-f]{4}\.[A-Fa-f]{4}/y;
+const MAC_EDGE = /[0-9A-Za-z:.-]/;
+const isHexLetter = (code: number): boolean => (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
 
 export const letterMacAddress: TextRecognizer = (scan) => {
-  for (const m of scan.text.matchAll(LETTER_MAC)) addMac(scan, m.index, m.index + m[0].length, m[0]);
+  const { text } = scan;
+  // Within one address, a later separator's start follows a separator (MAC_EDGE): each is reported once.
+  const at = (separator: string, width: number) => {
+    for (let i = text.indexOf(separator, width); i !== -1; i = text.indexOf(separator, i + 1)) {
+      const start = i - width;
+      if (!isHexLetter(text.charCodeAt(i - 1)) || !isHexLetter(text.charCodeAt(i + 1))) continue;
+      if (start > 0 && MAC_EDGE.test(text[start - 1]!)) continue;
+      LETTER_MAC.lastIndex = start;
+      const m = LETTER_MAC.exec(text);
+      if (!m) continue;
+      const end = start + m[0].length;
+      if (end < text.length && /[0-9A-Za-z:-]/.test(text[end]!)) continue;
+      if (text[end] === '.' && /[0-9A-Za-z]/.test(text[end + 1] ?? '')) continue;
+      addMac(scan, start, end, m[0]);
+    }
+  };
+  at(':', 2);
+  at('-', 2);
+  at('.', 4);
 };
 
 // After the "@": labels of a host name, at least two.
