@@ -32,8 +32,9 @@ const CASES: Case[] = [
       'fe80::1%eth0',
       '2001:db8::/32',
       'fd00:abcd:12::7',
+      'abcd::ef01',
     ],
-    invalid: ['12:30:45', '1::2', '2001:db8::1::2'],
+    invalid: ['12:30:45', '1::2', '2001:db8::1::2', 'std::ab12', 'Foo::bar2'],
   },
   {
     entity: 'IP_ADDRESS',

@@ -2,7 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { findNumbers, type CountryCode } from 'libphonenumber-js/max';
 import { parse as parseDomain } from 'tldts';
 import type { Cluster } from '../cluster.js';
-import { isAlnum, words, type Scan } from '../scan.js';
+import { isAlnum, isDigit, words, type Scan } from '../scan.js';
 import {
   spanRecognizer,
   uniform,
@@ -195,6 +195,7 @@ function addMac(scan: Scan, start: number, end: number, value: string): void {
 }
 
 const groupChar = (code: number): boolean => isAlnum(code) || code === 95;
+const isHex = (code: number): boolean => isDigit(code) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
 
 /**
  * IPv6 in RFC 4291 and 5952's forms: full, compressed ("::1", "fe80::1"), with an IPv4 tail ("::ffff:192.0.2.1"), a
@@ -204,7 +205,18 @@ const groupChar = (code: number): boolean => isAlnum(code) || code === 95;
 function ipv6(scan: Scan, wordStart: number, wordEnd: number): void {
   const { text } = scan;
   let start = wordStart;
-  if (text.charCodeAt(start - 1) === 58 && text.charCodeAt(start - 2) === 58) start -= 2;
+  if (text.charCodeAt(start - 1) === 58 && text.charCodeAt(start - 2) === 58) {
+    start -= 2;
+    // And the groups before it that have no digit ("abcd::ef01"): the cluster began at the first digit's word.
+    for (let group = start; ;) {
+      let from = group;
+      while (from > 0 && group - from < 4 && isHex(text.charCodeAt(from - 1))) from--;
+      if (from === group) break;
+      start = from;
+      if (text.charCodeAt(from - 1) !== 58 || !isHex(text.charCodeAt(from - 2))) break;
+      group = from - 1;
+    }
+  }
   // "std::ab12" is a C++ name, not an address.
   if (start > 0 && (groupChar(text.charCodeAt(start - 1)) || text.charCodeAt(start - 1) === 58)) return;
   const word = text.slice(start, wordEnd);
