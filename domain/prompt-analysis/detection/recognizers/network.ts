@@ -208,7 +208,7 @@ function ipv6(scan: Scan, wordStart: number, wordEnd: number): void {
   if (text.charCodeAt(start - 1) === 58 && text.charCodeAt(start - 2) === 58) {
     start -= 2;
     // And the groups before it that have no digit ("abcd::ef01"): the cluster began at the first digit's word.
-    for (let group = start; ;) {
+    for (let group = start, groups = 0; groups < 8; groups++) {
       let from = group;
       while (from > 0 && group - from < 4 && isHex(text.charCodeAt(from - 1))) from--;
       if (from === group) break;
