@@ -99,7 +99,11 @@ export function checkPrompt(prompt: string, maxLength: number): void {
 
 /** The detector for a client's settings: its regions and its own patterns. */
 export function promptDetector(context: PolicyContext): Detector {
-  return createDetector({ regions: context.policy?.regions, customPatterns: context.policy?.customPatterns });
+  return createDetector({
+    regions: context.policy?.regions,
+    frameworks: context.frameworks,
+    customPatterns: context.policy?.customPatterns,
+  });
 }
 
 export const promptAnalysisDecider: Decider<AnalyzePrompt, PromptAnalysisEvent, PromptAnalysisState> = {

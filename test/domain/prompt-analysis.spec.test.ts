@@ -191,7 +191,7 @@ describe('prompt analysis', () => {
           entityCounts: { US_SSN: 1 },
           reasons,
           serviceApproved: true,
-          engineVersion: 3,
+          engineVersion: 4,
         },
       },
       {

@@ -19,7 +19,11 @@ export function isPlaceholder(digits: string): boolean {
   return '01234567890123456789'.includes(digits) || '98765432109876543210'.includes(digits);
 }
 
-/** Payment card issuer ranges (IIN) with the lengths each network issues. */
+/**
+ * Payment card issuer ranges (IIN) with the lengths each network issues: Visa, UATP (airlines, 15 digits from 1),
+ * Mir, Mastercard (51-55 and 2221-2720), Amex, Discover (with China UnionPay's co-branded 622126-622925), Diners,
+ * JCB, UnionPay, Maestro (and RuPay, Verve, InterPayment, Dankort and Elo inside 50 and 56-69), RuPay's 81-82, Troy.
+ */
 export function cardNetwork(digits: string): string | null {
   const n = digits.length;
   const p2 = Number(digits.slice(0, 2));
@@ -27,6 +31,8 @@ export function cardNetwork(digits: string): string | null {
   const p4 = Number(digits.slice(0, 4));
   const p6 = Number(digits.slice(0, 6));
   if (digits[0] === '4' && (n === 13 || n === 16 || n === 19)) return 'visa';
+  if (digits[0] === '1' && n === 15) return 'uatp';
+  if (p4 >= 2200 && p4 <= 2204 && n >= 16 && n <= 19) return 'mir';
   if (((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) && n === 16) return 'mastercard';
   if ((p2 === 34 || p2 === 37) && n === 15) return 'amex';
   if ((p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || (p6 >= 622126 && p6 <= 622925)) && n >= 16 && n <= 19)
@@ -35,6 +41,8 @@ export function cardNetwork(digits: string): string | null {
   if (p4 >= 3528 && p4 <= 3589 && n >= 16 && n <= 19) return 'jcb';
   if (p2 === 62 && n >= 16 && n <= 19) return 'unionpay';
   if ((p2 === 50 || (p2 >= 56 && p2 <= 69)) && n >= 12 && n <= 19) return 'maestro';
+  if ((p2 === 81 || p2 === 82) && n === 16) return 'rupay';
+  if (p4 === 9792 && n === 16) return 'troy';
   return null;
 }
 
@@ -151,6 +159,7 @@ const IBAN_LENGTHS: Record<string, number> = {
   GL: 18,
   GR: 27,
   GT: 28,
+  HN: 28,
   HR: 21,
   HU: 28,
   IE: 22,

@@ -3,7 +3,16 @@ import type { Finding } from './entities.js';
 import { personName, clinicalSpanRecognizers } from './recognizers/clinical.js';
 import { customPatternRecognizer, type CustomPattern } from './recognizers/custom.js';
 import { identifierRecognizers } from './recognizers/identifiers.js';
-import { emailAddress, hexAddresses, networkSpanRecognizers, phoneNumber, url } from './recognizers/network.js';
+import {
+  bareDomain,
+  emailAddress,
+  hexAddresses,
+  letterMacAddress,
+  networkSpanRecognizers,
+  phoneNumber,
+  url,
+} from './recognizers/network.js';
+import { jurisdictions, nationalRecognizers } from './recognizers/national.js';
 import { numberRecognizers } from './recognizers/numbers.js';
 import { dayMonthYear } from './recognizers/person-dates.js';
 import { personNameInText } from './recognizers/person-names.js';
@@ -15,12 +24,14 @@ import { Scan } from './scan.js';
 export interface DetectorOptions {
   /** ISO 3166-1 alpha-2 regions for phone numbers written without a country code. Default: US. */
   regions?: readonly string[];
+  /** The frameworks the client is held to: GDPR brings the EU member states' identifiers. */
+  frameworks?: readonly string[];
   /** The client's own patterns, from its AI usage policy. */
   customPatterns?: readonly CustomPattern[];
 }
 
 /** Bumped whenever recognizers change what they find: recorded with each analysis, so old results stay explainable. */
-export const ENGINE_VERSION = 3;
+export const ENGINE_VERSION = 4;
 
 const SPAN_RECOGNIZERS: readonly SpanRecognizer[] = [
   ...numberRecognizers(),
@@ -28,6 +39,7 @@ const SPAN_RECOGNIZERS: readonly SpanRecognizer[] = [
   ...clinicalSpanRecognizers(),
   ...networkSpanRecognizers(),
   dayMonthYear,
+  ...nationalRecognizers(),
 ];
 /** Span recognizers by span length and kind: [length][0] for digits only, [length][1] for letters and digits. */
 const BY_SHAPE: ReadonlyArray<readonly [SpanRecognizer[], SpanRecognizer[]]> = Array.from({ length: 35 }, (_, n) => [
@@ -38,6 +50,8 @@ const CLUSTER_RECOGNIZERS: readonly ClusterRecognizer[] = [phoneNumber, hexAddre
 const TEXT_RECOGNIZERS: readonly TextRecognizer[] = [
   emailAddress,
   url,
+  bareDomain,
+  letterMacAddress,
   privateKey,
   personName,
   personNameInText,
@@ -64,9 +78,10 @@ export interface Detector {
  */
 export function createDetector(options: DetectorOptions = {}): Detector {
   const regions = options.regions?.length ? options.regions : ['US'];
+  const countries = jurisdictions(regions, options.frameworks ?? []);
   const custom = options.customPatterns?.length ? customPatternRecognizer(options.customPatterns) : undefined;
   function* steps(text: string): Generator<void, Finding[], void> {
-    const scan = new Scan(text, regions);
+    const scan = new Scan(text, regions, countries);
     const spans = {
       visit(span: Span) {
         const candidates = BY_SHAPE[span.compact.length];

@@ -19,6 +19,8 @@ export class Scan {
     readonly text: string,
     /** ISO 3166-1 regions for numbers written without a country code. */
     readonly regions: readonly string[],
+    /** Jurisdictions whose national identifiers are looked for without a cue (recognizers/national.ts). */
+    readonly countries: ReadonlySet<string> = new Set(),
   ) {}
 
   // Recognizers look back from the same start again and again (every span of a cluster, every context check): the

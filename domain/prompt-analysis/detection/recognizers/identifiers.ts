@@ -8,11 +8,23 @@ const DEA_CONTEXT = words('dea', 'dea#', 'prescriber', 'registration');
 const MBI_CONTEXT = words('mbi', 'medicare', 'beneficiary');
 const VIN_CONTEXT = words('vin', 'vehicle', 'chassis', 'car');
 
-export const ibanCode = spanRecognizer([15, 34], 'alnum', (span, scan) => {
+/** A last group of one to three letters written apart ("… CDEF G", "… 1497 USD"): not in the digits' cluster. */
+const LETTERS_AFTER = /^ ([A-Z0-9]{1,3})(?![A-Za-z0-9])/;
+
+export const ibanCode = spanRecognizer([11, 34], 'alnum', (span, scan) => {
   const { compact } = span;
-  if (compact.length < 15 || !/^[A-Z]{2}\d{2}/.test(compact) || !uniform(span, ' -')) return;
+  const [a, b] = [compact.charCodeAt(0), compact.charCodeAt(1)];
+  if (a < 65 || a > 90 || b < 65 || b > 90) return;
+  if (compact.length < 11 || !/^[A-Z]{2}\d{2}/.test(compact) || !uniform(span, ' -')) return;
   if (span.shape.length > 1 && span.shape.slice(0, -1).some((n) => n !== 4)) return;
-  if (validIban(compact)) scan.add('IBAN_CODE', span.start, span.end, 0.95, 'iban.mod97');
+  if (compact.length >= 15 && validIban(compact)) {
+    scan.add('IBAN_CODE', span.start, span.end, 0.95, 'iban.mod97');
+    return;
+  }
+  const tail =
+    span.shape.length > 1 && span.shape.at(-1) === 4 && LETTERS_AFTER.exec(scan.text.slice(span.end, span.end + 5));
+  if (tail && validIban(compact + tail[1]!))
+    scan.add('IBAN_CODE', span.start, span.end + tail[0].length, 0.95, 'iban.mod97');
 });
 
 export const deaNumber = spanRecognizer([9, 9], 'alnum', (span, scan) => {

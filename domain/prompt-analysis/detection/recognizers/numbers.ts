@@ -72,21 +72,31 @@ export const usItin = spanRecognizer([9, 9], 'numeric', (span, scan) => {
   scan.addScored('US_ITIN', span.start, span.end, scores, `us-itin.${form}`, ITIN_CONTEXT);
 });
 
+/** Routing numbers plain, or in the 4-4-1 of a check's MICR line as people copy it ("0711-0130-7"). */
 export const abaRouting = spanRecognizer([9, 9], 'numeric', (span, scan) => {
-  if (!span.numeric || span.shape.length !== 1 || span.compact.length !== 9 || !validAbaRouting(span.compact)) return;
+  if (!span.numeric || span.compact.length !== 9 || !validAbaRouting(span.compact)) return;
+  const grouped = shapeIs(span, [4, 4, 1]) && uniform(span, '- ');
+  if (span.shape.length !== 1 && !grouped) return;
   scan.addScored(
     'ABA_ROUTING_NUMBER',
     span.start,
     span.end,
-    { base: 0.3, context: 0.9 },
-    'aba-routing.checksum',
+    grouped ? { base: 0.5, context: 0.95 } : { base: 0.3, context: 0.9 },
+    grouped ? 'aba-routing.grouped' : 'aba-routing.checksum',
     ABA_CONTEXT,
   );
 });
 
+/** NPIs plain, or grouped as people write them ("1245 319 599", "124-531-9599"): grouped ones only with context. */
 export const usNpi = spanRecognizer([10, 10], 'numeric', (span, scan) => {
-  if (!span.numeric || span.shape.length !== 1 || !validNpi(span.compact)) return;
-  scan.addScored('US_NPI', span.start, span.end, { base: 0.3, context: 0.9 }, 'us-npi.luhn', NPI_CONTEXT);
+  if (!span.numeric || !validNpi(span.compact)) return;
+  if (span.shape.length === 1) {
+    scan.addScored('US_NPI', span.start, span.end, { base: 0.3, context: 0.9 }, 'us-npi.luhn', NPI_CONTEXT);
+    return;
+  }
+  // Grouped like a phone number: the provider's label decides, and then outranks the phone reading.
+  if (span.shape.length <= 4 && uniform(span, ' -.') && scan.hasContext(span.start, span.end, NPI_CONTEXT))
+    scan.add('US_NPI', span.start, span.end, 0.95, 'us-npi.luhn-grouped');
 });
 
 export const ukNhs = spanRecognizer([10, 10], 'numeric', (span, scan) => {
