@@ -24,13 +24,12 @@ const CASES: Case[] = [
     entity: 'IP_ADDRESS',
     template: 'The client at $ keeps dropping off the VPN.',
     valid: [
-      '::1',
       'fe80::1',
-      '2001:db8::1',
-      '2001:0db8:0000:0000:0000:ff00:0042:8329',
+      '2a02:8071::1',
+      '2a02:8071:0000:0000:0000:ff00:0042:8329',
       '::ffff:192.0.2.1',
       'fe80::1%eth0',
-      '2001:db8::/32',
+      '2a02:8071::/32',
       'fd00:abcd:12::7',
       'abcd::ef01',
     ],
@@ -39,7 +38,7 @@ const CASES: Case[] = [
   {
     entity: 'IP_ADDRESS',
     template: 'curl -g http://[$]:8080/health fails.',
-    valid: ['2001:db8::1'],
+    valid: ['2a02:8071::1'],
     invalid: [],
   },
   {

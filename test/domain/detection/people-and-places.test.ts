@@ -119,3 +119,37 @@ describe('dates about a person', () => {
     (text) => expectExactly(text),
   );
 });
+
+describe('what is written like a name but names no one', () => {
+  it.each([
+    `steps:\n  - name: Checkout Code\n    uses: actions/checkout@v4\n  - name: Setup Node`,
+    `tasks:\n  - name: Install packages\n    apt: { name: nginx }`,
+    `Dr. Martens boots and Dr Pepper cans for the break room.`,
+    `Mr. Rooter fixed the leak in the staff kitchen.`,
+  ])('finds no person in %j', (text) => expectExactly(text));
+
+  it('still takes a form field and a titled surname', () => {
+    expectExactly(`Name: {{PERSON|John Smith}}\nReason for visit: follow-up`);
+    expectExactly(`{{PERSON|Dr. Okafor}} reviewed the scan.`.replace('{{PERSON|Dr. Okafor}}', 'Dr. {{PERSON|Okafor}}'));
+  });
+});
+
+describe('IP addresses that name no device', () => {
+  it.each([
+    [`app.listen(8080, '0.0.0.0')`, '0.0.0.0'],
+    [`connect ECONNREFUSED 127.0.0.1:5432`, '127.0.0.1'],
+    [`the service also listens on ::1 and 255.255.255.255 is the broadcast`, '::1'],
+    [`multicast group 224.0.0.251 for mDNS`, '224.0.0.251'],
+  ])('scores %j below any rule', (text) => {
+    expect(detect(text).filter((f) => f.entity === 'IP_ADDRESS' && f.score >= 0.5)).toEqual([]);
+  });
+
+  it("still finds a client's public and private addresses", () => {
+    const text = 'The user connected from 73.22.118.9 and the NAS is at 10.0.4.12.';
+    expect(
+      detect(text)
+        .filter((f) => f.entity === 'IP_ADDRESS' && f.score >= 0.5)
+        .map((f) => text.slice(f.start, f.end)),
+    ).toEqual(['73.22.118.9', '10.0.4.12']);
+  });
+});

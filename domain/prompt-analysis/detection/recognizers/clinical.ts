@@ -208,6 +208,9 @@ const NOT_NAMES = new Set([
   'Regarding',
 ]);
 
+/** Brands and programs named like a doctor or a mister: Dr Pepper, Dr. Martens, Dr. Oetker, Mr. Rooter. */
+const TITLED_BRANDS = new Set(['Pepper', 'Martens', 'Oetker', 'Google', 'Rooter', 'Clean', 'Coffee', 'Seuss']);
+
 export const personName: TextRecognizer = (scan) => {
   const { text } = scan;
   NAME_CUE.lastIndex = 0;
@@ -219,6 +222,14 @@ export const personName: TextRecognizer = (scan) => {
     NAME_CUE.lastIndex = NAME.lastIndex;
     if (NOT_NAMES.has(name[0].split(/[ \t]/, 1)[0]!)) continue;
     const cueText = cue[0].trimEnd();
+    // `- name: Install packages` and indented `name:` keys are YAML (CI steps, Ansible tasks), not a form's field.
+    if (
+      /^[Nn]ame:$/.test(cueText) &&
+      /(?:^|\n)(?:[ \t]*-[ \t]*|[ \t]+)$/.test(text.slice(Math.max(0, cue.index - 80), cue.index))
+    )
+      continue;
+    // Brands written as a title and a name.
+    if (/^(?:Dr|Mr)\.?$/.test(cueText) && TITLED_BRANDS.has(name[0].split(/[ \t]/, 1)[0]!)) continue;
     const titled = /^(?:M[rsx]|Dr|Prof|Sir|Madam|Miss)/.test(cueText);
     const introduced = /^(?:[Mm]y|[Tt]his|I)/.test(cueText);
     const [score, rule] = titled

@@ -179,9 +179,17 @@ export const phoneNumber: ClusterRecognizer = (cluster, scan) => {
     scan.add('PHONE_NUMBER', start, cluster.end, 0.85, 'fax-number');
 };
 
+/**
+ * Addresses that name no one's device: unspecified (0.0.0.0, ::), loopback, broadcast, multicast. Found, but below
+ * any default rule's score.
+ */
+const NO_ONES = new Set(['unspecified', 'loopback', 'broadcast', 'multicast']);
+const namesNoOne = (address: string): boolean => NO_ONES.has(ipaddr.parse(address).range());
+
 export const ipv4Address = spanRecognizer([4, 12], 'numeric', (span, scan) => {
   if (!span.numeric || span.shape.length !== 4 || !uniform(span, '.') || !ipaddr.IPv4.isValidFourPartDecimal(span.raw))
     return;
+  if (namesNoOne(span.raw)) return void scan.add('IP_ADDRESS', span.start, span.end, 0.3, 'ip.special');
   scan.addScored('IP_ADDRESS', span.start, span.end, { base: 0.6, context: 0.85 }, 'ip.v4', IP_CONTEXT);
 });
 
@@ -233,6 +241,7 @@ function ipv6(scan: Scan, wordStart: number, wordEnd: number): void {
   const zone = /^%[A-Za-z0-9._-]{1,32}$/.exec(suffix);
   const prefix = /^\/(\d{1,3})$/.exec(suffix);
   if (zone || (prefix && Number(prefix[1]) <= 128)) end = wordEnd;
+  if (namesNoOne(address)) return void scan.add('IP_ADDRESS', start, end, 0.3, 'ip.special');
   scan.addScored('IP_ADDRESS', start, end, { base: 0.8, context: 0.9 }, 'ip.v6', IP_CONTEXT);
 }
 
