@@ -141,15 +141,3 @@ export const ExperienceBody = z.strictObject({
   startDate: IsoDate,
   endDate: IsoDate.nullable().optional().describe('null or left out: current; not before startDate'),
 });
-
-/**
- * A body as its schema reads it, refinements and transforms included: the OpenAPI validation in front of every route
- * checks the JSON Schema (types, formats, lengths), and this the rest (postal codes by country, upper-cased codes).
- */
-export function bodyOf<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const parsed = schema.safeParse(body);
-  if (parsed.success) return parsed.data;
-  throw invalidFields(
-    parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message })),
-  );
-}

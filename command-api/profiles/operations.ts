@@ -11,7 +11,7 @@ import { users } from '../auth/accounts.js';
 import type { CommandHandler } from '../http/command-handler.js';
 import { commandContext } from '../http/context.js';
 import { ifMatchOf, sendCommandResult } from '../http/responses.js';
-import { bodyOf, ContactBody, ContactChanges, contactValue, ExperienceBody, ProfileBody, profileOf } from './input.js';
+import { ContactBody, ContactChanges, contactValue, ExperienceBody, ProfileBody, profileOf } from './input.js';
 
 const tags = ['users'] as const;
 const UserPath = z.object({ id: Id });
@@ -69,7 +69,7 @@ export function profileCommands(handler: CommandHandler) {
         const { stream } = await managed(res, userId);
         const result = await run(req, res, stream, {
           type: 'SetProfile',
-          profile: profileOf(bodyOf(ProfileBody, req.body)),
+          profile: profileOf(req.body),
           setBy: authOf(res).userId,
         });
         sendCommandResult(res, 200, { userId }, result);
@@ -93,7 +93,7 @@ export function profileCommands(handler: CommandHandler) {
       async handler(req, res) {
         const userId = req.params.id;
         const { stream, state } = await managed(res, userId);
-        const body = bodyOf(ContactBody, req.body);
+        const body = req.body;
         const { type, label, primary } = body;
         const contactId = randomUUID();
         const result = await run(req, res, stream, {
@@ -127,7 +127,7 @@ export function profileCommands(handler: CommandHandler) {
         const { stream, state } = await managed(res, userId);
         const contact = state.contacts.find((c) => c.contactId === contactId);
         if (!contact) throw notFound('contact');
-        const { value, label, primary } = bodyOf(ContactChanges, req.body);
+        const { value, label, primary } = req.body;
         const result = await run(req, res, stream, {
           type: 'ChangeContact',
           contactId,
@@ -179,7 +179,7 @@ export function profileCommands(handler: CommandHandler) {
         const userId = req.params.id;
         const { stream } = await managed(res, userId);
         const entryId = randomUUID();
-        const { title, company, industry, startDate, endDate } = bodyOf(ExperienceBody, req.body);
+        const { title, company, industry, startDate, endDate } = req.body;
         const result = await run(req, res, stream, {
           type: 'AddExperience',
           entryId,

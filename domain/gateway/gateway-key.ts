@@ -5,44 +5,31 @@ import { DomainError, type Decider, type DomainEvent, type PersonalDataFields } 
  * the provider's own key. The key itself is made outside (randomness), shown once and kept only as a hash; it may be
  * bound to a user reference (who is sending, recorded as a keyed hash) and to some of the client's AI services.
  */
+/** What issuing a key records: the issue command carries exactly this. */
+export interface GatewayKeyIssuedData {
+  keyId: string;
+  clientId: string;
+  name: string;
+  /** SHA-256 of the whole key, hex: a key has 256 bits of randomness, so a fast hash is enough. */
+  keyHash: string;
+  /** The key's first characters, shown in lists so that people can tell keys apart. */
+  keyPrefix: string;
+  /** The user reference the key sends as, sealed under its own subject (`userRefHash`); null when unbound. */
+  userRef: string | null;
+  userRefHash: string | null;
+  /** The services the key may reach (each still needs the client's approval); null: every approved service. */
+  aiServiceIds: string[] | null;
+  /** Requests a minute this key may send; null: the configured default (GATEWAY_KEY_REQUESTS_PER_MINUTE). */
+  requestsPerMinute: number | null;
+  issuedBy: string;
+}
+
 export type GatewayKeyEvent =
-  | DomainEvent<
-      'GatewayKeyIssued',
-      {
-        keyId: string;
-        clientId: string;
-        name: string;
-        /** SHA-256 of the whole key, hex: a key has 256 bits of randomness, so a fast hash is enough. */
-        keyHash: string;
-        /** The key's first characters, shown in lists so that people can tell keys apart. */
-        keyPrefix: string;
-        /** The user reference the key sends as, sealed under its own subject (`userRefHash`); null when unbound. */
-        userRef: string | null;
-        userRefHash: string | null;
-        /** The services the key may reach (each still needs the client's approval); null: every approved service. */
-        aiServiceIds: string[] | null;
-        /** Requests a minute this key may send; null: the configured default (GATEWAY_KEY_REQUESTS_PER_MINUTE). */
-        requestsPerMinute: number | null;
-        issuedBy: string;
-      }
-    >
+  | DomainEvent<'GatewayKeyIssued', GatewayKeyIssuedData>
   | DomainEvent<'GatewayKeyRevoked', { keyId: string; clientId: string; revokedBy: string }>;
 
 export type GatewayKeyCommand =
-  | {
-      type: 'IssueGatewayKey';
-      keyId: string;
-      clientId: string;
-      name: string;
-      keyHash: string;
-      keyPrefix: string;
-      userRef: string | null;
-      userRefHash: string | null;
-      aiServiceIds: string[] | null;
-      requestsPerMinute: number | null;
-      issuedBy: string;
-    }
-  | { type: 'RevokeGatewayKey'; revokedBy: string };
+  ({ type: 'IssueGatewayKey' } & GatewayKeyIssuedData) | { type: 'RevokeGatewayKey'; revokedBy: string };
 
 /** A gateway key's stream, under its tenant: the key names both, so that it is checked without any lookup. */
 export const gatewayKeyStream = (tenantId: string, keyId: string): string => `${tenantId}/gateway-key/${keyId}`;

@@ -12,7 +12,7 @@ import type { EventStore } from '../../infrastructure/event-store/types.js';
 import { aiServiceStream } from '../../domain/ai-governance/ai-service.js';
 import { clientStream } from '../../domain/clients/client.js';
 import { DEFAULT_UNAPPROVED_SERVICE_ACTION } from '../../domain/prompt-analysis/usage-policy.js';
-import { assertClientAccess, authOf } from '../../infrastructure/http/authentication.js';
+import { assertClientAccess, authOf, type Authenticated } from '../../infrastructure/http/authentication.js';
 import { operation } from '../../infrastructure/http/contract/operation.js';
 import { Id, page, Paging, resource } from '../../infrastructure/http/contract/schemas.js';
 import { asTenant } from '../../infrastructure/read-models/tenant-scope.js';
@@ -99,12 +99,14 @@ const GatewaySettingsResource = z
   .meta({ id: 'GatewaySettings' });
 
 /** A client's AI governance state, folded from its own stream (current as soon as a command answers); null: no client. */
-async function governanceOf(eventStore: EventStore, tenantId: string, clientId: string): Promise<ClientAiState | null> {
+/** The AI governance of a client the caller may see, from its own stream: 404 for no such client. */
+async function governanceOf(eventStore: EventStore, actor: Authenticated, clientId: string): Promise<ClientAiState> {
+  assertClientAccess(actor, clientId);
   const [client, governance] = await Promise.all([
-    eventStore.readStream(clientStream(tenantId, clientId), { maxCount: 1 }),
-    eventStore.readStream(clientAiStream(tenantId, clientId)),
+    eventStore.readStream(clientStream(actor.tenantId, clientId), { maxCount: 1 }),
+    eventStore.readStream(clientAiStream(actor.tenantId, clientId)),
   ]);
-  if (client.length === 0) return null;
+  if (client.length === 0) throw notFound('client');
   return governance.reduce(
     (current, event) => clientAiDecider.evolve(current, event as unknown as ClientAiEvent),
     clientAiDecider.initialState(),
@@ -157,11 +159,8 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
         404: { description: 'No such client in your tenant', problem: true },
       },
       async handler(req, res) {
-        const actor = authOf(res);
         const clientId = req.params.id;
-        assertClientAccess(actor, clientId);
-        const state = await governanceOf(deps.eventStore, actor.tenantId, clientId);
-        if (!state) throw notFound('client');
+        const state = await governanceOf(deps.eventStore, authOf(res), clientId);
         const policy = state.policy;
         res.json({
           data: {
@@ -201,11 +200,8 @@ export function aiServiceReads(deps: ReadDeps & { waitMs: number }) {
         404: { description: 'No such client in your tenant', problem: true },
       },
       async handler(req, res) {
-        const actor = authOf(res);
         const clientId = req.params.id;
-        assertClientAccess(actor, clientId);
-        const state = await governanceOf(deps.eventStore, actor.tenantId, clientId);
-        if (!state) throw notFound('client');
+        const state = await governanceOf(deps.eventStore, authOf(res), clientId);
         const settings = state.gateway ?? DEFAULT_GATEWAY_SETTINGS;
         res.json({
           data: {

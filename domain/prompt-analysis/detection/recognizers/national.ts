@@ -66,6 +66,18 @@ const spaced = (span: Span, ...shapes: number[][]): boolean =>
   span.shape.length > 1 && shapeIs(span, ...shapes) && uniform(span, ' -');
 const single = (span: Span): boolean => span.shape.length === 1;
 const form = (formatted: boolean): { form: Form } => ({ form: formatted ? 'formatted' : 'plain' });
+/** Not a placeholder run of one digit (000000000) either. */
+const real =
+  (valid: (compact: string) => boolean) =>
+  (compact: string): boolean =>
+    valid(compact) && !isPlaceholder(compact);
+/** A number written whole or in one of its groupings, valid by its check: formatted when grouped. */
+const wholeOrGrouped =
+  (valid: (compact: string) => boolean, ...groupings: number[][]) =>
+  (span: Span) => {
+    const formatted = spaced(span, ...groupings);
+    return (formatted || single(span)) && valid(span.compact) ? form(formatted) : null;
+  };
 
 /** Upper-case letters written apart before or after the digits ("AB 12 34 56 C"): read from the text as written. */
 const LETTERS_BEFORE = /(?:^|[^A-Za-z0-9])([A-Z]{2}) $/;
@@ -227,10 +239,7 @@ const IDS: NationalId[] = [
       'numéro de sécurité sociale',
     ),
     scores: { formatted: 0.75, plain: 0.6 },
-    match(span) {
-      const formatted = spaced(span, [1, 2, 2, 2, 3, 3, 2], [13, 2]);
-      return (formatted || single(span)) && validFrNir(span.compact) ? form(formatted) : null;
-    },
+    match: wholeOrGrouped(validFrNir, [1, 2, 2, 2, 3, 3, 2], [13, 2]),
   },
   {
     entity: 'ES_DNI',
@@ -319,7 +328,7 @@ const IDS: NationalId[] = [
     kind: 'numeric',
     cue: cue('pesel', 'numer pesel'),
     scores: { formatted: 0.5, plain: 0.5 },
-    match: (span) => (single(span) && validPlPesel(span.compact) && !isPlaceholder(span.compact) ? form(false) : null),
+    match: (span) => (single(span) && real(validPlPesel)(span.compact) ? form(false) : null),
   },
   {
     entity: 'CA_SIN',
@@ -329,12 +338,7 @@ const IDS: NationalId[] = [
     kind: 'numeric',
     cue: cue('sin', 'social insurance', 'social insurance number', 'nas', "numéro d'assurance sociale"),
     scores: { formatted: 0.6, plain: 0.4 },
-    match(span) {
-      const formatted = spaced(span, [3, 3, 3]);
-      return (formatted || single(span)) && validCaSin(span.compact) && !isPlaceholder(span.compact)
-        ? form(formatted)
-        : null;
-    },
+    match: wholeOrGrouped(real(validCaSin), [3, 3, 3]),
   },
   {
     entity: 'IN_AADHAAR',
@@ -344,12 +348,7 @@ const IDS: NationalId[] = [
     kind: 'numeric',
     cue: cue('aadhaar', 'aadhar', 'uidai', 'uid', 'uid number'),
     scores: { formatted: 0.7, plain: 0.45 },
-    match(span) {
-      const formatted = spaced(span, [4, 4, 4]);
-      return (formatted || single(span)) && validInAadhaar(span.compact) && !isPlaceholder(span.compact)
-        ? form(formatted)
-        : null;
-    },
+    match: wholeOrGrouped(real(validInAadhaar), [4, 4, 4]),
   },
   {
     entity: 'IN_PAN',
@@ -369,12 +368,7 @@ const IDS: NationalId[] = [
     kind: 'numeric',
     cue: cue('tfn', 'tax file number', 'tax file no'),
     scores: { formatted: 0.55, plain: 0.4 },
-    match(span) {
-      const formatted = spaced(span, [3, 3, 3], [3, 3, 2]);
-      return (formatted || single(span)) && validAuTfn(span.compact) && !isPlaceholder(span.compact)
-        ? form(formatted)
-        : null;
-    },
+    match: wholeOrGrouped(real(validAuTfn), [3, 3, 3], [3, 3, 2]),
   },
   {
     entity: 'AU_MEDICARE',
@@ -384,10 +378,7 @@ const IDS: NationalId[] = [
     kind: 'numeric',
     cue: cue('medicare', 'medicare card', 'medicare number', 'medicare no'),
     scores: { formatted: 0.7, plain: 0.4 },
-    match(span) {
-      const formatted = spaced(span, [4, 5, 1], [4, 5, 1, 1]);
-      return (formatted || single(span)) && validAuMedicare(span.compact) ? form(formatted) : null;
-    },
+    match: wholeOrGrouped(validAuMedicare, [4, 5, 1], [4, 5, 1, 1]),
   },
 ];
 
