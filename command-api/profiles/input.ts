@@ -10,7 +10,17 @@ import { invalidFields } from '../../infrastructure/http/problem.js';
  * and every refusal is a 400 naming its field (`location.postalCode`, `value`).
  */
 
-const Text = (max: number) => z.string().trim().min(1).max(max).nullable().optional();
+/** One line of text (a name, a city): no control characters, line breaks or direction overrides. */
+const ONE_LINE = /^[^\p{Cc}\u202a-\u202e\u2066-\u2069]*$/u;
+const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(ONE_LINE, 'one line of text: no control characters, line breaks or direction overrides')
+    .nullable()
+    .optional();
 
 const IsoDate = z.iso.date().describe('YYYY-MM-DD');
 

@@ -105,6 +105,8 @@ describe.skipIf(skip)(`profiles and contacts over HTTP${skip ? ' (skipped: no po
       ['dateOfBirth', { dateOfBirth: '02/04/1988' }],
       ['dateOfBirth', { dateOfBirth: '2999-01-01' }],
       ['pictureUrl', { pictureUrl: 'https://someone:secret@images.example.com/olive.png' }],
+      ['displayName', { displayName: 'Olive\r\nBcc: someone@example.com' }],
+      ['firstName', { firstName: 'Ol\u202eevi' }],
       ['bio', { bio: '\u{1F600}'.repeat(501) }],
     ] as const) {
       const refused = await me.send<Problem>('PUT', `/users/${officer.userId}/profile`, { ...body, ...wrong });
